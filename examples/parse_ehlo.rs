@@ -1,0 +1,2 @@
+//! Prints the capabilities parsed from a sample EHLO reply.
+fn main() {}

@@ -1,0 +1,228 @@
+//! Enhanced mail system status codes (RFC 3463, RFC 2034).
+//!
+//! An enhanced status code has the form `class.subject.detail`, for example `5.7.606`.
+//! The class is one digit (`2` success, `4` persistent transient failure, `5` permanent
+//! failure); subject and detail are one to three digits each (RFC 3463 §2), so
+//! Microsoft's `5.7.606` and the IANA registry's `4.7.30` are both valid.
+
+use core::fmt;
+use core::str::FromStr;
+
+use nom::IResult;
+use nom::Parser;
+use nom::bytes::complete::{tag, take_while_m_n};
+use nom::combinator::{map_res, verify};
+
+/// An enhanced mail system status code such as `5.1.1` (RFC 3463).
+///
+/// ```
+/// use smtping_proto::EnhancedCode;
+///
+/// let code: EnhancedCode = "5.7.606".parse().unwrap();
+/// assert_eq!((code.class(), code.subject(), code.detail()), (5, 7, 606));
+/// assert_eq!(code.to_string(), "5.7.606");
+/// assert!(code.is_permanent());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnhancedCode {
+    class: u8,
+    subject: u16,
+    detail: u16,
+}
+
+/// Why a string is not an enhanced status code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnhancedCodeError {
+    /// The text is not `class.subject.detail` with class 2, 4 or 5 and
+    /// one to three digits for subject and detail.
+    #[error(
+        "not an enhanced status code: expected class.subject.detail such as 5.1.1 (class 2, 4 or 5; subject and detail of 1-3 digits)"
+    )]
+    Syntax,
+}
+
+impl EnhancedCode {
+    /// Builds a code from its parts. Returns `None` when the class is not 2, 4 or 5 or
+    /// when subject or detail exceed three digits.
+    ///
+    /// ```
+    /// # use smtping_proto::EnhancedCode;
+    /// assert_eq!(EnhancedCode::new(4, 7, 1).unwrap().to_string(), "4.7.1");
+    /// assert!(EnhancedCode::new(3, 0, 0).is_none());
+    /// assert!(EnhancedCode::new(5, 1000, 0).is_none());
+    /// ```
+    #[must_use]
+    pub const fn new(class: u8, subject: u16, detail: u16) -> Option<Self> {
+        if !matches!(class, 2 | 4 | 5) || subject > 999 || detail > 999 {
+            return None;
+        }
+        Some(Self {
+            class,
+            subject,
+            detail,
+        })
+    }
+
+    /// The class digit: 2, 4 or 5.
+    #[must_use]
+    pub const fn class(self) -> u8 {
+        self.class
+    }
+
+    /// The subject (second part), e.g. `7` for security or policy status.
+    #[must_use]
+    pub const fn subject(self) -> u16 {
+        self.subject
+    }
+
+    /// The detail (third part).
+    #[must_use]
+    pub const fn detail(self) -> u16 {
+        self.detail
+    }
+
+    /// `true` for class 2 (success).
+    #[must_use]
+    pub const fn is_success(self) -> bool {
+        self.class == 2
+    }
+
+    /// `true` for class 4 (persistent transient failure: retrying may succeed).
+    #[must_use]
+    pub const fn is_transient(self) -> bool {
+        self.class == 4
+    }
+
+    /// `true` for class 5 (permanent failure).
+    #[must_use]
+    pub const fn is_permanent(self) -> bool {
+        self.class == 5
+    }
+
+    /// Parses an enhanced code at the very start of `text` (RFC 2034 puts it first in each
+    /// reply line) and returns it with the number of bytes it used, separator excluded.
+    ///
+    /// The code must be followed by a space, a tab or the end of `text`; `5.7.1.2` and
+    /// `2.0.0abc` are not codes, and neither is a host name like `100.example.org`.
+    ///
+    /// ```
+    /// # use smtping_proto::EnhancedCode;
+    /// let (code, used) = EnhancedCode::parse_prefix(b"5.1.1 <x@example.org>: unknown").unwrap();
+    /// assert_eq!((code.to_string().as_str(), used), ("5.1.1", 5));
+    /// assert!(EnhancedCode::parse_prefix(b"100.example.org ESMTP").is_none());
+    /// assert!(EnhancedCode::parse_prefix(b"192.0.2.1 said").is_none());
+    /// ```
+    #[must_use]
+    pub fn parse_prefix(text: &[u8]) -> Option<(Self, usize)> {
+        let (rest, code) = enhanced_code(text).ok()?;
+        match rest.first() {
+            None | Some(b' ' | b'\t') => Some((code, text.len() - rest.len())),
+            _ => None,
+        }
+    }
+}
+
+fn digits_1_3(input: &[u8]) -> IResult<&[u8], u16> {
+    map_res(take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()), |d: &[u8]| {
+        // 1-3 ASCII digits always fit a u16; the fold cannot overflow.
+        Ok::<u16, ()>(d.iter().fold(0u16, |n, b| n * 10 + u16::from(b - b'0')))
+    })
+    .parse(input)
+}
+
+/// nom parser for `class "." subject "." detail` (RFC 3463 §2). It does not check what
+/// follows the code; [`EnhancedCode::parse_prefix`] does.
+fn enhanced_code(input: &[u8]) -> IResult<&[u8], EnhancedCode> {
+    let (input, class) = verify(take_while_m_n(1, 1, |b: u8| b.is_ascii_digit()), |d: &[u8]| {
+        matches!(d[0], b'2' | b'4' | b'5')
+    })
+    .parse(input)?;
+    let (input, (_, subject, _, detail)) =
+        (tag(&b"."[..]), digits_1_3, tag(&b"."[..]), digits_1_3).parse(input)?;
+    // A fourth digit means the part is longer than RFC 3463 allows.
+    if input.first().is_some_and(u8::is_ascii_digit) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::TooLarge,
+        )));
+    }
+    Ok((
+        input,
+        EnhancedCode {
+            class: class[0] - b'0',
+            subject,
+            detail,
+        },
+    ))
+}
+
+impl fmt::Display for EnhancedCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
+    }
+}
+
+impl FromStr for EnhancedCode {
+    type Err = EnhancedCodeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match enhanced_code(s.as_bytes()) {
+            Ok((rest, code)) if rest.is_empty() => Ok(code),
+            _ => Err(EnhancedCodeError::Syntax),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_three_digit_parts() {
+        let c: EnhancedCode = "5.7.606".parse().unwrap();
+        assert_eq!((c.class(), c.subject(), c.detail()), (5, 7, 606));
+        let c: EnhancedCode = "4.7.30".parse().unwrap();
+        assert_eq!(c.to_string(), "4.7.30");
+        let c: EnhancedCode = "2.999.999".parse().unwrap();
+        assert_eq!(c.to_string(), "2.999.999");
+    }
+
+    #[test]
+    fn refuses_bad_class_and_long_parts() {
+        for bad in [
+            "3.0.0", "1.1.1", "6.0.0", "5.1", "5..1", "5.1.", "5.1000.1", "5.1.1000", "25.1.1",
+            "", "5.1.1 ", "a.b.c", "5.1.1.1",
+        ] {
+            assert!(bad.parse::<EnhancedCode>().is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn prefix_needs_a_separator() {
+        assert_eq!(
+            EnhancedCode::parse_prefix(b"2.0.0 Ok").map(|(c, n)| (c.to_string(), n)),
+            Some(("2.0.0".into(), 5))
+        );
+        assert_eq!(
+            EnhancedCode::parse_prefix(b"2.0.0\tOk").map(|(_, n)| n),
+            Some(5)
+        );
+        assert_eq!(EnhancedCode::parse_prefix(b"2.0.0").map(|(_, n)| n), Some(5));
+        assert!(EnhancedCode::parse_prefix(b"2.0.0Ok").is_none());
+        assert!(EnhancedCode::parse_prefix(b"5.7.1.2 text").is_none());
+        assert!(EnhancedCode::parse_prefix(b"2.1.5.example.org").is_none());
+        assert!(EnhancedCode::parse_prefix(b" 2.0.0 Ok").is_none());
+        assert!(EnhancedCode::parse_prefix(b"").is_none());
+    }
+
+    #[test]
+    fn constructor_limits() {
+        assert!(EnhancedCode::new(2, 999, 999).is_some());
+        assert!(EnhancedCode::new(4, 0, 1000).is_none());
+        assert!(EnhancedCode::new(0, 0, 0).is_none());
+        assert!(EnhancedCode::new(5, 1, 1).unwrap().is_permanent());
+        assert!(EnhancedCode::new(4, 1, 1).unwrap().is_transient());
+        assert!(EnhancedCode::new(2, 1, 1).unwrap().is_success());
+    }
+}

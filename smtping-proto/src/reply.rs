@@ -1,0 +1,1010 @@
+//! SMTP reply parsing (RFC 5321 §4.2): streaming, zero-copy and bounded.
+//!
+//! A reply is one or more lines. Every line but the last is `NNN-text`; the last is
+//! `NNN text` or a bare `NNN`. All lines carry the same three-digit code. The parser
+//! never allocates: a [`Reply`] borrows the caller's buffer, and [`Reply::lines`]
+//! walks it lazily.
+//!
+//! ```
+//! use smtping_proto::parse_reply;
+//!
+//! let buf = b"250-mx.example.org Hello\r\n250-PIPELINING\r\n250 SIZE 10240000\r\n354 go";
+//! let (reply, used) = parse_reply(buf).unwrap().unwrap();
+//! assert_eq!(reply.code(), 250);
+//! assert_eq!(reply.lines().count(), 3);
+//! assert_eq!(&buf[used..], b"354 go"); // the next reply is not complete yet
+//! assert!(parse_reply(&buf[used..]).unwrap().is_none());
+//! ```
+
+use core::fmt;
+
+use nom::Parser;
+use nom::bytes::streaming::take;
+use nom::number::streaming::u8 as byte;
+
+use crate::enhanced::EnhancedCode;
+
+/// Default longest reply line accepted, terminator excluded (4 KiB; RFC 5321 §4.5.3.1.5
+/// promises 512 octets, real servers exceed it).
+pub const DEFAULT_MAX_LINE_LEN: usize = 4096;
+/// Default most lines in one reply.
+pub const DEFAULT_MAX_LINES: usize = 512;
+/// Default largest reply in bytes, terminators included (64 KiB).
+pub const DEFAULT_MAX_REPLY_LEN: usize = 64 * 1024;
+
+/// Limits that bound the memory a reply can make the caller hold.
+///
+/// While a reply is incomplete the parser only asks for more bytes when the reply so far
+/// is within these limits, so a caller that appends to a buffer and calls the parser after
+/// each read never holds more than `max_reply_len` plus one read.
+///
+/// ```
+/// use smtping_proto::ReplyLimits;
+/// let limits = ReplyLimits::default().max_line_len(512).max_lines(64);
+/// assert_eq!(limits.line_len(), 512);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyLimits {
+    max_line_len: usize,
+    max_lines: usize,
+    max_reply_len: usize,
+}
+
+impl Default for ReplyLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl ReplyLimits {
+    /// 4 KiB lines, 512 lines, 64 KiB replies.
+    pub const DEFAULT: Self = Self {
+        max_line_len: DEFAULT_MAX_LINE_LEN,
+        max_lines: DEFAULT_MAX_LINES,
+        max_reply_len: DEFAULT_MAX_REPLY_LEN,
+    };
+
+    /// Sets the longest line, terminator excluded (at least 3, the code itself).
+    #[must_use]
+    pub const fn max_line_len(mut self, n: usize) -> Self {
+        self.max_line_len = if n < 3 { 3 } else { n };
+        self
+    }
+
+    /// Sets the most lines in one reply (at least 1).
+    #[must_use]
+    pub const fn max_lines(mut self, n: usize) -> Self {
+        self.max_lines = if n == 0 { 1 } else { n };
+        self
+    }
+
+    /// Sets the largest reply in bytes, terminators included (at least 5, `250\r\n`).
+    #[must_use]
+    pub const fn max_reply_len(mut self, n: usize) -> Self {
+        self.max_reply_len = if n < 5 { 5 } else { n };
+        self
+    }
+
+    /// The longest line accepted.
+    #[must_use]
+    pub const fn line_len(&self) -> usize {
+        self.max_line_len
+    }
+
+    /// The most lines accepted.
+    #[must_use]
+    pub const fn lines(&self) -> usize {
+        self.max_lines
+    }
+
+    /// The largest reply accepted.
+    #[must_use]
+    pub const fn reply_len(&self) -> usize {
+        self.max_reply_len
+    }
+}
+
+/// What to do with a line ended by a bare LF instead of CRLF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BareLfPolicy {
+    /// Accept it and flag the reply ([`Reply::has_bare_lf`]); the default, because real
+    /// servers do it and a diagnostic tool should report rather than fail.
+    #[default]
+    Tolerate,
+    /// Refuse it with [`ReplyError::BareLf`] (RFC 5321 §2.3.8 requires CRLF).
+    Refuse,
+}
+
+/// Up to four bytes of offending input, shown escaped in error messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Snippet {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl Snippet {
+    fn new(src: &[u8]) -> Self {
+        let mut bytes = [0u8; 4];
+        let len = src.len().min(4);
+        bytes[..len].copy_from_slice(&src[..len]);
+        Self {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    /// The bytes themselves.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+impl fmt::Debug for Snippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+impl fmt::Display for Snippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for &b in self.as_bytes() {
+            write!(f, "{}", core::ascii::escape_default(b))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why bytes from the server are not a valid reply. Each variant names the 1-based line
+/// of the reply where the problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplyError {
+    /// The line does not start with three digits.
+    #[error("reply line {line} does not start with a three-digit code (found \"{found}\")")]
+    InvalidCode {
+        /// 1-based line number within the reply.
+        line: u32,
+        /// The first bytes of the line.
+        found: Snippet,
+    },
+    /// Three digits, but not a reply code RFC 5321 §4.2 allows (first digit 2-5, second 0-5).
+    #[error("reply line {line}: {code} is not a valid SMTP reply code (2xx-5xx expected)")]
+    CodeOutOfRange {
+        /// 1-based line number within the reply.
+        line: u32,
+        /// The digits read.
+        code: u16,
+    },
+    /// The code is followed by something other than `-`, a space or the line end.
+    #[error("reply line {line}: expected '-', ' ' or end of line after the code, found \"{found}\"")]
+    InvalidSeparator {
+        /// 1-based line number within the reply.
+        line: u32,
+        /// The bytes after the code.
+        found: Snippet,
+    },
+    /// A continuation line carries a different code than the first line.
+    #[error(
+        "reply line {line} has code {found} but the reply began with {expected} (RFC 5321 §4.2.1 requires the same code on every line)"
+    )]
+    CodeMismatch {
+        /// 1-based line number within the reply.
+        line: u32,
+        /// The first line's code.
+        expected: u16,
+        /// This line's code.
+        found: u16,
+    },
+    /// A line ended with LF alone and the parser is in strict mode.
+    #[error("reply line {line} ends with a bare LF instead of CRLF (refused in strict mode)")]
+    BareLf {
+        /// 1-based line number within the reply.
+        line: u32,
+    },
+    /// A line is longer than the configured limit.
+    #[error("reply line {line} is longer than the {limit}-byte limit")]
+    LineTooLong {
+        /// 1-based line number within the reply.
+        line: u32,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The reply has more lines than the configured limit.
+    #[error("reply has more than {limit} lines")]
+    TooManyLines {
+        /// The limit in lines.
+        limit: usize,
+    },
+    /// The reply is larger than the configured limit.
+    #[error("reply is larger than the {limit}-byte limit")]
+    ReplyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+impl ReplyError {
+    /// `true` when the error is a configured limit rather than a grammar violation.
+    #[must_use]
+    pub const fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            Self::LineTooLong { .. } | Self::TooManyLines { .. } | Self::ReplyTooLarge { .. }
+        )
+    }
+}
+
+const FLAG_BARE_LF: u8 = 1;
+
+/// One complete SMTP reply, borrowed from the buffer it was parsed from.
+///
+/// ```
+/// use smtping_proto::parse_reply;
+///
+/// let (reply, _) = parse_reply(b"550 5.1.1 <nobody@example.org>: User unknown\r\n")
+///     .unwrap()
+///     .unwrap();
+/// assert_eq!(reply.code(), 550);
+/// assert_eq!(reply.enhanced().unwrap().to_string(), "5.1.1");
+/// assert_eq!(reply.text_lossy(), "5.1.1 <nobody@example.org>: User unknown");
+/// assert!(reply.is_permanent());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Reply<'a> {
+    raw: &'a [u8],
+    code: u16,
+    line_count: u32,
+    flags: u8,
+    enhanced: Option<EnhancedCode>,
+    mismatched: Option<EnhancedCode>,
+}
+
+impl<'a> Reply<'a> {
+    /// The three-digit reply code.
+    #[must_use]
+    pub const fn code(&self) -> u16 {
+        self.code
+    }
+
+    /// The enhanced status code at the start of the first line (RFC 2034), when there is
+    /// one and its class agrees with the reply code's first digit. A disagreeing code is
+    /// ignored here and reported by [`Reply::enhanced_mismatch`].
+    #[must_use]
+    pub const fn enhanced(&self) -> Option<EnhancedCode> {
+        self.enhanced
+    }
+
+    /// An enhanced code that was present but whose class disagrees with the reply code
+    /// (`250 5.0.0 Ok`): a server bug worth reporting, never trusted.
+    #[must_use]
+    pub const fn enhanced_mismatch(&self) -> Option<EnhancedCode> {
+        self.mismatched
+    }
+
+    /// `true` when at least one line ended with a bare LF (tolerated by default).
+    #[must_use]
+    pub const fn has_bare_lf(&self) -> bool {
+        self.flags & FLAG_BARE_LF != 0
+    }
+
+    /// The number of lines.
+    #[must_use]
+    pub const fn line_count(&self) -> usize {
+        self.line_count as usize
+    }
+
+    /// The exact bytes of the reply, terminators included.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// The text of each line: what follows `NNN-` or `NNN `, without the line terminator
+    /// (empty for a bare `NNN`). NUL and 8-bit bytes are kept as received.
+    #[must_use]
+    pub fn lines(&self) -> Lines<'a> {
+        Lines { rest: self.raw }
+    }
+
+    /// The text of the first line.
+    #[must_use]
+    pub fn first_line(&self) -> &'a [u8] {
+        self.lines().next().unwrap_or_default()
+    }
+
+    /// `true` for 2xx (positive completion).
+    #[must_use]
+    pub const fn is_success(&self) -> bool {
+        self.code / 100 == 2
+    }
+
+    /// `true` for 3xx (positive intermediate: 354 to DATA, 334 during AUTH).
+    #[must_use]
+    pub const fn is_intermediate(&self) -> bool {
+        self.code / 100 == 3
+    }
+
+    /// `true` for 4xx (transient negative completion: try again later).
+    #[must_use]
+    pub const fn is_transient(&self) -> bool {
+        self.code / 100 == 4
+    }
+
+    /// `true` for 5xx (permanent negative completion).
+    #[must_use]
+    pub const fn is_permanent(&self) -> bool {
+        self.code / 100 == 5
+    }
+
+    /// The lines' text joined with `\n`, invalid UTF-8 replaced (allocates).
+    #[must_use]
+    pub fn text_lossy(&self) -> String {
+        let mut out = String::with_capacity(self.raw.len());
+        for (i, line) in self.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&String::from_utf8_lossy(line));
+        }
+        out
+    }
+
+    /// Copies the reply into an [`OwnedReply`] that outlives the buffer.
+    #[must_use]
+    #[allow(clippy::should_implement_trait)]
+    pub fn to_owned(&self) -> OwnedReply {
+        OwnedReply {
+            raw: self.raw.to_vec(),
+            code: self.code,
+            line_count: self.line_count,
+            flags: self.flags,
+            enhanced: self.enhanced,
+            mismatched: self.mismatched,
+        }
+    }
+}
+
+impl fmt::Debug for Reply<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("code", &self.code)
+            .field("enhanced", &self.enhanced)
+            .field("lines", &self.lines().map(String::from_utf8_lossy).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Writes the reply as received, one line per line, terminators replaced by `\n`
+/// (invalid UTF-8 replaced).
+impl fmt::Display for Reply<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.line_count();
+        for (i, line) in self.lines().enumerate() {
+            let sep = if i + 1 == n { ' ' } else { '-' };
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            if line.is_empty() && i + 1 == n {
+                write!(f, "{}", self.code)?;
+            } else {
+                write!(f, "{}{}{}", self.code, sep, String::from_utf8_lossy(line))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Iterator over the text of a reply's lines; see [`Reply::lines`].
+#[derive(Clone, Debug)]
+pub struct Lines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
+        let mut line = &self.rest[..end];
+        self.rest = self.rest.get(end + 1..).unwrap_or_default();
+        if let [head @ .., b'\r'] = line {
+            line = head;
+        }
+        Some(line.get(4..).unwrap_or_default())
+    }
+}
+
+/// A reply that owns its bytes; made by [`Reply::to_owned`].
+///
+/// ```
+/// use smtping_proto::{parse_reply, OwnedReply};
+///
+/// let owned: OwnedReply = {
+///     let buf = b"421 4.7.0 Try again later\r\n".to_vec();
+///     parse_reply(&buf).unwrap().unwrap().0.to_owned()
+/// };
+/// assert_eq!(owned.code(), 421);
+/// assert_eq!(owned.as_reply().text_lossy(), "4.7.0 Try again later");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct OwnedReply {
+    raw: Vec<u8>,
+    code: u16,
+    line_count: u32,
+    flags: u8,
+    enhanced: Option<EnhancedCode>,
+    mismatched: Option<EnhancedCode>,
+}
+
+impl OwnedReply {
+    /// Borrows it as a [`Reply`] for every accessor.
+    #[must_use]
+    pub fn as_reply(&self) -> Reply<'_> {
+        Reply {
+            raw: &self.raw,
+            code: self.code,
+            line_count: self.line_count,
+            flags: self.flags,
+            enhanced: self.enhanced,
+            mismatched: self.mismatched,
+        }
+    }
+
+    /// The three-digit reply code.
+    #[must_use]
+    pub const fn code(&self) -> u16 {
+        self.code
+    }
+
+    /// The enhanced status code; see [`Reply::enhanced`].
+    #[must_use]
+    pub const fn enhanced(&self) -> Option<EnhancedCode> {
+        self.enhanced
+    }
+
+    /// The text of each line; see [`Reply::lines`].
+    #[must_use]
+    pub fn lines(&self) -> Lines<'_> {
+        Lines { rest: &self.raw }
+    }
+
+    /// The exact bytes received.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// The lines' text joined with `\n`; see [`Reply::text_lossy`].
+    #[must_use]
+    pub fn text_lossy(&self) -> String {
+        self.as_reply().text_lossy()
+    }
+}
+
+impl fmt::Debug for OwnedReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.as_reply(), f)
+    }
+}
+
+impl fmt::Display for OwnedReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.as_reply(), f)
+    }
+}
+
+impl<'a> From<Reply<'a>> for OwnedReply {
+    fn from(r: Reply<'a>) -> Self {
+        r.to_owned()
+    }
+}
+
+/// Where an interrupted parse stopped, so that the next call over the same (grown) buffer
+/// resumes instead of rescanning complete lines. See [`ReplyParser::parse_resumable`].
+///
+/// Reset it (`ReplyProgress::default()`) whenever the buffer's start moves, i.e. after
+/// consuming a reply or discarding input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplyProgress {
+    pos: usize,
+    lines: u32,
+    code: u16,
+    flags: u8,
+    enhanced: Option<EnhancedCode>,
+    mismatched: Option<EnhancedCode>,
+}
+
+/// A configurable reply parser: limits and bare-LF policy.
+///
+/// ```
+/// use smtping_proto::{BareLfPolicy, ReplyError, ReplyLimits, ReplyParser};
+///
+/// let strict = ReplyParser::new().bare_lf(BareLfPolicy::Refuse);
+/// assert_eq!(strict.parse(b"250 ok\n"), Err(ReplyError::BareLf { line: 1 }));
+///
+/// let tolerant = ReplyParser::new();
+/// let (reply, _) = tolerant.parse(b"250 ok\n").unwrap().unwrap();
+/// assert!(reply.has_bare_lf());
+///
+/// let small = ReplyParser::new().limits(ReplyLimits::default().max_lines(2));
+/// assert_eq!(small.parse(b"250-a\r\n250-b\r\n250 c\r\n"), Err(ReplyError::TooManyLines { limit: 2 }));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplyParser {
+    limits: ReplyLimits,
+    bare_lf: BareLfPolicy,
+}
+
+impl ReplyParser {
+    /// Default limits, bare LF tolerated.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            limits: ReplyLimits::DEFAULT,
+            bare_lf: BareLfPolicy::Tolerate,
+        }
+    }
+
+    /// Sets the limits.
+    #[must_use]
+    pub const fn limits(mut self, limits: ReplyLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the bare-LF policy.
+    #[must_use]
+    pub const fn bare_lf(mut self, policy: BareLfPolicy) -> Self {
+        self.bare_lf = policy;
+        self
+    }
+
+    /// The limits in force.
+    #[must_use]
+    pub const fn current_limits(&self) -> ReplyLimits {
+        self.limits
+    }
+
+    /// Parses the first complete reply in `buf`: `Ok(Some((reply, used)))` with the exact
+    /// number of bytes it took, `Ok(None)` when more bytes are needed, or an error as soon
+    /// as the bytes seen so far cannot become a valid reply within the limits.
+    pub fn parse<'a>(&self, buf: &'a [u8]) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
+        self.parse_resumable(buf, &mut ReplyProgress::default())
+    }
+
+    /// Like [`ReplyParser::parse`], but remembers in `progress` how far it validated, so
+    /// that a caller feeding a slow stream does linear, not quadratic, work.
+    ///
+    /// ```
+    /// use smtping_proto::{ReplyParser, ReplyProgress};
+    ///
+    /// let parser = ReplyParser::new();
+    /// let mut progress = ReplyProgress::default();
+    /// let mut buf = Vec::new();
+    /// let mut got = None;
+    /// for chunk in [&b"250-a\r\n25"[..], b"0-b\r\n", b"250 c\r\n"] {
+    ///     buf.extend_from_slice(chunk);
+    ///     if let Some((reply, used)) = parser.parse_resumable(&buf, &mut progress).unwrap() {
+    ///         got = Some((reply.line_count(), used));
+    ///     }
+    /// }
+    /// assert_eq!(got, Some((3, buf.len())));
+    /// ```
+    pub fn parse_resumable<'a>(
+        &self,
+        buf: &'a [u8],
+        progress: &mut ReplyProgress,
+    ) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
+        let limits = &self.limits;
+        if progress.pos > buf.len() {
+            // The caller moved the buffer without resetting: start over rather than panic.
+            *progress = ReplyProgress::default();
+        }
+        loop {
+            let line_no = progress.lines + 1;
+            let rest = &buf[progress.pos..];
+            if progress.lines as usize >= limits.max_lines {
+                return Err(ReplyError::TooManyLines {
+                    limit: limits.max_lines,
+                });
+            }
+            let (code, sep) = match line_header(rest, line_no) {
+                Ok(h) => h,
+                Err(e) => return e.map(|()| None),
+            };
+            let code = validate_code(code, rest, line_no)?;
+            if progress.lines > 0 && code != progress.code {
+                return Err(ReplyError::CodeMismatch {
+                    line: line_no,
+                    expected: progress.code,
+                    found: code,
+                });
+            }
+            if !matches!(sep, b' ' | b'-' | b'\r' | b'\n') {
+                return Err(ReplyError::InvalidSeparator {
+                    line: line_no,
+                    found: Snippet::new(&rest[3..]),
+                });
+            }
+            // Find the end of this line, looking no further than the limit allows.
+            let window = rest.len().min(limits.max_line_len + 2);
+            let Some(lf) = memchr::memchr(b'\n', &rest[..window]) else {
+                if rest.len() >= limits.max_line_len + 2 {
+                    return Err(ReplyError::LineTooLong {
+                        line: line_no,
+                        limit: limits.max_line_len,
+                    });
+                }
+                if buf.len() > limits.max_reply_len {
+                    return Err(ReplyError::ReplyTooLarge {
+                        limit: limits.max_reply_len,
+                    });
+                }
+                if sep == b'\r' && rest.len() > 4 {
+                    // `NNN\r` must be `NNN\r\n`.
+                    return Err(ReplyError::InvalidSeparator {
+                        line: line_no,
+                        found: Snippet::new(&rest[3..]),
+                    });
+                }
+                return Ok(None);
+            };
+            let bare_lf = lf == 0 || rest[lf - 1] != b'\r';
+            let content_len = if bare_lf { lf } else { lf - 1 };
+            if content_len > limits.max_line_len {
+                return Err(ReplyError::LineTooLong {
+                    line: line_no,
+                    limit: limits.max_line_len,
+                });
+            }
+            if sep == b'\r' && content_len != 3 {
+                return Err(ReplyError::InvalidSeparator {
+                    line: line_no,
+                    found: Snippet::new(&rest[3..]),
+                });
+            }
+            let end = progress.pos + lf + 1;
+            if end > limits.max_reply_len {
+                return Err(ReplyError::ReplyTooLarge {
+                    limit: limits.max_reply_len,
+                });
+            }
+            if bare_lf {
+                if self.bare_lf == BareLfPolicy::Refuse {
+                    return Err(ReplyError::BareLf { line: line_no });
+                }
+                progress.flags |= FLAG_BARE_LF;
+            }
+            if progress.lines == 0 {
+                progress.code = code;
+                if content_len > 4 {
+                    if let Some((enh, _)) = EnhancedCode::parse_prefix(&rest[4..content_len]) {
+                        if u16::from(enh.class()) == code / 100 {
+                            progress.enhanced = Some(enh);
+                        } else {
+                            progress.mismatched = Some(enh);
+                        }
+                    }
+                }
+            }
+            progress.lines += 1;
+            progress.pos = end;
+            if sep != b'-' {
+                let reply = Reply {
+                    raw: &buf[..end],
+                    code,
+                    line_count: progress.lines,
+                    flags: progress.flags,
+                    enhanced: progress.enhanced,
+                    mismatched: progress.mismatched,
+                };
+                *progress = ReplyProgress::default();
+                return Ok(Some((reply, end)));
+            }
+        }
+    }
+}
+
+/// nom streaming parser for a line's head: three code bytes and the separator byte.
+/// `Err(Ok(()))` means more bytes are needed; `Err(Err(e))` is a grammar error found in
+/// the bytes already present (so garbage such as a TLS record fails at once).
+fn line_header(rest: &[u8], line: u32) -> Result<(&[u8], u8), Result<(), ReplyError>> {
+    let res: nom::IResult<&[u8], (&[u8], u8)> = (take(3usize), byte).parse(rest);
+    match res {
+        Ok((_, head)) => Ok(head),
+        Err(_) => {
+            // Incomplete: check the digits we do have before asking for more.
+            if rest.iter().take(3).all(u8::is_ascii_digit) {
+                Err(Ok(()))
+            } else {
+                Err(Err(ReplyError::InvalidCode {
+                    line,
+                    found: Snippet::new(rest),
+                }))
+            }
+        }
+    }
+}
+
+fn validate_code(digits: &[u8], line_bytes: &[u8], line: u32) -> Result<u16, ReplyError> {
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return Err(ReplyError::InvalidCode {
+            line,
+            found: Snippet::new(line_bytes),
+        });
+    }
+    let code = u16::from(digits[0] - b'0') * 100
+        + u16::from(digits[1] - b'0') * 10
+        + u16::from(digits[2] - b'0');
+    // RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39
+    if !(b'2'..=b'5').contains(&digits[0]) || digits[1] > b'5' {
+        return Err(ReplyError::CodeOutOfRange { line, code });
+    }
+    Ok(code)
+}
+
+/// Parses the first complete reply in `buf` with the default [`ReplyParser`].
+///
+/// Returns the reply and the exact number of bytes it used, `Ok(None)` when `buf` holds
+/// only part of a reply, or a [`ReplyError`] as soon as the bytes cannot be a valid reply.
+///
+/// ```
+/// use smtping_proto::{parse_reply, ReplyError};
+///
+/// let mut buf: &[u8] = b"220 mx.example.org ESMTP\r\n250 ok\r\n";
+/// let mut codes = Vec::new();
+/// while let Some((reply, used)) = parse_reply(buf).unwrap() {
+///     codes.push(reply.code());
+///     buf = &buf[used..];
+/// }
+/// assert_eq!(codes, [220, 250]);
+/// assert!(matches!(parse_reply(b"250-a\r\n550 b\r\n"), Err(ReplyError::CodeMismatch { .. })));
+/// ```
+pub fn parse_reply(buf: &[u8]) -> Result<Option<(Reply<'_>, usize)>, ReplyError> {
+    const PARSER: ReplyParser = ReplyParser::new();
+    PARSER.parse(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(buf: &[u8]) -> Reply<'_> {
+        let (r, used) = parse_reply(buf).unwrap().unwrap();
+        assert_eq!(used, buf.len(), "consumed count for {buf:?}");
+        r
+    }
+
+    fn lines(r: &Reply<'_>) -> Vec<String> {
+        r.lines()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn single_and_multi_line() {
+        let r = one(b"220 mx.example.org ESMTP Postfix\r\n");
+        assert_eq!(r.code(), 220);
+        assert_eq!(lines(&r), ["mx.example.org ESMTP Postfix"]);
+        let r = one(b"250-mx Hello\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+        assert_eq!(lines(&r), ["mx Hello", "PIPELINING", "8BITMIME"]);
+        assert_eq!(r.line_count(), 3);
+    }
+
+    #[test]
+    fn bare_code_and_empty_text() {
+        let r = one(b"250\r\n");
+        assert_eq!(lines(&r), [""]);
+        let r = one(b"250 \r\n");
+        assert_eq!(lines(&r), [""]);
+        let r = one(b"250-\r\n250\r\n");
+        assert_eq!(lines(&r), ["", ""]);
+        assert_eq!(r.to_string(), "250-\n250");
+    }
+
+    #[test]
+    fn text_starting_with_digits_is_not_an_enhanced_code() {
+        let r = one(b"250 100.example.org\r\n");
+        assert_eq!(r.enhanced(), None);
+        assert_eq!(r.enhanced_mismatch(), None);
+        assert_eq!(lines(&r), ["100.example.org"]);
+        let r = one(b"250 2.0.0.1 Ok\r\n");
+        assert_eq!(r.enhanced(), None);
+    }
+
+    #[test]
+    fn enhanced_codes() {
+        let r = one(b"550 5.7.606 Access denied, banned sending IP [192.0.2.1]\r\n");
+        assert_eq!(r.enhanced().unwrap().to_string(), "5.7.606");
+        let r = one(b"250 5.0.0 Ok\r\n");
+        assert_eq!(r.enhanced(), None);
+        assert_eq!(r.enhanced_mismatch().unwrap().to_string(), "5.0.0");
+        let r = one(b"451 4.7.1\r\n");
+        assert_eq!(r.enhanced().unwrap().to_string(), "4.7.1");
+    }
+
+    #[test]
+    fn mismatched_continuation_code_is_an_error() {
+        assert_eq!(
+            parse_reply(b"250-first\r\n251 second\r\n"),
+            Err(ReplyError::CodeMismatch {
+                line: 2,
+                expected: 250,
+                found: 251
+            })
+        );
+    }
+
+    #[test]
+    fn codes_outside_range() {
+        for (buf, code) in [
+            (&b"199 no\r\n"[..], 199),
+            (b"600 no\r\n", 600),
+            (b"000 x\r\n", 0),
+            (b"260 x\r\n", 260),
+        ] {
+            assert_eq!(
+                parse_reply(buf),
+                Err(ReplyError::CodeOutOfRange { line: 1, code })
+            );
+        }
+        assert!(matches!(
+            parse_reply(b"25a ok\r\n"),
+            Err(ReplyError::InvalidCode { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse_reply(b"\x16\x03\x01"),
+            Err(ReplyError::InvalidCode { .. })
+        ));
+        assert!(matches!(
+            parse_reply(b"2"),
+            Ok(None)
+        ));
+        assert!(matches!(
+            parse_reply(b"HTTP/1.1 400"),
+            Err(ReplyError::InvalidCode { .. })
+        ));
+    }
+
+    #[test]
+    fn separators() {
+        assert!(matches!(
+            parse_reply(b"250x\r\n"),
+            Err(ReplyError::InvalidSeparator { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse_reply(b"250\rx\r\n"),
+            Err(ReplyError::InvalidSeparator { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse_reply(b"250\r"),
+            Ok(None)
+        ));
+        assert!(matches!(
+            parse_reply(b"2500\r\n"),
+            Err(ReplyError::InvalidSeparator { .. })
+        ));
+    }
+
+    #[test]
+    fn bare_lf_policy() {
+        let r = one(b"250-a\n250 b\r\n");
+        assert!(r.has_bare_lf());
+        assert_eq!(lines(&r), ["a", "b"]);
+        let r = one(b"250\n");
+        assert!(r.has_bare_lf());
+        assert!(!one(b"250 x\r\n").has_bare_lf());
+        let strict = ReplyParser::new().bare_lf(BareLfPolicy::Refuse);
+        assert_eq!(
+            strict.parse(b"250-a\r\n250 b\n"),
+            Err(ReplyError::BareLf { line: 2 })
+        );
+    }
+
+    #[test]
+    fn nul_and_eight_bit_are_kept() {
+        let r = one(b"250 caf\xe9 \x00 ok\r\n");
+        assert_eq!(r.first_line(), b"caf\xe9 \x00 ok");
+        assert_eq!(r.text_lossy(), "caf\u{fffd} \u{0} ok");
+    }
+
+    #[test]
+    fn limits() {
+        let p = ReplyParser::new().limits(
+            ReplyLimits::default()
+                .max_line_len(10)
+                .max_lines(3)
+                .max_reply_len(30),
+        );
+        assert!(p.parse(b"250 012345\r\n").unwrap().is_some()); // 10 bytes of content
+        assert!(p.parse(b"250 012345\n").unwrap().is_some());
+        assert_eq!(
+            p.parse(b"250 0123456\r\n"),
+            Err(ReplyError::LineTooLong { line: 1, limit: 10 })
+        );
+        assert_eq!(
+            p.parse(b"250 0123456\n"),
+            Err(ReplyError::LineTooLong { line: 1, limit: 10 })
+        );
+        assert_eq!(
+            p.parse(b"250 01234567"),
+            Err(ReplyError::LineTooLong { line: 1, limit: 10 })
+        );
+        assert_eq!(p.parse(b"250 012345\r"), Ok(None));
+        assert_eq!(
+            p.parse(b"250-a\r\n250-b\r\n250-c\r\n"),
+            Err(ReplyError::TooManyLines { limit: 3 })
+        );
+        assert_eq!(
+            p.parse(b"250-aaaaaa\r\n250-bbbbbb\r\n250 cccccc\r\n"),
+            Err(ReplyError::ReplyTooLarge { limit: 30 })
+        );
+        assert_eq!(
+            p.parse(b"250-aaaaaa\r\n250-bbbbbb\r\n250 cc"),
+            Ok(None)
+        );
+        assert_eq!(
+            p.parse(b"250-aaaaaa\r\n250-bbbbbb\r\n250 cccccc"),
+            Err(ReplyError::ReplyTooLarge { limit: 30 })
+        );
+        assert!(
+            ReplyError::ReplyTooLarge { limit: 1 }.is_limit()
+                && !ReplyError::BareLf { line: 1 }.is_limit()
+        );
+    }
+
+    #[test]
+    fn several_replies_in_one_buffer() {
+        let buf = b"250 a\r\n251-b\r\n251 c\r\n354 go ahead\r\n";
+        let mut rest = &buf[..];
+        let mut got = Vec::new();
+        while let Some((r, used)) = parse_reply(rest).unwrap() {
+            got.push((r.code(), used));
+            rest = &rest[used..];
+        }
+        assert_eq!(got, [(250, 7), (251, 14), (354, 14)]);
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn error_messages_name_the_problem() {
+        let e = parse_reply(b"250-a\r\n550 b\r\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "reply line 2 has code 550 but the reply began with 250 (RFC 5321 §4.2.1 requires the same code on every line)"
+        );
+        let e = parse_reply(b"\x16\x03\x01\x00").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "reply line 1 does not start with a three-digit code (found \"\\x16\\x03\\x01\\x00\")"
+        );
+    }
+
+    #[test]
+    fn resumable_matches_one_shot() {
+        let buf = b"250-a\r\n250-b\r\n250 c\r\n";
+        let p = ReplyParser::new();
+        let mut progress = ReplyProgress::default();
+        for end in 0..buf.len() {
+            assert_eq!(p.parse_resumable(&buf[..end], &mut progress), Ok(None));
+        }
+        let (r, used) = p.parse_resumable(buf, &mut progress).unwrap().unwrap();
+        assert_eq!((r.line_count(), used), (3, buf.len()));
+        assert_eq!(progress, ReplyProgress::default());
+    }
+
+    #[test]
+    fn owned_reply_round_trip() {
+        let r = one(b"250-a\r\n250 2.0.0 b\r\n");
+        let o = r.to_owned();
+        assert_eq!(o.as_reply(), r);
+        assert_eq!(o.code(), 250);
+        assert_eq!(o.enhanced(), None); // first line has no enhanced code
+        assert_eq!(o.to_string(), "250-a\n250 2.0.0 b");
+    }
+}

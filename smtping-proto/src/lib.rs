@@ -10,6 +10,7 @@
 //! - [`command`]: commands built from validated parts; CR, LF and NUL are refused before
 //!   anything is sent.
 //! - [`data`]: the DATA body encoder (dot-stuffing, CRLF normalisation, streaming).
+//! - [`sasl`]: AUTH responses (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) with zeroized secrets.
 //!
 //! ```
 //! use smtping_proto::{parse_reply, Extensions};
@@ -24,9 +25,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod address;
+pub mod command;
+pub mod data;
+#[cfg(feature = "dns")]
+pub mod dns;
+pub mod ehlo;
 pub mod enhanced;
 pub mod reply;
+pub mod sasl;
 
+pub use address::{Address, AddressError, Domain};
+pub use command::{Command, CommandError};
+pub use ehlo::{AuthMechanism, EhloError, Extensions, Keyword, Limits, SizeLimit};
 pub use enhanced::{EnhancedCode, EnhancedCodeError};
 pub use reply::{
     BareLfPolicy, Lines, OwnedReply, Reply, ReplyError, ReplyLimits, ReplyParser, ReplyProgress,

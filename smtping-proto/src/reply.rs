@@ -18,10 +18,6 @@
 
 use core::fmt;
 
-use nom::Parser;
-use nom::bytes::streaming::take;
-use nom::number::streaming::u8 as byte;
-
 use crate::enhanced::EnhancedCode;
 
 /// Default longest reply line accepted, terminator excluded (4 KiB; RFC 5321 §4.5.3.1.5
@@ -178,7 +174,9 @@ pub enum ReplyError {
         code: u16,
     },
     /// The code is followed by something other than `-`, a space or the line end.
-    #[error("reply line {line}: expected '-', ' ' or end of line after the code, found \"{found}\"")]
+    #[error(
+        "reply line {line}: expected '-', ' ' or end of line after the code, found \"{found}\""
+    )]
     InvalidSeparator {
         /// 1-based line number within the reply.
         line: u32,
@@ -371,7 +369,13 @@ impl fmt::Debug for Reply<'_> {
         f.debug_struct("Reply")
             .field("code", &self.code)
             .field("enhanced", &self.enhanced)
-            .field("lines", &self.lines().map(String::from_utf8_lossy).collect::<Vec<_>>())
+            .field(
+                "lines",
+                &self
+                    .lines()
+                    .map(String::from_utf8_lossy)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -409,7 +413,7 @@ impl<'a> Iterator for Lines<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
+        let end = find_lf(self.rest).unwrap_or(self.rest.len());
         let mut line = &self.rest[..end];
         self.rest = self.rest.get(end + 1..).unwrap_or_default();
         if let [head @ .., b'\r'] = line {
@@ -613,11 +617,10 @@ impl ReplyParser {
                     limit: limits.max_lines,
                 });
             }
-            let (code, sep) = match line_header(rest, line_no) {
-                Ok(h) => h,
-                Err(e) => return e.map(|()| None),
+            let [d0, d1, d2, sep, ..] = *rest else {
+                return incomplete_header(rest, line_no);
             };
-            let code = validate_code(code, rest, line_no)?;
+            let code = decode_code([d0, d1, d2], rest, line_no)?;
             if progress.lines > 0 && code != progress.code {
                 return Err(ReplyError::CodeMismatch {
                     line: line_no,
@@ -633,7 +636,7 @@ impl ReplyParser {
             }
             // Find the end of this line, looking no further than the limit allows.
             let window = rest.len().min(limits.max_line_len + 2);
-            let Some(lf) = memchr::memchr(b'\n', &rest[..window]) else {
+            let Some(lf) = find_lf(&rest[..window]) else {
                 if rest.len() >= limits.max_line_len + 2 {
                     return Err(ReplyError::LineTooLong {
                         line: line_no,
@@ -682,7 +685,8 @@ impl ReplyParser {
             }
             if progress.lines == 0 {
                 progress.code = code;
-                if content_len > 4 {
+                // Cheap pre-check (`D.`) first: most first lines are plain text.
+                if content_len > 5 && matches!(rest[4], b'2' | b'4' | b'5') && rest[5] == b'.' {
                     if let Some((enh, _)) = EnhancedCode::parse_prefix(&rest[4..content_len]) {
                         if u16::from(enh.class()) == code / 100 {
                             progress.enhanced = Some(enh);
@@ -710,39 +714,46 @@ impl ReplyParser {
     }
 }
 
-/// nom streaming parser for a line's head: three code bytes and the separator byte.
-/// `Err(Ok(()))` means more bytes are needed; `Err(Err(e))` is a grammar error found in
-/// the bytes already present (so garbage such as a TLS record fails at once).
-fn line_header(rest: &[u8], line: u32) -> Result<(&[u8], u8), Result<(), ReplyError>> {
-    let res: nom::IResult<&[u8], (&[u8], u8)> = (take(3usize), byte).parse(rest);
-    match res {
-        Ok((_, head)) => Ok(head),
-        Err(_) => {
-            // Incomplete: check the digits we do have before asking for more.
-            if rest.iter().take(3).all(u8::is_ascii_digit) {
-                Err(Ok(()))
-            } else {
-                Err(Err(ReplyError::InvalidCode {
-                    line,
-                    found: Snippet::new(rest),
-                }))
-            }
-        }
-    }
+/// Finds the first LF (`memchr`: faster than a SWAR loop even on 40-byte lines, measured
+/// with callgrind on the benchmark corpus).
+#[inline]
+pub(crate) fn find_lf(h: &[u8]) -> Option<usize> {
+    memchr::memchr(b'\n', h)
 }
 
-fn validate_code(digits: &[u8], line_bytes: &[u8], line: u32) -> Result<u16, ReplyError> {
-    if !digits.iter().all(u8::is_ascii_digit) {
+/// A line shorter than its four-byte head (`NNN` + separator): check the bytes present so
+/// that garbage (a TLS record, an HTTP banner) fails at once instead of waiting for more.
+/// The separator of a complete head is checked by the caller.
+fn incomplete_header(rest: &[u8], line: u32) -> Result<Option<(Reply<'_>, usize)>, ReplyError> {
+    if !rest.iter().take(3).all(u8::is_ascii_digit) {
+        return Err(ReplyError::InvalidCode {
+            line,
+            found: Snippet::new(rest),
+        });
+    }
+    if let [d0, d1, d2] = *rest {
+        decode_code([d0, d1, d2], rest, line)?;
+    }
+    Ok(None)
+}
+
+/// Decodes and range-checks the three code digits (RFC 5321 §4.2:
+/// `Reply-code = %x32-35 %x30-35 %x30-39`).
+#[inline]
+fn decode_code(d: [u8; 3], line_bytes: &[u8], line: u32) -> Result<u16, ReplyError> {
+    let (a, b, c) = (
+        d[0].wrapping_sub(b'0'),
+        d[1].wrapping_sub(b'0'),
+        d[2].wrapping_sub(b'0'),
+    );
+    if a > 9 || b > 9 || c > 9 {
         return Err(ReplyError::InvalidCode {
             line,
             found: Snippet::new(line_bytes),
         });
     }
-    let code = u16::from(digits[0] - b'0') * 100
-        + u16::from(digits[1] - b'0') * 10
-        + u16::from(digits[2] - b'0');
-    // RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39
-    if !(b'2'..=b'5').contains(&digits[0]) || digits[1] > b'5' {
+    let code = u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c);
+    if !(2..=5).contains(&a) || b > 5 {
         return Err(ReplyError::CodeOutOfRange { line, code });
     }
     Ok(code)
@@ -784,6 +795,27 @@ mod tests {
         r.lines()
             .map(|l| String::from_utf8_lossy(l).into_owned())
             .collect()
+    }
+
+    #[test]
+    fn find_lf_agrees_with_memchr() {
+        let mut buf = vec![b'a'; 200];
+        assert_eq!(find_lf(&buf), None);
+        for i in 0..buf.len() {
+            buf[i] = b'\n';
+            for start in 0..=i.min(20) {
+                assert_eq!(
+                    find_lf(&buf[start..]),
+                    Some(i - start),
+                    "lf at {i}, from {start}"
+                );
+            }
+            buf[i] = 0x8a; // a byte that differs from LF only in the high bit
+            assert_eq!(find_lf(&buf), memchr::memchr(b'\n', &buf));
+            buf[i] = b'a';
+        }
+        assert_eq!(find_lf(b""), None);
+        assert_eq!(find_lf(b"\x0b\x09\n"), Some(2));
     }
 
     #[test]
@@ -861,10 +893,7 @@ mod tests {
             parse_reply(b"\x16\x03\x01"),
             Err(ReplyError::InvalidCode { .. })
         ));
-        assert!(matches!(
-            parse_reply(b"2"),
-            Ok(None)
-        ));
+        assert!(matches!(parse_reply(b"2"), Ok(None)));
         assert!(matches!(
             parse_reply(b"HTTP/1.1 400"),
             Err(ReplyError::InvalidCode { .. })
@@ -881,10 +910,7 @@ mod tests {
             parse_reply(b"250\rx\r\n"),
             Err(ReplyError::InvalidSeparator { line: 1, .. })
         ));
-        assert!(matches!(
-            parse_reply(b"250\r"),
-            Ok(None)
-        ));
+        assert!(matches!(parse_reply(b"250\r"), Ok(None)));
         assert!(matches!(
             parse_reply(b"2500\r\n"),
             Err(ReplyError::InvalidSeparator { .. })
@@ -944,10 +970,7 @@ mod tests {
             p.parse(b"250-aaaaaa\r\n250-bbbbbb\r\n250 cccccc\r\n"),
             Err(ReplyError::ReplyTooLarge { limit: 30 })
         );
-        assert_eq!(
-            p.parse(b"250-aaaaaa\r\n250-bbbbbb\r\n250 cc"),
-            Ok(None)
-        );
+        assert_eq!(p.parse(b"250-aaaaaa\r\n250-bbbbbb\r\n250 cc"), Ok(None));
         assert_eq!(
             p.parse(b"250-aaaaaa\r\n250-bbbbbb\r\n250 cccccc"),
             Err(ReplyError::ReplyTooLarge { limit: 30 })

@@ -1,0 +1,968 @@
+//! EHLO capabilities (RFC 5321 §4.1.1.1 and the ESMTP extension RFCs).
+//!
+//! The first line of a 250 reply to EHLO names the server; every further line is
+//! `keyword [params]`. Keywords are case-insensitive. [`Extensions`] gives typed access to
+//! the extensions a client acts on and keeps every line, known or not, with its raw
+//! parameters, so a report can show exactly what the server advertised.
+//!
+//! ```
+//! use smtping_proto::{parse_reply, AuthMechanism, Extensions, SizeLimit};
+//!
+//! let buf = b"250-smtp.example.com Hello [192.0.2.7]\r\n\
+//!             250-size 52428800\r\n\
+//!             250-AUTH LOGIN PLAIN XOAUTH2\r\n\
+//!             250-AUTH=LOGIN\r\n\
+//!             250-X-MY-EXTENSION a=b c\r\n\
+//!             250 CHUNKING\r\n";
+//! let (reply, _) = parse_reply(buf).unwrap().unwrap();
+//! let ext = Extensions::from_ehlo(&reply).unwrap();
+//! assert_eq!(ext.server_name(), "smtp.example.com");
+//! assert_eq!(ext.size_limit(), Some(SizeLimit::Max(52_428_800)));
+//! assert!(ext.auth_mechanisms().contains(&AuthMechanism::XOAuth2));
+//! assert!(ext.has_legacy_auth());
+//! assert_eq!(ext.params("x-my-extension"), Some("a=b c"));
+//! assert!(ext.chunking() && !ext.pipelining());
+//! ```
+
+use core::fmt;
+
+use crate::reply::Reply;
+
+/// Why a reply cannot be read as EHLO capabilities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EhloError {
+    /// EHLO was not answered with 250: the server refused EHLO (try HELO) or failed.
+    #[error("EHLO was answered with {code}, not 250: the server does not accept EHLO now")]
+    NotAccepted {
+        /// The reply code received.
+        code: u16,
+    },
+}
+
+/// The ESMTP keywords SMTPing knows by name. Anything else is kept as an unknown keyword.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Keyword {
+    /// `SIZE` (RFC 1870).
+    Size,
+    /// `PIPELINING` (RFC 2920).
+    Pipelining,
+    /// `8BITMIME` (RFC 6152).
+    EightBitMime,
+    /// `SMTPUTF8` (RFC 6531).
+    SmtpUtf8,
+    /// `STARTTLS` (RFC 3207).
+    StartTls,
+    /// `AUTH` (RFC 4954), including the legacy `AUTH=` form.
+    Auth,
+    /// `DSN` (RFC 3461).
+    Dsn,
+    /// `CHUNKING` (RFC 3030).
+    Chunking,
+    /// `BINARYMIME` (RFC 3030).
+    BinaryMime,
+    /// `ENHANCEDSTATUSCODES` (RFC 2034).
+    EnhancedStatusCodes,
+    /// `REQUIRETLS` (RFC 8689).
+    RequireTls,
+    /// `DELIVERBY` (RFC 2852).
+    DeliverBy,
+    /// `MT-PRIORITY` (RFC 6710).
+    MtPriority,
+    /// `LIMITS` (RFC 9422).
+    Limits,
+    /// `VRFY` (RFC 5321).
+    Vrfy,
+    /// `EXPN` (RFC 5321).
+    Expn,
+    /// `ETRN` (RFC 1985).
+    Etrn,
+    /// `ATRN` (RFC 2645).
+    Atrn,
+    /// `HELP` (RFC 5321).
+    Help,
+    /// `BURL` (RFC 4468).
+    Burl,
+    /// `FUTURERELEASE` (RFC 4865).
+    FutureRelease,
+    /// `NO-SOLICITING` (RFC 3865).
+    NoSoliciting,
+    /// `XCLIENT` (Postfix).
+    Xclient,
+    /// `XFORWARD` (Postfix).
+    Xforward,
+    /// `PIPECONNECT` (Exim's early pipelining).
+    PipeConnect,
+}
+
+impl Keyword {
+    const ALL: [Keyword; 25] = [
+        Keyword::Size,
+        Keyword::Pipelining,
+        Keyword::EightBitMime,
+        Keyword::SmtpUtf8,
+        Keyword::StartTls,
+        Keyword::Auth,
+        Keyword::Dsn,
+        Keyword::Chunking,
+        Keyword::BinaryMime,
+        Keyword::EnhancedStatusCodes,
+        Keyword::RequireTls,
+        Keyword::DeliverBy,
+        Keyword::MtPriority,
+        Keyword::Limits,
+        Keyword::Vrfy,
+        Keyword::Expn,
+        Keyword::Etrn,
+        Keyword::Atrn,
+        Keyword::Help,
+        Keyword::Burl,
+        Keyword::FutureRelease,
+        Keyword::NoSoliciting,
+        Keyword::Xclient,
+        Keyword::Xforward,
+        Keyword::PipeConnect,
+    ];
+
+    /// The keyword as servers advertise it (upper case).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Keyword::Size => "SIZE",
+            Keyword::Pipelining => "PIPELINING",
+            Keyword::EightBitMime => "8BITMIME",
+            Keyword::SmtpUtf8 => "SMTPUTF8",
+            Keyword::StartTls => "STARTTLS",
+            Keyword::Auth => "AUTH",
+            Keyword::Dsn => "DSN",
+            Keyword::Chunking => "CHUNKING",
+            Keyword::BinaryMime => "BINARYMIME",
+            Keyword::EnhancedStatusCodes => "ENHANCEDSTATUSCODES",
+            Keyword::RequireTls => "REQUIRETLS",
+            Keyword::DeliverBy => "DELIVERBY",
+            Keyword::MtPriority => "MT-PRIORITY",
+            Keyword::Limits => "LIMITS",
+            Keyword::Vrfy => "VRFY",
+            Keyword::Expn => "EXPN",
+            Keyword::Etrn => "ETRN",
+            Keyword::Atrn => "ATRN",
+            Keyword::Help => "HELP",
+            Keyword::Burl => "BURL",
+            Keyword::FutureRelease => "FUTURERELEASE",
+            Keyword::NoSoliciting => "NO-SOLICITING",
+            Keyword::Xclient => "XCLIENT",
+            Keyword::Xforward => "XFORWARD",
+            Keyword::PipeConnect => "PIPECONNECT",
+        }
+    }
+
+    /// Looks up an upper-case keyword.
+    fn from_upper(kw: &[u8]) -> Option<Self> {
+        // Dispatch on length first: one comparison on average instead of 25.
+        let k = match kw.len() {
+            3 => match kw {
+                b"DSN" => Keyword::Dsn,
+                _ => return None,
+            },
+            4 => match kw {
+                b"SIZE" => Keyword::Size,
+                b"AUTH" => Keyword::Auth,
+                b"VRFY" => Keyword::Vrfy,
+                b"EXPN" => Keyword::Expn,
+                b"ETRN" => Keyword::Etrn,
+                b"ATRN" => Keyword::Atrn,
+                b"HELP" => Keyword::Help,
+                b"BURL" => Keyword::Burl,
+                _ => return None,
+            },
+            6 => match kw {
+                b"LIMITS" => Keyword::Limits,
+                _ => return None,
+            },
+            7 => match kw {
+                b"XCLIENT" => Keyword::Xclient,
+                _ => return None,
+            },
+            8 => match kw {
+                b"8BITMIME" => Keyword::EightBitMime,
+                b"SMTPUTF8" => Keyword::SmtpUtf8,
+                b"STARTTLS" => Keyword::StartTls,
+                b"CHUNKING" => Keyword::Chunking,
+                b"XFORWARD" => Keyword::Xforward,
+                _ => return None,
+            },
+            9 => match kw {
+                b"DELIVERBY" => Keyword::DeliverBy,
+                _ => return None,
+            },
+            10 => match kw {
+                b"PIPELINING" => Keyword::Pipelining,
+                b"BINARYMIME" => Keyword::BinaryMime,
+                b"REQUIRETLS" => Keyword::RequireTls,
+                _ => return None,
+            },
+            11 => match kw {
+                b"MT-PRIORITY" => Keyword::MtPriority,
+                b"PIPECONNECT" => Keyword::PipeConnect,
+                _ => return None,
+            },
+            13 => match kw {
+                b"FUTURERELEASE" => Keyword::FutureRelease,
+                b"NO-SOLICITING" => Keyword::NoSoliciting,
+                _ => return None,
+            },
+            19 => match kw {
+                b"ENHANCEDSTATUSCODES" => Keyword::EnhancedStatusCodes,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(k)
+    }
+
+    const fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A SASL mechanism advertised after `AUTH` (RFC 4954).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthMechanism {
+    /// `PLAIN` (RFC 4616): user and password in clear inside TLS.
+    Plain,
+    /// `LOGIN`: user and password in two base64 steps (de-facto standard).
+    Login,
+    /// `CRAM-MD5` (RFC 2195): HMAC-MD5 challenge-response.
+    CramMd5,
+    /// `DIGEST-MD5` (RFC 2831, historic).
+    DigestMd5,
+    /// `XOAUTH2` (Google/Microsoft OAuth 2.0 bearer tokens).
+    XOAuth2,
+    /// `OAUTHBEARER` (RFC 7628).
+    OAuthBearer,
+    /// `SCRAM-SHA-1` (RFC 5802).
+    ScramSha1,
+    /// `SCRAM-SHA-256` (RFC 7677).
+    ScramSha256,
+    /// `GSSAPI` (Kerberos).
+    Gssapi,
+    /// `NTLM` (Microsoft).
+    Ntlm,
+    /// `EXTERNAL` (RFC 4422: client certificate).
+    External,
+    /// `ANONYMOUS` (RFC 4505).
+    Anonymous,
+    /// Any other mechanism, upper-cased as advertised.
+    Other(Box<str>),
+}
+
+impl AuthMechanism {
+    /// Parses a mechanism name case-insensitively.
+    ///
+    /// ```
+    /// # use smtping_proto::AuthMechanism;
+    /// assert_eq!(AuthMechanism::from_name("cram-md5"), AuthMechanism::CramMd5);
+    /// assert_eq!(AuthMechanism::from_name("X-FOO").as_str(), "X-FOO");
+    /// ```
+    #[must_use]
+    pub fn from_name(name: &str) -> Self {
+        let mut buf = [0u8; 16];
+        let upper: &[u8] = if name.len() <= buf.len() {
+            buf[..name.len()].copy_from_slice(name.as_bytes());
+            buf[..name.len()].make_ascii_uppercase();
+            &buf[..name.len()]
+        } else {
+            &[]
+        };
+        match upper {
+            b"PLAIN" => Self::Plain,
+            b"LOGIN" => Self::Login,
+            b"CRAM-MD5" => Self::CramMd5,
+            b"DIGEST-MD5" => Self::DigestMd5,
+            b"XOAUTH2" => Self::XOAuth2,
+            b"OAUTHBEARER" => Self::OAuthBearer,
+            b"SCRAM-SHA-1" => Self::ScramSha1,
+            b"SCRAM-SHA-256" => Self::ScramSha256,
+            b"GSSAPI" => Self::Gssapi,
+            b"NTLM" => Self::Ntlm,
+            b"EXTERNAL" => Self::External,
+            b"ANONYMOUS" => Self::Anonymous,
+            _ => Self::Other(name.to_ascii_uppercase().into_boxed_str()),
+        }
+    }
+
+    /// The mechanism name as sent in `AUTH <name>`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Plain => "PLAIN",
+            Self::Login => "LOGIN",
+            Self::CramMd5 => "CRAM-MD5",
+            Self::DigestMd5 => "DIGEST-MD5",
+            Self::XOAuth2 => "XOAUTH2",
+            Self::OAuthBearer => "OAUTHBEARER",
+            Self::ScramSha1 => "SCRAM-SHA-1",
+            Self::ScramSha256 => "SCRAM-SHA-256",
+            Self::Gssapi => "GSSAPI",
+            Self::Ntlm => "NTLM",
+            Self::External => "EXTERNAL",
+            Self::Anonymous => "ANONYMOUS",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// `true` for mechanisms that send the password itself (recoverably) over the
+    /// channel: PLAIN and LOGIN. Offering them without TLS exposes passwords.
+    #[must_use]
+    pub fn is_plaintext(&self) -> bool {
+        matches!(self, Self::Plain | Self::Login)
+    }
+}
+
+impl fmt::Display for AuthMechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the `SIZE` keyword says (RFC 1870 §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SizeLimit {
+    /// `SIZE n` with n > 0: messages above n octets are refused.
+    Max(u64),
+    /// `SIZE 0` or `SIZE` with no value: the extension is supported, no fixed maximum.
+    NoFixedLimit,
+    /// A value that is not a number (`SIZE abc`): supported, limit unknown.
+    Invalid,
+}
+
+impl SizeLimit {
+    /// The maximum in octets when one is announced.
+    #[must_use]
+    pub const fn max(self) -> Option<u64> {
+        match self {
+            Self::Max(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// The `LIMITS` keyword's parameters (RFC 9422).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// `RCPTMAX`: most recipients per transaction.
+    pub rcpt_max: Option<u32>,
+    /// `MAILMAX`: most transactions per session.
+    pub mail_max: Option<u32>,
+    /// `RCPTDOMAINMAX`: most recipient domains per transaction.
+    pub rcpt_domain_max: Option<u32>,
+}
+
+/// The capabilities a server announced in its reply to EHLO.
+///
+/// It owns one copy of the reply text (keywords upper-cased in place) and the typed values
+/// computed in a single pass; [`Extensions::keywords`], [`Extensions::params`] and
+/// [`Extensions::supports`] walk that copy on demand, so parsing costs one allocation
+/// (two when `AUTH` is advertised).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Extensions {
+    /// The reply's bytes (lossy UTF-8), line prefixes and terminators included.
+    text: String,
+    /// Range of the first line's text.
+    greeting: (u32, u32),
+    /// End of the server name within the first line.
+    name_end: u32,
+    flags: u32,
+    size: Option<SizeLimit>,
+    auth: Vec<AuthMechanism>,
+    legacy_auth: bool,
+    deliver_by: Option<Option<u64>>,
+    limits: Option<Limits>,
+    ignored_lines: u32,
+}
+
+/// One keyword line, located in [`Extensions::text`].
+#[derive(Clone, Copy)]
+struct Line {
+    kw: (usize, usize),
+    params: (usize, usize),
+}
+
+/// Iterates the keyword lines of `text` (skipping the first line and blank lines),
+/// yielding `None` for a blank one so the caller can count it.
+struct LineScanner<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl LineScanner<'_> {
+    /// The next line's text range (after `NNN-`, before CR/LF), or `None` at the end.
+    fn next_range(&mut self) -> Option<(usize, usize)> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let rest = &self.text[self.pos..];
+        let end = crate::reply::find_lf(rest).unwrap_or(rest.len());
+        let start = self.pos;
+        self.pos += end + 1;
+        let mut stop = start + end;
+        if stop > start && self.text[stop - 1] == b'\r' {
+            stop -= 1;
+        }
+        Some(((start + 4).min(stop), stop))
+    }
+
+    /// The next keyword line; `Some(None)` for a blank line.
+    fn next_line(&mut self) -> Option<Option<Line>> {
+        let (start, stop) = self.next_range()?;
+        let (start, stop) = trim_range(self.text, start, stop);
+        if start == stop {
+            return Some(None);
+        }
+        let line = &self.text[start..stop];
+        let kw_len = line
+            .iter()
+            .position(|&b| b == b' ' || b == b'\t' || b == b'=')
+            .unwrap_or(line.len());
+        if kw_len == 0 {
+            return Some(None);
+        }
+        let p_start = (start + kw_len + 1).min(stop);
+        let (p_start, p_stop) = trim_range(self.text, p_start, stop);
+        Some(Some(Line {
+            kw: (start, start + kw_len),
+            params: (p_start, p_stop),
+        }))
+    }
+}
+
+const ENDS_KEYWORD: u8 = 1;
+const LOWER: u8 = 2;
+
+/// Per-byte class for the keyword scan: bytes that end a keyword (space, tab, `=`, CR,
+/// LF) and lower-case ASCII letters. A table lookup costs less than five comparisons.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = ENDS_KEYWORD;
+    t[b'\t' as usize] = ENDS_KEYWORD;
+    t[b'=' as usize] = ENDS_KEYWORD;
+    t[b'\r' as usize] = ENDS_KEYWORD;
+    t[b'\n' as usize] = ENDS_KEYWORD;
+    let mut c = b'a';
+    while c <= b'z' {
+        t[c as usize] = LOWER;
+        c += 1;
+    }
+    t
+};
+
+fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) {
+    while start < stop && matches!(text[start], b' ' | b'\t') {
+        start += 1;
+    }
+    while stop > start && matches!(text[stop - 1], b' ' | b'\t') {
+        stop -= 1;
+    }
+    (start, stop)
+}
+
+impl Extensions {
+    /// Reads the capabilities from a 250 reply to EHLO.
+    ///
+    /// Keyword lines that are empty or only whitespace are skipped and counted
+    /// ([`Extensions::ignored_lines`]); nothing a server sends makes this panic.
+    pub fn from_ehlo(reply: &Reply<'_>) -> Result<Self, EhloError> {
+        if reply.code() != 250 {
+            return Err(EhloError::NotAccepted { code: reply.code() });
+        }
+        let raw = reply.as_bytes();
+        let mut text = match core::str::from_utf8(raw) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(raw).into_owned(),
+        };
+        let mut ext = Self {
+            text: String::new(),
+            greeting: (0, 0),
+            name_end: 0,
+            flags: 0,
+            size: None,
+            auth: Vec::new(),
+            legacy_auth: false,
+            deliver_by: None,
+            limits: None,
+            ignored_lines: 0,
+        };
+        let mut scan = LineScanner {
+            text: text.as_bytes(),
+            pos: 0,
+        };
+        let (g0, g1) = scan.next_range().unwrap_or((0, 0));
+        let (g0, g1) = trim_range(text.as_bytes(), g0, g1);
+        ext.greeting = (g0 as u32, g1 as u32);
+        ext.name_end = text.as_bytes()[g0..g1]
+            .iter()
+            .position(|&b| b == b' ' || b == b'\t')
+            .map_or(g1, |i| g0 + i) as u32;
+        let len = text.len();
+        let mut pos = scan.pos;
+        // One fused pass per line: find the keyword's end (which, for the many keywords
+        // without parameters, is also the line's end), note lower case, classify.
+        while pos < len {
+            let t = text.as_bytes();
+            let mut i = (pos + 4).min(len);
+            if t.get(pos + 3).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+                i = pos + 3; // a bare `250`
+            }
+            while i < len && matches!(t[i], b' ' | b'\t') {
+                i += 1;
+            }
+            let kw_start = i;
+            let mut lower = 0u8;
+            while i < len {
+                let class = BYTE_CLASS[usize::from(t[i])];
+                if class & ENDS_KEYWORD != 0 {
+                    break;
+                }
+                lower |= class;
+                i += 1;
+            }
+            let lower = lower & LOWER != 0;
+            let kw_end = i;
+            let line_end = if t.get(i) == Some(&b'\n') {
+                i
+            } else if t.get(i) == Some(&b'\r') && t.get(i + 1) == Some(&b'\n') {
+                i + 1
+            } else {
+                memchr::memchr(b'\n', &t[i.min(len)..]).map_or(len, |p| i + p)
+            };
+            let delimiter = t.get(kw_end).copied();
+            pos = line_end + 1;
+            if kw_start == kw_end {
+                ext.ignored_lines += 1;
+                continue;
+            }
+            if lower {
+                text[kw_start..kw_end].make_ascii_uppercase();
+            }
+            let Some(known) = Keyword::from_upper(&text.as_bytes()[kw_start..kw_end]) else {
+                continue;
+            };
+            ext.flags |= known.bit();
+            if !matches!(
+                known,
+                Keyword::Size | Keyword::Auth | Keyword::DeliverBy | Keyword::Limits
+            ) {
+                continue;
+            }
+            let (p0, p1) = trim_range(text.as_bytes(), (kw_end + 1).min(line_end), line_end);
+            let p1 = if p1 > p0 && text.as_bytes()[p1 - 1] == b'\r' {
+                trim_range(text.as_bytes(), p0, p1 - 1).1
+            } else {
+                p1
+            };
+            let params = &text[p0..p1];
+            match known {
+                Keyword::Size => ext.size = Some(parse_size(params)),
+                Keyword::Auth => {
+                    ext.legacy_auth |= delimiter == Some(b'=');
+                    for name in params.split_ascii_whitespace() {
+                        let m = AuthMechanism::from_name(name);
+                        if !ext.auth.contains(&m) {
+                            ext.auth.push(m);
+                        }
+                    }
+                }
+                Keyword::DeliverBy => {
+                    ext.deliver_by = Some(
+                        params
+                            .split_ascii_whitespace()
+                            .next()
+                            .and_then(|v| v.parse().ok()),
+                    );
+                }
+                _ => ext.limits = Some(parse_limits(params)),
+            }
+        }
+        ext.text = text;
+        Ok(ext)
+    }
+
+    fn lines(&self) -> impl Iterator<Item = Line> + '_ {
+        let mut scan = LineScanner {
+            text: self.text.as_bytes(),
+            pos: 0,
+        };
+        let _ = scan.next_range(); // the greeting line
+        core::iter::from_fn(move || scan.next_line()).flatten()
+    }
+
+    /// The server's name: the first word of the first line (RFC 5321 `Domain` or address
+    /// literal, as the server wrote it).
+    #[must_use]
+    pub fn server_name(&self) -> &str {
+        &self.text[self.greeting.0 as usize..self.name_end as usize]
+    }
+
+    /// The whole first line (server name and greeting text).
+    #[must_use]
+    pub fn greeting(&self) -> &str {
+        &self.text[self.greeting.0 as usize..self.greeting.1 as usize]
+    }
+
+    /// `true` when the server advertised `keyword` (case-insensitive), known or not.
+    ///
+    /// ```
+    /// # use smtping_proto::{parse_reply, Extensions};
+    /// let (r, _) = parse_reply(b"250-mx\r\n250-X-Custom 1\r\n250 StartTLS\r\n").unwrap().unwrap();
+    /// let ext = Extensions::from_ehlo(&r).unwrap();
+    /// assert!(ext.supports("STARTTLS") && ext.supports("x-custom") && !ext.supports("SIZE"));
+    /// ```
+    #[must_use]
+    pub fn supports(&self, keyword: &str) -> bool {
+        self.find(keyword).is_some()
+    }
+
+    /// `true` when the server advertised a known keyword.
+    #[must_use]
+    pub const fn has(&self, keyword: Keyword) -> bool {
+        self.flags & keyword.bit() != 0
+    }
+
+    /// The raw parameters of `keyword` (case-insensitive), `Some("")` when it has none,
+    /// `None` when it was not advertised. With repeated keywords, the first wins.
+    #[must_use]
+    pub fn params(&self, keyword: &str) -> Option<&str> {
+        self.find(keyword)
+            .map(|l| &self.text[l.params.0..l.params.1])
+    }
+
+    fn find(&self, keyword: &str) -> Option<Line> {
+        self.lines()
+            .find(|l| self.text[l.kw.0..l.kw.1].eq_ignore_ascii_case(keyword))
+    }
+
+    /// Every keyword line in order: (upper-cased keyword, raw parameters).
+    pub fn keywords(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.lines().map(|l| {
+            (
+                &self.text[l.kw.0..l.kw.1],
+                &self.text[l.params.0..l.params.1],
+            )
+        })
+    }
+
+    /// The keywords SMTPing does not know, with their raw parameters.
+    pub fn unknown(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.keywords()
+            .filter(|(k, _)| Keyword::from_upper(k.as_bytes()).is_none())
+    }
+
+    /// The known keywords advertised.
+    pub fn known(&self) -> impl Iterator<Item = Keyword> + '_ {
+        Keyword::ALL.into_iter().filter(|k| self.has(*k))
+    }
+
+    /// Keyword lines that were empty or only whitespace.
+    #[must_use]
+    pub const fn ignored_lines(&self) -> u32 {
+        self.ignored_lines
+    }
+
+    /// What `SIZE` says, if advertised.
+    #[must_use]
+    pub const fn size_limit(&self) -> Option<SizeLimit> {
+        self.size
+    }
+
+    /// The fixed maximum message size in octets, when `SIZE n` with n > 0 was advertised.
+    /// A value too large for `u64` saturates to `u64::MAX`.
+    #[must_use]
+    pub const fn size(&self) -> Option<u64> {
+        match self.size {
+            Some(SizeLimit::Max(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// SASL mechanisms from every `AUTH` and `AUTH=` line, de-duplicated, in order.
+    #[must_use]
+    pub fn auth_mechanisms(&self) -> &[AuthMechanism] {
+        &self.auth
+    }
+
+    /// `true` when the legacy `AUTH=` form was advertised (old Outlook clients).
+    #[must_use]
+    pub const fn has_legacy_auth(&self) -> bool {
+        self.legacy_auth
+    }
+
+    /// `DELIVERBY` (RFC 2852): `Some(Some(s))` with the minimum by-time in seconds,
+    /// `Some(None)` when advertised without one.
+    #[must_use]
+    pub const fn deliver_by(&self) -> Option<Option<u64>> {
+        self.deliver_by
+    }
+
+    /// `LIMITS` (RFC 9422) parameters, if advertised.
+    #[must_use]
+    pub const fn limits(&self) -> Option<Limits> {
+        self.limits
+    }
+
+    /// `MT-PRIORITY` (RFC 6710) policy name, `Some("")` when advertised without one.
+    #[must_use]
+    pub fn mt_priority(&self) -> Option<&str> {
+        self.params("MT-PRIORITY")
+    }
+
+    /// `XCLIENT` attribute names, when advertised.
+    pub fn xclient_attributes(&self) -> Option<impl Iterator<Item = &str> + '_> {
+        self.params("XCLIENT").map(str::split_ascii_whitespace)
+    }
+
+    /// `PIPELINING` (RFC 2920).
+    #[must_use]
+    pub const fn pipelining(&self) -> bool {
+        self.has(Keyword::Pipelining)
+    }
+
+    /// `STARTTLS` (RFC 3207).
+    #[must_use]
+    pub const fn starttls(&self) -> bool {
+        self.has(Keyword::StartTls)
+    }
+
+    /// `SMTPUTF8` (RFC 6531).
+    #[must_use]
+    pub const fn smtputf8(&self) -> bool {
+        self.has(Keyword::SmtpUtf8)
+    }
+
+    /// `8BITMIME` (RFC 6152).
+    #[must_use]
+    pub const fn eightbitmime(&self) -> bool {
+        self.has(Keyword::EightBitMime)
+    }
+
+    /// `CHUNKING` (RFC 3030).
+    #[must_use]
+    pub const fn chunking(&self) -> bool {
+        self.has(Keyword::Chunking)
+    }
+
+    /// `BINARYMIME` (RFC 3030).
+    #[must_use]
+    pub const fn binarymime(&self) -> bool {
+        self.has(Keyword::BinaryMime)
+    }
+
+    /// `DSN` (RFC 3461).
+    #[must_use]
+    pub const fn dsn(&self) -> bool {
+        self.has(Keyword::Dsn)
+    }
+
+    /// `ENHANCEDSTATUSCODES` (RFC 2034).
+    #[must_use]
+    pub const fn enhanced_status_codes(&self) -> bool {
+        self.has(Keyword::EnhancedStatusCodes)
+    }
+
+    /// `REQUIRETLS` (RFC 8689).
+    #[must_use]
+    pub const fn requiretls(&self) -> bool {
+        self.has(Keyword::RequireTls)
+    }
+
+    /// `AUTH` with at least one mechanism.
+    #[must_use]
+    pub fn auth(&self) -> bool {
+        !self.auth.is_empty()
+    }
+}
+
+impl fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Extensions")
+            .field("server_name", &self.server_name())
+            .field("keywords", &self.keywords().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+fn parse_size(params: &str) -> SizeLimit {
+    let Some(value) = params.split_ascii_whitespace().next() else {
+        return SizeLimit::NoFixedLimit;
+    };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return SizeLimit::Invalid;
+    }
+    match value.parse::<u64>() {
+        Ok(0) => SizeLimit::NoFixedLimit,
+        Ok(n) => SizeLimit::Max(n),
+        // All digits but too large for u64: larger than any message we could send.
+        Err(_) => SizeLimit::Max(u64::MAX),
+    }
+}
+
+fn parse_limits(params: &str) -> Limits {
+    let mut limits = Limits::default();
+    for pair in params.split_ascii_whitespace() {
+        let Some((name, value)) = pair.split_once('=') else {
+            continue;
+        };
+        let value = value.parse().ok();
+        if name.eq_ignore_ascii_case("RCPTMAX") {
+            limits.rcpt_max = value;
+        } else if name.eq_ignore_ascii_case("MAILMAX") {
+            limits.mail_max = value;
+        } else if name.eq_ignore_ascii_case("RCPTDOMAINMAX") {
+            limits.rcpt_domain_max = value;
+        }
+    }
+    limits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply::parse_reply;
+
+    fn ext(buf: &[u8]) -> Extensions {
+        let (r, _) = parse_reply(buf).unwrap().unwrap();
+        Extensions::from_ehlo(&r).unwrap()
+    }
+
+    #[test]
+    fn postfix_style() {
+        let e = ext(b"250-mail.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
+        assert_eq!(e.server_name(), "mail.example.org");
+        assert!(e.pipelining() && e.starttls() && e.enhanced_status_codes());
+        assert!(e.eightbitmime() && e.dsn() && e.smtputf8() && e.chunking());
+        assert!(e.has(Keyword::Vrfy) && e.has(Keyword::Etrn));
+        assert_eq!(e.size(), Some(10_240_000));
+        assert!(!e.auth());
+        assert_eq!(e.keywords().count(), 10);
+        assert_eq!(e.unknown().count(), 0);
+        assert_eq!(e.known().count(), 10);
+    }
+
+    #[test]
+    fn case_insensitive_and_unknown_kept() {
+        let e = ext(b"250-MX Hello\r\n250-pipelining\r\n250-Auth plain Login\r\n250-X-EXPS GSSAPI NTLM\r\n250-XEXCH50\r\n250 starttls\r\n");
+        assert!(e.pipelining() && e.starttls());
+        assert_eq!(
+            e.auth_mechanisms(),
+            [AuthMechanism::Plain, AuthMechanism::Login]
+        );
+        let unknown: Vec<_> = e.unknown().collect();
+        assert_eq!(unknown, [("X-EXPS", "GSSAPI NTLM"), ("XEXCH50", "")]);
+        assert_eq!(e.params("x-exps"), Some("GSSAPI NTLM"));
+    }
+
+    #[test]
+    fn legacy_auth_merges() {
+        let e = ext(b"250-mx\r\n250-AUTH=LOGIN PLAIN\r\n250-AUTH LOGIN CRAM-MD5\r\n250 OK\r\n");
+        assert!(e.has_legacy_auth());
+        assert_eq!(
+            e.auth_mechanisms(),
+            [
+                AuthMechanism::Login,
+                AuthMechanism::Plain,
+                AuthMechanism::CramMd5
+            ]
+        );
+        assert!(e.auth_mechanisms().iter().any(AuthMechanism::is_plaintext));
+    }
+
+    #[test]
+    fn size_variants() {
+        assert_eq!(
+            ext(b"250-mx\r\n250 SIZE\r\n").size_limit(),
+            Some(SizeLimit::NoFixedLimit)
+        );
+        assert_eq!(
+            ext(b"250-mx\r\n250 SIZE 0\r\n").size_limit(),
+            Some(SizeLimit::NoFixedLimit)
+        );
+        assert_eq!(
+            ext(b"250-mx\r\n250 SIZE abc\r\n").size_limit(),
+            Some(SizeLimit::Invalid)
+        );
+        assert_eq!(
+            ext(b"250-mx\r\n250 SIZE -5\r\n").size_limit(),
+            Some(SizeLimit::Invalid)
+        );
+        assert_eq!(
+            ext(b"250-mx\r\n250 SIZE 999999999999999999999999999\r\n").size(),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            ext(b"250-mx\r\n250 SIZE  35882577 \r\n").size(),
+            Some(35_882_577)
+        );
+        assert_eq!(ext(b"250 mx\r\n").size_limit(), None);
+    }
+
+    #[test]
+    fn other_registered_keywords() {
+        let e = ext(b"250-mx\r\n250-DELIVERBY 240\r\n250-MT-PRIORITY MIXER\r\n250-LIMITS RCPTMAX=100 MAILMAX=10 RCPTDOMAINMAX=5 FOO=1\r\n250-REQUIRETLS\r\n250-BINARYMIME\r\n250-XCLIENT NAME ADDR PROTO HELO\r\n250-PIPECONNECT\r\n250-HELP\r\n250 DELIVERBY\r\n");
+        assert_eq!(e.deliver_by(), Some(None)); // the last DELIVERBY line wins for the typed value
+        assert_eq!(e.params("DELIVERBY"), Some("240")); // raw params: the first line
+        assert_eq!(e.mt_priority(), Some("MIXER"));
+        assert_eq!(
+            e.limits(),
+            Some(Limits {
+                rcpt_max: Some(100),
+                mail_max: Some(10),
+                rcpt_domain_max: Some(5)
+            })
+        );
+        assert!(e.requiretls() && e.binarymime() && e.has(Keyword::PipeConnect));
+        assert!(e.has(Keyword::Help));
+        assert_eq!(
+            e.xclient_attributes().unwrap().collect::<Vec<_>>(),
+            ["NAME", "ADDR", "PROTO", "HELO"]
+        );
+    }
+
+    #[test]
+    fn odd_lines_never_panic() {
+        let e = ext(b"250-\r\n250-   \r\n250-\t\r\n250-=\r\n250-SIZE=\r\n250 \xff\xfe\r\n");
+        assert_eq!(e.server_name(), "");
+        assert_eq!(e.ignored_lines(), 3);
+        assert!(e.supports("SIZE"));
+        assert_eq!(e.size_limit(), Some(SizeLimit::NoFixedLimit));
+        assert_eq!(e.keywords().count(), 2);
+        let e = ext(b"250\r\n");
+        assert_eq!(e.keywords().count(), 0);
+        assert_eq!(e.greeting(), "");
+    }
+
+    #[test]
+    fn refused_ehlo() {
+        let (r, _) = parse_reply(b"502 5.5.2 Error: command not recognized\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            Extensions::from_ehlo(&r),
+            Err(EhloError::NotAccepted { code: 502 })
+        );
+    }
+
+    #[test]
+    fn keyword_table_round_trips() {
+        for k in Keyword::ALL {
+            assert_eq!(Keyword::from_upper(k.as_str().as_bytes()), Some(k));
+        }
+    }
+}

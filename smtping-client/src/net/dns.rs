@@ -1,0 +1,902 @@
+//! DNS over tokio: a thin adapter that moves the datagrams of the sans-IO
+//! [`Lookup`].
+//!
+//! The protocol (query ids, retries, rotation, TC→TCP, spoofing checks, typed results)
+//! lives in [`smtping_proto::dns`]; this module only sends, receives and sleeps:
+//!
+//! 1. send every [`Transmit`]: UDP over a socket connected to that server (one per
+//!    server, created on first use, so the kernel drops datagrams from other addresses
+//!    and reports ICMP "port unreachable" as an error at once), or TCP: connect, write
+//!    the 2-byte length and the message, read one length-prefixed answer (at most
+//!    65 535 bytes by construction);
+//! 2. wait for whichever comes first: a datagram on any of those sockets, the TCP
+//!    answer, or the core's [`poll_timeout`](smtping_proto::dns::Lookup::poll_timeout)
+//!    deadline (`tokio::time`);
+//! 3. hand it to `handle_udp` / `handle_tcp` / `handle_transport_error`, then always
+//!    `handle_timeout(now)`; repeat until the lookup has a result.
+//!
+//! Time comes from `tokio::time::Instant`, so paused-clock tests work.
+//!
+//! ```no_run
+//! use smtping_client::net::dns::Resolver;
+//!
+//! # async fn demo() -> Result<(), smtping_proto::dns::DnsError> {
+//! let resolver = Resolver::from_system(); // /etc/resolv.conf, or 127.0.0.1:53 with a note
+//! let routing = resolver.lookup_mx("example.org").await?;
+//! for mx in routing.hosts() {
+//!     let ips = resolver.lookup_ip(&mx.host, smtping_client::net::dns::IpFamilies::Both).await;
+//!     println!("{} {} -> {:?}", mx.preference, mx.host, ips.addresses());
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::collections::hash_map::RandomState;
+use std::future::{Future, poll_fn};
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use smtping_proto::dns::{
+    Answer, DnsError, Lookup, LookupStats, MxResolution, Protocol, RecordType, ResolverConfig,
+    Transmit, Txt, reverse_name,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest, Ready};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::Instant;
+
+/// Where the system resolver configuration is read from.
+pub const RESOLV_CONF: &str = "/etc/resolv.conf";
+
+/// Largest `resolv.conf` read; the rest is ignored.
+const MAX_RESOLV_CONF: u64 = 64 * 1024;
+
+/// Receive buffer for UDP answers: above the 1232-byte EDNS size we advertise; a larger
+/// (non-compliant) datagram arrives cut and is reported as malformed.
+const UDP_BUFFER: usize = 4096;
+
+/// A stub resolver on tokio.
+///
+/// Each lookup is an independent [`Lookup`] with a fresh random seed (query ids, rotation)
+/// and its own sockets; lookups can run concurrently.
+#[derive(Clone, Debug)]
+pub struct Resolver {
+    config: ResolverConfig,
+}
+
+/// The outcome of one lookup with its cost.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct LookupOutcome {
+    /// The answer or the error (naming the query and server).
+    pub result: Result<Answer, DnsError>,
+    /// From the first query to the result.
+    pub elapsed: Duration,
+    /// Queries sent, over TCP, messages ignored.
+    pub stats: LookupStats,
+}
+
+/// Which address families [`Resolver::lookup_ip`] asks for (`-4`, `-6`).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IpFamilies {
+    /// A and AAAA, concurrently.
+    #[default]
+    Both,
+    /// A only.
+    V4Only,
+    /// AAAA only.
+    V6Only,
+}
+
+/// The addresses of a host, per family, so a report can say "no AAAA".
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct IpLookup {
+    /// The host as given.
+    pub host: String,
+    /// The host was an IP literal: no DNS query was made.
+    pub literal: Option<IpAddr>,
+    /// The A lookup (`None` when not asked).
+    pub v4: Option<Result<Answer, DnsError>>,
+    /// The AAAA lookup (`None` when not asked).
+    pub v6: Option<Result<Answer, DnsError>>,
+    /// Wall time for both lookups (they run concurrently).
+    pub elapsed: Duration,
+}
+
+impl IpLookup {
+    /// IPv4 addresses found.
+    #[must_use]
+    pub fn ipv4(&self) -> Vec<IpAddr> {
+        addrs(self.v4.as_ref())
+    }
+
+    /// IPv6 addresses found.
+    #[must_use]
+    pub fn ipv6(&self) -> Vec<IpAddr> {
+        addrs(self.v6.as_ref())
+    }
+
+    /// All addresses, IPv6 and IPv4 interleaved starting with IPv6 (RFC 8305 §4); the
+    /// literal alone for an IP literal.
+    #[must_use]
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        if let Some(ip) = self.literal {
+            return vec![ip];
+        }
+        let (v6, v4) = (self.ipv6(), self.ipv4());
+        let mut out = Vec::with_capacity(v6.len() + v4.len());
+        let mut v6 = v6.into_iter();
+        let mut v4 = v4.into_iter();
+        loop {
+            match (v6.next(), v4.next()) {
+                (None, None) => break,
+                (a, b) => out.extend(a.into_iter().chain(b)),
+            }
+        }
+        out
+    }
+
+    /// Why there is no address, when there is none: NXDOMAIN first (the host does not
+    /// exist), then a failure (SERVFAIL, timeout, … — the truth is unknown), then no
+    /// data. `None` when some address was found.
+    #[must_use]
+    pub fn error(&self) -> Option<&DnsError> {
+        if self.literal.is_some() || !self.addresses().is_empty() {
+            return None;
+        }
+        let errors: Vec<&DnsError> = [self.v4.as_ref(), self.v6.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_ref().err())
+            .collect();
+        errors
+            .iter()
+            .find(|e| matches!(e, DnsError::NxDomain { .. }))
+            .or_else(|| errors.iter().find(|e| !e.is_definitive()))
+            .or_else(|| errors.first())
+            .copied()
+    }
+
+    /// The addresses, or the error of [`error`](Self::error).
+    pub fn into_result(self) -> Result<Vec<IpAddr>, DnsError> {
+        match self.error() {
+            Some(e) => Err(e.clone()),
+            None => Ok(self.addresses()),
+        }
+    }
+}
+
+fn addrs(r: Option<&Result<Answer, DnsError>>) -> Vec<IpAddr> {
+    match r {
+        Some(Ok(a)) => a.ip_addrs().collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Resolver {
+    /// A resolver with this configuration.
+    #[must_use]
+    pub fn new(config: ResolverConfig) -> Self {
+        Self { config }
+    }
+
+    /// A resolver asking these servers with default options (`--resolver`).
+    #[must_use]
+    pub fn with_servers(servers: impl IntoIterator<Item = SocketAddr>) -> Self {
+        Self::new(ResolverConfig::new(servers))
+    }
+
+    /// The system resolver: [`RESOLV_CONF`], or `127.0.0.1:53` when it is missing or
+    /// unreadable (as glibc does), with a note in [`notes`](Self::notes).
+    #[must_use]
+    pub fn from_system() -> Self {
+        Self::from_resolv_conf_path(RESOLV_CONF)
+    }
+
+    /// Like [`from_system`](Self::from_system), reading another file (first 64 KiB).
+    #[must_use]
+    pub fn from_resolv_conf_path(path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref();
+        let read = std::fs::File::open(path).and_then(|f| {
+            let mut text = String::new();
+            f.take(MAX_RESOLV_CONF).read_to_string(&mut text)?;
+            Ok(text)
+        });
+        let config = match read {
+            Ok(text) => ResolverConfig::from_resolv_conf(&text),
+            Err(e) => {
+                let mut config = ResolverConfig::default();
+                config.notes.push(format!(
+                    "cannot read {}: {e}; using 127.0.0.1:53 (as glibc does)",
+                    path.display()
+                ));
+                config
+            }
+        };
+        Self::new(config)
+    }
+
+    /// The configuration in use.
+    #[must_use]
+    pub fn config(&self) -> &ResolverConfig {
+        &self.config
+    }
+
+    /// What reading the configuration skipped or assumed.
+    #[must_use]
+    pub fn notes(&self) -> &[String] {
+        &self.config.notes
+    }
+
+    /// Runs one lookup and returns the result with its timing and counters.
+    pub async fn query(&self, name: &str, record_type: RecordType) -> LookupOutcome {
+        let lookup = Lookup::new(name, record_type, &self.config, now(), fresh_seed());
+        drive(lookup).await
+    }
+
+    /// Looks up `name`/`record_type`.
+    pub async fn lookup(&self, name: &str, record_type: RecordType) -> Result<Answer, DnsError> {
+        self.query(name, record_type).await.result
+    }
+
+    /// The addresses of `host` (A and AAAA concurrently, or one family). An IP literal
+    /// (`192.0.2.1`, `2001:db8::1`, `[2001:db8::1]`) is returned without a query.
+    pub async fn lookup_ip(&self, host: &str, families: IpFamilies) -> IpLookup {
+        let started = Instant::now();
+        let literal = host
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .ok();
+        let (v4, v6) = if literal.is_some() {
+            (None, None)
+        } else {
+            match families {
+                IpFamilies::V4Only => (Some(self.lookup(host, RecordType::A).await), None),
+                IpFamilies::V6Only => (None, Some(self.lookup(host, RecordType::Aaaa).await)),
+                IpFamilies::Both => {
+                    let (a, aaaa) = tokio::join!(
+                        self.lookup(host, RecordType::A),
+                        self.lookup(host, RecordType::Aaaa)
+                    );
+                    (Some(a), Some(aaaa))
+                }
+            }
+        };
+        IpLookup {
+            host: host.to_owned(),
+            literal,
+            v4,
+            v6,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// Mail routing for `domain`: MX hosts by preference (equal preferences keep the
+    /// order received), null MX, or the implicit MX when the domain has no MX records.
+    /// Errors (NXDOMAIN, SERVFAIL, timeout, …) are returned, never turned into the
+    /// implicit MX.
+    pub async fn lookup_mx(&self, domain: &str) -> Result<MxResolution, DnsError> {
+        let result = self.lookup(domain, RecordType::Mx).await;
+        MxResolution::from_lookup(&result, None)
+    }
+
+    /// The PTR names of `ip` (IPv4-mapped IPv6 is looked up as IPv4).
+    pub async fn lookup_ptr(&self, ip: IpAddr) -> Result<Vec<String>, DnsError> {
+        let answer = self.lookup(&reverse_name(ip), RecordType::Ptr).await?;
+        Ok(answer.ptr().map(str::to_owned).collect())
+    }
+
+    /// The TXT records of `name`.
+    pub async fn lookup_txt(&self, name: &str) -> Result<Vec<Txt>, DnsError> {
+        let answer = self.lookup(name, RecordType::Txt).await?;
+        Ok(answer.txt().cloned().collect())
+    }
+}
+
+fn now() -> std::time::Instant {
+    Instant::now().into_std()
+}
+
+/// An unpredictable seed for query ids: std's per-process random SipHash keys over a
+/// counter and the time. Not cryptographic; DNS ids are 16 bits anyway, and the
+/// connected, OS-chosen source port adds its own entropy.
+fn fresh_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.finish()
+}
+
+type TcpExchange = Pin<Box<dyn Future<Output = io::Result<Vec<u8>>> + Send>>;
+
+enum Event {
+    Udp(usize, io::Result<Ready>),
+    Tcp(SocketAddr, io::Result<Vec<u8>>),
+    Deadline,
+}
+
+/// Drives a lookup to its result over tokio sockets.
+///
+/// This is the whole adapter; an async-std/smol twin has the same shape (connected
+/// `UdpSocket`s, a `TcpStream` future, a timer), only the socket types differ.
+pub async fn drive(mut lookup: Lookup) -> LookupOutcome {
+    let started = now();
+    let mut sockets: Vec<(SocketAddr, UdpSocket)> = Vec::new();
+    let mut tcp: Option<(SocketAddr, TcpExchange)> = None;
+    let mut buf = vec![0u8; UDP_BUFFER];
+    let mut first = 0usize;
+    loop {
+        while let Some(tx) = lookup.poll_transmit() {
+            match tx.protocol {
+                Protocol::Tcp => {
+                    let server = tx.server;
+                    tcp = Some((server, Box::pin(tcp_exchange(tx))));
+                }
+                _ => {
+                    if let Err(e) = send_udp(&mut sockets, &tx).await {
+                        let _ = lookup.handle_transport_error(
+                            tx.server,
+                            Protocol::Udp,
+                            &e.to_string(),
+                            now(),
+                        );
+                    }
+                }
+            }
+        }
+        if lookup.is_finished() {
+            break;
+        }
+        let Some(deadline) = lookup.poll_timeout() else {
+            break;
+        };
+        first = first.wrapping_add(1);
+        let event = {
+            // Readable *or error*: on Linux an ICMP "port unreachable" on a connected UDP
+            // socket only raises the error condition, not readability.
+            let mut waits: Vec<_> = sockets
+                .iter()
+                .enumerate()
+                .map(|(i, (_, socket))| {
+                    Box::pin(async move {
+                        (i, socket.ready(Interest::READABLE | Interest::ERROR).await)
+                    })
+                })
+                .collect();
+            let udp = poll_fn(|cx| {
+                let n = waits.len();
+                for k in 0..n {
+                    if let Poll::Ready((i, r)) = waits[(first + k) % n].as_mut().poll(cx) {
+                        return Poll::Ready(Event::Udp(i, r));
+                    }
+                }
+                Poll::Pending
+            });
+            let tcp_answer = async {
+                match tcp.as_mut() {
+                    Some((server, fut)) => Event::Tcp(*server, fut.await),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ev = udp => ev,
+                ev = tcp_answer => ev,
+                () = tokio::time::sleep_until(Instant::from_std(deadline)) => Event::Deadline,
+            }
+        };
+        match event {
+            Event::Udp(index, ready) => {
+                if let Some(failed) = read_udp(&mut lookup, &sockets[index], ready, &mut buf) {
+                    // Drop the socket so a persistent error cannot spin this loop; a later
+                    // query to that server opens a new one.
+                    let (server, _) = sockets.swap_remove(index);
+                    let _ = lookup.handle_transport_error(server, Protocol::Udp, &failed, now());
+                }
+            }
+            Event::Tcp(server, result) => {
+                tcp = None;
+                let _ = match result {
+                    Ok(message) => lookup.handle_tcp(server, &message, now()),
+                    Err(e) => {
+                        lookup.handle_transport_error(server, Protocol::Tcp, &e.to_string(), now())
+                    }
+                };
+            }
+            Event::Deadline => {}
+        }
+        lookup.handle_timeout(now());
+    }
+    let elapsed = lookup
+        .elapsed()
+        .unwrap_or_else(|| now().saturating_duration_since(started));
+    let stats = lookup.stats();
+    let question = lookup.question().clone();
+    let result = lookup.into_result().unwrap_or_else(|| {
+        // Unreachable in practice: the loop only ends once the lookup has a result.
+        Err(DnsError::Timeout {
+            question,
+            servers: Vec::new(),
+            transmissions: stats.transmissions,
+        })
+    });
+    LookupOutcome {
+        result,
+        elapsed,
+        stats,
+    }
+}
+
+/// Hands every queued datagram of a ready socket to the lookup (at most 16 per wake).
+/// Returns the error text when the socket reported an error and must be dropped.
+fn read_udp(
+    lookup: &mut Lookup,
+    (server, socket): &(SocketAddr, UdpSocket),
+    ready: io::Result<Ready>,
+    buf: &mut [u8],
+) -> Option<String> {
+    let ready = match ready {
+        Ok(r) => r,
+        Err(e) => return Some(e.to_string()),
+    };
+    for _ in 0..16 {
+        match socket.try_recv(buf) {
+            Ok(n) => {
+                let _ = lookup.handle_udp(*server, &buf[..n], now());
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Some(e.to_string()),
+        }
+    }
+    if ready.is_error() {
+        return Some(match socket.take_error() {
+            Ok(Some(e)) | Err(e) => e.to_string(),
+            Ok(None) => "socket error".to_owned(),
+        });
+    }
+    None
+}
+
+/// Sends over the socket connected to `tx.server`, creating it on first use.
+async fn send_udp(sockets: &mut Vec<(SocketAddr, UdpSocket)>, tx: &Transmit) -> io::Result<()> {
+    let index = match sockets.iter().position(|(s, _)| *s == tx.server) {
+        Some(i) => i,
+        None => {
+            let local: SocketAddr = match tx.server {
+                SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+                SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+            };
+            let socket = UdpSocket::bind(local).await?;
+            socket.connect(tx.server).await?;
+            sockets.push((tx.server, socket));
+            sockets.len() - 1
+        }
+    };
+    sockets[index].1.send(&tx.payload).await.map(|_| ())
+}
+
+/// One query over TCP: connect, write length + message, read one length-prefixed
+/// message (bounded by the 16-bit length).
+async fn tcp_exchange(tx: Transmit) -> io::Result<Vec<u8>> {
+    let len = u16::try_from(tx.payload.len()).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidInput, "query longer than 65535 bytes")
+    })?;
+    let mut stream = TcpStream::connect(tx.server).await?;
+    stream.set_nodelay(true)?;
+    let mut framed = Vec::with_capacity(tx.payload.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(&tx.payload);
+    stream.write_all(&framed).await?;
+    let mut prefix = [0u8; 2];
+    stream.read_exact(&mut prefix).await?;
+    let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    stream.read_exact(&mut message).await?;
+    Ok(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::dns::{DnsResponder, Fault, Zone};
+    use smtping_proto::dns::DnsErrorKind;
+    use std::net::Ipv6Addr;
+
+    fn quick(config: ResolverConfig) -> Resolver {
+        // Generous: loopback answers take microseconds, but CI machines are busy.
+        Resolver::new(config.with_timeout(Duration::from_secs(1)).with_attempts(2))
+    }
+
+    fn zone() -> Zone {
+        Zone::new()
+            .mx("example.test", 20, "mx2.example.test")
+            .mx("example.test", 10, "mx1.example.test")
+            .a("mx1.example.test", Ipv4Addr::new(127, 0, 0, 10))
+            .aaaa("mx1.example.test", Ipv6Addr::LOCALHOST)
+            .a("mx2.example.test", Ipv4Addr::new(127, 0, 0, 20))
+            .a("nomx.example.test", Ipv4Addr::new(127, 0, 0, 30))
+            .null_mx("null.example.test")
+            .txt("example.test", "v=spf1 -all")
+            .ptr(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10)), "mx1.example.test")
+            .tlsa("_25._tcp.mx1.example.test", 3, 1, 1, &[0xab; 32])
+            .cname("alias.example.test", "mx1.example.test")
+    }
+
+    #[tokio::test]
+    async fn typed_lookups_against_the_responder() {
+        let dns = DnsResponder::start(zone()).await.unwrap();
+        let r = quick(dns.resolver_config());
+
+        let mx = r.lookup_mx("Example.Test.").await.unwrap();
+        let hosts: Vec<_> = mx
+            .hosts()
+            .into_iter()
+            .map(|h| (h.preference, h.host))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                (10, "mx1.example.test".to_string()),
+                (20, "mx2.example.test".to_string())
+            ]
+        );
+
+        let ips = r.lookup_ip("mx1.example.test", IpFamilies::Both).await;
+        assert_eq!(
+            ips.addresses(),
+            [
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+                IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10))
+            ]
+        );
+        assert!(ips.error().is_none());
+
+        let txt = r.lookup_txt("example.test").await.unwrap();
+        assert_eq!(txt[0].to_string_lossy(), "v=spf1 -all");
+
+        let ptr = r
+            .lookup_ptr(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10)))
+            .await
+            .unwrap();
+        assert_eq!(ptr, ["mx1.example.test"]);
+
+        let tlsa = r
+            .lookup("_25._tcp.mx1.example.test", RecordType::Tlsa)
+            .await
+            .unwrap();
+        assert_eq!(tlsa.tlsa().next().unwrap().usage, 3);
+
+        let alias = r.lookup("alias.example.test", RecordType::A).await.unwrap();
+        assert_eq!(alias.canonical_name, "mx1.example.test");
+        assert_eq!(alias.cname_chain.len(), 1);
+
+        let null = r.lookup_mx("null.example.test").await.unwrap();
+        assert!(null.is_null_mx());
+
+        let implicit = r.lookup_mx("nomx.example.test").await.unwrap();
+        assert_eq!(
+            implicit,
+            MxResolution::Implicit {
+                host: "nomx.example.test".into()
+            }
+        );
+
+        assert!(dns.udp_queries() >= 9);
+        assert_eq!(dns.tcp_queries(), 0);
+    }
+
+    #[tokio::test]
+    async fn per_family_outcome_says_no_aaaa() {
+        let dns = DnsResponder::start(zone()).await.unwrap();
+        let r = quick(dns.resolver_config());
+        let ips = r.lookup_ip("mx2.example.test", IpFamilies::Both).await;
+        assert_eq!(ips.ipv4(), [IpAddr::V4(Ipv4Addr::new(127, 0, 0, 20))]);
+        let v6 = ips.v6.as_ref().unwrap().as_ref().unwrap_err();
+        assert_eq!(v6.kind(), DnsErrorKind::NoData);
+        assert!(ips.error().is_none());
+
+        let only4 = r.lookup_ip("mx1.example.test", IpFamilies::V4Only).await;
+        assert!(only4.v6.is_none());
+        assert_eq!(
+            only4.addresses(),
+            [IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10))]
+        );
+
+        let missing = r.lookup_ip("nothing.example.test", IpFamilies::Both).await;
+        assert_eq!(missing.error().unwrap().kind(), DnsErrorKind::NxDomain);
+        assert!(missing.into_result().is_err());
+
+        let literal = r.lookup_ip("[::1]", IpFamilies::Both).await;
+        assert_eq!(literal.addresses(), [IpAddr::V6(Ipv6Addr::LOCALHOST)]);
+        assert!(literal.v4.is_none() && literal.v6.is_none());
+    }
+
+    #[tokio::test]
+    async fn nxdomain_nodata_servfail_refused_are_distinct() {
+        let dns = DnsResponder::start(
+            zone()
+                .fault("sf.example.test", Fault::ServFail)
+                .fault("rf.example.test", Fault::Refused)
+                .fault("nx.example.test", Fault::NxDomain),
+        )
+        .await
+        .unwrap();
+        let r = quick(dns.resolver_config());
+        let kind = |res: Result<Answer, DnsError>| res.unwrap_err().kind();
+        assert_eq!(
+            kind(r.lookup("nx.example.test", RecordType::A).await),
+            DnsErrorKind::NxDomain
+        );
+        assert_eq!(
+            kind(r.lookup("mx2.example.test", RecordType::Aaaa).await),
+            DnsErrorKind::NoData
+        );
+        assert_eq!(
+            kind(r.lookup("sf.example.test", RecordType::A).await),
+            DnsErrorKind::ServFail
+        );
+        assert_eq!(
+            kind(r.lookup("rf.example.test", RecordType::A).await),
+            DnsErrorKind::Refused
+        );
+        // A SERVFAIL on MX is not "no MX": no implicit fallback.
+        let err = r.lookup_mx("sf.example.test").await.unwrap_err();
+        assert_eq!(err.kind(), DnsErrorKind::ServFail);
+        assert!(err.to_string().contains("sf.example.test MX"), "{err}");
+        assert!(err.to_string().contains(&dns.addr().to_string()), "{err}");
+    }
+
+    #[tokio::test]
+    async fn truncation_falls_back_to_tcp() {
+        let dns = DnsResponder::start(zone().fault("example.test", Fault::TruncateUdp))
+            .await
+            .unwrap();
+        let r = quick(dns.resolver_config());
+        let outcome = r.query("example.test", RecordType::Mx).await;
+        let answer = outcome.result.unwrap();
+        assert_eq!(answer.protocol, Protocol::Tcp);
+        assert_eq!(answer.mx().count(), 2);
+        assert_eq!(dns.udp_queries(), 1);
+        assert_eq!(dns.tcp_queries(), 1);
+        assert_eq!(outcome.stats.tcp_transmissions, 1);
+    }
+
+    #[tokio::test]
+    async fn oversized_answer_is_truncated_naturally_and_fetched_over_tcp() {
+        let mut z = zone();
+        for i in 0..30 {
+            z = z.txt("big.example.test", &format!("{i:02}{}", "t".repeat(120)));
+        }
+        let dns = DnsResponder::start(z).await.unwrap();
+        let r = quick(dns.resolver_config());
+        let txt = r.lookup_txt("big.example.test").await.unwrap();
+        assert_eq!(txt.len(), 30);
+        assert_eq!(dns.tcp_queries(), 1);
+    }
+
+    #[tokio::test]
+    async fn silent_server_times_out_after_all_attempts() {
+        let dns = DnsResponder::start(zone().default_fault(Fault::Drop))
+            .await
+            .unwrap();
+        let r = Resolver::new(
+            dns.resolver_config()
+                .with_timeout(Duration::from_millis(100))
+                .with_attempts(2),
+        );
+        let outcome = r.query("example.test", RecordType::Mx).await;
+        let err = outcome.result.unwrap_err();
+        assert_eq!(err.kind(), DnsErrorKind::Timeout, "{err}");
+        assert_eq!(outcome.stats.transmissions, 2);
+        assert_eq!(dns.udp_queries(), 2);
+        assert!(err.to_string().contains("after 2 queries"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn wrong_id_is_ignored_then_times_out() {
+        let dns = DnsResponder::start(zone().fault("example.test", Fault::WrongId))
+            .await
+            .unwrap();
+        let r = Resolver::new(
+            dns.resolver_config()
+                .with_timeout(Duration::from_millis(100))
+                .with_attempts(1),
+        );
+        let outcome = r.query("example.test", RecordType::Mx).await;
+        assert_eq!(outcome.result.unwrap_err().kind(), DnsErrorKind::Timeout);
+        assert_eq!(outcome.stats.ignored, 1);
+    }
+
+    #[tokio::test]
+    async fn malformed_answer_is_reported() {
+        let dns = DnsResponder::start(zone().fault("example.test", Fault::Malformed))
+            .await
+            .unwrap();
+        let r = quick(dns.resolver_config().with_attempts(1));
+        let err = r.lookup("example.test", RecordType::Mx).await.unwrap_err();
+        assert_eq!(err.kind(), DnsErrorKind::Malformed, "{err}");
+    }
+
+    #[tokio::test]
+    async fn servfail_then_next_server_answers() {
+        let broken = DnsResponder::start(Zone::new().default_fault(Fault::ServFail))
+            .await
+            .unwrap();
+        let silent = DnsResponder::start(Zone::new().default_fault(Fault::Drop))
+            .await
+            .unwrap();
+        let good = DnsResponder::start(zone()).await.unwrap();
+        let r = quick(
+            ResolverConfig::new([broken.addr(), silent.addr(), good.addr()]).with_attempts(1),
+        );
+        let answer = r.lookup("mx1.example.test", RecordType::A).await.unwrap();
+        assert_eq!(answer.server, good.addr());
+        assert_eq!(broken.udp_queries(), 1);
+        assert_eq!(silent.udp_queries(), 1);
+        assert_eq!(good.udp_queries(), 1);
+    }
+
+    #[tokio::test]
+    async fn delayed_answer_from_first_server_still_counts() {
+        // The first server answers after its try timed out; the second is silent. The
+        // late answer to the first query is accepted.
+        let slow =
+            DnsResponder::start(zone().default_fault(Fault::Delay(Duration::from_millis(150))))
+                .await
+                .unwrap();
+        let silent = DnsResponder::start(Zone::new().default_fault(Fault::Drop))
+            .await
+            .unwrap();
+        let r = Resolver::new(
+            ResolverConfig::new([slow.addr(), silent.addr()])
+                .with_timeout(Duration::from_millis(100))
+                .with_attempts(3),
+        );
+        let answer = r.lookup("mx1.example.test", RecordType::A).await.unwrap();
+        assert_eq!(answer.server, slow.addr());
+    }
+
+    #[tokio::test]
+    async fn closed_port_fails_fast_and_moves_on() {
+        // Bind and release a UDP port: nothing listens there now.
+        let closed = {
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.local_addr().unwrap()
+        };
+        let good = DnsResponder::start(zone()).await.unwrap();
+        let r = Resolver::new(
+            ResolverConfig::new([closed, good.addr()])
+                .with_timeout(Duration::from_secs(5))
+                .with_attempts(1),
+        );
+        let outcome = r.query("mx1.example.test", RecordType::A).await;
+        assert_eq!(outcome.result.unwrap().server, good.addr());
+    }
+
+    #[tokio::test]
+    async fn icmp_port_unreachable_is_a_transport_error_not_a_timeout() {
+        let closed = {
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.local_addr().unwrap()
+        };
+        let r = Resolver::new(
+            ResolverConfig::new([closed])
+                .with_timeout(Duration::from_secs(5))
+                .with_attempts(1),
+        );
+        let err = r
+            .lookup("mx1.example.test", RecordType::A)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), DnsErrorKind::Transport, "{err}");
+        assert_eq!(err.server(), Some(closed));
+        assert!(err.to_string().contains("udp to"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn tcp_only_configuration_uses_tcp() {
+        let dns = DnsResponder::start(zone()).await.unwrap();
+        let r = quick(dns.resolver_config().with_tcp(true));
+        let a = r.lookup("mx1.example.test", RecordType::A).await.unwrap();
+        assert_eq!(a.protocol, Protocol::Tcp);
+        assert_eq!((dns.udp_queries(), dns.tcp_queries()), (0, 1));
+        let log = dns.queries();
+        assert_eq!(log[0].name, "mx1.example.test");
+        assert_eq!(log[0].record_type, "A");
+    }
+
+    #[tokio::test]
+    async fn responder_on_ipv6_loopback() {
+        let Ok(dns) = DnsResponder::start_on(zone(), IpAddr::V6(Ipv6Addr::LOCALHOST)).await else {
+            // No IPv6 loopback in this environment; nothing to test.
+            return;
+        };
+        let r = quick(dns.resolver_config());
+        let a = r.lookup("mx2.example.test", RecordType::A).await.unwrap();
+        assert_eq!(a.server, dns.addr());
+    }
+
+    #[tokio::test]
+    async fn invalid_name_is_an_error_not_a_query() {
+        let dns = DnsResponder::start(zone()).await.unwrap();
+        let r = quick(dns.resolver_config());
+        let err = r.lookup("bad..name", RecordType::A).await.unwrap_err();
+        assert_eq!(err.kind(), DnsErrorKind::InvalidName);
+        assert_eq!(dns.udp_queries(), 0);
+    }
+
+    #[tokio::test]
+    async fn responder_stops_on_drop() {
+        let dns = DnsResponder::start(zone()).await.unwrap();
+        let addr = dns.addr();
+        let config = dns.resolver_config().with_attempts(1);
+        drop(dns);
+        // The port is released once the aborted tasks are gone (bounded wait).
+        let mut released = false;
+        for _ in 0..200 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            if std::net::UdpSocket::bind(addr).is_ok() && std::net::TcpListener::bind(addr).is_ok()
+            {
+                released = true;
+                break;
+            }
+        }
+        assert!(released, "the responder still holds {addr}");
+        let err = Resolver::new(config)
+            .lookup("mx1.example.test", RecordType::A)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.kind(), DnsErrorKind::Timeout | DnsErrorKind::Transport),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn lookup_futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let r = Resolver::with_servers([]);
+        assert_send(&r.lookup("x.test", RecordType::A));
+        assert_send(&r.lookup_ip("x.test", IpFamilies::Both));
+        assert_send(&r.lookup_mx("x.test"));
+    }
+
+    #[test]
+    fn missing_resolv_conf_falls_back_to_loopback_with_a_note() {
+        let r = Resolver::from_resolv_conf_path("/nonexistent/smtping/resolv.conf");
+        assert_eq!(
+            r.config().nameservers,
+            vec!["127.0.0.1:53".parse::<SocketAddr>().unwrap()]
+        );
+        assert_eq!(r.notes().len(), 1);
+        assert!(r.notes()[0].contains("127.0.0.1:53"), "{:?}", r.notes());
+    }
+
+    #[test]
+    fn resolv_conf_file_is_read() {
+        let dir = std::env::temp_dir().join(format!("smtping-dns-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("resolv.conf");
+        std::fs::write(
+            &path,
+            "nameserver 127.0.0.53\noptions timeout:1 attempts:1\n",
+        )
+        .unwrap();
+        let r = Resolver::from_resolv_conf_path(&path);
+        assert_eq!(
+            r.config().nameservers,
+            vec!["127.0.0.53:53".parse::<SocketAddr>().unwrap()]
+        );
+        assert_eq!(r.config().timeout, Duration::from_secs(1));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

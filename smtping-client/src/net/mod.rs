@@ -1,0 +1,4 @@
+//! Network transport: DNS over UDP/TCP.
+
+#[cfg(feature = "tokio")]
+pub mod dns;

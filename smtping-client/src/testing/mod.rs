@@ -1,0 +1,3 @@
+//! Test helpers: certificates made with rcgen, a loopback DNS responder.
+pub mod certs;
+pub mod dns;

@@ -1,0 +1,426 @@
+//! Classifying failed TLS handshakes in plain words.
+
+use std::fmt;
+use std::io;
+
+use rustls::{AlertDescription, Error, PeerIncompatible};
+use serde::{Deserialize, Serialize};
+
+/// How deep to look through `io::Error`s wrapping `io::Error`s.
+const MAX_WRAPPING: usize = 4;
+
+/// Why a handshake failed.
+///
+/// ```
+/// use smtping_client::tls::HandshakeFailureKind;
+/// assert_eq!(
+///     serde_json::to_string(&HandshakeFailureKind::NotTls).unwrap(),
+///     "\"not_tls\""
+/// );
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandshakeFailureKind {
+    /// No TLS version in common (e.g. a server limited to TLS 1.0/1.1).
+    ProtocolVersion,
+    /// No cipher suite, key exchange group or signature scheme in common (or the server's
+    /// `handshake_failure` alert, which usually means that).
+    NoCommonCipher,
+    /// The server closed or reset the connection during the handshake.
+    PeerClosed,
+    /// The server answered with something that is not TLS (e.g. a plain SMTP reply).
+    NotTls,
+    /// The certificate was refused ([`VerifyMode::Strict`](super::VerifyMode::Strict) only).
+    Certificate,
+    /// The server sent another TLS alert (named in the message).
+    Alert,
+    /// The handshake timed out.
+    Timeout,
+    /// Anything else.
+    Other,
+}
+
+impl HandshakeFailureKind {
+    /// The JSON string.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ProtocolVersion => "protocol_version",
+            Self::NoCommonCipher => "no_common_cipher",
+            Self::PeerClosed => "peer_closed",
+            Self::NotTls => "not_tls",
+            Self::Certificate => "certificate",
+            Self::Alert => "alert",
+            Self::Timeout => "timeout",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for HandshakeFailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A classified handshake failure: the kind, and a message naming the cause and what to try.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandshakeFailure {
+    /// The class of failure.
+    pub kind: HandshakeFailureKind,
+    /// The cause in plain words, and what to try.
+    pub message: String,
+    /// The TLS alert received, by its RFC name (`handshake_failure`), if the server sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+}
+
+impl HandshakeFailure {
+    fn new(kind: HandshakeFailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            alert: None,
+        }
+    }
+}
+
+impl fmt::Display for HandshakeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TLS handshake failed ({}): {}", self.kind, self.message)
+    }
+}
+
+/// Classifies the error a handshake returned. Handles a `rustls::Error` wrapped in an
+/// `io::Error` (what tokio-rustls and futures-rustls return) and plain I/O errors.
+///
+/// ```
+/// use std::io;
+/// use smtping_client::tls::{classify_handshake_error, HandshakeFailureKind};
+///
+/// let eof = io::Error::new(io::ErrorKind::UnexpectedEof, "tls handshake eof");
+/// assert_eq!(classify_handshake_error(&eof).kind, HandshakeFailureKind::PeerClosed);
+///
+/// let alert = io::Error::new(
+///     io::ErrorKind::InvalidData,
+///     rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion),
+/// );
+/// assert_eq!(classify_handshake_error(&alert).kind, HandshakeFailureKind::ProtocolVersion);
+/// ```
+#[must_use]
+pub fn classify_handshake_error(error: &io::Error) -> HandshakeFailure {
+    let mut current = error;
+    for _ in 0..MAX_WRAPPING {
+        let Some(inner) = current.get_ref() else {
+            break;
+        };
+        if let Some(tls) = inner.downcast_ref::<Error>() {
+            return classify_tls_error(tls);
+        }
+        match inner.downcast_ref::<io::Error>() {
+            Some(wrapped) => current = wrapped,
+            None => break,
+        }
+    }
+    classify_io(error)
+}
+
+fn classify_io(error: &io::Error) -> HandshakeFailure {
+    use HandshakeFailureKind as K;
+    match error.kind() {
+        io::ErrorKind::UnexpectedEof => HandshakeFailure::new(
+            K::PeerClosed,
+            "the server closed the connection during the TLS handshake; it may not speak TLS on \
+             this port, reject this client, or allow no TLS version/cipher the client offers \
+             (check its TLS log)",
+        ),
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::NotConnected => HandshakeFailure::new(
+            K::PeerClosed,
+            format!(
+                "the connection was reset during the TLS handshake ({error}); a firewall or the \
+                 server dropped it; check the server's TLS log"
+            ),
+        ),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => HandshakeFailure::new(
+            K::Timeout,
+            "the TLS handshake did not finish in time; the server may be overloaded or waiting \
+             for something else (e.g. it expects STARTTLS rather than implicit TLS)",
+        ),
+        _ => HandshakeFailure::new(
+            K::Other,
+            format!("the TLS handshake failed with an I/O error: {error}"),
+        ),
+    }
+}
+
+/// Classifies a rustls error from a handshake (see [`classify_handshake_error`]).
+///
+/// ```
+/// use smtping_client::tls::{classify_tls_error, HandshakeFailureKind};
+/// let failure = classify_tls_error(&rustls::Error::InvalidMessage(
+///     rustls::InvalidMessage::InvalidContentType,
+/// ));
+/// assert_eq!(failure.kind, HandshakeFailureKind::NotTls);
+/// ```
+#[must_use]
+pub fn classify_tls_error(error: &Error) -> HandshakeFailure {
+    use HandshakeFailureKind as K;
+    match error {
+        Error::AlertReceived(alert) => classify_alert(*alert),
+        Error::PeerIncompatible(incompatible) => classify_incompatible(incompatible),
+        Error::InvalidMessage(invalid) => HandshakeFailure::new(
+            K::NotTls,
+            format!(
+                "the server's answer is not valid TLS ({invalid:?}); it probably sent plain text \
+                 such as an SMTP reply: use STARTTLS on ports 25/587 and implicit TLS only where \
+                 the server expects it (port 465)"
+            ),
+        ),
+        Error::PeerSentOversizedRecord => HandshakeFailure::new(
+            K::NotTls,
+            "the server's answer is not a TLS record (oversized record); it probably sent plain \
+             text: check the port and the TLS mode (STARTTLS or implicit)",
+        ),
+        Error::InvalidCertificate(certificate) => HandshakeFailure::new(
+            K::Certificate,
+            format!(
+                "the server's certificate was refused ({certificate:?}); run without strict \
+                 verification to see the full diagnosis, or trust the issuing CA with --ca-file \
+                 if it is a private one"
+            ),
+        ),
+        Error::NoCertificatesPresented => HandshakeFailure::new(
+            K::Certificate,
+            "the server presented no certificate; configure a certificate on the server",
+        ),
+        Error::InvalidCertRevocationList(crl) => HandshakeFailure::new(
+            K::Certificate,
+            format!("a certificate revocation list was unusable ({crl:?})"),
+        ),
+        Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
+            HandshakeFailure::new(
+                K::Other,
+                format!(
+                    "the server broke the TLS protocol ({error}); its TLS implementation or a \
+                     middlebox in between is faulty"
+                ),
+            )
+        }
+        Error::PeerMisbehaved(misbehaved) => HandshakeFailure::new(
+            K::Other,
+            format!(
+                "the server broke the TLS protocol ({misbehaved:?}); its TLS implementation or \
+                 a middlebox in between is faulty"
+            ),
+        ),
+        Error::DecryptError => HandshakeFailure::new(
+            K::Other,
+            "a TLS record could not be decrypted; the connection was corrupted or tampered with \
+             (a middlebox rewriting traffic?)",
+        ),
+        other => HandshakeFailure::new(K::Other, format!("the TLS handshake failed: {other}")),
+    }
+}
+
+fn classify_incompatible(incompatible: &PeerIncompatible) -> HandshakeFailure {
+    use HandshakeFailureKind as K;
+    match incompatible {
+        PeerIncompatible::ServerDoesNotSupportTls12Or13
+        | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+        | PeerIncompatible::SupportedVersionsExtensionRequired
+        | PeerIncompatible::Tls12NotOffered
+        | PeerIncompatible::Tls12NotOfferedOrEnabled => HandshakeFailure::new(
+            K::ProtocolVersion,
+            format!(
+                "no TLS version in common ({incompatible:?}): this client speaks TLS 1.2 and 1.3 \
+                 only (TLS 1.0/1.1 are obsolete and unsupported); enable TLS 1.2 or 1.3 on the \
+                 server, or allow TLS 1.2 on the client if it was limited to 1.3"
+            ),
+        ),
+        PeerIncompatible::NoCipherSuitesInCommon
+        | PeerIncompatible::NoKxGroupsInCommon
+        | PeerIncompatible::NoSignatureSchemesInCommon
+        | PeerIncompatible::NoEcPointFormatsInCommon
+        | PeerIncompatible::UncompressedEcPointsRequired => HandshakeFailure::new(
+            K::NoCommonCipher,
+            format!(
+                "no cipher suite, key exchange or signature algorithm in common \
+                 ({incompatible:?}); enable modern AEAD suites (AES-GCM, ChaCha20-Poly1305) with \
+                 ECDHE on the server"
+            ),
+        ),
+        other => HandshakeFailure::new(
+            K::Other,
+            format!("the server's TLS configuration is incompatible with this client ({other:?})"),
+        ),
+    }
+}
+
+fn classify_alert(alert: AlertDescription) -> HandshakeFailure {
+    use HandshakeFailureKind as K;
+    let name = alert_name(alert);
+    let mut failure = match alert {
+        AlertDescription::ProtocolVersion => HandshakeFailure::new(
+            K::ProtocolVersion,
+            "the server refused every TLS version offered (alert protocol_version): it probably \
+             speaks only TLS 1.0/1.1, which this client does not support, or it was limited to \
+             a version the client does not offer; enable TLS 1.2 or 1.3 on the server",
+        ),
+        AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
+            HandshakeFailure::new(
+                K::NoCommonCipher,
+                format!(
+                    "the server aborted the handshake (alert {name}): usually no cipher suite, \
+                     key exchange group or signature algorithm in common; enable modern \
+                     ECDHE+AEAD suites on the server"
+                ),
+            )
+        }
+        AlertDescription::UnrecognisedName => HandshakeFailure::new(
+            K::Alert,
+            "the server does not know the name sent in SNI (alert unrecognized_name); connect by \
+             the name the server is configured for, or set it with --sni",
+        ),
+        AlertDescription::CertificateRequired
+        | AlertDescription::BadCertificate
+        | AlertDescription::UnknownCA
+        | AlertDescription::AccessDenied => HandshakeFailure::new(
+            K::Alert,
+            format!(
+                "the server refused this client (alert {name}); it may require a client \
+                 certificate or restrict who may connect"
+            ),
+        ),
+        _ => HandshakeFailure::new(
+            K::Alert,
+            format!(
+                "the server aborted the TLS handshake with the alert {name}; check the server's TLS log"
+            ),
+        ),
+    };
+    failure.alert = Some(name);
+    failure
+}
+
+/// An alert's RFC 8446 name (`handshake_failure`), from rustls' variant name.
+fn alert_name(alert: AlertDescription) -> String {
+    match alert.as_str() {
+        Some(camel) => {
+            let mut snake = String::with_capacity(camel.len() + 4);
+            for (index, c) in camel.chars().enumerate() {
+                if c.is_ascii_uppercase() {
+                    if index > 0 {
+                        snake.push('_');
+                    }
+                    snake.push(c.to_ascii_lowercase());
+                } else {
+                    snake.push(c);
+                }
+            }
+            // rustls spells it the British way; RFC 6066 does not.
+            snake
+                .replace("unrecognised", "unrecognized")
+                .replace("unknown_c_a", "unknown_ca")
+        }
+        None => format!("unknown alert {}", u8::from(alert)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_names_follow_the_rfc() {
+        assert_eq!(
+            alert_name(AlertDescription::HandshakeFailure),
+            "handshake_failure"
+        );
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(
+            alert_name(AlertDescription::UnrecognisedName),
+            "unrecognized_name"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::ProtocolVersion),
+            "protocol_version"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::Unknown(200)),
+            "unknown alert 200"
+        );
+    }
+
+    #[test]
+    fn io_errors() {
+        let cases = [
+            (
+                io::ErrorKind::UnexpectedEof,
+                HandshakeFailureKind::PeerClosed,
+            ),
+            (
+                io::ErrorKind::ConnectionReset,
+                HandshakeFailureKind::PeerClosed,
+            ),
+            (io::ErrorKind::BrokenPipe, HandshakeFailureKind::PeerClosed),
+            (io::ErrorKind::TimedOut, HandshakeFailureKind::Timeout),
+            (io::ErrorKind::PermissionDenied, HandshakeFailureKind::Other),
+            (io::ErrorKind::InvalidData, HandshakeFailureKind::Other),
+        ];
+        for (kind, expected) in cases {
+            let failure = classify_handshake_error(&io::Error::new(kind, "x"));
+            assert_eq!(failure.kind, expected, "{kind:?}");
+            assert!(!failure.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn wrapped_rustls_errors() {
+        let cases = [
+            (
+                Error::AlertReceived(AlertDescription::HandshakeFailure),
+                HandshakeFailureKind::NoCommonCipher,
+            ),
+            (
+                Error::AlertReceived(AlertDescription::DecodeError),
+                HandshakeFailureKind::Alert,
+            ),
+            (
+                Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13),
+                HandshakeFailureKind::ProtocolVersion,
+            ),
+            (
+                Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon),
+                HandshakeFailureKind::NoCommonCipher,
+            ),
+            (
+                Error::InvalidMessage(rustls::InvalidMessage::UnknownProtocolVersion),
+                HandshakeFailureKind::NotTls,
+            ),
+            (
+                Error::InvalidCertificate(rustls::CertificateError::Expired),
+                HandshakeFailureKind::Certificate,
+            ),
+            (Error::DecryptError, HandshakeFailureKind::Other),
+        ];
+        for (error, expected) in cases {
+            let wrapped = io::Error::new(io::ErrorKind::InvalidData, error.clone());
+            assert_eq!(
+                classify_handshake_error(&wrapped).kind,
+                expected,
+                "{error:?}"
+            );
+            let twice = io::Error::other(io::Error::new(io::ErrorKind::InvalidData, error.clone()));
+            assert_eq!(classify_handshake_error(&twice).kind, expected, "{error:?}");
+            assert_eq!(classify_tls_error(&error).kind, expected);
+        }
+        let alert = classify_tls_error(&Error::AlertReceived(AlertDescription::DecodeError));
+        assert_eq!(alert.alert.as_deref(), Some("decode_error"));
+        assert!(alert.message.contains("decode_error"), "{}", alert.message);
+    }
+}

@@ -1,0 +1,729 @@
+#!/usr/bin/env bash
+# SMTPing interop suite: real mail and DNS servers on loopback, in a throwaway configuration.
+#
+#   scripts/interop.sh            setup, check, run the interop tests, stop (always stops)
+#   scripts/interop.sh setup      install (apt-get) + configure + start; writes $WORK/env
+#   scripts/interop.sh check      verify every endpoint with swaks / kdig / openssl; table; exit 1 on mismatch
+#   scripts/interop.sh test       run the Rust interop tests against a running setup
+#   scripts/interop.sh stop       stop every daemon, remove the firewall rule and $WORK
+#   scripts/interop.sh status     show what of ours is running
+#
+# Runs as root (apt-get, Postfix, firewall). Listens only on 127.0.0.1 and ::1, sends nothing
+# anywhere else. Everything it configures lives in $WORK (SMTPING_INTEROP_DIR, default
+# /tmp/smtping-interop). See docs/interop.md for the endpoint table.
+#
+# Environment:
+#   SMTPING_INTEROP_DIR     work directory (default /tmp/smtping-interop); must not contain spaces
+#   SMTPING_INTEROP_CACHE   where the extracted Exim .deb is kept between runs
+#                           (default /var/cache/smtping-interop)
+#   SMTPING_INTEROP_KEEP=1  `stop` leaves $WORK (configs, logs, mailboxes) in place
+#   SMTPING_INTEROP_NO_APT=1  never call apt-get (fail if something is missing)
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+TPL=$HERE/interop
+WORK=${SMTPING_INTEROP_DIR:-/tmp/smtping-interop}
+CACHE=${SMTPING_INTEROP_CACHE:-/var/cache/smtping-interop}
+
+# ---------------------------------------------------------------------------------------------
+# Fixed ports (block 10025-10099, all on 127.0.0.1; mx and DNS also on ::1).
+PORT_MX=10025              # Postfix STARTTLS, AUTH after TLS, all recipient rules
+PORT_GREYLIST=10026        # Postfix + postgrey
+PORT_PLAIN=10027           # Postfix without TLS, AUTH in the clear
+PORT_TLS12=10028           # Postfix STARTTLS, TLS 1.2 only
+PORT_OPENRELAY=10029       # Postfix open relay (outside mail is discarded)
+PORT_ENCRYPT=10030         # Postfix, STARTTLS mandatory (530 before it)
+PORT_TLS_MISMATCH=10031
+PORT_TLS_EXPIRED=10032
+PORT_TLS_SELFSIGNED=10033
+PORT_TLS_INCOMPLETE=10034
+PORT_TLS_UNTRUSTED=10035
+PORT_TLS_NOTYETVALID=10036
+PORT_EXIM=10040            # Exim STARTTLS
+PORT_SMTPS=10046           # Postfix implicit TLS ("465")
+PORT_DNS=10053             # Knot DNS, UDP and TCP
+PORT_BLACKHOLE=10060       # SYNs dropped by a firewall rule (connect timeout)
+PORT_SILENT=10061          # accepts, never speaks
+PORT_REFUSED=10062         # nothing listens (connection refused)
+PORT_SUBMISSION=10087      # Postfix submission-like ("587"): 530 until AUTH
+PORT_POSTGREY=10099        # postgrey policy service (internal)
+
+SIZE_LIMIT=20000
+RCPT_LIMIT=5
+DOMAIN=interop.test
+MX_HOST=mx.interop.test
+EXIM_HOST=exim.interop.test
+SASL_USER=alice@interop.test
+NFT_TABLE=smtping_interop
+SILENT_LIFETIME=21600
+
+# Every TCP port we listen on (the refused and blackhole ports must stay free).
+LISTEN_PORTS=(
+    "$PORT_MX" "$PORT_GREYLIST" "$PORT_PLAIN" "$PORT_TLS12" "$PORT_OPENRELAY" "$PORT_ENCRYPT"
+    "$PORT_TLS_MISMATCH" "$PORT_TLS_EXPIRED" "$PORT_TLS_SELFSIGNED" "$PORT_TLS_INCOMPLETE"
+    "$PORT_TLS_UNTRUSTED" "$PORT_TLS_NOTYETVALID" "$PORT_EXIM" "$PORT_SMTPS" "$PORT_DNS"
+    "$PORT_SILENT" "$PORT_SUBMISSION" "$PORT_POSTGREY"
+)
+ALL_PORTS=("${LISTEN_PORTS[@]}" "$PORT_BLACKHOLE" "$PORT_REFUSED")
+
+APT_PACKAGES=(
+    postfix sasl2-bin libsasl2-modules knot knot-dnsutils swaks postgrey
+    libnet-ssleay-perl libio-socket-ssl-perl openssl perl iproute2 procps adduser
+    nftables iptables
+    # Exim's runtime libraries (the Exim binary itself is extracted from its .deb, see setup_exim).
+    libc6 libcrypt1 libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0
+)
+
+# ---------------------------------------------------------------------------------------------
+log() { printf '[interop %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+    log "ERROR: $*"
+    exit 1
+}
+
+require_root() { [ "$(id -u)" = 0 ] || die "must run as root (apt-get, Postfix, firewall)"; }
+
+check_workdir() {
+    case $WORK in
+        /*) ;;
+        *) die "SMTPING_INTEROP_DIR must be an absolute path (got '$WORK')" ;;
+    esac
+    [[ $WORK =~ ^[A-Za-z0-9/._-]+$ ]] || die "SMTPING_INTEROP_DIR may only hold [A-Za-z0-9/._-] (got '$WORK')"
+    [ "$WORK" != / ] || die "SMTPING_INTEROP_DIR must not be /"
+}
+
+# render SRC DST: replace @NAME@ with $TPL_NAME; an unknown token is an error.
+render() {
+    perl -pe 's/@([A-Z][A-Z0-9_]*)@/exists $ENV{"TPL_$1"} ? $ENV{"TPL_$1"} : die "unknown template token \@$1\@ in $ARGV\n"/ge' \
+        "$1" >"$2"
+}
+
+template_env() {
+    export TPL_WORK=$WORK TPL_SIZE_LIMIT=$SIZE_LIMIT TPL_RCPT_LIMIT=$RCPT_LIMIT
+    export TPL_MAIL_UID TPL_MAIL_GID
+    TPL_MAIL_UID=$(id -u nobody)
+    TPL_MAIL_GID=$(id -g nobody)
+    local v
+    for v in $(compgen -v PORT_); do export "TPL_$v=${!v}"; done
+}
+
+# wait_tcp HOST PORT SECONDS: wait until something accepts on HOST:PORT.
+wait_tcp() {
+    local host=$1 port=$2 secs=$3 i
+    for ((i = 0; i < secs * 5; i++)); do
+        if timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then return 0; fi
+        sleep 0.2
+    done
+    return 1
+}
+
+# Is a TCP port on loopback in use (listening)?
+port_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+# Processes that belong to this instance: Postfix processes whose MAIL_CONFIG is ours, and our
+# other daemons (knotd, exim4, postgrey, silent-server.pl) whose command line names $WORK.
+our_pids() {
+    local p pid args
+    for p in /proc/[0-9]*; do
+        pid=${p#/proc/}
+        if [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ]; then continue; fi
+        args=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
+        [ -n "$args" ] || continue # kernel thread, zombie or gone
+        if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF -- "MAIL_CONFIG=$WORK/postfix/etc"; then
+            echo "$pid"
+            continue
+        fi
+        case " $args" in
+            *" $WORK/"* | *"=$WORK/"*) ;;
+            *) continue ;;
+        esac
+        case "$(cut -d' ' -f1-3 <<<"$args")" in
+            *knotd* | *exim4* | *postgrey* | *silent-server.pl*) echo "$pid" ;;
+        esac
+    done
+}
+
+# alive PID: the process exists and is not a zombie (pid 1 here may reap late).
+alive() {
+    local st
+    st=$({ cut -d' ' -f3 "/proc/$1/stat"; } 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# kill_pidfile FILE NAME: TERM the process named in FILE if it is alive and looks like NAME,
+# wait up to 5 s, then KILL.
+kill_pidfile() {
+    local file=$1 name=$2 pid i
+    [ -s "$file" ] || return 0
+    pid=$(tr -dc '0-9' <"$file")
+    [ -n "$pid" ] && alive "$pid" || return 0
+    if ! { grep -qa -- "$name" "/proc/$pid/cmdline"; } 2>/dev/null; then
+        alive "$pid" && log "pid $pid from $file is not $name; leaving it alone"
+        return 0
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        alive "$pid" || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------------------------------------
+# Installation
+
+POLICY_RC=/usr/sbin/policy-rc.d
+POLICY_BACKUP=
+policy_guard_on() {
+    # Keep maintainer scripts from starting the packages' default daemons (they would listen on
+    # port 25/53 on every interface). A policy-rc.d that already exits 101 is left as it is.
+    if [ -e "$POLICY_RC" ] && grep -qx 'exit 101' "$POLICY_RC"; then return 0; fi
+    if [ -e "$POLICY_RC" ]; then
+        POLICY_BACKUP=$(mktemp /tmp/smtping-interop-policy-rc.d.XXXXXX)
+        cp -p "$POLICY_RC" "$POLICY_BACKUP"
+    else
+        POLICY_BACKUP=none
+    fi
+    printf '#!/bin/sh\n# Temporarily installed by SMTPing scripts/interop.sh\nexit 101\n' >"$POLICY_RC"
+    chmod 0755 "$POLICY_RC"
+}
+policy_guard_off() {
+    case $POLICY_BACKUP in
+        "") ;;
+        none) rm -f "$POLICY_RC" ;;
+        *) mv -f "$POLICY_BACKUP" "$POLICY_RC" ;;
+    esac
+    POLICY_BACKUP=
+}
+
+APT_UPDATED=
+apt_update_once() {
+    [ -z "$APT_UPDATED" ] || return 0
+    log "apt-get update"
+    apt-get update -q >"$WORK/log/apt-update.log" 2>&1 || {
+        tail -20 "$WORK/log/apt-update.log" >&2
+        die "apt-get update failed"
+    }
+    APT_UPDATED=1
+}
+
+install_packages() {
+    local missing=() p
+    for p in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        log "packages: all present"
+        return 0
+    fi
+    [ -z "${SMTPING_INTEROP_NO_APT:-}" ] || die "missing packages and SMTPING_INTEROP_NO_APT is set: ${missing[*]}"
+    local t0=$SECONDS
+    apt_update_once
+    log "apt-get install ${missing[*]}"
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    policy_guard_on
+    local rc=0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "${missing[@]}" >"$WORK/log/apt-install.log" 2>&1 || rc=$?
+    policy_guard_off
+    if [ $rc -ne 0 ]; then
+        tail -30 "$WORK/log/apt-install.log" >&2
+        die "apt-get install failed (rc=$rc)"
+    fi
+    log "packages installed in $((SECONDS - t0)) s"
+}
+
+# Exim conflicts with Postfix as a Debian package (both provide and conflict with
+# mail-transport-agent), so its .deb is downloaded and extracted, never installed.
+EXIM_BIN=
+fetch_exim() {
+    mkdir -p "$CACHE"
+    local ver deb dir
+    ver=$(apt-cache policy exim4-daemon-light 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+        # No package lists yet (fresh image): fall back to the newest cached extraction.
+        dir=$(find "$CACHE" -maxdepth 1 -name 'exim4-daemon-light_*' -type d 2>/dev/null | sort -V | tail -1)
+        if [ -z "$dir" ]; then
+            [ -z "${SMTPING_INTEROP_NO_APT:-}" ] || die "exim4-daemon-light not cached and SMTPING_INTEROP_NO_APT is set"
+            apt_update_once
+            ver=$(apt-cache policy exim4-daemon-light 2>/dev/null | awk '/Candidate:/ {print $2}')
+            if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then die "exim4-daemon-light not available from apt"; fi
+        fi
+    fi
+    if [ -z "${dir:-}" ]; then
+        dir=$CACHE/exim4-daemon-light_${ver//:/%3a}
+    fi
+    if [ ! -x "$dir/usr/sbin/exim4" ]; then
+        [ -z "${SMTPING_INTEROP_NO_APT:-}" ] || die "exim4-daemon-light not cached and SMTPING_INTEROP_NO_APT is set"
+        log "apt-get download exim4-daemon-light=$ver (extracted into $dir, not installed)"
+        local tmp
+        tmp=$(mktemp -d "$CACHE/download.XXXXXX")
+        if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "exim4-daemon-light=$ver") \
+            >"$WORK/log/exim-download.log" 2>&1; then
+            apt_update_once
+            (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "exim4-daemon-light=$ver") \
+                >>"$WORK/log/exim-download.log" 2>&1 || {
+                rm -rf "$tmp"
+                cat "$WORK/log/exim-download.log" >&2
+                die "apt-get download exim4-daemon-light failed"
+            }
+        fi
+        deb=$(ls "$tmp"/exim4-daemon-light_*.deb)
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        dpkg-deb -x "$deb" "$dir"
+        rm -rf "$tmp"
+    fi
+    EXIM_BIN=$dir/usr/sbin/exim4
+    if ldd "$EXIM_BIN" | grep -q 'not found'; then
+        ldd "$EXIM_BIN" | grep 'not found' >&2
+        die "Exim's libraries are missing (see APT_PACKAGES)"
+    fi
+    # The binary looks up its compiled-in user at start (exim4-base's postinst makes it).
+    if ! getent passwd Debian-exim >/dev/null; then
+        log "adding system user Debian-exim (Exim's compiled-in user)"
+        adduser --system --group --quiet --home /var/spool/exim4 --no-create-home \
+            --disabled-login --force-badname Debian-exim >/dev/null
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Stop / cleanup
+
+firewall_off() {
+    if command -v nft >/dev/null 2>&1; then
+        nft delete table inet "$NFT_TABLE" 2>/dev/null || true
+    fi
+    if command -v iptables >/dev/null 2>&1; then
+        local i
+        for ((i = 0; i < 10; i++)); do
+            iptables -D INPUT -i lo -p tcp --dport "$PORT_BLACKHOLE" --syn \
+                -m comment --comment smtping-interop -j DROP 2>/dev/null || break
+        done
+        for ((i = 0; i < 10; i++)); do
+            ip6tables -D INPUT -i lo -p tcp --dport "$PORT_BLACKHOLE" --syn \
+                -m comment --comment smtping-interop -j DROP 2>/dev/null || break
+        done
+    fi
+}
+
+do_stop() {
+    local quiet=${1:-}
+    [ -n "$quiet" ] || log "stopping (work dir $WORK)"
+    if [ -d "$WORK/postfix/etc" ] && [ -s "$WORK/postfix/queue/pid/master.pid" ]; then
+        postfix -c "$WORK/postfix/etc" stop >/dev/null 2>&1 || true
+    fi
+    kill_pidfile "$WORK/postfix/queue/pid/master.pid" master
+    kill_pidfile "$WORK/run/exim.pid" exim4
+    kill_pidfile "$WORK/postgrey/postgrey.pid" postgrey
+    kill_pidfile "$WORK/knot/run/knot.pid" knotd
+    kill_pidfile "$WORK/run/silent.pid" silent-server
+    firewall_off
+    # Anything of ours still alive (e.g. a previous run whose pid files were lost).
+    local pids i
+    for ((i = 0; i < 30; i++)); do
+        pids=$(our_pids)
+        [ -n "$pids" ] || break
+        if [ "$i" -eq 0 ] || [ "$i" -eq 20 ]; then
+            # shellcheck disable=SC2086
+            kill -TERM $pids 2>/dev/null || true
+        fi
+        sleep 0.2
+    done
+    pids=$(our_pids)
+    if [ -n "$pids" ]; then
+        # shellcheck disable=SC2086
+        kill -KILL $pids 2>/dev/null || true
+    fi
+}
+
+do_cleanup() {
+    if [ -n "${SMTPING_INTEROP_KEEP:-}" ]; then
+        log "SMTPING_INTEROP_KEEP set: leaving $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+
+dump_logs() {
+    local f
+    for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/exim/log/mainlog \
+        "$WORK"/exim/log/paniclog "$WORK"/exim/log/rejectlog "$WORK"/log/*.log; do
+        [ -s "$f" ] || continue
+        echo "----- last lines of $f -----" >&2
+        tail -25 "$f" >&2
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Setup
+
+setup_certs() {
+    log "certificates (test root + intermediate, 8 leaves)"
+    bash "$TPL/certs.sh" "$WORK/certs" >"$WORK/log/certs.log" 2>&1 || {
+        cat "$WORK/log/certs.log" >&2
+        die "certificate generation failed"
+    }
+}
+
+setup_dns() {
+    log "knot DNS on 127.0.0.1:$PORT_DNS and [::1]:$PORT_DNS"
+    local K=$WORK/knot i
+    mkdir -p "$K/run" "$K/db" "$K/zones"
+    export TPL_SERIAL TPL_TLSA_VALID TPL_BIG_TXT
+    TPL_SERIAL=$(date +%s)
+    TPL_TLSA_VALID=$(cat "$WORK/certs/valid.tlsa311")
+    TPL_BIG_TXT=$(for ((i = 1; i <= 30; i++)); do
+        printf 'big         TXT     "record %02d: %s"\n' "$i" "$(printf 'x%.0s' {1..180})"
+    done)
+    render "$TPL/knot/knot.conf.in" "$K/knot.conf"
+    render "$TPL/knot/interop.test.zone.in" "$K/zones/interop.test.zone"
+    render "$TPL/knot/127.in-addr.arpa.zone.in" "$K/zones/127.in-addr.arpa.zone"
+    render "$TPL/knot/ip6.zone.in" \
+        "$K/zones/0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.zone"
+    knotc -c "$K/knot.conf" conf-check >"$WORK/log/knot-conf-check.log" 2>&1 || {
+        cat "$WORK/log/knot-conf-check.log" >&2
+        die "knot configuration invalid"
+    }
+    knotd -c "$K/knot.conf" -d >"$WORK/log/knotd.log" 2>&1 || die "knotd failed to start"
+    for ((i = 0; i < 50; i++)); do
+        if kdig +timeout=1 +retry=0 @127.0.0.1 -p "$PORT_DNS" SOA "$DOMAIN" 2>/dev/null | grep -q 'status: NOERROR'; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    die "knot does not answer on 127.0.0.1:$PORT_DNS"
+}
+
+setup_postgrey() {
+    log "postgrey policy service on 127.0.0.1:$PORT_POSTGREY"
+    local G=$WORK/postgrey
+    mkdir -p "$G/db"
+    : >"$G/whitelist_clients"
+    : >"$G/whitelist_recipients"
+    chown -R postgrey:postgrey "$G"
+    postgrey --inet="127.0.0.1:$PORT_POSTGREY" --daemonize \
+        --pidfile="$G/postgrey.pid" --dbdir="$G/db" \
+        --user=postgrey --group=postgrey --hostname="$MX_HOST" \
+        --delay=3600 --auto-whitelist-clients=0 \
+        --greylist-text="Greylisted, try again later" \
+        --whitelist-clients="$G/whitelist_clients" \
+        --whitelist-recipients="$G/whitelist_recipients" \
+        >"$WORK/log/postgrey.log" 2>&1 || {
+        cat "$WORK/log/postgrey.log" >&2
+        die "postgrey failed to start"
+    }
+    wait_tcp 127.0.0.1 "$PORT_POSTGREY" 15 || die "postgrey does not listen on $PORT_POSTGREY"
+}
+
+SASL_PASSWORD=
+setup_postfix() {
+    log "postfix (one instance, 15 loopback listeners)"
+    local P=$WORK/postfix f
+    mkdir -p "$P/etc" "$P/queue" "$P/data" "$P/etc/sasl" "$WORK/mail"
+    render "$TPL/postfix/main.cf.in" "$P/etc/main.cf"
+    render "$TPL/postfix/master.cf.in" "$P/etc/master.cf"
+    render "$TPL/postfix/smtpd.conf.in" "$P/etc/sasl/smtpd.conf"
+    for f in recipient_access sender_access vmailbox; do cp "$TPL/postfix/$f" "$P/etc/$f"; done
+    # Debian's postfix reads dynamically loaded map types from here.
+    if [ -e /etc/postfix/dynamicmaps.cf ]; then cp /etc/postfix/dynamicmaps.cf "$P/etc/"; fi
+    chown postfix:postfix "$P/data"
+    chown nobody:nogroup "$WORK/mail"
+
+    # SASL users in a private sasldb (the password is random per setup).
+    SASL_PASSWORD=$(openssl rand -hex 12)
+    printf '%s' "$SASL_PASSWORD" | saslpasswd2 -p -c -f "$P/etc/sasl/sasldb2" -u "$DOMAIN" alice
+    printf '%s' "$SASL_PASSWORD" | saslpasswd2 -p -c -f "$P/etc/sasl/sasldb2" -u "$DOMAIN" bob
+    chown root:postfix "$P/etc/sasl/sasldb2"
+    chmod 0640 "$P/etc/sasl/sasldb2"
+
+    postfix -c "$P/etc" check >"$WORK/log/postfix-check.log" 2>&1 || {
+        cat "$WORK/log/postfix-check.log" >&2
+        die "postfix check failed"
+    }
+    postfix -c "$P/etc" start >"$WORK/log/postfix-start.log" 2>&1 || {
+        cat "$WORK/log/postfix-start.log" >&2
+        die "postfix failed to start"
+    }
+}
+
+setup_exim() {
+    log "exim on 127.0.0.1:$PORT_EXIM and [::1]:$PORT_EXIM"
+    local E=$WORK/exim
+    mkdir -p "$E/spool" "$E/log" "$E/mail"
+    chown Debian-exim: "$E/spool" "$E/log" "$E/mail"
+    export TPL_EXIM_BIN=$EXIM_BIN
+    render "$TPL/exim/exim.conf.in" "$E/exim.conf"
+    cp "$TPL/exim/users" "$E/users"
+    chmod 0644 "$E/exim.conf" "$E/users"
+    "$EXIM_BIN" -C "$E/exim.conf" -bV >"$WORK/log/exim-bV.log" 2>&1 || {
+        cat "$WORK/log/exim-bV.log" >&2
+        die "exim configuration invalid"
+    }
+    "$EXIM_BIN" -C "$E/exim.conf" -bd -oP "$WORK/run/exim.pid" >"$WORK/log/exim-start.log" 2>&1 || {
+        cat "$WORK/log/exim-start.log" >&2
+        die "exim failed to start"
+    }
+}
+
+BLACKHOLE_KIND=none
+setup_blackhole() {
+    firewall_off
+    if command -v nft >/dev/null 2>&1 && nft -f - >"$WORK/log/nft.log" 2>&1 <<EOF; then
+table inet $NFT_TABLE {
+    chain input {
+        type filter hook input priority -10; policy accept;
+        iifname "lo" ip daddr 127.0.0.1 tcp dport $PORT_BLACKHOLE tcp flags & (syn | ack) == syn drop
+        iifname "lo" ip6 daddr ::1 tcp dport $PORT_BLACKHOLE tcp flags & (syn | ack) == syn drop
+    }
+}
+EOF
+        BLACKHOLE_KIND=nft
+    elif command -v iptables >/dev/null 2>&1 &&
+        iptables -I INPUT -i lo -p tcp --dport "$PORT_BLACKHOLE" --syn \
+            -m comment --comment smtping-interop -j DROP >>"$WORK/log/nft.log" 2>&1; then
+        ip6tables -I INPUT -i lo -p tcp --dport "$PORT_BLACKHOLE" --syn \
+            -m comment --comment smtping-interop -j DROP >>"$WORK/log/nft.log" 2>&1 || true
+        BLACKHOLE_KIND=iptables
+    else
+        BLACKHOLE_KIND=none
+        log "WARNING: no firewall available (nft and iptables failed); no blackhole port"
+    fi
+    log "blackhole port $PORT_BLACKHOLE: $BLACKHOLE_KIND"
+}
+
+setup_silent() {
+    perl "$TPL/silent-server.pl" 127.0.0.1 "$PORT_SILENT" "$WORK/run/silent.pid" "$SILENT_LIFETIME" \
+        >"$WORK/log/silent.log" 2>&1 || die "silent server failed to start"
+}
+
+write_env() {
+    local blackhole=
+    [ "$BLACKHOLE_KIND" = none ] || blackhole=127.0.0.1:$PORT_BLACKHOLE
+    local tmp=$WORK/env.tmp
+    # One KEY=VALUE per line, nothing else (no comments, no quoting, no spaces): docs/interop.md.
+    cat >"$tmp" <<EOF
+SMTPING_INTEROP_DIR=$WORK
+SMTPING_INTEROP_CA=$WORK/certs/ca.pem
+SMTPING_INTEROP_CA_INTERMEDIATE=$WORK/certs/intermediate.pem
+SMTPING_INTEROP_DNS=127.0.0.1:$PORT_DNS
+SMTPING_INTEROP_DNS6=[::1]:$PORT_DNS
+SMTPING_INTEROP_DOMAIN=$DOMAIN
+SMTPING_INTEROP_MX_HOST=$MX_HOST
+SMTPING_INTEROP_EXIM_HOST=$EXIM_HOST
+SMTPING_INTEROP_MISMATCH_HOST=wrong.example.net
+SMTPING_INTEROP_POSTFIX_STARTTLS=127.0.0.1:$PORT_MX
+SMTPING_INTEROP_POSTFIX_STARTTLS6=[::1]:$PORT_MX
+SMTPING_INTEROP_POSTFIX_IMPLICIT=127.0.0.1:$PORT_SMTPS
+SMTPING_INTEROP_POSTFIX_SUBMISSION=127.0.0.1:$PORT_SUBMISSION
+SMTPING_INTEROP_POSTFIX_ENCRYPT=127.0.0.1:$PORT_ENCRYPT
+SMTPING_INTEROP_POSTFIX_GREYLIST=127.0.0.1:$PORT_GREYLIST
+SMTPING_INTEROP_POSTFIX_PLAIN=127.0.0.1:$PORT_PLAIN
+SMTPING_INTEROP_POSTFIX_TLS12=127.0.0.1:$PORT_TLS12
+SMTPING_INTEROP_POSTFIX_OPENRELAY=127.0.0.1:$PORT_OPENRELAY
+SMTPING_INTEROP_TLS_VALID=127.0.0.1:$PORT_MX
+SMTPING_INTEROP_TLS_MISMATCH=127.0.0.1:$PORT_TLS_MISMATCH
+SMTPING_INTEROP_TLS_EXPIRED=127.0.0.1:$PORT_TLS_EXPIRED
+SMTPING_INTEROP_TLS_SELFSIGNED=127.0.0.1:$PORT_TLS_SELFSIGNED
+SMTPING_INTEROP_TLS_INCOMPLETE=127.0.0.1:$PORT_TLS_INCOMPLETE
+SMTPING_INTEROP_TLS_UNTRUSTED=127.0.0.1:$PORT_TLS_UNTRUSTED
+SMTPING_INTEROP_TLS_NOTYETVALID=127.0.0.1:$PORT_TLS_NOTYETVALID
+SMTPING_INTEROP_EXIM=127.0.0.1:$PORT_EXIM
+SMTPING_INTEROP_EXIM6=[::1]:$PORT_EXIM
+SMTPING_INTEROP_REFUSED=127.0.0.1:$PORT_REFUSED
+SMTPING_INTEROP_REFUSED_MX2=127.0.0.2:$PORT_MX
+SMTPING_INTEROP_BLACKHOLE=$blackhole
+SMTPING_INTEROP_BLACKHOLE_KIND=$BLACKHOLE_KIND
+SMTPING_INTEROP_SILENT=127.0.0.1:$PORT_SILENT
+SMTPING_INTEROP_GREYLIST_KIND=postgrey
+SMTPING_INTEROP_USER=$SASL_USER
+SMTPING_INTEROP_PASSWORD=$SASL_PASSWORD
+SMTPING_INTEROP_USER2=bob@$DOMAIN
+SMTPING_INTEROP_PASSWORD2=$SASL_PASSWORD
+SMTPING_INTEROP_FROM=tester@$DOMAIN
+SMTPING_INTEROP_RCPT_OK=alice@$DOMAIN
+SMTPING_INTEROP_RCPT_OK2=bob@$DOMAIN
+SMTPING_INTEROP_RCPT_UNKNOWN=nobody@$DOMAIN
+SMTPING_INTEROP_RCPT_OUTSIDE=rcpt@outside.example
+SMTPING_INTEROP_FROM_OUTSIDE=sender@outside.example
+SMTPING_INTEROP_FROM_BLOCKED=blocked@sender.example
+SMTPING_INTEROP_RCPT_450=greylist450@$DOMAIN
+SMTPING_INTEROP_RCPT_421=shutdown421@$DOMAIN
+SMTPING_INTEROP_RCPT_451=tempfail451@$DOMAIN
+SMTPING_INTEROP_RCPT_550=disabled550@$DOMAIN
+SMTPING_INTEROP_RCPT_552=full552@$DOMAIN
+SMTPING_INTEROP_RCPT_553=notallowed553@$DOMAIN
+SMTPING_INTEROP_RCPT_554=policy554@$DOMAIN
+SMTPING_INTEROP_SIZE_LIMIT=$SIZE_LIMIT
+SMTPING_INTEROP_RCPT_LIMIT=$RCPT_LIMIT
+SMTPING_INTEROP_MAILDIR=$WORK/mail/$DOMAIN
+SMTPING_INTEROP_EXIM_MAILDIR=$WORK/exim/mail
+SMTPING_INTEROP_DNS_MX=$DOMAIN
+SMTPING_INTEROP_DNS_NULLMX=nullmx.$DOMAIN
+SMTPING_INTEROP_DNS_NOMX=nomx.$DOMAIN
+SMTPING_INTEROP_DNS_CNAME=mail.$DOMAIN
+SMTPING_INTEROP_DNS_DANGLING=dangling.$DOMAIN
+SMTPING_INTEROP_DNS_DEADMX=deadmx.$DOMAIN
+SMTPING_INTEROP_DNS_NOPTR=noptr.$DOMAIN
+SMTPING_INTEROP_DNS_BIG=big.$DOMAIN
+SMTPING_INTEROP_DNS_NXDOMAIN=nxdomain.$DOMAIN
+SMTPING_INTEROP_DNS_TLSA=_25._tcp.$MX_HOST
+SMTPING_INTEROP_TLSA_SHA256=$(cat "$WORK/certs/valid.tlsa311")
+SMTPING_INTEROP_READY=1
+EOF
+    mv -f "$tmp" "$WORK/env"
+    chmod 0600 "$WORK/env"
+}
+
+SETUP_OK=
+setup_trap() {
+    local rc=$?
+    policy_guard_off
+    if [ -z "$SETUP_OK" ]; then
+        log "setup failed (rc=$rc); logs follow, then cleanup"
+        dump_logs
+        do_stop quiet
+        do_cleanup
+    fi
+}
+
+do_setup() {
+    require_root
+    check_workdir
+    local t0=$SECONDS
+    # A previous instance (finished or not) is stopped and wiped first: setup is re-runnable.
+    do_stop quiet
+    rm -rf "$WORK"
+    mkdir -p "$WORK/log" "$WORK/run"
+    chmod 0755 "$WORK"
+    trap setup_trap EXIT
+    local busy=() p
+    for p in "${ALL_PORTS[@]}"; do
+        if port_listening "$p"; then busy+=("$p"); fi
+    done
+    if [ ${#busy[@]} -gt 0 ]; then
+        ss -Hltnp | grep -E ":($(
+            IFS='|'
+            echo "${busy[*]}"
+        ))\b" >&2 || true
+        die "ports already in use by something else: ${busy[*]} (the suite needs 10025-10099)"
+    fi
+
+    local t1=$SECONDS
+    install_packages
+    local t_apt=$((SECONDS - t1))
+    fetch_exim
+    template_env
+    setup_certs
+    setup_dns
+    setup_postgrey
+    setup_postfix
+    setup_exim
+    setup_blackhole
+    setup_silent
+
+    log "waiting for listeners"
+    for p in "${LISTEN_PORTS[@]}"; do
+        wait_tcp 127.0.0.1 "$p" 20 || die "nothing listens on 127.0.0.1:$p"
+    done
+    wait_tcp ::1 "$PORT_MX" 10 || die "nothing listens on [::1]:$PORT_MX"
+    wait_tcp ::1 "$PORT_EXIM" 10 || die "nothing listens on [::1]:$PORT_EXIM"
+    assert_loopback_only
+    write_env
+    SETUP_OK=1
+    trap - EXIT
+    log "setup done in $((SECONDS - t0)) s (packages/apt: ${t_apt} s); endpoints in $WORK/env"
+}
+
+# Every socket our processes hold must be bound to loopback.
+assert_loopback_only() {
+    local pids bad
+    pids=$(our_pids | paste -sd'|')
+    [ -n "$pids" ] || die "no processes of this instance found"
+    bad=$(ss -Hlntup | grep -E "pid=($pids)," | awk '{print $5}' |
+        grep -vE '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+$' || true)
+    if [ -n "$bad" ]; then
+        echo "$bad" >&2
+        die "a daemon of this instance listens on a non-loopback address"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+
+do_test() {
+    [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
+    if [ ! -f "$REPO/smtping-client/tests/interop.rs" ]; then
+        log "SKIP: smtping-client/tests/interop.rs does not exist yet; no interop tests to run"
+        return 0
+    fi
+    log "cargo test -p smtping-client --features testing --test interop -- --test-threads=2"
+    (cd "$REPO" && SMTPING_INTEROP_ENV=$WORK/env \
+        cargo test -p smtping-client --features testing --test interop -- --test-threads=2)
+}
+
+# ---------------------------------------------------------------------------------------------
+
+usage() {
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+main() {
+    local cmd=${1:-all}
+    # Turn Ctrl-C / TERM into an ordinary exit so the EXIT traps clean up.
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    case $cmd in
+        setup) do_setup ;;
+        check)
+            # shellcheck source=interop/check.sh
+            . "$TPL/check.sh"
+            do_check
+            ;;
+        test) do_test ;;
+        stop)
+            require_root
+            check_workdir
+            do_stop
+            do_cleanup
+            log "stopped"
+            ;;
+        status)
+            check_workdir
+            local pids
+            pids=$(our_pids | paste -sd, -)
+            if [ -n "$pids" ]; then ps -o pid,user,args -p "$pids"; else echo "nothing of ours is running"; fi
+            ;;
+        all)
+            require_root
+            check_workdir
+            local rc=0
+            trap 'do_stop quiet; do_cleanup' EXIT
+            do_setup
+            trap 'do_stop quiet; do_cleanup' EXIT
+            # shellcheck source=interop/check.sh
+            . "$TPL/check.sh"
+            do_check || rc=$?
+            if [ $rc -ne 0 ]; then
+                dump_logs
+                die "check failed: the servers do not behave as promised"
+            fi
+            do_test || rc=$?
+            if [ $rc -ne 0 ]; then
+                dump_logs
+                log "interop tests failed (rc=$rc)"
+            fi
+            exit $rc
+            ;;
+        -h | --help | help) usage ;;
+        *)
+            usage >&2
+            exit 2
+            ;;
+    esac
+}
+
+main "$@"

@@ -1,0 +1,366 @@
+# shellcheck shell=bash
+# `scripts/interop.sh check`: prove that every endpoint in $WORK/env behaves as documented, with
+# tools nobody here wrote (swaks, kdig, openssl s_client). Sourced by interop.sh, which defines
+# WORK, TPL, the PORT_* variables, log and die.
+#
+# Each case is one row: PASS/FAIL, name, what is expected, what was seen. A failing SMTP case
+# keeps its whole swaks transcript in $WORK/log/check/<name>.txt.
+
+CHECK_ROWS=()
+CHECK_FAILS=0
+CHECK_CLIENT=client.interop.test
+
+# record NAME WANT GOT [TRANSCRIPT]: GOT passes when it equals WANT or starts with "WANT ".
+record() {
+    local name=$1 want=$2 got=$3 transcript=${4:-} status=PASS
+    if [ "$got" != "$want" ] && [[ "$got" != "$want "* ]]; then
+        status=FAIL
+        CHECK_FAILS=$((CHECK_FAILS + 1))
+        if [ -n "$transcript" ]; then
+            mkdir -p "$WORK/log/check"
+            printf '%s\n' "$transcript" >"$WORK/log/check/$name.txt"
+        fi
+    fi
+    CHECK_ROWS+=("$status|$name|$want|$got")
+    if [ -n "${SMTPING_INTEROP_VERBOSE:-}" ]; then printf '%-4s %-28s %s\n' "$status" "$name" "$got" >&2; fi
+}
+
+# reply_after REGEX: reads a swaks transcript on stdin and prints "CODE ENHANCED text" of the
+# first server reply after the LAST client line matching REGEX ("none" when there is none);
+# REGEX "GREETING" means the greeting.
+reply_after() {
+    perl -e '
+        my $re = qr/$ARGV[0]/;
+        my $greeting = $ARGV[0] eq "GREETING";
+        my ($seen, $got) = ($greeting ? 1 : 0, "none");
+        while (my $l = <STDIN>) {
+            chomp $l;
+            if ($l =~ /^ [-~]> (.*)$/) {
+                if (!$greeting && $1 =~ $re) { $seen = 1; $got = "none"; }
+                next;
+            }
+            if ($seen && $got eq "none" && $l =~ /^<[-~*]+\s+(\d{3})[ -](.*)$/) {
+                $got = "$1 $2";
+            }
+        }
+        $got = substr($got, 0, 90);
+        print "$got\n";
+    ' "$1"
+}
+
+# smtp_case NAME WANT CMD_REGEX SWAKS_ARGS...: run swaks, compare the reply to CMD_REGEX.
+smtp_case() {
+    local name=$1 want=$2 re=$3 out got
+    shift 3
+    out=$(timeout 40 swaks --helo "$CHECK_CLIENT" --timeout 15 "$@" 2>&1) || true
+    got=$(printf '%s\n' "$out" | reply_after "$re")
+    record "$name" "$want" "$got" "$out"
+}
+
+# ehlo_case NAME WANT SWAKS_ARGS...: GOT = "starttls=yes|no auth=MECHS|no" from the last EHLO.
+ehlo_case() {
+    local name=$1 want=$2 out got
+    shift 2
+    out=$(timeout 40 swaks --helo "$CHECK_CLIENT" --timeout 15 --quit-after EHLO "$@" 2>&1) || true
+    got=$(printf '%s\n' "$out" | perl -e '
+        my @ehlo;
+        while (my $l = <STDIN>) {
+            chomp $l;
+            if ($l =~ /^ [-~]> EHLO /) { @ehlo = (); next; }
+            push @ehlo, $1 if $l =~ /^<[-~*]+\s+250[ -](.*)$/;
+        }
+        my ($tls) = grep { /^STARTTLS$/i } @ehlo;
+        my ($auth) = grep { /^AUTH[ =]/i } @ehlo;
+        $auth = defined $auth ? (split /[ =]/, $auth, 2)[1] : "no";
+        $auth =~ s/\s+/,/g;
+        printf "starttls=%s auth=%s\n", ($tls ? "yes" : "no"), $auth;
+    ')
+    record "$name" "$want" "$got" "$out"
+}
+
+# probe_case NAME WANT HOST PORT CMD_PREFIX COMMAND...: raw dialogue (smtp-probe.pl); compare
+# the reply to the first command that starts with CMD_PREFIX.
+probe_case() {
+    local name=$1 want=$2 host=$3 port=$4 prefix=$5 out got
+    shift 5
+    out=$(timeout 40 perl "$TPL/smtp-probe.pl" "$host" "$port" "$@" 2>&1) || true
+    got=$(printf '%s\n' "$out" | awk -F'|' -v p="$prefix" 'index($1, p) == 1 {
+        split($3, w, " "); print $2 " " (w[2] ~ /^[245]\.[0-9]+\.[0-9]+$/ ? w[2] : "-"); exit }')
+    record "$name" "$want" "${got:-none}" "$out"
+}
+
+# tls_case NAME WANT PORT NAME [starttls|implicit]: openssl s_client verdict against the test root.
+tls_case() {
+    local name=$1 want=$2 port=$3 host=$4 mode=${5:-starttls} out got
+    local args=(-connect "127.0.0.1:$port" -servername "$host" -verify_hostname "$host"
+        -CAfile "$WORK/certs/ca.pem" -brief)
+    [ "$mode" = starttls ] && args+=(-starttls smtp -name "$CHECK_CLIENT")
+    out=$(timeout 20 openssl s_client "${args[@]}" </dev/null 2>&1) || true
+    got=$(printf '%s\n' "$out" | perl -e '
+        my ($err, $ok, $proto);
+        while (my $l = <STDIN>) {
+            $err //= $1 if $l =~ /^verify error:num=\d+:(.*?)\s*$/;
+            $ok = 1 if $l =~ /^Verification: OK/;
+            $proto = $1 if $l =~ /^Protocol version: (\S+)/;
+        }
+        if (!$proto) { print "no-handshake\n" }
+        elsif ($err) { print "$err ($proto)\n" }
+        elsif ($ok) { print "OK ($proto)\n" }
+        else { print "unknown ($proto)\n" }
+    ')
+    record "$name" "$want" "$got" "$out"
+}
+
+# dns_case NAME WANT KDIG_ARGS...: GOT = the answer data sorted and joined by " | ", or the
+# status word when it is not NOERROR, or "NOERROR/empty".
+dns_case() {
+    local name=$1 want=$2 out got status
+    shift 2
+    out=$(kdig +timeout=2 +retry=1 "$@" 2>&1) || true
+    status=$(printf '%s\n' "$out" | sed -n 's/.*status: \([A-Z]*\).*/\1/p' | head -1)
+    if [ "$status" = NOERROR ]; then
+        got=$(printf '%s\n' "$out" | awk '/^;; ANSWER SECTION:/ {a=1; next} /^;;/ || /^$/ {a=0} a' |
+            awk '{ $1=""; $2=""; $3=""; $4=""; sub(/^ +/, ""); print }' | sort | paste -sd'|' | sed 's/|/ | /g')
+        got=${got:-NOERROR/empty}
+    else
+        got=${status:-no-answer}
+    fi
+    record "$name" "$want" "$got" "$out"
+}
+
+# connect_case NAME WANT HOST PORT: refused | timeout (no answer to SYN within 3 s) | silent
+# (connected, no byte within 2 s) | speaks.
+connect_case() {
+    local name=$1 want=$2 host=$3 port=$4 got
+    # shellcheck disable=SC2016 # Perl code, not shell
+    got=$(timeout 10 perl -e '
+        use IO::Socket::INET;
+        use IO::Select;
+        my ($host, $port) = @ARGV;
+        my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => "tcp", Timeout => 3);
+        if (!$s) {
+            print $!{ECONNREFUSED} ? "refused\n" : ($!{ETIMEDOUT} || $!{EINPROGRESS} || "$@" =~ /timeout/i) ? "timeout\n" : "error: $!\n";
+            exit 0;
+        }
+        print IO::Select->new($s)->can_read(2) ? "speaks\n" : "silent\n";
+    ' "$host" "$port" 2>&1) || got=check-timeout
+    record "$name" "$want" "$got"
+}
+
+# maildir_count DIR: files in DIR/new (0 when absent).
+maildir_count() { { find "$1/new" -type f 2>/dev/null || true; } | wc -l; }
+
+# wait_maildir NAME DIR BEFORE: a new message must land within 15 s.
+wait_maildir() {
+    local name=$1 dir=$2 before=$3 i n=0
+    for ((i = 0; i < 75; i++)); do
+        n=$(maildir_count "$dir")
+        [ "$n" -gt "$before" ] && break
+        sleep 0.2
+    done
+    if [ "$n" -gt "$before" ]; then record "$name" delivered delivered; else record "$name" delivered "not-delivered ($n files)"; fi
+}
+
+check_dns() {
+    local at=(@127.0.0.1 -p "$PORT_DNS")
+    local tlsa
+    tlsa=$(tr 'a-f' 'A-F' <"$WORK/certs/valid.tlsa311")
+    dns_case dns.mx "10 mx.interop.test. | 20 mx2.interop.test." "${at[@]}" MX interop.test
+    dns_case dns.mx.a "127.0.0.1" "${at[@]}" A mx.interop.test
+    dns_case dns.mx.aaaa "::1" "${at[@]}" AAAA mx.interop.test
+    dns_case dns.mx2.a "127.0.0.2" "${at[@]}" A mx2.interop.test
+    dns_case dns.nullmx "0 ." "${at[@]}" MX nullmx.interop.test
+    dns_case dns.nomx.mx "NOERROR/empty" "${at[@]}" MX nomx.interop.test
+    dns_case dns.nomx.a "127.0.0.1" "${at[@]}" A nomx.interop.test
+    dns_case dns.cname "mx.interop.test." "${at[@]}" CNAME mail.interop.test
+    dns_case dns.dangling "10 nowhere.interop.test." "${at[@]}" MX dangling.interop.test
+    dns_case dns.dangling.a "NXDOMAIN" "${at[@]}" A nowhere.interop.test
+    dns_case dns.deadmx "10 mx2.interop.test." "${at[@]}" MX deadmx.interop.test
+    dns_case dns.spf '"v=spf1 ip4:127.0.0.1 ip6:::1 -all"' "${at[@]}" TXT interop.test
+    dns_case dns.dmarc '"v=DMARC1; p=reject; rua=mailto:dmarc@interop.test"' "${at[@]}" TXT _dmarc.interop.test
+    dns_case dns.tlsa "3 1 1 $tlsa" "${at[@]}" TLSA _25._tcp.mx.interop.test
+    dns_case dns.ptr4 "mx.interop.test." "${at[@]}" -x 127.0.0.1
+    dns_case dns.ptr4.mx2 "mx2.interop.test." "${at[@]}" -x 127.0.0.2
+    dns_case dns.ptr4.none "NXDOMAIN" "${at[@]}" -x 127.0.0.3
+    dns_case dns.ptr6 "mx.interop.test." "${at[@]}" -x ::1
+    dns_case dns.nxdomain "NXDOMAIN" "${at[@]}" A nxdomain.interop.test
+    dns_case dns.outside "REFUSED" "${at[@]}" A outside.example
+    dns_case dns.over-ipv6 "127.0.0.1" @::1 -p "$PORT_DNS" A mx.interop.test
+    dns_case dns.over-tcp "127.0.0.1" "${at[@]}" +tcp A mx.interop.test
+    # Truncation: over UDP the big answer has TC set; over TCP it is complete.
+    local out n
+    out=$(kdig +timeout=2 +retry=1 +notcp +ignore "${at[@]}" TXT big.interop.test 2>&1) || true
+    if printf '%s\n' "$out" | grep -qE ';; Flags:.* tc( |;|$)'; then
+        record dns.big.udp "TC=1" "TC=1" "$out"
+    else
+        record dns.big.udp "TC=1" "TC=0" "$out"
+    fi
+    out=$(kdig +timeout=2 +retry=1 +tcp +short "${at[@]}" TXT big.interop.test 2>&1) || true
+    n=$(printf '%s\n' "$out" | grep -c '^"record ' || true)
+    record dns.big.tcp "30 records" "$n records" "$out"
+}
+
+check_tls() {
+    tls_case tls.valid "OK (TLSv1.3)" "$PORT_MX" mx.interop.test
+    tls_case tls.implicit "OK (TLSv1.3)" "$PORT_SMTPS" mx.interop.test implicit
+    tls_case tls.submission "OK (TLSv1.3)" "$PORT_SUBMISSION" mx.interop.test
+    tls_case tls.encrypt "OK (TLSv1.3)" "$PORT_ENCRYPT" mx.interop.test
+    tls_case tls.greylist "OK (TLSv1.3)" "$PORT_GREYLIST" mx.interop.test
+    tls_case tls.openrelay "OK (TLSv1.3)" "$PORT_OPENRELAY" mx.interop.test
+    tls_case tls.tls12 "OK (TLSv1.2)" "$PORT_TLS12" mx.interop.test
+    tls_case tls.exim "OK (TLSv1.3)" "$PORT_EXIM" exim.interop.test
+    tls_case tls.mismatch "hostname mismatch (TLSv1.3)" "$PORT_TLS_MISMATCH" mx.interop.test
+    tls_case tls.expired "certificate has expired (TLSv1.3)" "$PORT_TLS_EXPIRED" mx.interop.test
+    tls_case tls.selfsigned "self-signed certificate (TLSv1.3)" "$PORT_TLS_SELFSIGNED" mx.interop.test
+    tls_case tls.incomplete "unable to get local issuer certificate (TLSv1.3)" "$PORT_TLS_INCOMPLETE" mx.interop.test
+    tls_case tls.untrusted "self-signed certificate in certificate chain (TLSv1.3)" "$PORT_TLS_UNTRUSTED" mx.interop.test
+    tls_case tls.notyetvalid "certificate is not yet valid (TLSv1.3)" "$PORT_TLS_NOTYETVALID" mx.interop.test
+    # The valid chain checked with a wrong expected name, as a client connecting by IP would.
+    tls_case tls.valid.wrong-name "hostname mismatch (TLSv1.3)" "$PORT_MX" other.interop.test
+}
+
+check_postfix() {
+    local pw=$1 mx=(--server 127.0.0.1 --port "$PORT_MX") from=tester@interop.test
+    local big=$WORK/log/check-body-30k.txt
+    mkdir -p "$WORK/log"
+    perl -e 'print "x" x 76, "\n" for 1 .. 400' >"$big"
+
+    smtp_case mx.greeting "220" GREETING "${mx[@]}" --quit-after CONNECT
+    ehlo_case mx.ehlo.plain "starttls=yes auth=no" "${mx[@]}"
+    ehlo_case mx.ehlo.tls "starttls=no auth=PLAIN,LOGIN" "${mx[@]}" --tls
+    local before
+    before=$(maildir_count "$WORK/mail/interop.test/alice")
+    smtp_case mx.deliver.tls "250 2.0.0" '^\.$' "${mx[@]}" --tls --from "$from" --to alice@interop.test
+    wait_maildir mx.deliver.maildir "$WORK/mail/interop.test/alice" "$before"
+    smtp_case mx.deliver.plain "250 2.0.0" '^\.$' "${mx[@]}" --from "$from" --to bob@interop.test
+    smtp_case mx.unknown "550 5.1.1" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to nobody@interop.test --quit-after RCPT
+    smtp_case mx.relay.noauth "554 5.7.1" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to rcpt@outside.example --quit-after RCPT
+    smtp_case mx.auth.plain "235 2.7.0" '^AUTH' "${mx[@]}" --tls --auth PLAIN --auth-user alice@interop.test --auth-password "$pw" --quit-after AUTH
+    smtp_case mx.auth.login "235 2.7.0" '^AUTH|^[A-Za-z0-9+/]{12,}=*$' "${mx[@]}" --tls --auth LOGIN --auth-user alice@interop.test --auth-password "$pw" --quit-after AUTH
+    smtp_case mx.auth.bad "535 5.7.8" '^AUTH' "${mx[@]}" --tls --auth PLAIN --auth-user alice@interop.test --auth-password wrong-password --quit-after AUTH
+    # AUTH is not offered before TLS; sent anyway, it is refused (fixed dummy credentials).
+    probe_case mx.auth.plaintext "503 5.5.1" 127.0.0.1 "$PORT_MX" "AUTH" "AUTH PLAIN $(printf '\0x\0y' | base64)"
+    smtp_case mx.relay.auth "250 2.1.5" '^RCPT TO' "${mx[@]}" --tls --auth PLAIN --auth-user alice@interop.test --auth-password "$pw" --from alice@interop.test --to rcpt@outside.example --quit-after RCPT
+    probe_case mx.size.mail "552 5.3.4" 127.0.0.1 "$PORT_MX" "MAIL FROM" "MAIL FROM:<$from> SIZE=30000"
+    smtp_case mx.size.body "552 5.3.4" '^\.$' "${mx[@]}" --tls --from "$from" --to alice@interop.test --body "@$big"
+    smtp_case mx.rcpt-limit "452 4.5.3" '^RCPT TO' "${mx[@]}" --tls --from "$from" --quit-after RCPT \
+        --to alice@interop.test,alice@interop.test,alice@interop.test,alice@interop.test,alice@interop.test,alice@interop.test
+    smtp_case mx.rcpt.450 "450 4.7.1" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to greylist450@interop.test --quit-after RCPT
+    smtp_case mx.rcpt.421 "421 4.3.2" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to shutdown421@interop.test --quit-after RCPT
+    smtp_case mx.rcpt.451 "451 4.3.0" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to tempfail451@interop.test --quit-after RCPT
+    smtp_case mx.rcpt.550 "550 5.2.1" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to disabled550@interop.test --quit-after RCPT
+    smtp_case mx.rcpt.552 "552 5.2.2" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to full552@interop.test --quit-after RCPT
+    smtp_case mx.rcpt.553 "553 5.1.3" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to notallowed553@interop.test --quit-after RCPT
+    smtp_case mx.rcpt.554 "554 5.7.1" '^RCPT TO' "${mx[@]}" --tls --from "$from" --to policy554@interop.test --quit-after RCPT
+    smtp_case mx.sender.blocked "553 5.7.1" '^RCPT TO' "${mx[@]}" --tls --from blocked@sender.example --to alice@interop.test --quit-after RCPT
+    smtp_case mx6.rcpt "250 2.1.5" '^RCPT TO' --server ::1 --port "$PORT_MX" --tls --from "$from" --to alice@interop.test --quit-after RCPT
+
+    local smtps=(--server 127.0.0.1 --port "$PORT_SMTPS" --tlsc)
+    ehlo_case smtps.ehlo "starttls=no auth=PLAIN,LOGIN" "${smtps[@]}"
+    smtp_case smtps.auth "235 2.7.0" '^AUTH' "${smtps[@]}" --auth PLAIN --auth-user alice@interop.test --auth-password "$pw" --quit-after AUTH
+    smtp_case smtps.deliver "250 2.0.0" '^\.$' "${smtps[@]}" --from "$from" --to alice@interop.test
+
+    local sub=(--server 127.0.0.1 --port "$PORT_SUBMISSION")
+    ehlo_case submission.ehlo.plain "starttls=yes auth=no" "${sub[@]}"
+    smtp_case submission.mail.plain "530 5.7.0" '^MAIL FROM' "${sub[@]}" --from "$from" --to alice@interop.test --quit-after MAIL
+    smtp_case submission.mail.tls "530 5.7.0" '^MAIL FROM' "${sub[@]}" --tls --from "$from" --to alice@interop.test --quit-after MAIL
+    smtp_case submission.auth "235 2.7.0" '^AUTH' "${sub[@]}" --tls --auth PLAIN --auth-user alice@interop.test --auth-password "$pw" --quit-after AUTH
+    smtp_case submission.auth.bad "535 5.7.8" '^AUTH' "${sub[@]}" --tls --auth PLAIN --auth-user alice@interop.test --auth-password wrong-password --quit-after AUTH
+    smtp_case submission.relay.auth "250 2.1.5" '^RCPT TO' "${sub[@]}" --tls --auth PLAIN --auth-user alice@interop.test --auth-password "$pw" --from alice@interop.test --to rcpt@outside.example --quit-after RCPT
+
+    local enc=(--server 127.0.0.1 --port "$PORT_ENCRYPT")
+    smtp_case encrypt.mail.plain "530 5.7.0" '^MAIL FROM' "${enc[@]}" --from "$from" --to alice@interop.test --quit-after MAIL
+    smtp_case encrypt.rcpt.tls "250 2.1.5" '^RCPT TO' "${enc[@]}" --tls --from "$from" --to alice@interop.test --quit-after RCPT
+
+    local grey=(--server 127.0.0.1 --port "$PORT_GREYLIST")
+    smtp_case greylist.first "450 4.2.0" '^RCPT TO' "${grey[@]}" --tls --from "$from" --to alice@interop.test --quit-after RCPT
+    smtp_case greylist.retry "450 4.2.0" '^RCPT TO' "${grey[@]}" --tls --from "$from" --to alice@interop.test --quit-after RCPT
+
+    local plain=(--server 127.0.0.1 --port "$PORT_PLAIN")
+    ehlo_case plain.ehlo "starttls=no auth=PLAIN,LOGIN" "${plain[@]}"
+    smtp_case plain.auth "235 2.7.0" '^AUTH' "${plain[@]}" --auth PLAIN --auth-user alice@interop.test --auth-password "$pw" --quit-after AUTH
+    probe_case plain.starttls "502 5.5.1" 127.0.0.1 "$PORT_PLAIN" "STARTTLS" "STARTTLS"
+
+    local relay=(--server 127.0.0.1 --port "$PORT_OPENRELAY")
+    smtp_case openrelay.rcpt "250 2.1.5" '^RCPT TO' "${relay[@]}" --from sender@outside.example --to rcpt@outside.example --quit-after RCPT
+
+    local v
+    for v in MISMATCH EXPIRED SELFSIGNED INCOMPLETE UNTRUSTED NOTYETVALID; do
+        local port_var=PORT_TLS_$v
+        ehlo_case "tlsvariant.${v,,}.ehlo" "starttls=yes auth=no" --server 127.0.0.1 --port "${!port_var}"
+    done
+}
+
+check_exim() {
+    local ex=(--server 127.0.0.1 --port "$PORT_EXIM") from=tester@interop.test out got
+    out=$(timeout 20 swaks --helo "$CHECK_CLIENT" --timeout 15 "${ex[@]}" --quit-after CONNECT 2>&1) || true
+    got=$(printf '%s\n' "$out" | perl -ne 'if (/^<[-~*]+\s+(\d{3}) .*\b(Exim) \d/) { print "$1 $2\n"; exit }')
+    record exim.greeting "220 Exim" "${got:-none}" "$out"
+    ehlo_case exim.ehlo.plain "starttls=yes auth=no" "${ex[@]}"
+    local before
+    before=$(maildir_count "$WORK/exim/mail/alice")
+    smtp_case exim.deliver.tls "250 OK" '^\.$' "${ex[@]}" --tls --from "$from" --to alice@interop.test
+    wait_maildir exim.deliver.maildir "$WORK/exim/mail/alice" "$before"
+    smtp_case exim.unknown "550 5.1.1" '^RCPT TO' "${ex[@]}" --tls --from "$from" --to nobody@interop.test --quit-after RCPT
+    smtp_case exim.relay "550 5.7.1" '^RCPT TO' "${ex[@]}" --tls --from "$from" --to rcpt@outside.example --quit-after RCPT
+    probe_case exim.size.mail "552 -" 127.0.0.1 "$PORT_EXIM" "MAIL FROM" "MAIL FROM:<$from> SIZE=30000"
+    smtp_case exim.size.body "552 Message" '^\.$' "${ex[@]}" --tls --from "$from" --to alice@interop.test --body "@$WORK/log/check-body-30k.txt"
+    smtp_case exim.rcpt-limit "452" '^RCPT TO' "${ex[@]}" --tls --from "$from" --quit-after RCPT \
+        --to alice@interop.test,alice@interop.test,alice@interop.test,alice@interop.test,alice@interop.test,alice@interop.test
+    smtp_case exim6.rcpt "250 Accepted" '^RCPT TO' --server ::1 --port "$PORT_EXIM" --tls --from "$from" --to alice@interop.test --quit-after RCPT
+}
+
+check_network() {
+    connect_case net.refused refused 127.0.0.1 "$PORT_REFUSED"
+    connect_case net.refused.mx2 refused 127.0.0.2 "$PORT_MX"
+    connect_case net.silent silent 127.0.0.1 "$PORT_SILENT"
+    if [ "${SMTPING_INTEROP_BLACKHOLE_KIND:-none}" != none ]; then
+        connect_case net.blackhole timeout 127.0.0.1 "$PORT_BLACKHOLE"
+    else
+        CHECK_ROWS+=("SKIP|net.blackhole|timeout|no firewall available (SMTPING_INTEROP_BLACKHOLE empty)")
+    fi
+    # Nothing of ours listens anywhere but loopback.
+    local pids bad
+    pids=$(our_pids | paste -sd'|')
+    bad=$(ss -Hlntup | grep -E "pid=($pids)," | awk '{print $5}' |
+        grep -vE '^(127\.[0-9.]+|\[::1\]):[0-9]+$' | paste -sd' ' || true)
+    record net.loopback-only "yes" "${bad:+no: $bad}${bad:-yes}"
+}
+
+print_table() {
+    local row status name want got
+    printf '\n%-4s  %-28s  %-45s  %s\n' RES CHECK EXPECTED GOT
+    printf '%-4s  %-28s  %-45s  %s\n' ---- ---------------------------- \
+        --------------------------------------------- ---------------------------------------------
+    for row in "${CHECK_ROWS[@]}"; do
+        IFS='|' read -r status name want got <<<"$row"
+        printf '%-4s  %-28s  %-45s  %s\n' "$status" "$name" "$want" "$got"
+    done
+    printf '\n'
+}
+
+do_check() {
+    check_workdir
+    [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
+    # shellcheck disable=SC1091
+    . "$WORK/env"
+    [ "${SMTPING_INTEROP_READY:-}" = 1 ] || die "$WORK/env is incomplete"
+    local t0=$SECONDS
+    log "checking endpoints with kdig, openssl s_client and swaks"
+    rm -rf "$WORK/log/check"
+    check_dns
+    check_tls
+    check_postfix "$SMTPING_INTEROP_PASSWORD"
+    check_exim
+    check_network
+    print_table
+    local total=${#CHECK_ROWS[@]} skipped
+    skipped=$(printf '%s\n' "${CHECK_ROWS[@]}" | grep -c '^SKIP|' || true)
+    log "check took $((SECONDS - t0)) s"
+    # The plain closing line CI reads as a test count.
+    echo "interop-check: $((total - CHECK_FAILS - skipped)) passed, $CHECK_FAILS failed, $skipped skipped"
+    if [ "$CHECK_FAILS" -gt 0 ]; then
+        log "transcripts of failed SMTP cases: $WORK/log/check/"
+        return 1
+    fi
+}

@@ -596,6 +596,37 @@ impl Extensions {
         Ok(ext)
     }
 
+    /// Capabilities of a server that answered HELO (RFC 5321 §4.1.1.1: no extensions):
+    /// the reply's first line as greeting, no keywords, whatever the code.
+    ///
+    /// ```
+    /// # use smtping_proto::{parse_reply, Extensions};
+    /// let (r, _) = parse_reply(b"250 mx.example.org Hello\r\n").unwrap().unwrap();
+    /// let ext = Extensions::without_keywords(&r);
+    /// assert_eq!(ext.server_name(), "mx.example.org");
+    /// assert_eq!(ext.keywords().count(), 0);
+    /// ```
+    #[must_use]
+    pub fn without_keywords(reply: &Reply<'_>) -> Self {
+        let first = reply.first_line();
+        let text = String::from_utf8_lossy(first).trim().to_owned();
+        // A text without LF: the line scanner sees only the greeting line.
+        let len = text.len() as u32;
+        let name_end = text.find([' ', '\t']).map_or(len, |i| i as u32);
+        Self {
+            text,
+            greeting: (0, len),
+            name_end,
+            flags: 0,
+            size: None,
+            auth: Vec::new(),
+            legacy_auth: false,
+            deliver_by: None,
+            limits: None,
+            ignored_lines: 0,
+        }
+    }
+
     fn lines(&self) -> impl Iterator<Item = Line> + '_ {
         let mut scan = LineScanner {
             text: self.text.as_bytes(),

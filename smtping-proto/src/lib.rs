@@ -11,6 +11,8 @@
 //!   anything is sent.
 //! - [`data`]: the DATA body encoder (dot-stuffing, CRLF normalisation, streaming).
 //! - [`sasl`]: AUTH responses (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) with zeroized secrets.
+//! - [`session`]: the whole client dialogue as a deterministic state machine.
+//! - [`dns`]: DNS queries and answers (feature `dns`).
 //!
 //! ```
 //! use smtping_proto::{parse_reply, Extensions};
@@ -34,6 +36,7 @@ pub mod ehlo;
 pub mod enhanced;
 pub mod reply;
 pub mod sasl;
+pub mod session;
 
 pub use address::{Address, AddressError, Domain};
 pub use command::{Command, CommandError};

@@ -1,0 +1,382 @@
+//! `smtping explain`: classify a pasted SMTP reply, DSN diagnostic or whole bounce.
+//!
+//! - `smtping explain "550 5.1.1 …"` prints outcome, reason, codes, explanation and
+//!   remediation for people; with no TEXT the text is read from standard input (a whole
+//!   bounce message is recognised and explained recipient by recipient).
+//! - `--json` prints the `Classification` as one JSON object (for a whole bounce: an
+//!   object with the parsed `report` and one classification per recipient).
+//! - `--jsonl` reads JSON Lines from standard input, each line one JSON string (a reply as
+//!   received, multi-line replies joined with CRLF, or a DSN diagnostic), and writes one
+//!   JSON object per non-blank input line, in order. A line that is not a JSON string
+//!   gives `{"line": N, "error": "…"}` and processing continues.
+//!
+//! Exit codes: 0 success; 3 bad arguments or input (for `--jsonl`, after all lines were
+//! answered, when at least one line was not a JSON string).
+
+use std::io::{self, BufRead, Read, Write};
+
+use smtping_classify::dsn::{self, Report};
+use smtping_classify::{Classification, Context, Outcome, Stage, classify_text, registry};
+
+/// Exit code: success.
+pub(crate) const EXIT_OK: i32 = 0;
+/// Exit code: bad arguments or input.
+pub(crate) const EXIT_BAD_INPUT: i32 = 3;
+
+/// Most bytes read from standard input for one text (1 MiB).
+pub(crate) const MAX_INPUT: usize = 1024 * 1024;
+/// Longest `--jsonl` input line (1 MiB).
+pub(crate) const MAX_LINE: usize = 1024 * 1024;
+
+/// Arguments of `smtping explain`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub(crate) struct ExplainArgs {
+    /// The reply or diagnostic text; several words are joined with spaces. Read from
+    /// standard input when absent.
+    #[arg(value_name = "TEXT")]
+    pub(crate) text: Vec<String>,
+    /// Print the classification as one JSON object.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub(crate) json: bool,
+    /// Batch mode: read JSON Lines from standard input (one JSON string per line) and write
+    /// one JSON object per line.
+    #[arg(long)]
+    pub(crate) jsonl: bool,
+    /// The SMTP step the reply answered (connect, greeting, ehlo, starttls, auth, mail,
+    /// rcpt, data, data_end, quit).
+    #[arg(long, value_name = "STAGE", value_parser = parse_stage)]
+    pub(crate) stage: Option<Stage>,
+    /// Host name of the server that replied (helps recognise the provider).
+    #[arg(long, value_name = "HOST")]
+    pub(crate) remote_host: Option<String>,
+    /// Domain of the recipient (helps recognise the provider).
+    #[arg(long, value_name = "DOMAIN")]
+    pub(crate) recipient_domain: Option<String>,
+}
+
+fn parse_stage(s: &str) -> Result<Stage, String> {
+    s.parse::<Stage>().map_err(|e| e.to_string())
+}
+
+impl ExplainArgs {
+    fn context(&self) -> Context<'_> {
+        let mut ctx = Context::new();
+        if let Some(s) = self.stage {
+            ctx = ctx.stage(s);
+        }
+        if let Some(h) = self.remote_host.as_deref() {
+            ctx = ctx.remote_host(h);
+        }
+        if let Some(d) = self.recipient_domain.as_deref() {
+            ctx = ctx.recipient_domain(d);
+        }
+        ctx
+    }
+}
+
+/// Runs `smtping explain`, reading from `stdin` when needed and writing to `out`. Error
+/// messages go to standard error. Returns the process exit code.
+pub(crate) fn run(
+    args: &ExplainArgs,
+    mut stdin: impl BufRead,
+    mut out: impl Write,
+) -> io::Result<i32> {
+    if args.jsonl {
+        if !args.text.is_empty() {
+            eprintln!(
+                "smtping explain: error: --jsonl reads JSON Lines from standard input; do not also pass TEXT"
+            );
+            return Ok(EXIT_BAD_INPUT);
+        }
+        return run_jsonl(args, &mut stdin, &mut out);
+    }
+    let text = if args.text.is_empty() {
+        let mut buf = Vec::new();
+        (&mut stdin)
+            .take(MAX_INPUT as u64 + 1)
+            .read_to_end(&mut buf)?;
+        if buf.len() > MAX_INPUT {
+            eprintln!("smtping explain: error: standard input is larger than {MAX_INPUT} bytes");
+            return Ok(EXIT_BAD_INPUT);
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    } else {
+        args.text.join(" ")
+    };
+    if text.trim().is_empty() {
+        eprintln!(
+            "smtping explain: error: no text to explain (pass TEXT or pipe it on standard input)"
+        );
+        return Ok(EXIT_BAD_INPUT);
+    }
+    let ctx = args.context();
+    // A whole bounce message: explain every recipient.
+    if looks_like_dsn(&text) {
+        if let Ok(report) = dsn::parse(text.as_bytes()) {
+            let results = report.classify(&ctx);
+            if args.json {
+                write_json_report(&mut out, &report, &results)?;
+            } else {
+                write_human_report(&mut out, &report, &results)?;
+            }
+            return Ok(EXIT_OK);
+        }
+    }
+    let c = classify_text(&text, &ctx);
+    if args.json {
+        serde_json::to_writer(&mut out, &c).map_err(io::Error::other)?;
+        writeln!(out)?;
+    } else {
+        write_human(&mut out, &c)?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn looks_like_dsn(text: &str) -> bool {
+    let head = text
+        .get(..text.len().min(64 * 1024))
+        .unwrap_or(text)
+        .to_ascii_lowercase();
+    head.contains("delivery-status")
+        || (head.contains("final-recipient:") && head.contains("action:"))
+}
+
+fn run_jsonl(
+    args: &ExplainArgs,
+    stdin: &mut impl BufRead,
+    out: &mut impl Write,
+) -> io::Result<i32> {
+    let ctx = args.context();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    let mut bad = false;
+    loop {
+        line.clear();
+        let Some(too_long) = read_line_bounded(stdin, &mut line, MAX_LINE)? else {
+            break;
+        };
+        number += 1;
+        if !too_long && line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let result = if too_long {
+            Err(format!("line is longer than {MAX_LINE} bytes"))
+        } else {
+            serde_json::from_slice::<String>(&line).map_err(|e| format!("not a JSON string: {e}"))
+        };
+        match result {
+            Ok(text) => serde_json::to_writer(&mut *out, &classify_text(&text, &ctx)),
+            Err(error) => {
+                bad = true;
+                serde_json::to_writer(
+                    &mut *out,
+                    &serde_json::json!({ "line": number, "error": error }),
+                )
+            }
+        }
+        .map_err(io::Error::other)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(if bad { EXIT_BAD_INPUT } else { EXIT_OK })
+}
+
+/// Reads one line (without the LF) into `buf`, keeping at most `max` bytes. Returns
+/// `None` at end of input, else whether the line was longer than `max` (the excess is
+/// discarded).
+fn read_line_bounded(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Option<bool>> {
+    let mut seen_any = false;
+    let mut too_long = false;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(seen_any.then_some(too_long));
+        }
+        seen_any = true;
+        let (part, done) = match memchr_newline(chunk) {
+            Some(i) => (&chunk[..i], Some(i + 1)),
+            None => (chunk, None),
+        };
+        let room = max.saturating_sub(buf.len());
+        if part.len() > room {
+            too_long = true;
+        }
+        buf.extend_from_slice(&part[..part.len().min(room)]);
+        let used = done.unwrap_or(chunk.len());
+        r.consume(used);
+        if done.is_some() {
+            return Ok(Some(too_long));
+        }
+    }
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|c| *c == b'\n')
+}
+
+fn outcome_line(c: &Classification) -> String {
+    match c.outcome {
+        Outcome::Accepted => "accepted".to_owned(),
+        Outcome::Deferred => "deferred (temporary: a later retry may succeed)".to_owned(),
+        Outcome::Bounced if c.hard => {
+            "bounced (hard: this address will never accept mail; do not retry)".to_owned()
+        }
+        Outcome::Bounced => {
+            "bounced (permanent for this attempt; not a hard bounce: fixing the cause can make a new attempt succeed)"
+                .to_owned()
+        }
+        _ => "unknown (no SMTP reply code or enhanced status code found)".to_owned(),
+    }
+}
+
+fn code_line(c: &Classification) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(code) = c.code {
+        match registry::basic(code) {
+            Some(b) => parts.push(format!("{code} ({})", b.meaning)),
+            None => parts.push(code.to_string()),
+        }
+    }
+    if let Some(e) = c.enhanced {
+        match registry::lookup(e) {
+            Some(entry) => parts.push(format!("{e} (IANA: {}, {})", entry.title, entry.reference)),
+            None => parts.push(format!("{e} (not in the IANA registry)")),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+fn write_human(out: &mut impl Write, c: &Classification) -> io::Result<()> {
+    writeln!(out, "outcome:      {}", outcome_line(c))?;
+    writeln!(out, "reason:       {} ({})", c.reason, c.reason.meaning())?;
+    if let Some(codes) = code_line(c) {
+        writeln!(out, "code:         {codes}")?;
+    }
+    if let Some(p) = c.provider {
+        writeln!(out, "provider:     {} ({p})", p.name())?;
+    }
+    if let Some(s) = c.stage {
+        writeln!(out, "stage:        {s}")?;
+    }
+    writeln!(out, "explanation:  {}", c.explanation)?;
+    writeln!(out, "remediation:  {}", c.remediation)?;
+    if let Some(rule) = &c.matched_rule {
+        writeln!(out, "rule:         {rule}")?;
+    }
+    Ok(())
+}
+
+fn write_human_report(
+    out: &mut impl Write,
+    report: &Report,
+    results: &[Classification],
+) -> io::Result<()> {
+    write!(out, "delivery status notification")?;
+    if let Some(m) = &report.reporting_mta {
+        write!(out, " from {}", m.value)?;
+    }
+    writeln!(out, ", {} recipient(s)", results.len())?;
+    if let Some(id) = &report.message_id {
+        writeln!(out, "original message-id: {id}")?;
+    }
+    if let Some(id) = &report.original_envelope_id {
+        writeln!(out, "original envelope-id: {id}")?;
+    }
+    for (r, c) in report.recipients.iter().zip(results) {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "recipient:    {}",
+            r.address().unwrap_or("(not given)")
+        )?;
+        write_human(out, c)?;
+    }
+    Ok(())
+}
+
+fn write_json_report(
+    out: &mut impl Write,
+    report: &Report,
+    results: &[Classification],
+) -> io::Result<()> {
+    let recipients: Vec<serde_json::Value> = report
+        .recipients
+        .iter()
+        .zip(results)
+        .map(|(r, c)| {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("recipient".to_owned(), r.address().into());
+            }
+            v
+        })
+        .collect();
+    let doc = serde_json::json!({ "report": report, "recipients": recipients });
+    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_str(args: &ExplainArgs, input: &str) -> (i32, String) {
+        let mut out = Vec::new();
+        let code = run(args, input.as_bytes(), &mut out).unwrap();
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn bounded_lines() {
+        let mut r = io::BufReader::with_capacity(4, &b"abcdefgh\nxy\n\nz"[..]);
+        let mut buf = Vec::new();
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 5).unwrap(), Some(true));
+        assert_eq!(buf, b"abcde");
+        buf.clear();
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 5).unwrap(), Some(false));
+        assert_eq!(buf, b"xy");
+        buf.clear();
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 5).unwrap(), Some(false));
+        assert!(buf.is_empty());
+        buf.clear();
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 5).unwrap(), Some(false));
+        assert_eq!(buf, b"z");
+        buf.clear();
+        assert_eq!(read_line_bounded(&mut r, &mut buf, 5).unwrap(), None);
+    }
+
+    #[test]
+    fn text_from_stdin_and_errors() {
+        let args = ExplainArgs::default();
+        let (code, out) = run_str(&args, "421 4.7.0 Try again later\r\n");
+        assert_eq!(code, EXIT_OK);
+        assert!(out.starts_with("outcome:      deferred"), "{out}");
+        let (code, out) = run_str(&args, "  \n");
+        assert_eq!((code, out.as_str()), (EXIT_BAD_INPUT, ""));
+        let jsonl_with_text = ExplainArgs {
+            jsonl: true,
+            text: vec!["550".into()],
+            ..ExplainArgs::default()
+        };
+        assert_eq!(run_str(&jsonl_with_text, "").0, EXIT_BAD_INPUT);
+    }
+
+    #[test]
+    fn jsonl_too_long_line() {
+        let args = ExplainArgs {
+            jsonl: true,
+            ..ExplainArgs::default()
+        };
+        let long = format!("\"{}\"\n\"250 ok\"\n", "a".repeat(MAX_LINE + 5));
+        let (code, out) = run_str(&args, &long);
+        assert_eq!(code, EXIT_BAD_INPUT);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].contains("longer than"));
+        assert!(lines[1].contains("\"accepted\""));
+    }
+}

@@ -1,0 +1,176 @@
+//! End-to-end tests of `smtping explain`.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn smtping() -> Command {
+    Command::cargo_bin("smtping").unwrap()
+}
+
+#[test]
+fn human_output() {
+    smtping()
+        .args(["explain", "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in local recipient table"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("outcome:      bounced (hard"))
+        .stdout(predicate::str::contains("reason:       mailbox_unknown"))
+        .stdout(predicate::str::contains("550 (Requested action not taken: mailbox unavailable), 5.1.1 (IANA: Bad destination mailbox address, RFC 3463)"))
+        .stdout(predicate::str::contains("explanation:  "))
+        .stdout(predicate::str::contains("remediation:  "));
+}
+
+#[test]
+fn words_are_joined_and_context_flags_apply() {
+    smtping()
+        .args([
+            "explain",
+            "--remote-host",
+            "gmail-smtp-in.l.google.com",
+            "--stage",
+            "rcpt",
+            "550",
+            "5.7.27",
+            "rejected",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("reason:       spf_failed"))
+        .stdout(predicate::str::contains("provider:     Google (google)"))
+        .stdout(predicate::str::contains("stage:        rcpt"));
+}
+
+#[test]
+fn text_from_stdin() {
+    smtping()
+        .arg("explain")
+        .write_stdin("host mx.example.org[192.0.2.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command)\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("outcome:      deferred"))
+        .stdout(predicate::str::contains("reason:       mailbox_full"))
+        .stdout(predicate::str::contains("stage:        rcpt"));
+}
+
+#[test]
+fn json_output() {
+    let out = smtping()
+        .args([
+            "explain",
+            "--json",
+            "--recipient-domain",
+            "yahoo.com",
+            "554 5.7.9 Message not accepted for policy reasons.",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["outcome"], "bounced");
+    assert_eq!(v["reason"], "policy_rejected");
+    assert_eq!(v["code"], 554);
+    assert_eq!(v["enhanced"], "5.7.9");
+    assert_eq!(v["hard"], false);
+    assert_eq!(v["provider"], "yahoo");
+    assert!(v["explanation"].as_str().unwrap().ends_with('.'));
+    assert!(v["remediation"].as_str().unwrap().ends_with('.'));
+    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1);
+}
+
+#[test]
+fn jsonl_batch_in_order_with_errors() {
+    let input = concat!(
+        "\"250 2.0.0 Ok: queued as 4Zx550abc\"\n",
+        "\n",
+        "\"550-5.7.26 This mail has been blocked because the sender is\\r\\n550 5.7.26 unauthenticated. - gsmtp\"\n",
+        "{\"not\": \"a string\"}\n",
+        "   \n",
+        "\"smtp; 421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to unexpected volume or user complaints\"\n",
+    );
+    let assert = smtping()
+        .args(["explain", "--jsonl"])
+        .write_stdin(input)
+        .assert();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert.code(3);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["outcome"], "accepted");
+    assert_eq!(lines[1]["reason"], "sender_unauthenticated");
+    assert_eq!(lines[1]["provider"], "google");
+    assert_eq!(lines[2]["line"], 4);
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a JSON string")
+    );
+    assert_eq!(lines[3]["outcome"], "deferred");
+    assert_eq!(lines[3]["reason"], "bad_reputation");
+}
+
+#[test]
+fn jsonl_all_good_exits_zero() {
+    smtping()
+        .args(["explain", "--jsonl"])
+        .write_stdin("\"550 5.1.1 no such user\"\n\"Status: 4.2.2\"")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("\"mailbox_unknown\"")
+                .and(predicate::str::contains("\"mailbox_full\"")),
+        );
+}
+
+#[test]
+fn whole_bounce_on_stdin() {
+    let bounce = "Content-Type: multipart/report; report-type=delivery-status; boundary=XX\n\n--XX\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.sender.example\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n\nFinal-Recipient: rfc822; b@example.org\nAction: delayed\nStatus: 4.2.2\nDiagnostic-Code: smtp; 452 4.2.2 mailbox full\n--XX--\n";
+    smtping()
+        .arg("explain")
+        .write_stdin(bounce)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 recipient(s)"))
+        .stdout(predicate::str::contains("recipient:    a@example.org"))
+        .stdout(predicate::str::contains("reason:       mailbox_full"));
+    let out = smtping()
+        .args(["explain", "--json"])
+        .write_stdin(bounce)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["report"]["reporting_mta"]["value"], "mx.sender.example");
+    assert_eq!(v["recipients"][1]["recipient"], "b@example.org");
+    assert_eq!(v["recipients"][1]["outcome"], "deferred");
+}
+
+#[test]
+fn bad_arguments_exit_3() {
+    smtping()
+        .args(["explain", "--stage", "lunch", "550"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("stage"));
+    smtping()
+        .args(["explain", "--json", "--jsonl"])
+        .assert()
+        .code(3);
+    smtping()
+        .arg("explain")
+        .write_stdin("")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no text"));
+    smtping()
+        .args(["explain", "--jsonl", "550 x"])
+        .assert()
+        .code(3);
+}

@@ -1,8 +1,16 @@
-//! The `smtping` command.
+//! The `smtping` command: can we talk to this mail server, and will it take this message?
+//!
+//! - `smtping check TARGET [options]`: a full check with a report card, JSON, Nagios or
+//!   Prometheus output, and monitoring exit codes (0 green, 1 amber, 2 red, 3 unknown).
+//! - `smtping explain [TEXT…]`: classify a pasted reply, DSN diagnostic or bounce.
+//! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod args;
+mod check;
 mod explain;
+mod render;
 
 use std::process::ExitCode;
 
@@ -10,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 /// Can we talk to this mail server, and will it take this message?
 #[derive(Debug, Parser)]
-#[command(name = "smtping", version, about)]
+#[command(name = "smtping", version, about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,34 +26,48 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check a mail server: DNS, TCP, greeting, EHLO, TLS, AUTH and (with --from/--to) a
+    /// delivery test.
+    Check(Box<args::CheckArgs>),
     /// Classify a pasted SMTP reply, DSN diagnostic or bounce: outcome, reason, remedy.
     Explain(explain::ExplainArgs),
+}
+
+fn exit(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(3))
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // Help and --version exit 0; argument errors exit 3 (monitoring "unknown").
             let code = if e.use_stderr() {
-                explain::EXIT_BAD_INPUT
+                check::EXIT_UNKNOWN
             } else {
                 0
             };
             let _ = e.print();
-            return ExitCode::from(code as u8);
+            return exit(code);
         }
     };
-    let result = match &cli.command {
+    match &cli.command {
+        Command::Check(args) => match check::run(args) {
+            Ok(code) => exit(code),
+            Err(check::UsageError(msg)) => {
+                eprintln!("smtping check: {msg}");
+                exit(check::EXIT_UNKNOWN)
+            }
+        },
         Command::Explain(args) => {
-            explain::run(args, std::io::stdin().lock(), std::io::stdout().lock())
-        }
-    };
-    match result {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(explain::EXIT_BAD_INPUT as u8)),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("smtping: error: {e}");
-            ExitCode::from(explain::EXIT_BAD_INPUT as u8)
+            match explain::run(args, std::io::stdin().lock(), std::io::stdout().lock()) {
+                Ok(code) => exit(code),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("smtping explain: {e}");
+                    exit(explain::EXIT_BAD_INPUT)
+                }
+            }
         }
     }
 }

@@ -1,11 +1,41 @@
 //! # smtping-client
 //!
-//! SMTPing's Check engine: runtime adapters (tokio, async-std) that drive the sans-IO
-//! core over sockets and rustls, DNS transport, and the serde-serialisable report.
+//! SMTPing's Check engine: it answers "can we talk?" and "will you take this?" for one
+//! mail server and returns a serde-serialisable [`Report`]. Runtime adapters (tokio by
+//! default, async-std/smol behind a feature) drive the sans-IO core of `smtping-proto`
+//! over sockets and rustls; every reply is classified with `smtping-classify`.
+//!
+//! ```no_run
+//! use smtping_client::Check;
+//!
+//! # async fn demo() -> Result<(), smtping_client::TargetError> {
+//! let report = Check::parse("mx.example.org:25")?.run().await;
+//! println!("{}: {}", report.verdict.as_str(), report.summary);
+//! for f in &report.findings {
+//!     println!("{} {}: {}", f.severity.as_str(), f.id, f.message);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Check`]: the builder (TLS mode, AUTH test, envelope, quit-after, timeouts).
+//! - [`Report`]: the result, with the JSON field names of the design (a contract).
+//! - [`runtime`]: the adapters; `runtime::tokio::drive_session` drives a session over a
+//!   stream you already have.
+//! - [`tls`]: certificate verdicts and inspection; [`net`]: DNS and connection attempts.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod assemble;
+mod check;
 pub mod net;
+pub mod report;
+pub mod runtime;
+mod target;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tls;
+
+pub use assemble::EXPIRY_WARNING_DAYS;
+pub use check::{Check, SUBMISSIONS_PORT, TlsMode, rfc5322_date};
+pub use report::{Finding, Report, Severity, Status};
+pub use target::{SMTP_PORT, Target, TargetError, TargetKind};

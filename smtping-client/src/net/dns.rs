@@ -31,22 +31,22 @@
 //! ```
 
 use std::collections::hash_map::RandomState;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, Read};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::io::Read;
+use std::net::IpAddr;
+#[cfg(feature = "tokio")]
+use std::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
-use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use smtping_proto::dns::{
-    Answer, DnsError, Lookup, LookupStats, MxResolution, Protocol, RecordType, ResolverConfig,
-    Transmit, Txt, reverse_name,
+    Answer, DnsError, Lookup, LookupStats, MxResolution, RecordType, ResolverConfig, Txt,
+    reverse_name,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest, Ready};
-use tokio::net::{TcpStream, UdpSocket};
-use tokio::time::Instant;
+
+#[cfg(feature = "tokio")]
+pub use self::tokio_transport::{TokioDns, drive};
 
 /// Where the system resolver configuration is read from.
 pub const RESOLV_CONF: &str = "/etc/resolv.conf";
@@ -54,17 +54,46 @@ pub const RESOLV_CONF: &str = "/etc/resolv.conf";
 /// Largest `resolv.conf` read; the rest is ignored.
 const MAX_RESOLV_CONF: u64 = 64 * 1024;
 
-/// Receive buffer for UDP answers: above the 1232-byte EDNS size we advertise; a larger
-/// (non-compliant) datagram arrives cut and is reported as malformed.
-const UDP_BUFFER: usize = 4096;
+/// Moves the datagrams of a sans-IO [`Lookup`] for one async runtime. The tokio one is
+/// [`TokioDns`]; the async-std/smol one lives in `runtime::async_std`.
+pub trait DnsTransport: Clone + Send + Sync + 'static {
+    /// Drives `lookup` to its result.
+    fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send;
 
-/// A stub resolver on tokio.
+    /// The current time as the transport's timers see it.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// Runs two lookups concurrently.
+    fn join<A, B>(&self, a: A, b: B) -> impl Future<Output = (A::Output, B::Output)> + Send
+    where
+        A: Future + Send,
+        B: Future + Send,
+        A::Output: Send,
+        B::Output: Send,
+    {
+        futures_util::future::join(a, b)
+    }
+}
+
+/// A stub resolver over a [`DnsTransport`] (tokio by default).
 ///
 /// Each lookup is an independent [`Lookup`] with a fresh random seed (query ids, rotation)
 /// and its own sockets; lookups can run concurrently.
+#[cfg(feature = "tokio")]
 #[derive(Clone, Debug)]
-pub struct Resolver {
+pub struct Resolver<T: DnsTransport = TokioDns> {
     config: ResolverConfig,
+    transport: T,
+}
+
+/// A stub resolver over a [`DnsTransport`].
+#[cfg(not(feature = "tokio"))]
+#[derive(Clone, Debug)]
+pub struct Resolver<T: DnsTransport> {
+    config: ResolverConfig,
+    transport: T,
 }
 
 /// The outcome of one lookup with its cost.
@@ -178,47 +207,67 @@ fn addrs(r: Option<&Result<Answer, DnsError>>) -> Vec<IpAddr> {
     }
 }
 
-impl Resolver {
-    /// A resolver with this configuration.
+/// The system resolver configuration: [`RESOLV_CONF`], or `127.0.0.1:53` when it is
+/// missing or unreadable (as glibc does), with a note in `notes`.
+#[must_use]
+pub fn system_config() -> ResolverConfig {
+    resolv_conf_at(RESOLV_CONF)
+}
+
+/// Like [`system_config`], reading another file (first 64 KiB).
+#[must_use]
+pub fn resolv_conf_at(path: impl AsRef<Path>) -> ResolverConfig {
+    let path = path.as_ref();
+    let read = std::fs::File::open(path).and_then(|f| {
+        let mut text = String::new();
+        f.take(MAX_RESOLV_CONF).read_to_string(&mut text)?;
+        Ok(text)
+    });
+    match read {
+        Ok(text) => ResolverConfig::from_resolv_conf(&text),
+        Err(e) => {
+            let mut config = ResolverConfig::default();
+            config.notes.push(format!(
+                "cannot read {}: {e}; using 127.0.0.1:53 (as glibc does)",
+                path.display()
+            ));
+            config
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Resolver<TokioDns> {
+    /// A tokio resolver with this configuration.
     #[must_use]
     pub fn new(config: ResolverConfig) -> Self {
-        Self { config }
+        Self::with_transport(config, TokioDns)
     }
 
-    /// A resolver asking these servers with default options (`--resolver`).
+    /// A tokio resolver asking these servers with default options (`--resolver`).
     #[must_use]
     pub fn with_servers(servers: impl IntoIterator<Item = SocketAddr>) -> Self {
         Self::new(ResolverConfig::new(servers))
     }
 
-    /// The system resolver: [`RESOLV_CONF`], or `127.0.0.1:53` when it is missing or
-    /// unreadable (as glibc does), with a note in [`notes`](Self::notes).
+    /// The system resolver on tokio; see [`system_config`].
     #[must_use]
     pub fn from_system() -> Self {
-        Self::from_resolv_conf_path(RESOLV_CONF)
+        Self::new(system_config())
     }
 
-    /// Like [`from_system`](Self::from_system), reading another file (first 64 KiB).
+    /// A tokio resolver configured from another `resolv.conf` file.
     #[must_use]
     pub fn from_resolv_conf_path(path: impl AsRef<Path>) -> Self {
-        let path = path.as_ref();
-        let read = std::fs::File::open(path).and_then(|f| {
-            let mut text = String::new();
-            f.take(MAX_RESOLV_CONF).read_to_string(&mut text)?;
-            Ok(text)
-        });
-        let config = match read {
-            Ok(text) => ResolverConfig::from_resolv_conf(&text),
-            Err(e) => {
-                let mut config = ResolverConfig::default();
-                config.notes.push(format!(
-                    "cannot read {}: {e}; using 127.0.0.1:53 (as glibc does)",
-                    path.display()
-                ));
-                config
-            }
-        };
-        Self::new(config)
+        Self::new(resolv_conf_at(path))
+    }
+}
+
+impl<T: DnsTransport> Resolver<T> {
+    /// A resolver with this configuration over `transport`.
+    #[must_use]
+    pub fn with_transport(config: ResolverConfig, transport: T) -> Self {
+        Self { config, transport }
     }
 
     /// The configuration in use.
@@ -235,8 +284,14 @@ impl Resolver {
 
     /// Runs one lookup and returns the result with its timing and counters.
     pub async fn query(&self, name: &str, record_type: RecordType) -> LookupOutcome {
-        let lookup = Lookup::new(name, record_type, &self.config, now(), fresh_seed());
-        drive(lookup).await
+        let lookup = Lookup::new(
+            name,
+            record_type,
+            &self.config,
+            self.transport.now(),
+            fresh_seed(),
+        );
+        self.transport.drive(lookup).await
     }
 
     /// Looks up `name`/`record_type`.
@@ -261,10 +316,13 @@ impl Resolver {
                 IpFamilies::V4Only => (Some(self.lookup(host, RecordType::A).await), None),
                 IpFamilies::V6Only => (None, Some(self.lookup(host, RecordType::Aaaa).await)),
                 IpFamilies::Both => {
-                    let (a, aaaa) = tokio::join!(
-                        self.lookup(host, RecordType::A),
-                        self.lookup(host, RecordType::Aaaa)
-                    );
+                    let (a, aaaa) = self
+                        .transport
+                        .join(
+                            self.lookup(host, RecordType::A),
+                            self.lookup(host, RecordType::Aaaa),
+                        )
+                        .await;
                     (Some(a), Some(aaaa))
                 }
             }
@@ -300,10 +358,6 @@ impl Resolver {
     }
 }
 
-fn now() -> std::time::Instant {
-    Instant::now().into_std()
-}
-
 /// An unpredictable seed for query ids: std's per-process random SipHash keys over a
 /// counter and the time. Not cryptographic; DNS ids are 16 bits anyway, and the
 /// connected, OS-chosen source port adds its own entropy.
@@ -318,198 +372,242 @@ fn fresh_seed() -> u64 {
     h.finish()
 }
 
-type TcpExchange = Pin<Box<dyn Future<Output = io::Result<Vec<u8>>> + Send>>;
+#[cfg(feature = "tokio")]
+mod tokio_transport {
+    use std::future::{Future, poll_fn};
+    use std::io;
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+    use std::pin::Pin;
+    use std::task::Poll;
 
-enum Event {
-    Udp(usize, io::Result<Ready>),
-    Tcp(SocketAddr, io::Result<Vec<u8>>),
-    Deadline,
-}
+    use smtping_proto::dns::{DnsError, Lookup, Protocol, Transmit};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest, Ready};
+    use tokio::net::{TcpStream, UdpSocket};
+    use tokio::time::Instant;
 
-/// Drives a lookup to its result over tokio sockets.
-///
-/// This is the whole adapter; an async-std/smol twin has the same shape (connected
-/// `UdpSocket`s, a `TcpStream` future, a timer), only the socket types differ.
-pub async fn drive(mut lookup: Lookup) -> LookupOutcome {
-    let started = now();
-    let mut sockets: Vec<(SocketAddr, UdpSocket)> = Vec::new();
-    let mut tcp: Option<(SocketAddr, TcpExchange)> = None;
-    let mut buf = vec![0u8; UDP_BUFFER];
-    let mut first = 0usize;
-    loop {
-        while let Some(tx) = lookup.poll_transmit() {
-            match tx.protocol {
-                Protocol::Tcp => {
-                    let server = tx.server;
-                    tcp = Some((server, Box::pin(tcp_exchange(tx))));
-                }
-                _ => {
-                    if let Err(e) = send_udp(&mut sockets, &tx).await {
-                        let _ = lookup.handle_transport_error(
-                            tx.server,
-                            Protocol::Udp,
-                            &e.to_string(),
-                            now(),
-                        );
+    use super::{DnsTransport, LookupOutcome};
+
+    /// Receive buffer for UDP answers: above the 1232-byte EDNS size we advertise; a
+    /// larger (non-compliant) datagram arrives cut and is reported as malformed.
+    const UDP_BUFFER: usize = 4096;
+
+    /// The tokio [`DnsTransport`].
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct TokioDns;
+
+    impl DnsTransport for TokioDns {
+        fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send {
+            drive(lookup)
+        }
+
+        fn now(&self) -> std::time::Instant {
+            now()
+        }
+    }
+
+    fn now() -> std::time::Instant {
+        Instant::now().into_std()
+    }
+
+    type TcpExchange = Pin<Box<dyn Future<Output = io::Result<Vec<u8>>> + Send>>;
+
+    enum Event {
+        Udp(usize, io::Result<Ready>),
+        Tcp(SocketAddr, io::Result<Vec<u8>>),
+        Deadline,
+    }
+
+    /// Drives a lookup to its result over tokio sockets.
+    ///
+    /// This is the whole adapter; an async-std/smol twin has the same shape (connected
+    /// `UdpSocket`s, a `TcpStream` future, a timer), only the socket types differ.
+    pub async fn drive(mut lookup: Lookup) -> LookupOutcome {
+        let started = now();
+        let mut sockets: Vec<(SocketAddr, UdpSocket)> = Vec::new();
+        let mut tcp: Option<(SocketAddr, TcpExchange)> = None;
+        let mut buf = vec![0u8; UDP_BUFFER];
+        let mut first = 0usize;
+        loop {
+            while let Some(tx) = lookup.poll_transmit() {
+                match tx.protocol {
+                    Protocol::Tcp => {
+                        let server = tx.server;
+                        tcp = Some((server, Box::pin(tcp_exchange(tx))));
+                    }
+                    _ => {
+                        if let Err(e) = send_udp(&mut sockets, &tx).await {
+                            let _ = lookup.handle_transport_error(
+                                tx.server,
+                                Protocol::Udp,
+                                &e.to_string(),
+                                now(),
+                            );
+                        }
                     }
                 }
             }
-        }
-        if lookup.is_finished() {
-            break;
-        }
-        let Some(deadline) = lookup.poll_timeout() else {
-            break;
-        };
-        first = first.wrapping_add(1);
-        let event = {
-            // Readable *or error*: on Linux an ICMP "port unreachable" on a connected UDP
-            // socket only raises the error condition, not readability.
-            let mut waits: Vec<_> = sockets
-                .iter()
-                .enumerate()
-                .map(|(i, (_, socket))| {
-                    Box::pin(async move {
-                        (i, socket.ready(Interest::READABLE | Interest::ERROR).await)
-                    })
-                })
-                .collect();
-            let udp = poll_fn(|cx| {
-                let n = waits.len();
-                for k in 0..n {
-                    if let Poll::Ready((i, r)) = waits[(first + k) % n].as_mut().poll(cx) {
-                        return Poll::Ready(Event::Udp(i, r));
-                    }
-                }
-                Poll::Pending
-            });
-            let tcp_answer = async {
-                match tcp.as_mut() {
-                    Some((server, fut)) => Event::Tcp(*server, fut.await),
-                    None => std::future::pending().await,
-                }
+            if lookup.is_finished() {
+                break;
+            }
+            let Some(deadline) = lookup.poll_timeout() else {
+                break;
             };
-            tokio::select! {
-                ev = udp => ev,
-                ev = tcp_answer => ev,
-                () = tokio::time::sleep_until(Instant::from_std(deadline)) => Event::Deadline,
-            }
-        };
-        match event {
-            Event::Udp(index, ready) => {
-                if let Some(failed) = read_udp(&mut lookup, &sockets[index], ready, &mut buf) {
-                    // Drop the socket so a persistent error cannot spin this loop; a later
-                    // query to that server opens a new one.
-                    let (server, _) = sockets.swap_remove(index);
-                    let _ = lookup.handle_transport_error(server, Protocol::Udp, &failed, now());
-                }
-            }
-            Event::Tcp(server, result) => {
-                tcp = None;
-                let _ = match result {
-                    Ok(message) => lookup.handle_tcp(server, &message, now()),
-                    Err(e) => {
-                        lookup.handle_transport_error(server, Protocol::Tcp, &e.to_string(), now())
+            first = first.wrapping_add(1);
+            let event = {
+                // Readable *or error*: on Linux an ICMP "port unreachable" on a connected UDP
+                // socket only raises the error condition, not readability.
+                let mut waits: Vec<_> = sockets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, socket))| {
+                        Box::pin(async move {
+                            (i, socket.ready(Interest::READABLE | Interest::ERROR).await)
+                        })
+                    })
+                    .collect();
+                let udp = poll_fn(|cx| {
+                    let n = waits.len();
+                    for k in 0..n {
+                        if let Poll::Ready((i, r)) = waits[(first + k) % n].as_mut().poll(cx) {
+                            return Poll::Ready(Event::Udp(i, r));
+                        }
+                    }
+                    Poll::Pending
+                });
+                let tcp_answer = async {
+                    match tcp.as_mut() {
+                        Some((server, fut)) => Event::Tcp(*server, fut.await),
+                        None => std::future::pending().await,
                     }
                 };
-            }
-            Event::Deadline => {}
-        }
-        lookup.handle_timeout(now());
-    }
-    let elapsed = lookup
-        .elapsed()
-        .unwrap_or_else(|| now().saturating_duration_since(started));
-    let stats = lookup.stats();
-    let question = lookup.question().clone();
-    let result = lookup.into_result().unwrap_or_else(|| {
-        // Unreachable in practice: the loop only ends once the lookup has a result.
-        Err(DnsError::Timeout {
-            question,
-            servers: Vec::new(),
-            transmissions: stats.transmissions,
-        })
-    });
-    LookupOutcome {
-        result,
-        elapsed,
-        stats,
-    }
-}
-
-/// Hands every queued datagram of a ready socket to the lookup (at most 16 per wake).
-/// Returns the error text when the socket reported an error and must be dropped.
-fn read_udp(
-    lookup: &mut Lookup,
-    (server, socket): &(SocketAddr, UdpSocket),
-    ready: io::Result<Ready>,
-    buf: &mut [u8],
-) -> Option<String> {
-    let ready = match ready {
-        Ok(r) => r,
-        Err(e) => return Some(e.to_string()),
-    };
-    for _ in 0..16 {
-        match socket.try_recv(buf) {
-            Ok(n) => {
-                let _ = lookup.handle_udp(*server, &buf[..n], now());
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) => return Some(e.to_string()),
-        }
-    }
-    if ready.is_error() {
-        return Some(match socket.take_error() {
-            Ok(Some(e)) | Err(e) => e.to_string(),
-            Ok(None) => "socket error".to_owned(),
-        });
-    }
-    None
-}
-
-/// Sends over the socket connected to `tx.server`, creating it on first use.
-async fn send_udp(sockets: &mut Vec<(SocketAddr, UdpSocket)>, tx: &Transmit) -> io::Result<()> {
-    let index = match sockets.iter().position(|(s, _)| *s == tx.server) {
-        Some(i) => i,
-        None => {
-            let local: SocketAddr = match tx.server {
-                SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-                SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+                tokio::select! {
+                    ev = udp => ev,
+                    ev = tcp_answer => ev,
+                    () = tokio::time::sleep_until(Instant::from_std(deadline)) => Event::Deadline,
+                }
             };
-            let socket = UdpSocket::bind(local).await?;
-            socket.connect(tx.server).await?;
-            sockets.push((tx.server, socket));
-            sockets.len() - 1
+            match event {
+                Event::Udp(index, ready) => {
+                    if let Some(failed) = read_udp(&mut lookup, &sockets[index], ready, &mut buf) {
+                        // Drop the socket so a persistent error cannot spin this loop; a later
+                        // query to that server opens a new one.
+                        let (server, _) = sockets.swap_remove(index);
+                        let _ =
+                            lookup.handle_transport_error(server, Protocol::Udp, &failed, now());
+                    }
+                }
+                Event::Tcp(server, result) => {
+                    tcp = None;
+                    let _ = match result {
+                        Ok(message) => lookup.handle_tcp(server, &message, now()),
+                        Err(e) => lookup.handle_transport_error(
+                            server,
+                            Protocol::Tcp,
+                            &e.to_string(),
+                            now(),
+                        ),
+                    };
+                }
+                Event::Deadline => {}
+            }
+            lookup.handle_timeout(now());
         }
-    };
-    sockets[index].1.send(&tx.payload).await.map(|_| ())
+        let elapsed = lookup
+            .elapsed()
+            .unwrap_or_else(|| now().saturating_duration_since(started));
+        let stats = lookup.stats();
+        let question = lookup.question().clone();
+        let result = lookup.into_result().unwrap_or_else(|| {
+            // Unreachable in practice: the loop only ends once the lookup has a result.
+            Err(DnsError::Timeout {
+                question,
+                servers: Vec::new(),
+                transmissions: stats.transmissions,
+            })
+        });
+        LookupOutcome {
+            result,
+            elapsed,
+            stats,
+        }
+    }
+
+    /// Hands every queued datagram of a ready socket to the lookup (at most 16 per wake).
+    /// Returns the error text when the socket reported an error and must be dropped.
+    fn read_udp(
+        lookup: &mut Lookup,
+        (server, socket): &(SocketAddr, UdpSocket),
+        ready: io::Result<Ready>,
+        buf: &mut [u8],
+    ) -> Option<String> {
+        let ready = match ready {
+            Ok(r) => r,
+            Err(e) => return Some(e.to_string()),
+        };
+        for _ in 0..16 {
+            match socket.try_recv(buf) {
+                Ok(n) => {
+                    let _ = lookup.handle_udp(*server, &buf[..n], now());
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Some(e.to_string()),
+            }
+        }
+        if ready.is_error() {
+            return Some(match socket.take_error() {
+                Ok(Some(e)) | Err(e) => e.to_string(),
+                Ok(None) => "socket error".to_owned(),
+            });
+        }
+        None
+    }
+
+    /// Sends over the socket connected to `tx.server`, creating it on first use.
+    async fn send_udp(sockets: &mut Vec<(SocketAddr, UdpSocket)>, tx: &Transmit) -> io::Result<()> {
+        let index = match sockets.iter().position(|(s, _)| *s == tx.server) {
+            Some(i) => i,
+            None => {
+                let local: SocketAddr = match tx.server {
+                    SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+                    SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+                };
+                let socket = UdpSocket::bind(local).await?;
+                socket.connect(tx.server).await?;
+                sockets.push((tx.server, socket));
+                sockets.len() - 1
+            }
+        };
+        sockets[index].1.send(&tx.payload).await.map(|_| ())
+    }
+
+    /// One query over TCP: connect, write length + message, read one length-prefixed
+    /// message (bounded by the 16-bit length).
+    async fn tcp_exchange(tx: Transmit) -> io::Result<Vec<u8>> {
+        let len = u16::try_from(tx.payload.len()).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, "query longer than 65535 bytes")
+        })?;
+        let mut stream = TcpStream::connect(tx.server).await?;
+        stream.set_nodelay(true)?;
+        let mut framed = Vec::with_capacity(tx.payload.len() + 2);
+        framed.extend_from_slice(&len.to_be_bytes());
+        framed.extend_from_slice(&tx.payload);
+        stream.write_all(&framed).await?;
+        let mut prefix = [0u8; 2];
+        stream.read_exact(&mut prefix).await?;
+        let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+        stream.read_exact(&mut message).await?;
+        Ok(message)
+    }
 }
 
-/// One query over TCP: connect, write length + message, read one length-prefixed
-/// message (bounded by the 16-bit length).
-async fn tcp_exchange(tx: Transmit) -> io::Result<Vec<u8>> {
-    let len = u16::try_from(tx.payload.len()).map_err(|_| {
-        io::Error::new(io::ErrorKind::InvalidInput, "query longer than 65535 bytes")
-    })?;
-    let mut stream = TcpStream::connect(tx.server).await?;
-    stream.set_nodelay(true)?;
-    let mut framed = Vec::with_capacity(tx.payload.len() + 2);
-    framed.extend_from_slice(&len.to_be_bytes());
-    framed.extend_from_slice(&tx.payload);
-    stream.write_all(&framed).await?;
-    let mut prefix = [0u8; 2];
-    stream.read_exact(&mut prefix).await?;
-    let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
-    stream.read_exact(&mut message).await?;
-    Ok(message)
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "tokio"))]
 mod tests {
     use super::*;
     use crate::testing::dns::{DnsResponder, Fault, Zone};
     use smtping_proto::dns::DnsErrorKind;
+    use smtping_proto::dns::Protocol;
     use std::net::Ipv6Addr;
+    use std::net::{Ipv4Addr, SocketAddr};
 
     fn quick(config: ResolverConfig) -> Resolver {
         // Generous: loopback answers take microseconds, but CI machines are busy.

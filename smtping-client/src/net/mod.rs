@@ -1,4 +1,4 @@
-//! Network transport: DNS over UDP/TCP.
+//! Network transport: DNS over UDP/TCP and TCP connection attempts.
 
-#[cfg(feature = "tokio")]
+pub mod connect;
 pub mod dns;

@@ -215,6 +215,13 @@ impl Session {
         self.phase
     }
 
+    /// The current phase's deadline (`None` once finished). Adapters also use it to bound
+    /// writes and the TLS handshake.
+    #[must_use]
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
     /// Bytes held by the session right now (unparsed input plus output not yet taken).
     /// Bounded by the reply limits plus the last input chunk, whatever the server sends.
     #[must_use]

@@ -1,0 +1,216 @@
+//! Command-line arguments of `smtping check` (the others live beside their command).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use smtping_client::TlsMode;
+use smtping_proto::session::QuitAfter;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// The human report card.
+    #[default]
+    Card,
+    /// One JSON object (same as --json).
+    Json,
+    /// One status line with perfdata (Nagios/Icinga plugin output).
+    Nagios,
+    /// Prometheus text exposition.
+    Prometheus,
+}
+
+/// Arguments of `smtping check`.
+#[derive(Clone, Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 green, 1 amber (works with warnings), 2 red (unreachable, TLS invalid, bounced, or a required step failed), 3 bad arguments or internal error.\n\nPasswords are never taken on the command line: use --auth-password-env or --auth-password-file."
+)]
+pub(crate) struct CheckArgs {
+    /// host, host:port, [IPv6]:port, an IP, or a mail domain (MX lookup when no port).
+    #[arg(value_name = "TARGET", required_unless_present = "targets")]
+    pub(crate) target: Option<String>,
+
+    /// Check every target in FILE (one per line, `#` comments); see --concurrency.
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    pub(crate) targets: Option<PathBuf>,
+
+    /// Checks run at once in batch mode.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: u16,
+
+    /// Connections at once to one host in batch mode (politeness: raise only for servers
+    /// you own).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) per_host: u16,
+
+    /// Port (overrides the target's; a mail domain then means that host).
+    #[arg(long, short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) port: Option<u16>,
+
+    /// auto (implicit on 465, STARTTLS elsewhere), starttls (required), implicit, none.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_tls)]
+    pub(crate) tls: TlsMode,
+
+    /// Fail (red) when TLS cannot be used.
+    #[arg(long)]
+    pub(crate) require_tls: bool,
+
+    /// Refuse a certificate that does not verify during the handshake (default: complete
+    /// the handshake and report the certificate's problems).
+    #[arg(long)]
+    pub(crate) strict_tls: bool,
+
+    /// EHLO name (default: our address as a literal, e.g. [192.0.2.7]).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) helo: Option<String>,
+
+    /// Server name for SNI and certificate checks instead of the host.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) sni: Option<String>,
+
+    /// Extra trust anchors (PEM); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Vec<PathBuf>,
+
+    /// DNS server instead of /etc/resolv.conf (IP, IP:PORT or [IPv6]:PORT); repeatable.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
+    pub(crate) resolver: Vec<SocketAddr>,
+
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub(crate) ipv4: bool,
+
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub(crate) ipv6: bool,
+
+    /// Test a login as this user.
+    #[arg(long, value_name = "USER")]
+    pub(crate) auth_user: Option<String>,
+
+    /// Read the password (or token) from this environment variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "auth_user",
+        conflicts_with = "auth_password_file"
+    )]
+    pub(crate) auth_password_env: Option<String>,
+
+    /// Read the password (or token) from the first line of this file.
+    #[arg(long, value_name = "FILE", requires = "auth_user")]
+    pub(crate) auth_password_file: Option<PathBuf>,
+
+    /// SASL mechanism (PLAIN, LOGIN, CRAM-MD5, XOAUTH2); default: the best one offered.
+    #[arg(long, value_name = "MECH", requires = "auth_user")]
+    pub(crate) auth_mechanism: Option<String>,
+
+    /// Allow PLAIN/LOGIN without TLS (sends the password in clear: lab servers only).
+    #[arg(long, requires = "auth_user")]
+    pub(crate) auth_plaintext: bool,
+
+    /// Allow sending credentials over TLS whose certificate did not verify.
+    #[arg(long, requires = "auth_user")]
+    pub(crate) auth_insecure_tls: bool,
+
+    /// Envelope sender for the delivery test (`<>` for the null sender).
+    #[arg(long, value_name = "ADDRESS", requires = "to")]
+    pub(crate) from: Option<String>,
+
+    /// Envelope recipient; repeatable. Without --quit-after the test message is delivered.
+    #[arg(long, value_name = "ADDRESS", requires = "from")]
+    pub(crate) to: Vec<String>,
+
+    /// Stop after this step: connect, greeting, ehlo, tls, auth, mail, rcpt, data.
+    #[arg(long, value_name = "STEP", value_parser = parse_quit_after)]
+    pub(crate) quit_after: Option<QuitAfter>,
+
+    /// Pad the test message to N bytes (size-limit tests).
+    #[arg(long, value_name = "N", requires = "to")]
+    pub(crate) body_size: Option<usize>,
+
+    /// Connect timeout per address (e.g. 10, 10s, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub(crate) connect_timeout: Duration,
+
+    /// Deadline for each reply (e.g. 30, 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) command_timeout: Option<Duration>,
+
+    /// Do not pipeline MAIL/RCPT/DATA even when offered.
+    #[arg(long)]
+    pub(crate) no_pipelining: bool,
+
+    /// Print the report as one JSON object.
+    #[arg(long, conflicts_with_all = ["format", "jsonl"])]
+    pub(crate) json: bool,
+
+    /// Batch mode: one JSON report per line.
+    #[arg(long, requires = "targets", conflicts_with = "format")]
+    pub(crate) jsonl: bool,
+
+    /// Output format: card, json, nagios, prometheus.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<Format>,
+
+    /// Show the SMTP dialogue (S:/C: lines, TLS marked).
+    #[arg(long)]
+    pub(crate) transcript: bool,
+
+    /// Mask address local parts in the output (***@example.org).
+    #[arg(long)]
+    pub(crate) redact: bool,
+}
+
+fn parse_tls(s: &str) -> Result<TlsMode, String> {
+    s.parse()
+}
+
+fn parse_quit_after(s: &str) -> Result<QuitAfter, String> {
+    s.parse::<QuitAfter>().map_err(|_| {
+        format!("unknown step {s:?}: use connect, greeting, ehlo, tls, auth, mail, rcpt or data")
+    })
+}
+
+fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
+    smtping_proto::dns::ResolverConfig::parse_server(s).map_err(|e| e.to_string())
+}
+
+/// `10`, `10s`, `1.5s`, `500ms`, `2m`.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 10, 10s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?} (ms, s or m)")),
+    };
+    if !(0.001..=3600.0).contains(&secs) {
+        return Err(format!("{s:?} is out of range (1ms to 1h)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("abc").is_err());
+    }
+}

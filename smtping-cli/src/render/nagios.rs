@@ -1,0 +1,49 @@
+//! Nagios/Icinga plugin output: one status line with perfdata for every phase timing
+//! (monitoring-plugins guidelines: `'label'=value[UOM];warn;crit;min;max`).
+
+use smtping_client::{Report, Status};
+
+fn word(s: Status) -> &'static str {
+    match s {
+        Status::Green | Status::Grey => "OK",
+        Status::Amber => "WARNING",
+        _ => "CRITICAL",
+    }
+}
+
+/// The plugin line (the exit code is the report's).
+pub(crate) fn nagios(r: &Report) -> String {
+    let mut perf: Vec<String> = r
+        .timings_ms
+        .phases()
+        .into_iter()
+        .map(|(k, v)| format!("'{k}'={:.3}s;;;0", v / 1000.0))
+        .collect();
+    if let Some(cert) = &r.tls.certificate {
+        perf.push(format!(
+            "'cert_days_remaining'={};14;0",
+            cert.days_remaining
+        ));
+    }
+    let summary = r.summary.replace('|', "/").replace('\n', " ");
+    format!("SMTP {} - {summary} | {}", word(r.verdict), perf.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_shape() {
+        let mut r = Report::default();
+        r.verdict = Status::Amber;
+        r.summary = "a|b".into();
+        r.timings_ms.total = 12.5;
+        r.timings_ms.connect = Some(1.0);
+        let line = nagios(&r);
+        assert_eq!(
+            line,
+            "SMTP WARNING - a/b | 'connect'=0.001s;;;0 'total'=0.013s;;;0"
+        );
+    }
+}

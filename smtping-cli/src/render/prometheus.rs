@@ -1,0 +1,161 @@
+//! Prometheus text exposition (format 0.0.4), in the spirit of blackbox_exporter's
+//! `probe_*` metrics, with the SMTP phases it lacks.
+
+use std::fmt::Write as _;
+
+use smtping_client::{Report, Status};
+
+fn esc(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The exposition for one report (several reports: concatenate with [`exposition_many`]).
+pub(crate) fn exposition(r: &Report) -> String {
+    exposition_many(std::slice::from_ref(r))
+}
+
+/// One exposition for several reports (batch mode), each series labelled by target.
+pub(crate) fn exposition_many(reports: &[Report]) -> String {
+    let mut out = String::new();
+    let label = |r: &Report| format!("target=\"{}\"", esc(&r.target.input));
+    let mut metric = |name: &str, help: &str, kind: &str, rows: Vec<String>| {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        for row in rows {
+            let _ = writeln!(out, "{row}");
+        }
+    };
+    metric(
+        "smtping_success",
+        "1 when the check is green or amber, 0 when red.",
+        "gauge",
+        reports
+            .iter()
+            .map(|r| {
+                format!(
+                    "smtping_success{{{}}} {}",
+                    label(r),
+                    u8::from(r.verdict != Status::Red)
+                )
+            })
+            .collect(),
+    );
+    metric(
+        "smtping_verdict",
+        "Overall traffic light: 0 green, 1 amber, 2 red.",
+        "gauge",
+        reports
+            .iter()
+            .map(|r| format!("smtping_verdict{{{}}} {}", label(r), r.verdict.exit_code()))
+            .collect(),
+    );
+    metric(
+        "smtping_phase_duration_seconds",
+        "Time spent in each SMTP phase.",
+        "gauge",
+        reports
+            .iter()
+            .flat_map(|r| {
+                r.timings_ms.phases().into_iter().map(move |(k, v)| {
+                    format!(
+                        "smtping_phase_duration_seconds{{{},phase=\"{k}\"}} {:.6}",
+                        label(r),
+                        v / 1000.0
+                    )
+                })
+            })
+            .collect(),
+    );
+    metric(
+        "smtping_tls_version_info",
+        "The negotiated TLS version (1 for the version in use).",
+        "gauge",
+        reports
+            .iter()
+            .filter_map(|r| {
+                r.tls.version.as_ref().map(|v| {
+                    format!(
+                        "smtping_tls_version_info{{{},version=\"{}\"}} 1",
+                        label(r),
+                        esc(v)
+                    )
+                })
+            })
+            .collect(),
+    );
+    metric(
+        "smtping_tls_certificate_valid",
+        "1 when the server certificate verified.",
+        "gauge",
+        reports
+            .iter()
+            .filter_map(|r| {
+                r.tls.certificate.as_ref().map(|c| {
+                    format!(
+                        "smtping_tls_certificate_valid{{{},verification=\"{}\"}} {}",
+                        label(r),
+                        c.verification.as_str(),
+                        u8::from(c.verification.is_valid())
+                    )
+                })
+            })
+            .collect(),
+    );
+    metric(
+        "smtping_tls_certificate_days_remaining",
+        "Whole days until the server certificate expires.",
+        "gauge",
+        reports
+            .iter()
+            .filter_map(|r| {
+                r.tls.certificate.as_ref().map(|c| {
+                    format!(
+                        "smtping_tls_certificate_days_remaining{{{}}} {}",
+                        label(r),
+                        c.days_remaining
+                    )
+                })
+            })
+            .collect(),
+    );
+    metric(
+        "smtping_delivery_outcome",
+        "1 for the delivery outcome observed (accepted, deferred, bounced, unknown, not_tested).",
+        "gauge",
+        reports
+            .iter()
+            .map(|r| {
+                let code = r.delivery.reply.as_ref().map_or(0, |x| x.code);
+                format!(
+                    "smtping_delivery_outcome{{{},outcome=\"{}\",code=\"{code}\"}} 1",
+                    label(r),
+                    r.delivery.outcome
+                )
+            })
+            .collect(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_types() {
+        let mut r = Report::default();
+        r.target.input = "a\"b".into();
+        r.timings_ms.total = 5.0;
+        r.delivery.outcome = "not_tested".into();
+        let text = exposition(&r);
+        assert!(text.contains("smtping_success{target=\"a\\\"b\"} 1"));
+        assert!(text.contains("# TYPE smtping_phase_duration_seconds gauge"));
+        assert!(text.contains("phase=\"total\"} 0.005000"));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let value = line.rsplit(' ').next().unwrap();
+            assert!(value.parse::<f64>().is_ok(), "{line}");
+        }
+    }
+}

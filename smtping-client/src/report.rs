@@ -1,0 +1,444 @@
+//! The [`Report`]: everything a check found, serde-serialisable with the field names and
+//! enumerations of design.md §6 (a contract for JSON consumers).
+//!
+//! Each area (connectivity, TLS, AUTH, delivery) gets a traffic-light [`Status`]; the
+//! overall [`Report::verdict`] is the worst of them and maps to the monitoring exit codes
+//! (`0` green, `1` amber, `2` red; `3` is reserved for bad arguments and internal errors).
+
+use serde::{Deserialize, Serialize};
+use smtping_classify::{Outcome, Reason};
+
+use crate::tls::{CertificateInfo, CertificateSummary, Verification};
+
+/// A traffic light.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Status {
+    /// Not tested.
+    #[default]
+    Grey,
+    /// All good.
+    Green,
+    /// Works, with warnings.
+    Amber,
+    /// Failed.
+    Red,
+}
+
+impl Status {
+    /// `"green"`, `"amber"`, `"red"` or `"grey"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Grey => "grey",
+            Self::Green => "green",
+            Self::Amber => "amber",
+            Self::Red => "red",
+        }
+    }
+
+    /// The monitoring-plugin exit code: 0 green (and grey), 1 amber, 2 red.
+    #[must_use]
+    pub const fn exit_code(self) -> i32 {
+        match self {
+            Self::Grey | Self::Green => 0,
+            Self::Amber => 1,
+            Self::Red => 2,
+        }
+    }
+
+    /// The worse of two statuses (grey counts as nothing).
+    #[must_use]
+    pub fn worst(self, other: Self) -> Self {
+        self.max(other)
+    }
+}
+
+/// What was checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TargetInfo {
+    /// The target as given.
+    pub input: String,
+    /// The host or mail domain.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// `"starttls"`, `"implicit"` or `"none"` (what was attempted).
+    pub tls_mode: String,
+}
+
+/// A server reply as the report shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReplyInfo {
+    /// The basic code.
+    pub code: u16,
+    /// The enhanced code (`"5.1.1"`), when present and consistent.
+    pub enhanced: Option<String>,
+    /// The text, lines joined with `\n` (without codes).
+    pub text: String,
+}
+
+/// One MX record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MxInfo {
+    /// Preference (lower first).
+    pub preference: u16,
+    /// Exchange host.
+    pub host: String,
+}
+
+/// DNS facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DnsInfo {
+    /// Addresses tried, in order.
+    pub addresses: Vec<String>,
+    /// MX records, in preference order (empty for a host target).
+    pub mx: Vec<MxInfo>,
+    /// `true` when the domain publishes a null MX (RFC 7505).
+    pub null_mx: bool,
+    /// `true` when the domain has no MX and its own address was used (RFC 5321 §5.1).
+    pub implicit_mx: bool,
+    /// Why resolution failed.
+    pub error: Option<String>,
+}
+
+/// One connection attempt.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// `ip:port`.
+    pub address: String,
+    /// `connected | refused | timeout | unreachable | reset | error`.
+    pub outcome: String,
+    /// Time spent.
+    pub elapsed_ms: f64,
+    /// The error, when it failed.
+    pub error: Option<String>,
+}
+
+/// Can we reach it?
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Connectivity {
+    /// Traffic light.
+    pub status: Status,
+    /// DNS.
+    pub dns: DnsInfo,
+    /// Every attempt.
+    pub attempts: Vec<Attempt>,
+    /// The address that answered.
+    pub connected_to: Option<String>,
+    /// The greeting.
+    pub greeting: Option<ReplyInfo>,
+}
+
+/// What EHLO announced (after TLS when TLS was used).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EhloInfo {
+    /// The name the server gave.
+    pub server_name: String,
+    /// Every keyword line as advertised (`"SIZE 10240000"`).
+    pub keywords: Vec<String>,
+    /// Fixed size limit, if any.
+    pub size: Option<u64>,
+    /// PIPELINING.
+    pub pipelining: bool,
+    /// STARTTLS (in the plaintext EHLO).
+    pub starttls: bool,
+    /// SMTPUTF8.
+    pub smtputf8: bool,
+    /// 8BITMIME.
+    pub eightbitmime: bool,
+    /// CHUNKING.
+    pub chunking: bool,
+    /// DSN.
+    pub dsn: bool,
+    /// AUTH mechanisms.
+    pub auth_mechanisms: Vec<String>,
+    /// `true` when EHLO was refused and HELO used.
+    pub helo_fallback: bool,
+}
+
+/// TLS health.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TlsInfo {
+    /// Traffic light.
+    pub status: Status,
+    /// `"starttls"`, `"implicit"` or `"none"`.
+    pub mode: String,
+    /// STARTTLS advertised (or implicit TLS on the port).
+    pub offered: bool,
+    /// The handshake completed.
+    pub established: bool,
+    /// `"TLSv1.3"`.
+    pub version: Option<String>,
+    /// Cipher suite.
+    pub cipher_suite: Option<String>,
+    /// SNI sent.
+    pub sni: Option<String>,
+    /// The server certificate and the verdict.
+    pub certificate: Option<CertificateSummary>,
+    /// Every certificate problem (empty when valid).
+    pub problems: Vec<Verification>,
+    /// The verdict in plain words.
+    pub verification_detail: Option<String>,
+    /// The whole presented chain.
+    pub chain: Vec<CertificateInfo>,
+    /// Why TLS failed.
+    pub error: Option<String>,
+}
+
+/// The login test.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LoginInfo {
+    /// A login was attempted.
+    pub tested: bool,
+    /// The mechanism used.
+    pub mechanism: Option<String>,
+    /// `"success"`, `"failure"`, `"not_tested"` or `"refused_by_client"`.
+    pub outcome: String,
+    /// The final reply.
+    pub reply: Option<ReplyInfo>,
+}
+
+/// AUTH exposure.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AuthInfo {
+    /// Traffic light.
+    pub status: Status,
+    /// Mechanisms in the plaintext EHLO.
+    pub mechanisms_before_tls: Vec<String>,
+    /// Mechanisms in the EHLO inside TLS.
+    pub mechanisms_after_tls: Vec<String>,
+    /// The login test.
+    pub login: LoginInfo,
+}
+
+/// One recipient.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RecipientInfo {
+    /// The address (redacted with `--redact`).
+    pub address: String,
+    /// `"accepted" | "deferred" | "bounced" | "unknown" | "not_tested"`.
+    pub outcome: String,
+    /// Its RCPT reply.
+    pub reply: Option<ReplyInfo>,
+    /// Why, for a refusal.
+    pub reason: Option<Reason>,
+}
+
+/// Will it take this?
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeliveryInfo {
+    /// Traffic light.
+    pub status: Status,
+    /// `"accepted" | "deferred" | "bounced" | "unknown" | "not_tested"`.
+    pub outcome: String,
+    /// The step that decided it (`"rcpt"`, `"data_end"`, …).
+    pub stage: Option<String>,
+    /// The deciding reply.
+    pub reply: Option<ReplyInfo>,
+    /// Why.
+    pub reason: Option<Reason>,
+    /// Retrying can never succeed.
+    pub hard: bool,
+    /// What it means.
+    pub explanation: Option<String>,
+    /// What to do.
+    pub remediation: Option<String>,
+    /// Per recipient.
+    pub recipients: Vec<RecipientInfo>,
+    /// The test message's Message-ID, when one was sent.
+    pub message_id: Option<String>,
+}
+
+/// Severity of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Breaks mail.
+    Error,
+}
+
+impl Severity {
+    /// `"info"`, `"warning"` or `"error"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// Something worth telling, with a stable dotted id (`tls.not_offered`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Finding {
+    /// Stable id.
+    pub id: String,
+    /// Severity.
+    pub severity: Severity,
+    /// What was found.
+    pub message: String,
+    /// How to fix it.
+    pub remediation: String,
+}
+
+impl Finding {
+    /// A finding.
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+        remediation: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            severity,
+            message: message.into(),
+            remediation: remediation.into(),
+        }
+    }
+}
+
+/// Why the check stopped before its end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorInfo {
+    /// The step (`"dns"`, `"connect"`, `"greeting"`, `"rcpt"`, …).
+    pub stage: String,
+    /// `dns | refused | timeout | unreachable | reset | closed | tls_handshake |
+    /// tls_injection | protocol | limit_exceeded | rejected | io` (and `tls_unavailable`,
+    /// `refused_by_client` for the client's own refusals).
+    pub kind: String,
+    /// The step, the cause and the next thing to try.
+    pub message: String,
+}
+
+/// Per-phase times in milliseconds (`null` when the phase did not happen).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub struct TimingsMs {
+    pub dns: Option<f64>,
+    pub connect: Option<f64>,
+    pub greeting: Option<f64>,
+    pub ehlo: Option<f64>,
+    pub starttls: Option<f64>,
+    pub tls_handshake: Option<f64>,
+    pub auth: Option<f64>,
+    pub mail: Option<f64>,
+    pub rcpt: Option<f64>,
+    pub data: Option<f64>,
+    pub total: f64,
+}
+
+impl TimingsMs {
+    /// `(name, value)` for every phase that happened, in dialogue order (for perfdata).
+    #[must_use]
+    pub fn phases(&self) -> Vec<(&'static str, f64)> {
+        [
+            ("dns", self.dns),
+            ("connect", self.connect),
+            ("greeting", self.greeting),
+            ("ehlo", self.ehlo),
+            ("starttls", self.starttls),
+            ("tls_handshake", self.tls_handshake),
+            ("auth", self.auth),
+            ("mail", self.mail),
+            ("rcpt", self.rcpt),
+            ("data", self.data),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .chain([("total", self.total)])
+        .collect()
+    }
+}
+
+/// One transcript line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TranscriptEntry {
+    /// Milliseconds since the connection opened.
+    pub t_ms: f64,
+    /// `"client"`, `"server"` or `"info"`.
+    pub dir: String,
+    /// Inside TLS.
+    pub tls: bool,
+    /// The line (AUTH redacted; local parts too with `--redact`).
+    pub line: String,
+}
+
+/// Everything a check found. See the [module docs](self).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// SMTPing's version.
+    pub version: String,
+    /// What was checked.
+    pub target: TargetInfo,
+    /// `"green"`, `"amber"` or `"red"`.
+    pub verdict: Status,
+    /// One sentence.
+    pub summary: String,
+    /// DNS and TCP.
+    pub connectivity: Connectivity,
+    /// Capabilities (null when EHLO was not reached).
+    pub ehlo: Option<EhloInfo>,
+    /// TLS.
+    pub tls: TlsInfo,
+    /// AUTH.
+    pub auth: AuthInfo,
+    /// The transaction.
+    pub delivery: DeliveryInfo,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Why the check stopped early (null when it ran to its end).
+    pub error: Option<ErrorInfo>,
+    /// Per-phase times.
+    pub timings_ms: TimingsMs,
+    /// The dialogue.
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+impl Report {
+    /// The monitoring exit code for this report: 0 green, 1 amber, 2 red.
+    #[must_use]
+    pub fn exit_code(&self) -> i32 {
+        self.verdict.exit_code()
+    }
+
+    /// The finding with this id, if any.
+    #[must_use]
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.id == id)
+    }
+
+    /// The delivery outcome as smtping-classify's [`Outcome`] (`None` when not tested).
+    #[must_use]
+    pub fn delivery_outcome(&self) -> Option<Outcome> {
+        self.delivery.outcome.parse().ok()
+    }
+}

@@ -131,7 +131,7 @@ fn io_reason(e: &io::Error) -> String {
 /// use smtping_proto::session::{Plan, Session, TlsPolicy};
 /// use smtping_proto::Domain;
 ///
-/// # async fn demo() -> std::io::Result<()> {
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let stream = tokio::net::TcpStream::connect("127.0.0.1:2525").await?;
 /// let plan = Plan::new(Domain::ehlo_name("client.example")?).tls(TlsPolicy::None);
 /// let run = drive_session(Session::new(plan, std::time::Instant::now()), stream, None).await;

@@ -1,0 +1,909 @@
+//! [`TestServerBuilder`] and [`TlsMode`]: how a test server is configured.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rustls::ServerConfig;
+
+use super::auth::AuthConfig;
+use super::behaviour::{Action, Behaviour, Stage};
+use super::reply::Reply;
+use super::script::Script;
+use super::{Hostile, ServerError, TestServer};
+use crate::testing::certs::ServerCert;
+
+/// Default most simultaneous connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+/// Default longest command line in bytes (CRLF not counted).
+pub const DEFAULT_MAX_LINE_LENGTH: usize = 4096;
+/// Default most commands per session.
+pub const DEFAULT_MAX_COMMANDS: usize = 1000;
+/// Default most message bytes read per message when no
+/// [`max_message_size`](TestServerBuilder::max_message_size) is set.
+pub const DEFAULT_MAX_DATA_BYTES: usize = 16 * 1024 * 1024;
+/// Default time a client may stay idle between commands.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default longest session.
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The certificate and key a TLS-enabled test server presents: a [`ServerCert`] from the
+/// test PKI or any rustls [`ServerConfig`].
+///
+/// ```
+/// use smtping_client::testing::certs::{Scenario, TestPki};
+/// use smtping_client::testing::server::TlsIdentity;
+///
+/// let pki = TestPki::new()?;
+/// let cert = pki.server_cert(Scenario::Valid, &["mx.test"])?;
+/// let from_cert = TlsIdentity::from(&cert);
+/// let from_config = TlsIdentity::from(cert.server_config()?);
+/// # let _ = (from_cert, from_config);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct TlsIdentity(Identity);
+
+#[derive(Clone)]
+enum Identity {
+    Cert(Box<ServerCert>),
+    Config(Arc<ServerConfig>),
+}
+
+impl TlsIdentity {
+    fn config(&self) -> Result<Arc<ServerConfig>, ServerError> {
+        match &self.0 {
+            Identity::Cert(cert) => cert
+                .server_config()
+                .map_err(|source| ServerError::Tls { source }),
+            Identity::Config(config) => Ok(Arc::clone(config)),
+        }
+    }
+}
+
+impl From<ServerCert> for TlsIdentity {
+    fn from(cert: ServerCert) -> Self {
+        Self(Identity::Cert(Box::new(cert)))
+    }
+}
+
+impl From<&ServerCert> for TlsIdentity {
+    fn from(cert: &ServerCert) -> Self {
+        Self(Identity::Cert(Box::new(cert.clone())))
+    }
+}
+
+impl From<Arc<ServerConfig>> for TlsIdentity {
+    fn from(config: Arc<ServerConfig>) -> Self {
+        Self(Identity::Config(config))
+    }
+}
+
+impl From<ServerConfig> for TlsIdentity {
+    fn from(config: ServerConfig) -> Self {
+        Self(Identity::Config(Arc::new(config)))
+    }
+}
+
+impl fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Identity::Cert(cert) => f.debug_tuple("TlsIdentity").field(cert).finish(),
+            Identity::Config(_) => f.write_str("TlsIdentity(ServerConfig)"),
+        }
+    }
+}
+
+/// Whether and how the server speaks TLS.
+///
+/// ```
+/// use smtping_client::testing::certs::{Scenario, TestPki};
+/// use smtping_client::testing::server::TlsMode;
+///
+/// let pki = TestPki::new()?;
+/// let cert = pki.server_cert(Scenario::Valid, &["mx.test"])?;
+/// let submission = TlsMode::starttls(&cert); // port 587 style
+/// let submissions = TlsMode::implicit(cert); // port 465 style
+/// assert!(matches!(TlsMode::default(), TlsMode::None));
+/// # let _ = (submission, submissions);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, Default)]
+pub enum TlsMode {
+    /// Plain text only; STARTTLS is not offered (and answered `454 4.7.0`).
+    #[default]
+    None,
+    /// STARTTLS offered in EHLO before TLS (RFC 3207).
+    StartTls(TlsIdentity),
+    /// TLS from the first byte (RFC 8314), then the SMTP greeting.
+    Implicit(TlsIdentity),
+}
+
+impl TlsMode {
+    /// STARTTLS with `identity`.
+    ///
+    /// ```
+    /// use smtping_client::testing::certs::{Scenario, TestPki};
+    /// use smtping_client::testing::server::TlsMode;
+    /// let pki = TestPki::new()?;
+    /// let mode = TlsMode::starttls(pki.server_cert(Scenario::Expired, &["mx.test"])?);
+    /// # let _ = mode;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn starttls(identity: impl Into<TlsIdentity>) -> Self {
+        Self::StartTls(identity.into())
+    }
+
+    /// Implicit TLS with `identity`.
+    ///
+    /// ```
+    /// use smtping_client::testing::certs::{Scenario, TestPki};
+    /// use smtping_client::testing::server::TlsMode;
+    /// let pki = TestPki::new()?;
+    /// let mode = TlsMode::implicit(pki.server_cert(Scenario::Valid, &["mx.test"])?);
+    /// # let _ = mode;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn implicit(identity: impl Into<TlsIdentity>) -> Self {
+        Self::Implicit(identity.into())
+    }
+}
+
+/// Configures and starts a [`TestServer`]. Get one with [`TestServer::builder`].
+///
+/// Defaults: `127.0.0.1` on an ephemeral port, hostname `mx.test`, no TLS, no AUTH, EHLO
+/// lists `PIPELINING`, `8BITMIME` and `ENHANCEDSTATUSCODES`, every stage answers like a
+/// healthy server, no size or recipient limit; at most 64 connections, 1000 commands per
+/// session, 4096-byte command lines, 60 s idle, 300 s per session.
+///
+/// ```
+/// use std::time::Duration;
+/// use smtping_client::testing::server::{AuthConfig, Behaviour, Reply, Stage, TestServer};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+/// let server = TestServer::builder()
+///     .hostname("mx.test")
+///     .extensions(["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"])
+///     .auth(AuthConfig::new().user("alice", "secret"))
+///     .max_message_size(20_000) // advertised as SIZE 20000, enforced with 552 5.3.4
+///     .max_recipients(10) // the 11th RCPT gets 452 4.5.3
+///     .recipient("unknown@example.test", Behaviour::reply(550, "5.1.1 no such user"))
+///     .recipient("@greylist.test", Behaviour::reply(451, "4.7.1 Greylisted"))
+///     .on(Stage::DataEnd, Behaviour::delay(Duration::from_millis(10)))
+///     .start()
+///     .await?;
+/// assert!(server.addr().ip().is_loopback());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until start() is awaited"]
+pub struct TestServerBuilder {
+    bind: SocketAddr,
+    hostname: String,
+    tls: TlsMode,
+    extensions: Vec<String>,
+    auth: Option<AuthConfig>,
+    require_tls: bool,
+    stages: Vec<(Stage, Behaviour)>,
+    recipients: Vec<(String, Behaviour)>,
+    senders: Vec<(String, Behaviour)>,
+    max_message_size: Option<usize>,
+    max_recipients: Option<usize>,
+    max_connections: usize,
+    max_line_length: usize,
+    max_commands: usize,
+    max_data_bytes: usize,
+    idle_timeout: Duration,
+    session_timeout: Duration,
+    script: Option<Script>,
+}
+
+impl Default for TestServerBuilder {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            hostname: "mx.test".to_owned(),
+            tls: TlsMode::None,
+            extensions: ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"]
+                .map(str::to_owned)
+                .to_vec(),
+            auth: None,
+            require_tls: false,
+            stages: Vec::new(),
+            recipients: Vec::new(),
+            senders: Vec::new(),
+            max_message_size: None,
+            max_recipients: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_line_length: DEFAULT_MAX_LINE_LENGTH,
+            max_commands: DEFAULT_MAX_COMMANDS,
+            max_data_bytes: DEFAULT_MAX_DATA_BYTES,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            session_timeout: DEFAULT_SESSION_TIMEOUT,
+            script: None,
+        }
+    }
+}
+
+impl TestServerBuilder {
+    /// Listens on `addr` (default `127.0.0.1:0`, an ephemeral port). Only loopback
+    /// addresses are allowed: [`start`](Self::start) refuses others with
+    /// [`ServerError::NotLoopback`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{ServerError, TestServer};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let refused = TestServer::builder().bind("0.0.0.0:0".parse()?).start().await;
+    /// assert!(matches!(refused, Err(ServerError::NotLoopback { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Listens on `[::1]` (an ephemeral port) instead of `127.0.0.1`.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().ipv6();
+    /// # let _ = builder;
+    /// ```
+    pub fn ipv6(self) -> Self {
+        self.bind(SocketAddr::from((Ipv6Addr::LOCALHOST, 0)))
+    }
+
+    /// The name in the greeting and the first EHLO line (default `mx.test`).
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().hostname("smtp.example.test");
+    /// # let _ = builder;
+    /// ```
+    pub fn hostname(mut self, name: impl Into<String>) -> Self {
+        self.hostname = name.into();
+        self
+    }
+
+    /// Plain, STARTTLS or implicit TLS (default plain).
+    ///
+    /// ```
+    /// use smtping_client::testing::certs::{Scenario, TestPki};
+    /// use smtping_client::testing::server::{TestServer, TlsMode};
+    /// let pki = TestPki::new()?;
+    /// let cert = pki.server_cert(Scenario::Valid, &["mx.test"])?;
+    /// let builder = TestServer::builder().tls(TlsMode::starttls(cert));
+    /// # let _ = builder;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tls(mut self, mode: TlsMode) -> Self {
+        self.tls = mode;
+        self
+    }
+
+    /// The extensions EHLO lists, replacing the defaults, verbatim (`"SIZE 10240"`,
+    /// `"DSN"`, …). The server adds `STARTTLS` (plain connections with
+    /// [`TlsMode::StartTls`]), `AUTH …` (when [`auth`](Self::auth) allows it in the
+    /// current state) and `SIZE n` (with [`max_message_size`](Self::max_message_size))
+    /// unless you list them yourself. Enhanced status codes appear in the default replies
+    /// only when `ENHANCEDSTATUSCODES` is listed.
+    ///
+    /// The server enforces only what it is configured to: listing `SIZE 10` without
+    /// `max_message_size` advertises a limit it does not apply (useful for lying-server
+    /// tests).
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().extensions(["PIPELINING", "SMTPUTF8", "DSN"]);
+    /// # let _ = builder;
+    /// ```
+    pub fn extensions<I, S>(mut self, extensions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.extensions = extensions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds one extension to the EHLO list.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().extension("SMTPUTF8");
+    /// # let _ = builder;
+    /// ```
+    pub fn extension(mut self, extension: impl Into<String>) -> Self {
+        self.extensions.push(extension.into());
+        self
+    }
+
+    /// Enables SMTP AUTH.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{AuthConfig, Mechanism, TestServer};
+    /// let builder = TestServer::builder()
+    ///     .auth(AuthConfig::new().user("alice", "secret").mechanisms([Mechanism::Plain]));
+    /// # let _ = builder;
+    /// ```
+    pub fn auth(mut self, auth: AuthConfig) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// When `true`, `MAIL` before STARTTLS gets `530 5.7.0 Must issue a STARTTLS command
+    /// first` (a server that requires encryption).
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().require_tls(true);
+    /// # let _ = builder;
+    /// ```
+    pub fn require_tls(mut self, on: bool) -> Self {
+        self.require_tls = on;
+        self
+    }
+
+    /// What the server does at `stage` (replacing an earlier setting for that stage).
+    /// Per-address rules ([`recipient`](Self::recipient), [`sender`](Self::sender)) take
+    /// precedence for RCPT and MAIL.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Behaviour, Reply, Stage, TestServer};
+    /// let builder = TestServer::builder()
+    ///     .on(Stage::Rcpt, Reply::new(550, "5.7.1 Relaying denied"))
+    ///     .on(Stage::DataEnd, Behaviour::silent());
+    /// # let _ = builder;
+    /// ```
+    pub fn on(mut self, stage: Stage, behaviour: impl Into<Behaviour>) -> Self {
+        self.stages.retain(|(s, _)| *s != stage);
+        self.stages.push((stage, behaviour.into()));
+        self
+    }
+
+    /// The greeting: same as `.on(Stage::Greeting, behaviour)`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smtping_client::testing::server::{Behaviour, TestServer};
+    /// let busy = TestServer::builder().greeting(Behaviour::reply(421, "4.7.0 Try again later"));
+    /// let slow = TestServer::builder().greeting(Behaviour::delay(Duration::from_millis(500)));
+    /// let mute = TestServer::builder().greeting(Behaviour::silent());
+    /// # let _ = (busy, slow, mute);
+    /// ```
+    pub fn greeting(self, behaviour: impl Into<Behaviour>) -> Self {
+        self.on(Stage::Greeting, behaviour)
+    }
+
+    /// What the server does when `RCPT TO` names `address` (ASCII case-insensitive), or,
+    /// when `address` starts with `@`, any address at that domain. An exact address
+    /// wins over a domain; a later rule for the same key replaces an earlier one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smtping_client::testing::server::{Behaviour, TestServer};
+    /// let builder = TestServer::builder()
+    ///     .recipient("bob@example.test", Behaviour::reply(550, "5.1.1 <bob@example.test>: user unknown"))
+    ///     .recipient("full@example.test", Behaviour::reply(452, "4.2.2 Mailbox full"))
+    ///     .recipient("slow@example.test", Behaviour::delay(Duration::from_millis(200)).then_reply(250, "2.1.5 Ok"))
+    ///     .recipient("bye@example.test", Behaviour::disconnect())
+    ///     .recipient("@blocked.test", Behaviour::reply(554, "5.7.1 Blocked"));
+    /// # let _ = builder;
+    /// ```
+    pub fn recipient(
+        mut self,
+        address: impl Into<String>,
+        behaviour: impl Into<Behaviour>,
+    ) -> Self {
+        self.recipients.push((address.into(), behaviour.into()));
+        self
+    }
+
+    /// What the server does when `MAIL FROM` names `address` (same matching as
+    /// [`recipient`](Self::recipient); `""` or `"<>"` is the null sender).
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Behaviour, TestServer};
+    /// let builder = TestServer::builder()
+    ///     .sender("@spammer.test", Behaviour::reply(550, "5.7.1 Sender blocked"))
+    ///     .sender("<>", Behaviour::reply(550, "5.7.1 No bounces here"));
+    /// # let _ = builder;
+    /// ```
+    pub fn sender(mut self, address: impl Into<String>, behaviour: impl Into<Behaviour>) -> Self {
+        self.senders.push((address.into(), behaviour.into()));
+        self
+    }
+
+    /// The largest message accepted, in bytes: `MAIL FROM … SIZE=n` above it gets
+    /// `552 5.3.4` at once, and a body above it gets `552 5.3.4` after the final dot.
+    /// EHLO advertises `SIZE n` unless the extension list has its own `SIZE`.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().max_message_size(10 * 1024);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = Some(bytes);
+        self
+    }
+
+    /// The most recipients accepted per transaction; the next `RCPT` gets
+    /// `452 4.5.3 Error: too many recipients`.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().max_recipients(2);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_recipients(mut self, count: usize) -> Self {
+        self.max_recipients = Some(count);
+        self
+    }
+
+    /// The most simultaneous connections (default 64); a connection beyond gets
+    /// `421 4.7.0 … too many connections` and is closed.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().max_connections(2);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_connections(mut self, count: usize) -> Self {
+        self.max_connections = count;
+        self
+    }
+
+    /// The longest command line (default 4096 bytes, CRLF not counted); a longer one is
+    /// discarded and answered `500 5.5.6 Error: line too long`.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().max_line_length(512);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_line_length(mut self, bytes: usize) -> Self {
+        self.max_line_length = bytes;
+        self
+    }
+
+    /// The most command lines per session (default 1000); then `421 4.7.0` and close.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().max_commands(50);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_commands(mut self, count: usize) -> Self {
+        self.max_commands = count;
+        self
+    }
+
+    /// The most message bytes read into memory when no
+    /// [`max_message_size`](Self::max_message_size) is set (default 16 MiB); a larger
+    /// message is read, dropped and answered `552 5.3.4`.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().max_data_bytes(1 << 20);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_data_bytes(mut self, bytes: usize) -> Self {
+        self.max_data_bytes = bytes;
+        self
+    }
+
+    /// How long the server waits for the next command (default 60 s), then sends
+    /// `421 4.4.2` and closes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().idle_timeout(Duration::from_secs(5));
+    /// # let _ = builder;
+    /// ```
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The longest a session may last, silent behaviours included (default 300 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smtping_client::testing::server::TestServer;
+    /// let builder = TestServer::builder().session_timeout(Duration::from_secs(10));
+    /// # let _ = builder;
+    /// ```
+    pub fn session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = timeout;
+        self
+    }
+
+    /// Plays `script` on every connection instead of SMTP (hostile and fault scenarios).
+    /// The hostname, TLS identity (for `StartTls` steps; with [`TlsMode::Implicit`] the
+    /// handshake comes first), line and command limits still apply; the script's own
+    /// budgets bound each session.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Hostile, TestServer};
+    /// let builder = TestServer::builder().script(Hostile::EndlessReply.script());
+    /// # let _ = builder;
+    /// ```
+    pub fn script(mut self, script: Script) -> Self {
+        self.script = Some(script);
+        self
+    }
+
+    /// Plays a ready-made [`Hostile`] scenario: same as `.script(scenario.script())`.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Hostile, TestServer};
+    /// let builder = TestServer::builder().hostile(Hostile::BareLf);
+    /// # let _ = builder;
+    /// ```
+    pub fn hostile(self, scenario: Hostile) -> Self {
+        self.script(scenario.script())
+    }
+
+    /// Checks the configuration, binds the listener and starts serving.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::NotLoopback`] for a non-loopback address, [`ServerError::Bind`]
+    /// when the port is taken, [`ServerError::InvalidReply`] for a bad configured reply,
+    /// [`ServerError::Tls`] when the certificate cannot be used,
+    /// [`ServerError::InvalidSetting`] for other bad settings.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Reply, ServerError, Stage, TestServer};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let bad = TestServer::builder().on(Stage::Rcpt, Reply::new(700, "x")).start().await;
+    /// assert!(matches!(bad, Err(ServerError::InvalidReply { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn start(self) -> Result<TestServer, ServerError> {
+        let bind = self.bind;
+        if !bind.ip().is_loopback() {
+            return Err(ServerError::NotLoopback { addr: bind });
+        }
+        let settings = self.compile()?;
+        TestServer::launch(bind, settings).await
+    }
+
+    fn compile(self) -> Result<Settings, ServerError> {
+        let invalid = |what: String| Err(ServerError::InvalidSetting(what));
+        if self.max_connections == 0 {
+            return invalid("max_connections must be at least 1".into());
+        }
+        if self.max_line_length < 64 {
+            return invalid("max_line_length must be at least 64 bytes".into());
+        }
+        if self.max_commands == 0 {
+            return invalid("max_commands must be at least 1".into());
+        }
+        if self.idle_timeout.is_zero() || self.session_timeout.is_zero() {
+            return invalid("timeouts must be longer than zero".into());
+        }
+        if line_unsafe(&self.hostname) || self.hostname.is_empty() {
+            return invalid(format!(
+                "hostname {:?} must be non-empty without CR, LF or spaces",
+                self.hostname
+            ));
+        }
+        for ext in &self.extensions {
+            if ext.is_empty() || ext.contains(['\r', '\n']) {
+                return invalid(format!(
+                    "EHLO extension {ext:?} must be non-empty without CR or LF"
+                ));
+            }
+        }
+
+        let mut stages: [Option<Rule>; 12] = Default::default();
+        for (stage, behaviour) in self.stages {
+            check_behaviour(&behaviour, || format!("stage {stage}"))?;
+            stages[stage.index()] = Some(Rule::new(behaviour));
+        }
+        let recipients = compile_rules(self.recipients, "recipient")?;
+        let senders = compile_rules(self.senders, "sender")?;
+
+        let (tls_kind, tls_config) = match &self.tls {
+            TlsMode::None => (TlsKind::None, None),
+            TlsMode::StartTls(id) => (TlsKind::StartTls, Some(id.config()?)),
+            TlsMode::Implicit(id) => (TlsKind::Implicit, Some(id.config()?)),
+        };
+
+        let mut extensions = self.extensions;
+        if let Some(max) = self.max_message_size {
+            if !extensions.iter().any(|e| keyword_is(e, "SIZE")) {
+                extensions.push(format!("SIZE {max}"));
+            }
+        }
+        let enhanced_codes = extensions
+            .iter()
+            .any(|e| keyword_is(e, "ENHANCEDSTATUSCODES"));
+        let data_cap = match self.max_message_size {
+            Some(max) => max
+                .saturating_mul(2)
+                .saturating_add(1024)
+                .min(self.max_data_bytes.max(max)),
+            None => self.max_data_bytes,
+        };
+        Ok(Settings {
+            hostname: self.hostname,
+            tls_kind,
+            tls_config,
+            extensions,
+            enhanced_codes,
+            auth: self.auth,
+            require_tls: self.require_tls,
+            stages,
+            recipients,
+            senders,
+            max_message_size: self.max_message_size,
+            max_recipients: self.max_recipients,
+            max_connections: self.max_connections,
+            max_line_length: self.max_line_length,
+            max_commands: self.max_commands,
+            data_cap,
+            idle_timeout: self.idle_timeout,
+            session_timeout: self.session_timeout,
+            script: self.script,
+        })
+    }
+}
+
+fn line_unsafe(s: &str) -> bool {
+    s.contains(['\r', '\n', ' '])
+}
+
+/// `true` when the EHLO line `line` is the keyword `keyword`.
+pub(crate) fn keyword_is(line: &str, keyword: &str) -> bool {
+    line.split([' ', '='])
+        .next()
+        .is_some_and(|k| k.eq_ignore_ascii_case(keyword))
+}
+
+fn check_behaviour(behaviour: &Behaviour, at: impl FnOnce() -> String) -> Result<(), ServerError> {
+    if let Action::Reply(reply) | Action::ReplyAndClose(reply) = &behaviour.action {
+        reply
+            .validate()
+            .map_err(|source| ServerError::InvalidReply { at: at(), source })?;
+    }
+    Ok(())
+}
+
+fn compile_rules(rules: Vec<(String, Behaviour)>, what: &str) -> Result<AddressRules, ServerError> {
+    let mut compiled = AddressRules::default();
+    for (pattern, behaviour) in rules {
+        check_behaviour(&behaviour, || format!("{what} {pattern:?}"))?;
+        let key = normalise_address(&pattern);
+        if let Some(domain) = key.strip_prefix('@') {
+            if domain.is_empty() {
+                return Err(ServerError::InvalidSetting(format!(
+                    "{what} rule {pattern:?} names no domain"
+                )));
+            }
+            compiled
+                .domains
+                .insert(domain.to_owned(), Rule::new(behaviour));
+        } else {
+            compiled.exact.insert(key, Rule::new(behaviour));
+        }
+    }
+    Ok(compiled)
+}
+
+/// Lower case, surrounding spaces and angle brackets removed.
+pub(crate) fn normalise_address(address: &str) -> String {
+    let t = address.trim();
+    let t = t
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(t);
+    t.to_ascii_lowercase()
+}
+
+/// A configured behaviour and how often it has been used.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    behaviour: Behaviour,
+    used: AtomicUsize,
+}
+
+impl Rule {
+    fn new(behaviour: Behaviour) -> Self {
+        Self {
+            behaviour,
+            used: AtomicUsize::new(0),
+        }
+    }
+
+    /// The behaviour, counting one use; `None` once its [`Behaviour::times`] are spent.
+    fn take(&self) -> Option<&Behaviour> {
+        let Some(limit) = self.behaviour.times else {
+            return Some(&self.behaviour);
+        };
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                (used < limit).then_some(used + 1)
+            })
+            .ok()
+            .map(|_| &self.behaviour)
+    }
+}
+
+/// Per-address behaviours.
+#[derive(Debug, Default)]
+pub(crate) struct AddressRules {
+    exact: HashMap<String, Rule>,
+    domains: HashMap<String, Rule>,
+}
+
+impl AddressRules {
+    /// The behaviour for `address` (as received, without brackets): the exact rule, else
+    /// the domain rule (a rule whose uses are spent is skipped). Counts one use.
+    pub(crate) fn find(&self, address: &str) -> Option<&Behaviour> {
+        let key = address.to_ascii_lowercase();
+        self.exact.get(&key).and_then(Rule::take).or_else(|| {
+            let domain = key.rsplit_once('@')?.1;
+            self.domains.get(domain).and_then(Rule::take)
+        })
+    }
+}
+
+/// TLS setting without the certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TlsKind {
+    None,
+    StartTls,
+    Implicit,
+}
+
+/// The checked configuration a running server uses.
+pub(crate) struct Settings {
+    pub(crate) hostname: String,
+    pub(crate) tls_kind: TlsKind,
+    pub(crate) tls_config: Option<Arc<ServerConfig>>,
+    pub(crate) extensions: Vec<String>,
+    pub(crate) enhanced_codes: bool,
+    pub(crate) auth: Option<AuthConfig>,
+    pub(crate) require_tls: bool,
+    stages: [Option<Rule>; 12],
+    pub(crate) recipients: AddressRules,
+    pub(crate) senders: AddressRules,
+    pub(crate) max_message_size: Option<usize>,
+    pub(crate) max_recipients: Option<usize>,
+    pub(crate) max_connections: usize,
+    pub(crate) max_line_length: usize,
+    pub(crate) max_commands: usize,
+    /// Most wire bytes of one message kept in memory.
+    pub(crate) data_cap: usize,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) session_timeout: Duration,
+    pub(crate) script: Option<Script>,
+}
+
+impl Settings {
+    /// The behaviour configured for `stage` (counting one use).
+    pub(crate) fn stage(&self, stage: Stage) -> Option<&Behaviour> {
+        self.stages[stage.index()].as_ref().and_then(Rule::take)
+    }
+
+    /// A default reply: the enhanced code is included only when ENHANCEDSTATUSCODES is
+    /// advertised.
+    pub(crate) fn reply(&self, code: u16, enhanced: &str, text: &str) -> Reply {
+        if self.enhanced_codes {
+            Reply::new(code, format!("{enhanced} {text}"))
+        } else {
+            Reply::new(code, text)
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("hostname", &self.hostname)
+            .field("tls", &self.tls_kind)
+            .field("extensions", &self.extensions)
+            .field("auth", &self.auth)
+            .field("script", &self.script)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_rules() {
+        let rules = compile_rules(
+            vec![
+                ("<Bob@Example.test>".into(), Behaviour::reply(550, "a")),
+                ("@example.test".into(), Behaviour::reply(451, "b")),
+                ("bob@example.test".into(), Behaviour::reply(552, "c")),
+            ],
+            "recipient",
+        )
+        .unwrap();
+        let code = |a: &str| {
+            rules
+                .find(a)
+                .and_then(|b| b.configured_reply())
+                .map(Reply::code)
+        };
+        assert_eq!(code("BOB@example.TEST"), Some(552));
+        assert_eq!(code("alice@EXAMPLE.test"), Some(451));
+        assert_eq!(code("alice@other.test"), None);
+        assert!(compile_rules(vec![("@".into(), Behaviour::normal())], "x").is_err());
+    }
+
+    #[test]
+    fn limited_rules_fall_back() {
+        let rules = compile_rules(
+            vec![
+                ("a@x.test".into(), Behaviour::reply(451, "grey").times(2)),
+                ("@x.test".into(), Behaviour::reply(550, "no")),
+            ],
+            "recipient",
+        )
+        .unwrap();
+        let code = |a: &str| {
+            rules
+                .find(a)
+                .and_then(|b| b.configured_reply())
+                .map(Reply::code)
+        };
+        assert_eq!(code("a@x.test"), Some(451));
+        assert_eq!(code("a@x.test"), Some(451));
+        assert_eq!(code("a@x.test"), Some(550));
+        assert_eq!(code("a@x.test"), Some(550));
+    }
+
+    #[test]
+    fn keywords() {
+        assert!(keyword_is("SIZE 100", "size"));
+        assert!(keyword_is("AUTH=LOGIN", "AUTH"));
+        assert!(!keyword_is("SIZEX", "SIZE"));
+    }
+
+    #[test]
+    fn settings_validation() {
+        let bad = TestServerBuilder::default().hostname("a b").compile();
+        assert!(matches!(bad, Err(ServerError::InvalidSetting(_))));
+        let bad = TestServerBuilder::default().extension("X\r\nY").compile();
+        assert!(matches!(bad, Err(ServerError::InvalidSetting(_))));
+        let ok = TestServerBuilder::default()
+            .max_message_size(100)
+            .compile()
+            .unwrap();
+        assert!(ok.extensions.contains(&"SIZE 100".to_owned()));
+        assert_eq!(ok.data_cap, 1224);
+        let own = TestServerBuilder::default()
+            .extension("SIZE 5")
+            .max_message_size(100)
+            .compile()
+            .unwrap();
+        assert_eq!(
+            own.extensions
+                .iter()
+                .filter(|e| keyword_is(e, "SIZE"))
+                .count(),
+            1
+        );
+    }
+}

@@ -1,0 +1,689 @@
+//! [`Script`]: byte-level server scripts for hostile and fault scenarios.
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio::time::{Instant, sleep_until};
+
+use super::io::{Io, Line, read_data, recorded_line};
+use super::record::SessionEnd;
+use super::{Recorder, Settings};
+
+/// Default byte budget of a script: what it may write in one session.
+pub const DEFAULT_SCRIPT_MAX_BYTES: u64 = 32 * 1024 * 1024;
+/// Default time budget of a script: how long one session may last.
+pub const DEFAULT_SCRIPT_MAX_DURATION: Duration = Duration::from_secs(30);
+
+/// Largest write a repeating step makes at once.
+const WRITE_CHUNK: usize = 64 * 1024;
+
+/// One step of a [`Script`].
+///
+/// ```
+/// use std::time::Duration;
+/// use smtping_client::testing::server::{Script, Step};
+///
+/// let script = Script::from_steps([
+///     Step::Send(b"220 mx.test ESMTP\r\n".to_vec()),
+///     Step::ExpectLine(b"EHLO".to_vec()),
+///     Step::Sleep(Duration::from_millis(10)),
+///     Step::Close,
+/// ]);
+/// assert_eq!(script.steps().len(), 4);
+/// ```
+#[non_exhaustive]
+#[derive(Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Write these bytes in one write.
+    Send(Vec<u8>),
+    /// Write `bytes` `times` times (in large writes), e.g. a 10 MB line.
+    Repeat {
+        /// The bytes to repeat.
+        bytes: Vec<u8>,
+        /// How many times (`u64::MAX`: until the byte or time budget runs out).
+        times: u64,
+    },
+    /// Write `prefix`, a decimal counter and `suffix` for the counter running from 1 to
+    /// `count` (e.g. `250-X-KEYWORD-17\r\n`).
+    Numbered {
+        /// Before the number.
+        prefix: Vec<u8>,
+        /// After the number.
+        suffix: Vec<u8>,
+        /// How many lines (`u64::MAX`: until a budget runs out).
+        count: u64,
+    },
+    /// Write the bytes one at a time, waiting `every` between them.
+    Trickle {
+        /// The bytes to trickle.
+        bytes: Vec<u8>,
+        /// The pause between two bytes.
+        every: Duration,
+    },
+    /// Read one line from the client (bounded by the line limit). The script stops with
+    /// [`SessionEnd::ScriptMismatch`] unless it starts with this prefix (ASCII
+    /// case-insensitive; an empty prefix accepts any line).
+    ExpectLine(Vec<u8>),
+    /// Wait for at least one byte from the client and discard what arrived (e.g. a TLS
+    /// ClientHello the script is about to answer with garbage).
+    ReadAny,
+    /// Read a message up to its final `.` line and discard it.
+    ExpectData,
+    /// Wait.
+    Sleep(Duration),
+    /// Perform the server side of a TLS handshake, with the certificate given by
+    /// [`TlsMode`](super::TlsMode) (the session ends if none was configured).
+    StartTls,
+    /// From here on, answer every command like a permissive server: `250` to most,
+    /// `354` to DATA (and read the message), `454` to STARTTLS, `502` to AUTH, `221` to
+    /// QUIT and close. Every reply line ends with `line_ending` (`\r\n`, or `\n` for a
+    /// bare-LF server).
+    AnswerAll {
+        /// The line terminator of every reply.
+        line_ending: Vec<u8>,
+    },
+    /// Close the connection (TLS close_notify, then TCP FIN).
+    Close,
+    /// Read and discard whatever comes, never answer, until the client leaves or the
+    /// script's time budget runs out.
+    Hang,
+}
+
+impl fmt::Debug for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn shown(b: &[u8]) -> String {
+            let cut = &b[..b.len().min(64)];
+            let mut s = String::from_utf8_lossy(cut).escape_debug().to_string();
+            if b.len() > 64 {
+                s.push_str(&format!("…({} bytes)", b.len()));
+            }
+            s
+        }
+        match self {
+            Self::Send(b) => write!(f, "Send({:?})", shown(b)),
+            Self::Repeat { bytes, times } => write!(f, "Repeat({:?} × {times})", shown(bytes)),
+            Self::Numbered {
+                prefix,
+                suffix,
+                count,
+            } => write!(
+                f,
+                "Numbered({:?}N{:?} × {count})",
+                shown(prefix),
+                shown(suffix)
+            ),
+            Self::Trickle { bytes, every } => {
+                write!(f, "Trickle({:?} every {every:?})", shown(bytes))
+            }
+            Self::ExpectLine(p) => write!(f, "ExpectLine({:?})", shown(p)),
+            Self::ReadAny => f.write_str("ReadAny"),
+            Self::ExpectData => f.write_str("ExpectData"),
+            Self::Sleep(d) => write!(f, "Sleep({d:?})"),
+            Self::StartTls => f.write_str("StartTls"),
+            Self::AnswerAll { line_ending } => write!(f, "AnswerAll({:?})", shown(line_ending)),
+            Self::Close => f.write_str("Close"),
+            Self::Hang => f.write_str("Hang"),
+        }
+    }
+}
+
+/// A byte-level server script: what a hostile or broken server does on each connection,
+/// step by step, regardless of SMTP. Run it with
+/// [`TestServerBuilder::script`](super::TestServerBuilder::script); ready-made
+/// scenarios are in [`Hostile`](super::Hostile).
+///
+/// Every script is bounded: it writes at most [`max_bytes`](Script::max_bytes) bytes
+/// (default 32 MiB) and lasts at most [`max_duration`](Script::max_duration) (default
+/// 30 s), then closes. A client that disconnects simply ends it. The connection is closed
+/// when the steps run out.
+///
+/// ```
+/// use std::time::Duration;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use smtping_client::testing::server::{Script, TestServer};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+/// let script = Script::new()
+///     .send("220 mx.test ESMTP\r\n")
+///     .expect_line("EHLO")
+///     .send("250-a\r\n550 b\r\n") // mismatched continuation codes
+///     .close();
+/// let server = TestServer::builder().script(script).start().await?;
+/// let mut client = tokio::net::TcpStream::connect(server.addr()).await?;
+/// client.write_all(b"EHLO c.test\r\n").await?;
+/// let mut all = Vec::new();
+/// client.read_to_end(&mut all).await?;
+/// assert_eq!(all, b"220 mx.test ESMTP\r\n250-a\r\n550 b\r\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Script {
+    steps: Vec<Step>,
+    max_bytes: u64,
+    max_duration: Duration,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Script {
+    /// An empty script (it closes the connection at once) with the default budgets.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// assert!(Script::new().steps().is_empty());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            steps: Vec::new(),
+            max_bytes: DEFAULT_SCRIPT_MAX_BYTES,
+            max_duration: DEFAULT_SCRIPT_MAX_DURATION,
+        }
+    }
+
+    /// A script made of `steps`.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Script, Step};
+    /// let s = Script::from_steps([Step::Hang]);
+    /// assert_eq!(s.steps(), [Step::Hang]);
+    /// ```
+    #[must_use]
+    pub fn from_steps(steps: impl IntoIterator<Item = Step>) -> Self {
+        Self {
+            steps: steps.into_iter().collect(),
+            ..Self::new()
+        }
+    }
+
+    /// Appends a step.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Script, Step};
+    /// let s = Script::new().step(Step::ReadAny);
+    /// assert_eq!(s.steps().len(), 1);
+    /// ```
+    #[must_use]
+    pub fn step(mut self, step: Step) -> Self {
+        self.steps.push(step);
+        self
+    }
+
+    /// Appends [`Step::Send`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().send("220 mx.test\r\n").send(b"\x00\xff\r\n");
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn send(self, bytes: impl AsRef<[u8]>) -> Self {
+        self.step(Step::Send(bytes.as_ref().to_vec()))
+    }
+
+    /// Appends [`Step::Repeat`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let ten_mib_line = Script::new().send("220 ").repeat("x", 10 * 1024 * 1024);
+    /// # let _ = ten_mib_line;
+    /// ```
+    #[must_use]
+    pub fn repeat(self, bytes: impl AsRef<[u8]>, times: u64) -> Self {
+        self.step(Step::Repeat {
+            bytes: bytes.as_ref().to_vec(),
+            times,
+        })
+    }
+
+    /// Appends [`Step::Numbered`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().numbered("250-X", "\r\n", 3); // 250-X1, 250-X2, 250-X3
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn numbered(self, prefix: impl AsRef<[u8]>, suffix: impl AsRef<[u8]>, count: u64) -> Self {
+        self.step(Step::Numbered {
+            prefix: prefix.as_ref().to_vec(),
+            suffix: suffix.as_ref().to_vec(),
+            count,
+        })
+    }
+
+    /// Appends [`Step::Trickle`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().trickle("220 slow\r\n", Duration::from_secs(1));
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn trickle(self, bytes: impl AsRef<[u8]>, every: Duration) -> Self {
+        self.step(Step::Trickle {
+            bytes: bytes.as_ref().to_vec(),
+            every,
+        })
+    }
+
+    /// Appends [`Step::ExpectLine`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().send("220 x\r\n").expect_line("EHLO").expect_line("");
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn expect_line(self, prefix: impl AsRef<[u8]>) -> Self {
+        self.step(Step::ExpectLine(prefix.as_ref().to_vec()))
+    }
+
+    /// Appends [`Step::ReadAny`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().read_any().send(b"\x16\x03\x03garbage");
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn read_any(self) -> Self {
+        self.step(Step::ReadAny)
+    }
+
+    /// Appends [`Step::ExpectData`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().expect_line("DATA").send("354 go\r\n").expect_data().hang();
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn expect_data(self) -> Self {
+        self.step(Step::ExpectData)
+    }
+
+    /// Appends [`Step::Sleep`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().sleep(Duration::from_millis(100)).send("220 late\r\n");
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn sleep(self, duration: Duration) -> Self {
+        self.step(Step::Sleep(duration))
+    }
+
+    /// Appends [`Step::StartTls`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().expect_line("STARTTLS").send("220 go\r\n").start_tls();
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn start_tls(self) -> Self {
+        self.step(Step::StartTls)
+    }
+
+    /// Appends [`Step::AnswerAll`] with the given line ending.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let bare_lf = Script::new().send("220 mx.test\n").answer_all("\n");
+    /// # let _ = bare_lf;
+    /// ```
+    #[must_use]
+    pub fn answer_all(self, line_ending: impl AsRef<[u8]>) -> Self {
+        self.step(Step::AnswerAll {
+            line_ending: line_ending.as_ref().to_vec(),
+        })
+    }
+
+    /// Appends [`Step::Close`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().send("421 4.3.2 bye\r\n").close();
+    /// # let _ = s;
+    /// ```
+    #[must_use]
+    pub fn close(self) -> Self {
+        self.step(Step::Close)
+    }
+
+    /// Appends [`Step::Hang`].
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let silent = Script::new().hang();
+    /// # let _ = silent;
+    /// ```
+    #[must_use]
+    pub fn hang(self) -> Self {
+        self.step(Step::Hang)
+    }
+
+    /// Sets the most bytes the script writes per session (it stops there and closes).
+    ///
+    /// ```
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().repeat("250-x\r\n", u64::MAX).max_bytes(1 << 20);
+    /// assert_eq!(s.byte_budget(), 1 << 20);
+    /// ```
+    #[must_use]
+    pub fn max_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = bytes;
+        self
+    }
+
+    /// Sets how long one session of the script may last (it closes then).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use smtping_client::testing::server::Script;
+    /// let s = Script::new().hang().max_duration(Duration::from_secs(2));
+    /// assert_eq!(s.time_budget(), Duration::from_secs(2));
+    /// ```
+    #[must_use]
+    pub fn max_duration(mut self, duration: Duration) -> Self {
+        self.max_duration = duration;
+        self
+    }
+
+    /// The steps.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Script, Step};
+    /// assert_eq!(Script::new().close().steps(), [Step::Close]);
+    /// ```
+    #[must_use]
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    /// The byte budget.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Script, DEFAULT_SCRIPT_MAX_BYTES};
+    /// assert_eq!(Script::new().byte_budget(), DEFAULT_SCRIPT_MAX_BYTES);
+    /// ```
+    #[must_use]
+    pub const fn byte_budget(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// The time budget.
+    ///
+    /// ```
+    /// use smtping_client::testing::server::{Script, DEFAULT_SCRIPT_MAX_DURATION};
+    /// assert_eq!(Script::new().time_budget(), DEFAULT_SCRIPT_MAX_DURATION);
+    /// ```
+    #[must_use]
+    pub const fn time_budget(&self) -> Duration {
+        self.max_duration
+    }
+}
+
+/// Runs a script on one connection.
+pub(crate) struct Runner<'a> {
+    io: &'a mut Io,
+    settings: &'a Settings,
+    rec: &'a Recorder,
+    budget: u64,
+    commands: usize,
+}
+
+impl<'a> Runner<'a> {
+    pub(crate) fn new(
+        io: &'a mut Io,
+        settings: &'a Settings,
+        rec: &'a Recorder,
+        budget: u64,
+    ) -> Self {
+        Self {
+            io,
+            settings,
+            rec,
+            budget,
+            commands: 0,
+        }
+    }
+
+    /// Writes within the byte budget.
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), SessionEnd> {
+        let allowed = usize::try_from(self.budget)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        self.budget -= allowed as u64;
+        self.io
+            .send(&bytes[..allowed])
+            .await
+            .map_err(super::io::IoEnd::into_session_end)?;
+        if allowed < bytes.len() {
+            return Err(SessionEnd::ScriptBudget);
+        }
+        Ok(())
+    }
+
+    async fn read_line(&mut self) -> Result<Option<Vec<u8>>, SessionEnd> {
+        let line = self
+            .io
+            .read_line()
+            .await
+            .map_err(super::io::IoEnd::into_session_end)?;
+        self.commands += 1;
+        if self.commands > self.settings.max_commands {
+            return Err(SessionEnd::LimitExceeded("too many commands".into()));
+        }
+        match line {
+            Line::Complete(line) => {
+                self.rec.command(recorded_line(&line));
+                Ok(Some(line))
+            }
+            Line::TooLong => {
+                self.rec.command("[line too long]".into());
+                Ok(None)
+            }
+        }
+    }
+
+    /// Runs every step; returns how the session ended.
+    pub(crate) async fn run(mut self, steps: &[Step]) -> SessionEnd {
+        for step in steps {
+            if let Err(end) = self.step(step).await {
+                return end;
+            }
+        }
+        self.io.close().await;
+        SessionEnd::ServerClosed
+    }
+
+    async fn step(&mut self, step: &Step) -> Result<(), SessionEnd> {
+        match step {
+            Step::Send(bytes) => self.write(bytes).await,
+            Step::Repeat { bytes, times } => {
+                if bytes.is_empty() {
+                    return Ok(());
+                }
+                let per_chunk = (WRITE_CHUNK / bytes.len()).max(1);
+                let mut left = *times;
+                let mut chunk = Vec::with_capacity(per_chunk * bytes.len());
+                while left > 0 {
+                    let n = usize::try_from(left).unwrap_or(usize::MAX).min(per_chunk);
+                    chunk.clear();
+                    for _ in 0..n {
+                        chunk.extend_from_slice(bytes);
+                    }
+                    self.write(&chunk).await?;
+                    left -= n as u64;
+                }
+                Ok(())
+            }
+            Step::Numbered {
+                prefix,
+                suffix,
+                count,
+            } => {
+                let mut chunk = Vec::with_capacity(WRITE_CHUNK + 64);
+                let mut n = 1u64;
+                while n <= *count {
+                    chunk.extend_from_slice(prefix);
+                    chunk.extend_from_slice(n.to_string().as_bytes());
+                    chunk.extend_from_slice(suffix);
+                    if chunk.len() >= WRITE_CHUNK {
+                        self.write(&chunk).await?;
+                        chunk.clear();
+                    }
+                    if n == u64::MAX {
+                        break;
+                    }
+                    n += 1;
+                }
+                self.write(&chunk).await
+            }
+            Step::Trickle { bytes, every } => {
+                for (i, b) in bytes.iter().enumerate() {
+                    if i > 0 {
+                        self.sleep(*every).await?;
+                    }
+                    self.write(std::slice::from_ref(b)).await?;
+                }
+                Ok(())
+            }
+            Step::ExpectLine(prefix) => {
+                let got = self.read_line().await?.unwrap_or_default();
+                let matches =
+                    got.len() >= prefix.len() && got[..prefix.len()].eq_ignore_ascii_case(prefix);
+                if matches {
+                    Ok(())
+                } else {
+                    Err(SessionEnd::ScriptMismatch {
+                        expected: String::from_utf8_lossy(prefix).into_owned(),
+                        got: recorded_line(&got),
+                    })
+                }
+            }
+            Step::ReadAny => {
+                self.io
+                    .flush()
+                    .await
+                    .map_err(super::io::IoEnd::into_session_end)?;
+                if self.io.input.is_empty() {
+                    self.io
+                        .fill()
+                        .await
+                        .map_err(super::io::IoEnd::into_session_end)?;
+                }
+                self.io.discard_input();
+                Ok(())
+            }
+            Step::ExpectData => {
+                read_data(self.io, 0)
+                    .await
+                    .map_err(super::io::IoEnd::into_session_end)?;
+                Ok(())
+            }
+            Step::Sleep(d) => self.sleep(*d).await,
+            Step::StartTls => {
+                let Some(config) = self.settings.tls_config.as_ref() else {
+                    return Err(SessionEnd::Misconfigured(
+                        "the script has a StartTls step but the server has no TLS certificate"
+                            .into(),
+                    ));
+                };
+                self.io
+                    .flush()
+                    .await
+                    .map_err(super::io::IoEnd::into_session_end)?;
+                let info = self.io.start_tls(config, false).await?;
+                self.rec.update(|s| s.tls = Some(info));
+                Ok(())
+            }
+            Step::AnswerAll { line_ending } => Err(self.answer_all(line_ending).await),
+            Step::Close => {
+                self.io.close().await;
+                Err(SessionEnd::ServerClosed)
+            }
+            Step::Hang => {
+                let end = self.io.drain_until_closed().await;
+                self.io.close().await;
+                Err(end.into_session_end())
+            }
+        }
+    }
+
+    async fn sleep(&mut self, d: Duration) -> Result<(), SessionEnd> {
+        self.io
+            .flush()
+            .await
+            .map_err(super::io::IoEnd::into_session_end)?;
+        let until = Instant::now() + d;
+        if until >= self.io.deadline {
+            sleep_until(self.io.deadline).await;
+            return Err(SessionEnd::SessionTimeout);
+        }
+        sleep_until(until).await;
+        Ok(())
+    }
+
+    /// The permissive responder of [`Step::AnswerAll`]; returns how the session ended.
+    async fn answer_all(&mut self, eol: &[u8]) -> SessionEnd {
+        let host = self.settings.hostname.clone();
+        loop {
+            let line = match self.read_line().await {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    if let Err(end) = self
+                        .write(&[b"500 5.5.6 line too long", eol].concat())
+                        .await
+                    {
+                        return end;
+                    }
+                    continue;
+                }
+                Err(end) => return end,
+            };
+            let verb = line
+                .split(|&b| b == b' ')
+                .next()
+                .map(|v| v.to_ascii_uppercase())
+                .unwrap_or_default();
+            let reply: Vec<u8> = match verb.as_slice() {
+                b"EHLO" => [format!("250-{host}").as_bytes(), eol, b"250 8BITMIME", eol].concat(),
+                b"HELO" => [format!("250 {host}").as_bytes(), eol].concat(),
+                b"STARTTLS" => [&b"454 4.7.0 TLS not available"[..], eol].concat(),
+                b"AUTH" => [&b"502 5.5.1 AUTH not available"[..], eol].concat(),
+                b"DATA" => {
+                    if let Err(end) = self.write(&[&b"354 go ahead"[..], eol].concat()).await {
+                        return end;
+                    }
+                    if let Err(end) = read_data(self.io, 0).await {
+                        return end.into_session_end();
+                    }
+                    [&b"250 2.0.0 Ok"[..], eol].concat()
+                }
+                b"QUIT" => {
+                    if let Err(end) = self.write(&[&b"221 2.0.0 Bye"[..], eol].concat()).await {
+                        return end;
+                    }
+                    self.io.close().await;
+                    return SessionEnd::Quit;
+                }
+                _ => [&b"250 2.0.0 Ok"[..], eol].concat(),
+            };
+            if let Err(end) = self.write(&reply).await {
+                return end;
+            }
+        }
+    }
+}

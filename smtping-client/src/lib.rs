@@ -39,3 +39,8 @@ pub use assemble::EXPIRY_WARNING_DAYS;
 pub use check::{Check, SUBMISSIONS_PORT, TlsMode, rfc5322_date};
 pub use report::{Finding, Report, Severity, Status};
 pub use target::{SMTP_PORT, Target, TargetError, TargetKind};
+
+/// The README's examples, compiled as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -446,16 +446,14 @@ impl DsnParser {
                         limit: self.max_depth,
                     });
                 }
-                if m == "multipart/report" {
-                    if let Some(rt) = ct.param("report-type") {
-                        if !rt.eq_ignore_ascii_case("delivery-status")
-                            && !rt.eq_ignore_ascii_case("global-delivery-status")
-                        {
-                            return Err(DsnError::WrongReportType {
-                                report_type: rt.to_owned(),
-                            });
-                        }
-                    }
+                if m == "multipart/report"
+                    && let Some(rt) = ct.param("report-type")
+                    && !rt.eq_ignore_ascii_case("delivery-status")
+                    && !rt.eq_ignore_ascii_case("global-delivery-status")
+                {
+                    return Err(DsnError::WrongReportType {
+                        report_type: rt.to_owned(),
+                    });
                 }
                 let boundary = ct
                     .param("boundary")

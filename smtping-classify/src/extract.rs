@@ -111,14 +111,14 @@ fn find_code(hay: &[u8]) -> Option<(u16, usize)> {
         }
     }
     // Exim: "SMTP error from remote mail server after RCPT TO:<a@b>:" then the reply.
-    if let Some(pos) = find_ci(hay, b"remote mail server after") {
-        if let Some(colon) = find_exim_colon(&hay[pos..]) {
-            let at = skip_ws(hay, pos + colon + 1);
-            if let Some(code) = is_code_at(hay, at) {
-                if best.is_none_or(|(p, _, _)| pos < p) {
-                    best = Some((pos, code, at));
-                }
-            }
+    if let Some(pos) = find_ci(hay, b"remote mail server after")
+        && let Some(colon) = find_exim_colon(&hay[pos..])
+    {
+        let at = skip_ws(hay, pos + colon + 1);
+        if let Some(code) = is_code_at(hay, at)
+            && best.is_none_or(|(p, _, _)| pos < p)
+        {
+            best = Some((pos, code, at));
         }
     }
     // 2. At the start of the text or of a line.
@@ -145,10 +145,10 @@ fn find_code(hay: &[u8]) -> Option<(u16, usize)> {
     let mut from = 0;
     while from + 3 <= hay.len() {
         let at = from + hay[from..].iter().position(|c| matches!(c, b'2'..=b'5'))?;
-        if let Some(code) = is_code_at(hay, at) {
-            if enhanced_after(hay, at, code).is_some() {
-                return Some((code, at));
-            }
+        if let Some(code) = is_code_at(hay, at)
+            && enhanced_after(hay, at, code).is_some()
+        {
+            return Some((code, at));
         }
         from = at + 1;
     }
@@ -183,10 +183,10 @@ fn find_exim_colon(b: &[u8]) -> Option<usize> {
 fn find_enhanced(hay: &[u8], class: Option<u8>) -> Option<EnhancedCode> {
     if let Some(pos) = find_ci(hay, b"status:") {
         let at = skip_ws(hay, pos + 7);
-        if let Some((e, _)) = EnhancedCode::parse_prefix(trim_token_end(&hay[at..])) {
-            if class.is_none_or(|c| c == e.class()) {
-                return Some(e);
-            }
+        if let Some((e, _)) = EnhancedCode::parse_prefix(trim_token_end(&hay[at..]))
+            && class.is_none_or(|c| c == e.class())
+        {
+            return Some(e);
         }
     }
     let mut from = 0;
@@ -209,15 +209,13 @@ fn find_enhanced(hay: &[u8], class: Option<u8>) -> Option<EnhancedCode> {
                     b' ' | b'\t' | b'\r' | b'\n' | b')' | b']' | b';' | b',' | b'.' | b'"' | b'\''
                 )
             );
-            if ends {
-                if let Ok(e) = core::str::from_utf8(tok)
+            if ends
+                && let Ok(e) = core::str::from_utf8(tok)
                     .unwrap_or("")
                     .parse::<EnhancedCode>()
-                {
-                    if class.is_none_or(|c| c == e.class()) {
-                        return Some(e);
-                    }
-                }
+                && class.is_none_or(|c| c == e.class())
+            {
+                return Some(e);
             }
         }
         from = at + 1;

@@ -111,16 +111,16 @@ pub(crate) fn run(
     }
     let ctx = args.context();
     // A whole bounce message: explain every recipient.
-    if looks_like_dsn(&text) {
-        if let Ok(report) = dsn::parse(text.as_bytes()) {
-            let results = report.classify(&ctx);
-            if args.json {
-                write_json_report(&mut out, &report, &results)?;
-            } else {
-                write_human_report(&mut out, &report, &results)?;
-            }
-            return Ok(EXIT_OK);
+    if looks_like_dsn(&text)
+        && let Ok(report) = dsn::parse(text.as_bytes())
+    {
+        let results = report.classify(&ctx);
+        if args.json {
+            write_json_report(&mut out, &report, &results)?;
+        } else {
+            write_human_report(&mut out, &report, &results)?;
         }
+        return Ok(EXIT_OK);
     }
     let c = classify_text(&text, &ctx);
     if args.json {

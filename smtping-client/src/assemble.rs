@@ -464,21 +464,20 @@ impl Assembler {
                 d.verification.remediation(),
             );
         }
-        if let Some(leaf) = d.chain.first() {
-            if leaf.error.is_none()
-                && leaf.days_remaining >= 0
-                && leaf.days_remaining <= EXPIRY_WARNING_DAYS
-            {
-                self.finding(
-                    "tls.certificate_expiring",
-                    Severity::Warning,
-                    format!(
-                        "the certificate expires in {} days ({})",
-                        leaf.days_remaining, leaf.not_after
-                    ),
-                    "Renew the certificate now (and check that automatic renewal works).",
-                );
-            }
+        if let Some(leaf) = d.chain.first()
+            && leaf.error.is_none()
+            && leaf.days_remaining >= 0
+            && leaf.days_remaining <= EXPIRY_WARNING_DAYS
+        {
+            self.finding(
+                "tls.certificate_expiring",
+                Severity::Warning,
+                format!(
+                    "the certificate expires in {} days ({})",
+                    leaf.days_remaining, leaf.not_after
+                ),
+                "Renew the certificate now (and check that automatic renewal works).",
+            );
         }
     }
 
@@ -784,10 +783,10 @@ impl Assembler {
 
 fn summary(r: &Report) -> String {
     let target = format!("{}:{}", r.target.host, r.target.port);
-    if let Some(e) = &r.error {
-        if e.stage == "dns" || e.stage == "connect" {
-            return format!("{target}: cannot talk — {}", e.message);
-        }
+    if let Some(e) = &r.error
+        && (e.stage == "dns" || e.stage == "connect")
+    {
+        return format!("{target}: cannot talk — {}", e.message);
     }
     let mut parts = Vec::new();
     if let Some(g) = &r.connectivity.greeting {

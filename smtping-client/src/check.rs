@@ -500,14 +500,14 @@ impl Check {
             a.allow_unverified_tls = self.allow_unverified_auth;
             plan = plan.auth(a);
         }
-        if let Some(from) = &self.from {
-            if !self.to.is_empty() {
-                plan = plan.envelope(Envelope::new(from.clone(), self.to.clone()));
-                if self.quit_after.is_none_or(|q| q >= QuitAfter::Data) {
-                    let (bytes, id) = self.message_bytes(&ehlo);
-                    message_id = id;
-                    plan = plan.message(Message::Raw(bytes));
-                }
+        if let Some(from) = &self.from
+            && !self.to.is_empty()
+        {
+            plan = plan.envelope(Envelope::new(from.clone(), self.to.clone()));
+            if self.quit_after.is_none_or(|q| q >= QuitAfter::Data) {
+                let (bytes, id) = self.message_bytes(&ehlo);
+                message_id = id;
+                plan = plan.message(Message::Raw(bytes));
             }
         }
         if let Some(q) = self.quit_after {

@@ -686,13 +686,15 @@ impl ReplyParser {
             if progress.lines == 0 {
                 progress.code = code;
                 // Cheap pre-check (`D.`) first: most first lines are plain text.
-                if content_len > 5 && matches!(rest[4], b'2' | b'4' | b'5') && rest[5] == b'.' {
-                    if let Some((enh, _)) = EnhancedCode::parse_prefix(&rest[4..content_len]) {
-                        if u16::from(enh.class()) == code / 100 {
-                            progress.enhanced = Some(enh);
-                        } else {
-                            progress.mismatched = Some(enh);
-                        }
+                if content_len > 5
+                    && matches!(rest[4], b'2' | b'4' | b'5')
+                    && rest[5] == b'.'
+                    && let Some((enh, _)) = EnhancedCode::parse_prefix(&rest[4..content_len])
+                {
+                    if u16::from(enh.class()) == code / 100 {
+                        progress.enhanced = Some(enh);
+                    } else {
+                        progress.mismatched = Some(enh);
                     }
                 }
             }

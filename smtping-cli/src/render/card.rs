@@ -241,10 +241,10 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
         }
         s
     };
-    if let Some(reason) = d.reason {
-        if d.outcome != "accepted" {
-            let _ = write!(del, " [{reason}{}]", if d.hard { ", hard" } else { "" });
-        }
+    if let Some(reason) = d.reason
+        && d.outcome != "accepted"
+    {
+        let _ = write!(del, " [{reason}{}]", if d.hard { ", hard" } else { "" });
     }
     let _ = writeln!(out, "  {:<13} {}  {}", "Delivery", p.status(d.status), del);
     if d.outcome != "not_tested" && d.outcome != "accepted" {

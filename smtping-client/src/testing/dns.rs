@@ -326,14 +326,14 @@ impl Stats {
             Some(q) => (key(q.name()), q.query_type().to_string()),
             None => (String::new(), String::new()),
         };
-        if let Ok(mut log) = self.log.lock() {
-            if log.len() < MAX_LOGGED_QUERIES {
-                log.push(SeenQuery {
-                    protocol,
-                    name,
-                    record_type,
-                });
-            }
+        if let Ok(mut log) = self.log.lock()
+            && log.len() < MAX_LOGGED_QUERIES
+        {
+            log.push(SeenQuery {
+                protocol,
+                name,
+                record_type,
+            });
         }
     }
 }

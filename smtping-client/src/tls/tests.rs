@@ -88,16 +88,18 @@ fn pump(client: &mut ClientConnection, server: &mut ServerConnection) -> Pumped 
     let mut pumped = Pumped::default();
     for _ in 0..MAX_ROUNDS {
         let to_server = drain::<ClientConnectionData>(client);
-        if !to_server.is_empty() && pumped.server.is_none() {
-            if let Err(error) = feed::<ServerConnectionData>(server, &to_server) {
-                pumped.server = Some(error);
-            }
+        if !to_server.is_empty()
+            && pumped.server.is_none()
+            && let Err(error) = feed::<ServerConnectionData>(server, &to_server)
+        {
+            pumped.server = Some(error);
         }
         let to_client = drain::<ServerConnectionData>(server);
-        if !to_client.is_empty() && pumped.client.is_none() {
-            if let Err(error) = feed::<ClientConnectionData>(client, &to_client) {
-                pumped.client = Some(error);
-            }
+        if !to_client.is_empty()
+            && pumped.client.is_none()
+            && let Err(error) = feed::<ClientConnectionData>(client, &to_client)
+        {
+            pumped.client = Some(error);
         }
         let idle = to_server.is_empty() && to_client.is_empty();
         let done = !client.is_handshaking() && !server.is_handshaking();

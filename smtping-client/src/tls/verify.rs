@@ -445,33 +445,33 @@ impl DiagnosingVerifier {
         }
 
         // 2. Trust, when webpki stopped at a date problem before looking for the issuer.
-        if webpki_dates.is_some() {
-            if let (Ok(parsed), Some(at)) = (&parsed, instant_inside(leaf.as_ref(), &others)) {
-                match verify_server_cert_signed_by_trust_anchor(
-                    parsed,
-                    &self.roots,
-                    intermediates,
-                    at,
-                    self.algorithms.all,
-                ) {
-                    Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-                        untrusted = true;
-                    }
-                    Err(Error::InvalidCertificate(
-                        CertificateError::Expired
-                        | CertificateError::ExpiredContext { .. }
-                        | CertificateError::NotValidYet
-                        | CertificateError::NotValidYetContext { .. },
-                    ))
-                    | Ok(()) => {}
-                    Err(Error::InvalidCertificate(other)) => {
-                        findings.push(Finding::new(Verification::Invalid, invalid_detail(&other)));
-                    }
-                    Err(other) => findings.push(Finding::new(
-                        Verification::Invalid,
-                        format!("the certificate could not be verified: {other}"),
-                    )),
+        if webpki_dates.is_some()
+            && let (Ok(parsed), Some(at)) = (&parsed, instant_inside(leaf.as_ref(), &others))
+        {
+            match verify_server_cert_signed_by_trust_anchor(
+                parsed,
+                &self.roots,
+                intermediates,
+                at,
+                self.algorithms.all,
+            ) {
+                Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+                    untrusted = true;
                 }
+                Err(Error::InvalidCertificate(
+                    CertificateError::Expired
+                    | CertificateError::ExpiredContext { .. }
+                    | CertificateError::NotValidYet
+                    | CertificateError::NotValidYetContext { .. },
+                ))
+                | Ok(()) => {}
+                Err(Error::InvalidCertificate(other)) => {
+                    findings.push(Finding::new(Verification::Invalid, invalid_detail(&other)));
+                }
+                Err(other) => findings.push(Finding::new(
+                    Verification::Invalid,
+                    format!("the certificate could not be verified: {other}"),
+                )),
             }
         }
         if untrusted {

@@ -257,15 +257,15 @@ impl Lookup {
         if self.result.is_some() {
             return;
         }
-        if let Some(c) = self.current {
-            if now >= c.deadline {
-                if let Some(s) = self.sent.get_mut(c.sent) {
-                    // Still accept a late UDP answer to this try; a TCP stream is abandoned.
-                    s.done = s.protocol == Protocol::Tcp;
-                }
-                self.current = None;
-                self.start_next(now);
+        if let Some(c) = self.current
+            && now >= c.deadline
+        {
+            if let Some(s) = self.sent.get_mut(c.sent) {
+                // Still accept a late UDP answer to this try; a TCP stream is abandoned.
+                s.done = s.protocol == Protocol::Tcp;
             }
+            self.current = None;
+            self.start_next(now);
         }
     }
 

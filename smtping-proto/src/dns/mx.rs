@@ -87,13 +87,13 @@ impl MxResolution {
             Err(e) => return Err(e.clone()),
         };
         let records: Vec<_> = answer.mx().collect();
-        if let [only] = records.as_slice() {
-            if only.exchange == "." {
-                return Ok(Self::NullMx {
-                    domain: answer.question.name.clone(),
-                    preference: only.preference,
-                });
-            }
+        if let [only] = records.as_slice()
+            && only.exchange == "."
+        {
+            return Ok(Self::NullMx {
+                domain: answer.question.name.clone(),
+                preference: only.preference,
+            });
         }
         let mut null_mx_mixed = false;
         let mut hosts: Vec<MxHost> = Vec::with_capacity(records.len().min(MAX_MX_HOSTS));

@@ -89,10 +89,10 @@ impl<'a> TestMessage<'a> {
             clean(self.message_id),
         )
         .into_bytes();
-        if let Some(n) = self.body_size {
-            if n > m.len() {
-                m.extend_from_slice(&generated_body(n - m.len()));
-            }
+        if let Some(n) = self.body_size
+            && n > m.len()
+        {
+            m.extend_from_slice(&generated_body(n - m.len()));
         }
         m
     }

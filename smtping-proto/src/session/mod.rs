@@ -342,11 +342,11 @@ impl Session {
     }
 
     fn observe(&mut self, o: Observation) {
-        if let Some(outcome) = self.outcome.as_mut() {
-            if !outcome.observations.contains(&o) {
-                outcome.observations.push(o.clone());
-                self.events.push_back(Event::Observation(o));
-            }
+        if let Some(outcome) = self.outcome.as_mut()
+            && !outcome.observations.contains(&o)
+        {
+            outcome.observations.push(o.clone());
+            self.events.push_back(Event::Observation(o));
         }
     }
 
@@ -655,10 +655,10 @@ impl Session {
         // 421 at any point: the server is closing; it has the last word.
         if code == 421 && self.state != State::Quit {
             self.close_phase();
-            if self.state == State::Greeting {
-                if let Some(o) = self.outcome.as_mut() {
-                    o.greeting = Some(reply.clone());
-                }
+            if self.state == State::Greeting
+                && let Some(o) = self.outcome.as_mut()
+            {
+                o.greeting = Some(reply.clone());
             }
             let phase = self.phase;
             self.events.push_back(Event::Reply {
@@ -1111,13 +1111,13 @@ impl Session {
             if opts.announce_size && (supports("SIZE") || opts.force_size) {
                 params = params.size(size);
             }
-            if let Some(SizeLimit::Max(limit)) = ext.as_ref().and_then(Extensions::size_limit) {
-                if size > limit {
-                    self.observe(Observation::MessageExceedsSize {
-                        message: size,
-                        limit,
-                    });
-                }
+            if let Some(SizeLimit::Max(limit)) = ext.as_ref().and_then(Extensions::size_limit)
+                && size > limit
+            {
+                self.observe(Observation::MessageExceedsSize {
+                    message: size,
+                    limit,
+                });
             }
             let eight_bit = self
                 .plan
@@ -1132,22 +1132,22 @@ impl Session {
             params = params.smtputf8();
         }
         let mut notify = None;
-        if let Some(dsn) = &opts.dsn {
-            if supports("DSN") || opts.force_dsn {
-                if let Some(ret) = dsn.ret {
-                    params = params.ret(ret);
-                }
-                if let Some(id) = &dsn.envid {
-                    match params.clone().envid(id) {
-                        Ok(p) => params = p,
-                        Err(e) => {
-                            self.fail_then_quit(ErrorKind::Refused, None, format!("ENVID: {e}"));
-                            return;
-                        }
+        if let Some(dsn) = &opts.dsn
+            && (supports("DSN") || opts.force_dsn)
+        {
+            if let Some(ret) = dsn.ret {
+                params = params.ret(ret);
+            }
+            if let Some(id) = &dsn.envid {
+                match params.clone().envid(id) {
+                    Ok(p) => params = p,
+                    Err(e) => {
+                        self.fail_then_quit(ErrorKind::Refused, None, format!("ENVID: {e}"));
+                        return;
                     }
                 }
-                notify = dsn.notify;
             }
+            notify = dsn.notify;
         }
         if opts.force_requiretls || (opts.requiretls && self.in_tls && supports("REQUIRETLS")) {
             params = params.requiretls();
@@ -1261,18 +1261,18 @@ impl Session {
                 self.events
                     .push_back(Event::Recipient { index: i, accepted });
                 let mail_failed = self.mail_failed;
-                if let Some(o) = self.outcome.as_mut() {
-                    if let Some(r) = o.delivery.recipients.get_mut(i) {
-                        r.rcpt_reply = Some(reply.clone());
-                        // After a refused MAIL the 503s say nothing about the recipient.
-                        r.status = if mail_failed {
-                            r.status
-                        } else if accepted {
-                            DeliveryStatus::Accepted
-                        } else {
-                            DeliveryStatus::from_code(code)
-                        };
-                    }
+                if let Some(o) = self.outcome.as_mut()
+                    && let Some(r) = o.delivery.recipients.get_mut(i)
+                {
+                    r.rcpt_reply = Some(reply.clone());
+                    // After a refused MAIL the 503s say nothing about the recipient.
+                    r.status = if mail_failed {
+                        r.status
+                    } else if accepted {
+                        DeliveryStatus::Accepted
+                    } else {
+                        DeliveryStatus::from_code(code)
+                    };
                 }
                 let last = i + 1 >= self.recipient_count();
                 if !last {

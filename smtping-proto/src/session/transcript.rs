@@ -147,10 +147,11 @@ pub fn redact_addresses(text: &str) -> String {
     while let Some(at) = memchr::memchr(b'@', &b[i..]).map(|p| p + i) {
         // Walk back over the local part: a quoted string, or dot-atom characters.
         let mut start = at;
-        if at > copied && b[at - 1] == b'"' {
-            if let Some(open) = memchr::memrchr(b'"', &b[copied..at - 1]) {
-                start = copied + open;
-            }
+        if at > copied
+            && b[at - 1] == b'"'
+            && let Some(open) = memchr::memrchr(b'"', &b[copied..at - 1])
+        {
+            start = copied + open;
         }
         while start > copied && is_local_char(b[start - 1]) {
             start -= 1;

@@ -626,10 +626,10 @@ impl TestServerBuilder {
         };
 
         let mut extensions = self.extensions;
-        if let Some(max) = self.max_message_size {
-            if !extensions.iter().any(|e| keyword_is(e, "SIZE")) {
-                extensions.push(format!("SIZE {max}"));
-            }
+        if let Some(max) = self.max_message_size
+            && !extensions.iter().any(|e| keyword_is(e, "SIZE"))
+        {
+            extensions.push(format!("SIZE {max}"));
         }
         let enhanced_codes = extensions
             .iter()

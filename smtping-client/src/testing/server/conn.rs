@@ -94,12 +94,12 @@ struct Session<'a> {
 
 impl Session<'_> {
     async fn run(&mut self) -> SessionEnd {
-        if self.settings.tls_kind == TlsKind::Implicit {
-            if let Some(config) = &self.settings.tls_config {
-                match self.io.start_tls(config, true).await {
-                    Ok(info) => self.rec.update(|s| s.tls = Some(info)),
-                    Err(end) => return end,
-                }
+        if self.settings.tls_kind == TlsKind::Implicit
+            && let Some(config) = &self.settings.tls_config
+        {
+            match self.io.start_tls(config, true).await {
+                Ok(info) => self.rec.update(|s| s.tls = Some(info)),
+                Err(end) => return end,
             }
         }
         let greeting = Reply::new(
@@ -620,16 +620,16 @@ impl Session<'_> {
                 self.syntax("Bad SIZE parameter");
                 return Ok(());
             };
-            if let Some(max) = self.settings.max_message_size {
-                if size > max as u64 {
-                    let reply = self.settings.reply(
-                        552,
-                        "5.3.4",
-                        "Message size exceeds fixed maximum message size",
-                    );
-                    self.queue(reply);
-                    return Ok(());
-                }
+            if let Some(max) = self.settings.max_message_size
+                && size > max as u64
+            {
+                let reply = self.settings.reply(
+                    552,
+                    "5.3.4",
+                    "Message size exceeds fixed maximum message size",
+                );
+                self.queue(reply);
+                return Ok(());
             }
         }
         let behaviour = self

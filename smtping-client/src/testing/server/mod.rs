@@ -258,10 +258,10 @@ pub(crate) struct Recorder {
 impl Recorder {
     /// Changes the session's record (no-op when the session is not recorded).
     pub(crate) fn update(&self, f: impl FnOnce(&mut ReceivedSession)) {
-        if let Some(index) = self.index {
-            if let Some(session) = self.shared.sessions().get_mut(index) {
-                f(session);
-            }
+        if let Some(index) = self.index
+            && let Some(session) = self.shared.sessions().get_mut(index)
+        {
+            f(session);
         }
     }
 

@@ -158,6 +158,11 @@ pub(crate) struct CheckArgs {
     #[arg(long)]
     pub(crate) transcript: bool,
 
+    /// Also probe for an open relay: MAIL from an outside domain to an outside domain
+    /// without AUTH, stopped at RCPT (no message is sent). Only on servers you may test.
+    #[arg(long)]
+    pub(crate) relay_probe: bool,
+
     /// Mask address local parts in the output (***@example.org).
     #[arg(long)]
     pub(crate) redact: bool,

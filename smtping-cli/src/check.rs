@@ -86,6 +86,7 @@ fn build(args: &CheckArgs, target: &str, secret: Option<&str>) -> Result<Check, 
         .strict_certificates(args.strict_tls)
         .connect_timeout(args.connect_timeout)
         .redact(args.redact)
+        .relay_probe(args.relay_probe)
         .pipelining(!args.no_pipelining);
     if let Some(h) = &args.helo {
         let d = Domain::ehlo_name(h).map_err(|e| UsageError(format!("--helo: {e}")))?;

@@ -11,14 +11,14 @@ use smtping_proto::session::{
 };
 use smtping_proto::{Extensions, OwnedReply};
 
-use crate::check::Check;
+use crate::check::{Check, RELAY_PROBE_FROM, RELAY_PROBE_TO};
 use crate::net::connect::AttemptOutcome;
 use crate::report::{
-    Attempt, DeliveryInfo, EhloInfo, ErrorInfo, Finding, MxInfo, RecipientInfo, ReplyInfo, Report,
-    Severity, Status, TargetInfo, TranscriptEntry,
+    Attempt, DeliveryInfo, EhloInfo, ErrorInfo, Finding, MxInfo, RecipientInfo, RelayInfo,
+    ReplyInfo, Report, Severity, Status, TargetInfo, TranscriptEntry,
 };
 use crate::runtime::SessionRun;
-use crate::tls::Verification;
+use crate::tls::{HandshakeFailureKind, Verification};
 
 /// Certificates expiring within this many days get a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
@@ -348,6 +348,59 @@ impl Assembler {
         }
     }
 
+    /// Records the relay probe's result.
+    pub(crate) fn relay(&mut self, run: &SessionRun, port: u16) {
+        let o = &run.outcome;
+        let d = &o.delivery;
+        let mut info = RelayInfo {
+            tested: true,
+            envelope: format!("{RELAY_PROBE_FROM} -> {RELAY_PROBE_TO}"),
+            stage: d.phase.map(|p| p.as_str().to_owned()),
+            reply: d.reply.as_ref().map(reply_info),
+            ..RelayInfo::default()
+        };
+        let accepted_rcpt = d
+            .recipients
+            .iter()
+            .any(|r| r.rcpt_reply.as_ref().is_some_and(|x| x.code() / 100 == 2));
+        info.open = accepted_rcpt;
+        if d.status == DeliveryStatus::NotTested || d.status == DeliveryStatus::Unknown {
+            info.error = o.error.as_ref().map(|e| e.message.clone());
+        }
+        if info.open {
+            let submission = matches!(port, 587 | 465);
+            let (id, msg, fix) = if submission {
+                (
+                    "auth.required_not_enforced",
+                    format!(
+                        "the submission port {port} accepted mail for an outside domain without AUTH"
+                    ),
+                    "Require authentication before relaying on submission ports (Postfix: smtpd_relay_restrictions = permit_sasl_authenticated, reject).",
+                )
+            } else {
+                (
+                    "relay.open",
+                    format!(
+                        "open relay: the server accepted {RELAY_PROBE_TO} from {RELAY_PROBE_FROM} without AUTH; spammers will find and abuse it"
+                    ),
+                    "Restrict relaying to your own networks and authenticated users (Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination).",
+                )
+            };
+            self.finding(id, Severity::Error, msg, fix);
+        }
+        self.report.relay = Some(info);
+    }
+
+    /// The relay probe could not run.
+    pub(crate) fn relay_error(&mut self, message: String) {
+        self.report.relay = Some(RelayInfo {
+            tested: true,
+            envelope: format!("{RELAY_PROBE_FROM} -> {RELAY_PROBE_TO}"),
+            error: Some(message),
+            ..RelayInfo::default()
+        });
+    }
+
     fn classify(&self, r: &OwnedReply, phase: Phase) -> Classification {
         let mut ctx = Context::new().remote_host(&self.host);
         if let Some(s) = stage_of(phase) {
@@ -436,6 +489,16 @@ impl Assembler {
                 "Check the server's TLS certificate and key files and its TLS log lines.",
             );
         }
+        if let Some(f) = &run.tls_failure
+            && f.kind == HandshakeFailureKind::ProtocolVersion
+        {
+            self.finding(
+                "tls.weak_version",
+                Severity::Error,
+                "the server offers no TLS version SMTPing accepts (1.2 or 1.3): it probably supports only TLS 1.0/1.1, deprecated by RFC 8996".into(),
+                "Enable TLS 1.2 and 1.3 on the server (OpenSSL: MinProtocol = TLSv1.2; Postfix: smtpd_tls_protocols = >=TLSv1.2).",
+            );
+        }
         if let Some(f) = &run.tls_failure {
             self.finding(
                 "tls.handshake_failed",
@@ -462,6 +525,14 @@ impl Assembler {
                     d.verification_detail
                 ),
                 d.verification.remediation(),
+            );
+        }
+        if d.version == "TLSv1.2" {
+            self.finding(
+                "tls.no_tls13",
+                Severity::Info,
+                "TLS 1.2 was negotiated: the server does not offer TLS 1.3".into(),
+                "Enable TLS 1.3 (OpenSSL 1.1.1 or newer) for faster, safer handshakes.",
             );
         }
         if let Some(leaf) = d.chain.first()
@@ -768,6 +839,15 @@ impl Assembler {
             .worst(r.tls.status)
             .worst(r.auth.status)
             .worst(r.delivery.status);
+        // Findings weigh too: an error finding (open relay, injection) makes it red, a
+        // warning at least amber.
+        for f in &r.findings {
+            verdict = verdict.worst(match f.severity {
+                Severity::Error => Status::Red,
+                Severity::Warning => Status::Amber,
+                _ => Status::Grey,
+            });
+        }
         if r.error.is_some() {
             verdict = Status::Red;
         }
@@ -827,6 +907,9 @@ fn summary(r: &Report) -> String {
             .map(|x| format!(" ({x})"))
             .unwrap_or_default();
         parts.push(format!("delivery {}{code}{reason}", r.delivery.outcome));
+    }
+    if r.relay.as_ref().is_some_and(|x| x.open) {
+        parts.push("OPEN RELAY".into());
     }
     if let Some(e) = &r.error {
         parts.push(format!("stopped at {}: {}", e.stage, e.kind));

@@ -128,7 +128,14 @@ pub struct Check {
     pub(crate) command_timeout: Option<Duration>,
     pub(crate) redact: bool,
     pub(crate) pipelining: bool,
+    pub(crate) relay_probe: bool,
 }
+
+/// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
+/// server should relay between.
+pub const RELAY_PROBE_FROM: &str = "smtping-relay-probe@example.com";
+/// See [`RELAY_PROBE_FROM`].
+pub const RELAY_PROBE_TO: &str = "smtping-relay-probe@example.net";
 
 impl Check {
     /// A check of `target` with defaults: TLS by port, system resolver, 10 s connect
@@ -154,6 +161,7 @@ impl Check {
             command_timeout: None,
             redact: false,
             pipelining: true,
+            relay_probe: false,
         }
     }
 
@@ -313,6 +321,14 @@ impl Check {
         self
     }
 
+    /// After the check, opens a second connection and asks the server to relay from an
+    /// outside domain to an outside domain without AUTH, stopping at RCPT (no message is
+    /// sent). Only for servers you are authorised to test.
+    pub fn relay_probe(mut self, on: bool) -> Self {
+        self.relay_probe = on;
+        self
+    }
+
     /// The TLS policy this check will use.
     pub(crate) fn tls_policy(&self) -> TlsPolicy {
         match self.tls_mode {
@@ -380,9 +396,38 @@ impl Check {
         };
         asm.connected(addr, &host, plan.message.is_some());
         let session = Session::new(plan, rt.now());
-        let run = rt.run_session(stream, session, tls).await;
+        let run = rt.run_session(stream, session, tls.clone()).await;
         asm.session(run);
+        if self.relay_probe {
+            match rt.connect(addr, self.connect_timeout).await {
+                Ok((stream, local)) => {
+                    let session = Session::new(self.relay_plan(local.ip()), rt.now());
+                    let run = rt.run_session(stream, session, tls).await;
+                    asm.relay(&run, self.target.port());
+                }
+                Err(e) => asm.relay_error(format!("could not reconnect to {addr}: {e}")),
+            }
+        }
         asm.finish(rt.now().saturating_duration_since(started))
+    }
+
+    /// The relay probe's plan: same TLS policy, no AUTH, outside to outside, stop at RCPT.
+    fn relay_plan(&self, local: IpAddr) -> Plan {
+        let ehlo = self.helo.clone().unwrap_or_else(|| address_literal(local));
+        let from = Address::new(RELAY_PROBE_FROM).unwrap_or_else(|_| Address::null());
+        let to = Address::new(RELAY_PROBE_TO).map_or_else(|_| Vec::new(), |a| vec![a]);
+        let mut plan = Plan::new(ehlo)
+            .tls(match self.tls_policy() {
+                TlsPolicy::RequireStartTls => TlsPolicy::Opportunistic,
+                p => p,
+            })
+            .pipelining(self.pipelining)
+            .envelope(Envelope::new(from, to))
+            .quit_after(QuitAfter::Rcpt);
+        if let Some(d) = self.command_timeout {
+            plan = plan.timeouts(Timeouts::all(d));
+        }
+        plan
     }
 
     /// DNS: the addresses to try, each with the host name it belongs to (for SNI and

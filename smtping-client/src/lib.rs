@@ -36,7 +36,7 @@ pub mod testing;
 pub mod tls;
 
 pub use assemble::EXPIRY_WARNING_DAYS;
-pub use check::{Check, SUBMISSIONS_PORT, TlsMode, rfc5322_date};
+pub use check::{Check, RELAY_PROBE_FROM, RELAY_PROBE_TO, SUBMISSIONS_PORT, TlsMode, rfc5322_date};
 pub use report::{Finding, Report, Severity, Status};
 pub use target::{SMTP_PORT, Target, TargetError, TargetKind};
 

@@ -265,6 +265,25 @@ pub struct DeliveryInfo {
     pub message_id: Option<String>,
 }
 
+/// The open-relay probe (`--relay-probe`): MAIL from an outside domain to an outside
+/// domain without AUTH, stopped at RCPT; no message is ever sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RelayInfo {
+    /// The probe ran.
+    pub tested: bool,
+    /// The server accepted a recipient it should not relay to.
+    pub open: bool,
+    /// The envelope used (`from -> to`).
+    pub envelope: String,
+    /// The step that decided (`"mail"` or `"rcpt"`).
+    pub stage: Option<String>,
+    /// The deciding reply.
+    pub reply: Option<ReplyInfo>,
+    /// Why the probe could not finish.
+    pub error: Option<String>,
+}
+
 /// Severity of a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -413,6 +432,8 @@ pub struct Report {
     pub auth: AuthInfo,
     /// The transaction.
     pub delivery: DeliveryInfo,
+    /// The open-relay probe (null when not requested).
+    pub relay: Option<RelayInfo>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Why the check stopped early (null when it ran to its end).

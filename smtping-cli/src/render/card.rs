@@ -271,6 +271,25 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
         let _ = writeln!(out, "{INDENT}{}", p.dim(&format!("Message-ID {id}")));
     }
 
+    if let Some(relay) = &r.relay {
+        let (status, text) = if relay.open {
+            (Status::Red, format!("OPEN: accepted {}", relay.envelope))
+        } else if let Some(e) = &relay.error {
+            (Status::Grey, format!("probe failed: {}", cut(e, 90)))
+        } else {
+            let how = relay.reply.as_ref().map(reply).unwrap_or_default();
+            (
+                Status::Green,
+                format!(
+                    "refused at {}: {}",
+                    relay.stage.as_deref().unwrap_or("?"),
+                    cut(&how, 80)
+                ),
+            )
+        };
+        let _ = writeln!(out, "  {:<13} {}  {}", "Relay", p.status(status), text);
+    }
+
     if let Some(e) = &r.error {
         let _ = writeln!(out);
         let _ = writeln!(

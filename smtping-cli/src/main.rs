@@ -9,6 +9,7 @@
 
 mod args;
 mod check;
+mod demo;
 mod explain;
 mod render;
 
@@ -31,6 +32,8 @@ enum Command {
     Check(Box<args::CheckArgs>),
     /// Classify a pasted SMTP reply, DSN diagnostic or bounce: outcome, reason, remedy.
     Explain(explain::ExplainArgs),
+    /// A tour of real-life situations against a built-in loopback server (no network).
+    Demo(demo::DemoArgs),
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -56,6 +59,13 @@ fn main() -> ExitCode {
             Ok(code) => exit(code),
             Err(check::UsageError(msg)) => {
                 eprintln!("smtping check: {msg}");
+                exit(check::EXIT_UNKNOWN)
+            }
+        },
+        Command::Demo(args) => match demo::run(args) {
+            Ok(code) => exit(code),
+            Err(msg) => {
+                eprintln!("smtping demo: {msg}");
                 exit(check::EXIT_UNKNOWN)
             }
         },

@@ -848,7 +848,13 @@ impl Assembler {
                 _ => Status::Grey,
             });
         }
-        if r.error.is_some() {
+        // An error makes the check red, except a 421 in the middle of a transaction: the
+        // server talked and deferred the mail (the delivery area is amber).
+        let deferred_by_421 = r
+            .error
+            .as_ref()
+            .is_some_and(|e| e.kind == "rejected" && r.delivery.outcome == "deferred");
+        if r.error.is_some() && !deferred_by_421 {
             verdict = Status::Red;
         }
         if verdict == Status::Grey {

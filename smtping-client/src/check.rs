@@ -129,6 +129,7 @@ pub struct Check {
     pub(crate) redact: bool,
     pub(crate) pipelining: bool,
     pub(crate) relay_probe: bool,
+    pub(crate) mx_port: Option<u16>,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -162,6 +163,7 @@ impl Check {
             redact: false,
             pipelining: true,
             relay_probe: false,
+            mx_port: None,
         }
     }
 
@@ -329,6 +331,13 @@ impl Check {
         self
     }
 
+    /// For a mail-domain target: connect to its MX hosts on this port instead of 25 (a lab
+    /// whose MX listens elsewhere, or a test suite).
+    pub fn mx_port(mut self, port: u16) -> Self {
+        self.mx_port = Some(port);
+        self
+    }
+
     /// The TLS policy this check will use.
     pub(crate) fn tls_policy(&self) -> TlsPolicy {
         match self.tls_mode {
@@ -437,7 +446,10 @@ impl Check {
         rt: &R,
         asm: &mut Assembler,
     ) -> Option<Vec<(SocketAddr, String)>> {
-        let port = self.target.port();
+        let port = match (self.target.kind(), self.mx_port) {
+            (TargetKind::MailDomain, Some(p)) => p,
+            _ => self.target.port(),
+        };
         let host = self.target.host().to_owned();
         if let TargetKind::Ip(ip) = self.target.kind() {
             return Some(vec![(SocketAddr::new(*ip, port), host)]);

@@ -229,7 +229,9 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
 
     // Delivery
     let d = &r.delivery;
-    let mut del = if d.outcome == "not_tested" {
+    let mut del = if d.outcome == "not_tested" && r.error.is_some() {
+        "not reached".to_owned()
+    } else if d.outcome == "not_tested" {
         "not tested (give --from and --to)".to_owned()
     } else {
         let mut s = d.outcome.clone();

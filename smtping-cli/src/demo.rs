@@ -1,0 +1,271 @@
+//! `smtping demo`: a tour of real-life situations, each played by SMTPing's scripted test
+//! server on loopback and checked for real, printing the report card. No network needed.
+
+use std::io::{self, IsTerminal, Write};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use smtping_classify::Reason;
+use smtping_client::testing::certs::{Scenario, TestPki};
+use smtping_client::testing::dns::{DnsResponder, Zone};
+use smtping_client::testing::server::{
+    AuthConfig, Behaviour, Mechanism, Stage, TestServer, TestServerBuilder, TlsMode,
+};
+use smtping_client::tls::TlsOptions;
+use smtping_client::{Check, Report, Status};
+use smtping_proto::Address;
+
+use crate::render;
+use crate::render::card::{CardStyle, card};
+
+/// Arguments of `smtping demo`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Show the SMTP dialogue of every check.
+    #[arg(long)]
+    pub(crate) transcript: bool,
+    /// Print one JSON report per line instead of the cards.
+    #[arg(long)]
+    pub(crate) jsonl: bool,
+    /// Run only this scenario (1-8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub(crate) only: Option<u8>,
+}
+
+/// The demo's mail domain and MX host (served by the built-in DNS responder).
+const DOMAIN: &str = "demo.test";
+const MX: &str = "mx.demo.test";
+
+struct Scene {
+    title: &'static str,
+    story: &'static str,
+    /// What the check must find, for the self-test at the end.
+    expect: fn(&Report) -> bool,
+}
+
+const SCENES: [Scene; 8] = [
+    Scene {
+        title: "A healthy mail server",
+        story: "STARTTLS with a valid certificate, PIPELINING, the test message accepted.",
+        expect: |r| r.verdict == Status::Green && r.delivery.outcome == "accepted",
+    },
+    Scene {
+        title: "A certificate for the wrong name",
+        story: "The server presents a certificate for another host: SMTPing completes the handshake to describe it, and marks it untrusted.",
+        expect: |r| {
+            r.tls
+                .certificate
+                .as_ref()
+                .is_some_and(|c| c.verification.as_str() == "hostname_mismatch")
+                && r.verdict == Status::Red
+        },
+    },
+    Scene {
+        title: "An unknown mailbox",
+        story: "RCPT TO is refused with 550 5.1.1: a permanent bounce; retrying can never work.",
+        expect: |r| {
+            r.delivery.outcome == "bounced"
+                && r.delivery.reason == Some(Reason::MailboxUnknown)
+                && r.delivery.hard
+        },
+    },
+    Scene {
+        title: "Greylisting",
+        story: "The first attempt gets 451 4.7.1: a temporary refusal that a real MTA retries later.",
+        expect: |r| {
+            r.delivery.outcome == "deferred" && r.delivery.reason == Some(Reason::Greylisted)
+        },
+    },
+    Scene {
+        title: "A size limit",
+        story: "The server advertises SIZE 10000; SMTPing announces a 20 kB message and MAIL FROM is refused with 552.",
+        expect: |r| {
+            r.delivery.outcome == "bounced" && r.delivery.reason == Some(Reason::MessageTooLarge)
+        },
+    },
+    Scene {
+        title: "Authentication required",
+        story: "A submission server refuses MAIL FROM with 530 until the client logs in.",
+        expect: |r| {
+            r.delivery.outcome == "bounced" && r.delivery.reason == Some(Reason::AuthRequired)
+        },
+    },
+    Scene {
+        title: "Rate limited",
+        story: "The server says 421 4.7.28 after RCPT and closes: too much mail from this address, try later.",
+        expect: |r| {
+            r.delivery.outcome == "deferred" && r.delivery.reason == Some(Reason::RateLimited)
+        },
+    },
+    Scene {
+        title: "A STARTTLS response-injection attack",
+        story: "Extra bytes arrive with the 220 to STARTTLS, before the handshake (CVE-2011-0411 class): SMTPing drops the connection.",
+        expect: |r| r.finding("tls.injection").is_some() && r.verdict == Status::Red,
+    },
+];
+
+async fn server(i: usize, pki: &TestPki) -> Result<TestServer, String> {
+    let cert = |scenario| {
+        pki.server_cert(scenario, &[MX])
+            .map_err(|e| format!("making the demo certificate: {e}"))
+    };
+    let base = || {
+        TestServer::builder().hostname(MX).extensions([
+            "PIPELINING",
+            "8BITMIME",
+            "ENHANCEDSTATUSCODES",
+            "SMTPUTF8",
+        ])
+    };
+    let starttls = |b: TestServerBuilder, scenario| -> Result<TestServerBuilder, String> {
+        Ok(b.tls(TlsMode::starttls(cert(scenario)?)))
+    };
+    let builder = match i {
+        0 => starttls(base(), Scenario::Valid)?,
+        1 => starttls(base(), Scenario::HostnameMismatch)?,
+        2 => starttls(base(), Scenario::Valid)?.recipient(
+            "nobody@demo.test",
+            Behaviour::reply(550, "5.1.1 <nobody@demo.test>: Recipient address rejected: User unknown in virtual mailbox table"),
+        ),
+        3 => starttls(base(), Scenario::Valid)?.on(
+            Stage::Rcpt,
+            Behaviour::reply(451, "4.7.1 <postmaster@demo.test>: Recipient address rejected: Greylisted, see https://postgrey.schweikert.ch/help/demo.test.html"),
+        ),
+        4 => starttls(base(), Scenario::Valid)?.max_message_size(10_000),
+        5 => starttls(base(), Scenario::Valid)?
+            .auth(AuthConfig::new().user("alice", "not-used").mechanisms([Mechanism::Plain]).required(true)),
+        6 => starttls(base(), Scenario::Valid)?.on(
+            Stage::Rcpt,
+            Behaviour::reply(421, "4.7.28 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. Try again later."),
+        ),
+        _ => {
+            return TestServer::builder()
+                .hostile(smtping_client::testing::server::Hostile::StartTlsInjection)
+                .start()
+                .await
+                .map_err(|e| format!("starting the demo server: {e}"));
+        }
+    };
+    builder
+        .start()
+        .await
+        .map_err(|e| format!("starting the demo server: {e}"))
+}
+
+fn check_for(
+    i: usize,
+    server: &TestServer,
+    dns: &DnsResponder,
+    pki: &TestPki,
+) -> Result<Check, String> {
+    let target = format!("{MX}:{}", server.addr().port());
+    let from = Address::new("probe@smtping.example").map_err(|e| e.to_string())?;
+    let to = match i {
+        2 => "nobody@demo.test",
+        _ => "postmaster@demo.test",
+    };
+    let to = Address::new(to).map_err(|e| e.to_string())?;
+    let mut check = Check::parse(&target)
+        .map_err(|e| e.to_string())?
+        .resolver(dns.addr())
+        .tls_options(
+            TlsOptions::default()
+                .use_native_roots(false)
+                .use_webpki_roots(false)
+                .root(pki.ca_cert_der()),
+        )
+        .command_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5))
+        .envelope(from, vec![to]);
+    if i == 4 {
+        check = check.body_size(20_000);
+    }
+    Ok(check)
+}
+
+/// Runs the demo; returns the exit code (0 when every scenario behaved as expected).
+pub(crate) fn run(args: &DemoArgs) -> Result<i32, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    rt.block_on(tour(args))
+}
+
+async fn tour(args: &DemoArgs) -> Result<i32, String> {
+    let pki = TestPki::new().map_err(|e| format!("making the demo PKI: {e}"))?;
+    let dns = DnsResponder::start(
+        Zone::new()
+            .mx(DOMAIN, 10, MX)
+            .a(MX, Ipv4Addr::LOCALHOST)
+            .txt(DOMAIN, "v=spf1 -all"),
+    )
+    .await
+    .map_err(|e| format!("starting the demo DNS server: {e}"))?;
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = io::stdout().lock();
+    if !args.jsonl {
+        let _ = writeln!(
+            out,
+            "SMTPing demo: each scene is played by the built-in test server on 127.0.0.1\n\
+             (a DNS responder serves {DOMAIN}, a test CA signs the certificates) and checked for real.\n"
+        );
+    }
+    let mut failures = Vec::new();
+    for (i, scene) in SCENES.iter().enumerate() {
+        if args.only.is_some_and(|n| usize::from(n) != i + 1) {
+            continue;
+        }
+        let server = server(i, &pki).await?;
+        let report = check_for(i, &server, &dns, &pki)?.run().await;
+        server.shutdown().await;
+        if args.jsonl {
+            let _ = writeln!(out, "{}", render::json_line(&report));
+        } else {
+            let heading = format!("{}/{} {}", i + 1, SCENES.len(), scene.title);
+            let heading = if color {
+                format!("\x1b[1;4m{heading}\x1b[0m")
+            } else {
+                heading
+            };
+            let _ = writeln!(out, "{heading}\n{}\n", scene.story);
+            let _ = write!(
+                out,
+                "{}",
+                card(
+                    &report,
+                    CardStyle {
+                        color,
+                        transcript: args.transcript
+                    }
+                )
+            );
+            let _ = writeln!(out);
+        }
+        if !(scene.expect)(&report) {
+            failures.push(format!(
+                "scene {} ({}): {}",
+                i + 1,
+                scene.title,
+                report.summary
+            ));
+        }
+    }
+    let _ = out.flush();
+    if failures.is_empty() {
+        if !args.jsonl {
+            let _ = writeln!(
+                out,
+                "Every scene behaved as expected. Try it on a real server: smtping check example.org"
+            );
+        }
+        Ok(0)
+    } else {
+        for f in &failures {
+            eprintln!("smtping demo: unexpected result in {f}");
+        }
+        Ok(1)
+    }
+}

@@ -1,0 +1,436 @@
+//! `smtping check` and `smtping demo` as a user runs them: the binary against the scripted
+//! test server on loopback, every output mode and every exit code.
+
+use std::io::Write;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use smtping_client::testing::certs::{Scenario, TestPki};
+use smtping_client::testing::server::{
+    AuthConfig, Behaviour, Mechanism, Stage, TestServer, TlsMode,
+};
+
+const NAME: &str = "mx.test";
+
+/// A test server on its own runtime (the binary runs in another process).
+struct Lab {
+    rt: tokio::runtime::Runtime,
+    pki: TestPki,
+    ca: tempfile::NamedTempFile,
+}
+
+impl Lab {
+    fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let pki = TestPki::new().unwrap();
+        let mut ca = tempfile::NamedTempFile::new().unwrap();
+        ca.write_all(pki.ca_cert_pem().as_bytes()).unwrap();
+        Self { rt, pki, ca }
+    }
+
+    fn server(
+        &self,
+        configure: impl FnOnce(
+            smtping_client::testing::server::TestServerBuilder,
+        ) -> smtping_client::testing::server::TestServerBuilder,
+    ) -> TestServer {
+        let cert = self.pki.server_cert(Scenario::Valid, &[NAME]).unwrap();
+        let builder = TestServer::builder()
+            .hostname(NAME)
+            .tls(TlsMode::starttls(cert))
+            .extensions(["PIPELINING", "ENHANCEDSTATUSCODES"]);
+        self.rt.block_on(configure(builder).start()).unwrap()
+    }
+
+    /// `smtping check <server>` trusting the test CA only through --ca-file.
+    fn check(&self, server: &TestServer) -> Command {
+        let mut cmd = Command::cargo_bin("smtping").unwrap();
+        cmd.arg("check")
+            .arg(server.addr().to_string())
+            .arg("--sni")
+            .arg(NAME)
+            .arg("--ca-file")
+            .arg(self.ca.path())
+            .arg("--command-timeout")
+            .arg("5s")
+            .env("NO_COLOR", "1")
+            .timeout(Duration::from_secs(60));
+        cmd
+    }
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
+}
+
+#[test]
+fn green_check_exits_0_with_the_json_contract() {
+    let lab = Lab::new();
+    let server = lab.server(|b| b);
+    let out = lab
+        .check(&server)
+        .args([
+            "--from",
+            "probe@client.test",
+            "--to",
+            "alice@example.test",
+            "--json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["verdict"], "green");
+    assert_eq!(v["tls"]["certificate"]["verification"], "valid");
+    assert_eq!(v["tls"]["sni"], NAME);
+    assert_eq!(v["delivery"]["outcome"], "accepted");
+    assert_eq!(v["delivery"]["reply"]["code"], 250);
+    assert_eq!(v["connectivity"]["attempts"][0]["outcome"], "connected");
+    assert!(v["error"].is_null());
+    assert!(v["transcript"].as_array().unwrap().len() > 10);
+    assert_eq!(server.delivered().len(), 1);
+}
+
+#[test]
+fn amber_and_red_exit_1_and_2() {
+    let lab = Lab::new();
+    let greylist = lab.server(|b| {
+        b.on(
+            Stage::Rcpt,
+            Behaviour::reply(451, "4.7.1 Greylisted, please try again later"),
+        )
+    });
+    lab.check(&greylist)
+        .args([
+            "--from",
+            "p@client.test",
+            "--to",
+            "a@example.test",
+            "--quit-after",
+            "rcpt",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("AMBER").and(predicate::str::contains("greylisted")));
+    let unknown = lab.server(|b| {
+        b.recipient(
+            "a@example.test",
+            Behaviour::reply(550, "5.1.1 no such user"),
+        )
+    });
+    lab.check(&unknown)
+        .args([
+            "--from",
+            "p@client.test",
+            "--to",
+            "a@example.test",
+            "--quit-after",
+            "rcpt",
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("RED").and(predicate::str::contains("mailbox_unknown")));
+    // Nothing listening: red, and the message names the step, the cause and what to try.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    Command::cargo_bin("smtping")
+        .unwrap()
+        .args(["check", &format!("127.0.0.1:{port}"), "--json"])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stdout(
+            predicate::str::contains("\"kind\": \"refused\"")
+                .and(predicate::str::contains("nothing listens")),
+        );
+}
+
+#[test]
+fn bad_arguments_exit_3_with_a_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["check"], "TARGET"),
+        (&["check", "exa mple.org"], "not a valid host name"),
+        (&["check", "mx.example.org:99999"], "port"),
+        (
+            &["check", "mx.example.org:25", "--tls", "sometimes"],
+            "unknown TLS mode",
+        ),
+        (
+            &[
+                "check",
+                "mx.example.org:25",
+                "--from",
+                "a@b.c",
+                "--to",
+                "x@y.z\r\nRSET",
+            ],
+            "forbidden",
+        ),
+        (
+            &["check", "mx.example.org:25", "--helo", "bad name"],
+            "--helo",
+        ),
+        (
+            &["check", "mx.example.org:25", "--auth-user", "alice"],
+            "never taken on the command line",
+        ),
+        (
+            &[
+                "check",
+                "mx.example.org:25",
+                "--auth-user",
+                "alice",
+                "--auth-password-env",
+                "SMTPING_TEST_UNSET_VAR",
+            ],
+            "not set",
+        ),
+        (
+            &["check", "mx.example.org:25", "--quit-after", "lunch"],
+            "unknown step",
+        ),
+        (
+            &["check", "mx.example.org:25", "--connect-timeout", "5h"],
+            "unknown unit",
+        ),
+        (
+            &["check", "mx.example.org:25", "--connect-timeout", "90m"],
+            "out of range",
+        ),
+        (
+            &["check", "mx.example.org:25", "--targets", "x"],
+            "cannot be used with",
+        ),
+    ];
+    for (args, says) in cases {
+        Command::cargo_bin("smtping")
+            .unwrap()
+            .args(*args)
+            .env_remove("SMTPING_TEST_UNSET_VAR")
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(*says));
+    }
+}
+
+#[test]
+fn card_nagios_prometheus_and_transcript() {
+    let lab = Lab::new();
+    let server = lab.server(|b| b);
+    lab.check(&server)
+        .arg("--transcript")
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("Connectivity  GREEN")
+                .and(predicate::str::contains("TLS           GREEN"))
+                .and(predicate::str::contains("Transcript"))
+                .and(predicate::str::contains("S: 220 mx.test"))
+                .and(predicate::str::contains("C: [tls] EHLO"))
+                .and(predicate::str::contains("\x1b[").not()),
+        );
+    lab.check(&server)
+        .args(["--format", "nagios"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::starts_with("SMTP OK - ")
+                .and(predicate::str::contains("'tls_handshake'="))
+                .and(predicate::str::contains("'cert_days_remaining'=")),
+        );
+    let out = lab
+        .check(&server)
+        .args(["--format", "prometheus"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("smtping_success{target=\""));
+    assert!(text.contains("smtping_phase_duration_seconds{"));
+    assert!(text.contains("smtping_tls_version_info{") && text.contains("version=\"TLSv1.3\""));
+    assert!(text.contains("smtping_tls_certificate_days_remaining{"));
+    assert!(text.contains("smtping_delivery_outcome{") && text.contains("outcome=\"not_tested\""));
+}
+
+#[test]
+fn auth_from_env_and_file_never_leaks_the_password() {
+    let lab = Lab::new();
+    let server = lab.server(|b| {
+        b.auth(
+            AuthConfig::new()
+                .user("alice", "hunter2-secret")
+                .mechanisms([Mechanism::Plain, Mechanism::Login])
+                .require_tls(true),
+        )
+    });
+    let out = lab
+        .check(&server)
+        .args([
+            "--auth-user",
+            "alice",
+            "--auth-password-env",
+            "SMTPING_PW",
+            "--json",
+            "--transcript",
+        ])
+        .env("SMTPING_PW", "hunter2-secret")
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\"outcome\": \"success\""), "{stdout}");
+    for form in [
+        "hunter2-secret",
+        "aHVudGVyMi1zZWNyZXQ",
+        "AGFsaWNlAGh1bnRlcjItc2VjcmV0",
+    ] {
+        assert!(!stdout.contains(form) && !String::from_utf8_lossy(&out.stderr).contains(form));
+    }
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "wrong-password").unwrap();
+    lab.check(&server)
+        .args(["--auth-user", "alice", "--auth-password-file"])
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stdout(
+            predicate::str::contains("login failed")
+                .and(predicate::str::contains("wrong-password").not()),
+        );
+}
+
+#[test]
+fn redact_masks_local_parts() {
+    let lab = Lab::new();
+    let server = lab.server(|b| b);
+    lab.check(&server)
+        .args([
+            "--from",
+            "probe@client.test",
+            "--to",
+            "alice@example.test",
+            "--quit-after",
+            "rcpt",
+            "--redact",
+            "--transcript",
+        ])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("***@example.test")
+                .and(predicate::str::contains("alice@").not())
+                .and(predicate::str::contains("probe@").not()),
+        );
+}
+
+#[test]
+fn batch_with_jsonl_and_summary_table() {
+    let lab = Lab::new();
+    let ok = lab.server(|b| b);
+    let bad = lab.server(|b| b.greeting(Behaviour::reply(554, "5.7.1 go away")));
+    let mut list = tempfile::NamedTempFile::new().unwrap();
+    writeln!(
+        list,
+        "# two servers\n{}\n\n{}  # the bad one",
+        ok.addr(),
+        bad.addr()
+    )
+    .unwrap();
+    let out = Command::cargo_bin("smtping")
+        .unwrap()
+        .args(["check", "--targets"])
+        .arg(list.path())
+        .args(["--jsonl", "--concurrency", "2", "--tls", "none"])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| json(l.as_bytes()))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let mut verdicts: Vec<&str> = lines
+        .iter()
+        .map(|v| v["verdict"].as_str().unwrap())
+        .collect();
+    verdicts.sort_unstable();
+    assert_eq!(verdicts, ["green", "red"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("2 targets in") && stderr.contains("1 green, 0 amber, 1 red"),
+        "{stderr}"
+    );
+    // A bad line is a usage error naming the line.
+    let mut bad_list = tempfile::NamedTempFile::new().unwrap();
+    writeln!(bad_list, "{}\nnot a host!", ok.addr()).unwrap();
+    Command::cargo_bin("smtping")
+        .unwrap()
+        .args(["check", "--targets"])
+        .arg(bad_list.path())
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("line 2"));
+}
+
+#[test]
+fn demo_plays_every_scene() {
+    let out = Command::cargo_bin("smtping")
+        .unwrap()
+        .arg("demo")
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for title in [
+        "A healthy mail server",
+        "A certificate for the wrong name",
+        "An unknown mailbox",
+        "Greylisting",
+        "A size limit",
+        "Authentication required",
+        "Rate limited",
+        "A STARTTLS response-injection attack",
+        "Every scene behaved as expected",
+    ] {
+        assert!(text.contains(title), "{title} missing");
+    }
+    let out = Command::cargo_bin("smtping")
+        .unwrap()
+        .args(["demo", "--jsonl", "--only", "3"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .as_bytes(),
+    );
+    assert_eq!(v["delivery"]["reason"], "mailbox_unknown");
+}

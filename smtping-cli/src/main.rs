@@ -6,6 +6,8 @@
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Doc comments here are also the --help text, which writes [IPv6]:port literally.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 mod args;
 mod check;

@@ -31,7 +31,7 @@ pub mod net;
 pub mod report;
 pub mod runtime;
 mod target;
-#[cfg(any(test, feature = "testing"))]
+#[cfg(any(all(test, feature = "tokio"), feature = "testing"))]
 pub mod testing;
 pub mod tls;
 

@@ -4,7 +4,7 @@
 //! The protocol (query ids, retries, rotation, TC→TCP, spoofing checks, typed results)
 //! lives in [`smtping_proto::dns`]; this module only sends, receives and sleeps:
 //!
-//! 1. send every [`Transmit`]: UDP over a socket connected to that server (one per
+//! 1. send every [`Transmit`](smtping_proto::dns::Transmit): UDP over a socket connected to that server (one per
 //!    server, created on first use, so the kernel drops datagrams from other addresses
 //!    and reports ICMP "port unreachable" as an error at once), or TCP: connect, write
 //!    the 2-byte length and the message, read one length-prefixed answer (at most

@@ -1,5 +1,5 @@
 //! Runtime adapters: each one moves bytes between a socket and the sans-IO
-//! [`Session`](smtping_proto::session::Session), performs the TLS handshake it asks for,
+//! `Session` (`smtping_proto::session::Session`), performs the TLS handshake it asks for,
 //! connects, sleeps and drives DNS lookups. All protocol logic lives in `smtping-proto`;
 //! the [`Check`](crate::Check) orchestration is shared and generic over [`Runtime`].
 
@@ -16,6 +16,8 @@ use smtping_proto::session::{Outcome, Session};
 use crate::net::dns::DnsTransport;
 use crate::tls::{HandshakeFailure, TlsDetails, VerificationHandle};
 
+#[cfg(feature = "async-std")]
+pub mod async_std;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 

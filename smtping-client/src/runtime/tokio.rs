@@ -203,6 +203,11 @@ where
             }
             Output::Event(_) => {}
             Output::Wait { deadline } => {
+                // A server that always has bytes ready must not hold off a deadline.
+                if deadline.is_some_and(|d| now() >= d) {
+                    session.handle_timeout(now());
+                    continue;
+                }
                 let sleep = async {
                     match deadline {
                         Some(d) => sleep_until(tokio::time::Instant::from_std(d)).await,

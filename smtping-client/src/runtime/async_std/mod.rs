@@ -1,0 +1,442 @@
+//! The async-std (and smol) adapter: the same short driver loop as the tokio adapter,
+//! written against the [`futures_io`] traits with [`futures_rustls`].
+//!
+//! Enable it with the `async-std` feature (additive: tokio and async-std can both be on):
+//!
+//! ```toml
+//! [dependencies]
+//! smtping-client = { version = "0.1", default-features = false, features = ["async-std"] }
+//! ```
+//!
+//! [`AsyncStd`] is the [`Runtime`]: there is no `Check::run` shortcut for it, pass it to
+//! [`Check::run_on`](crate::Check::run_on):
+//!
+//! ```no_run
+//! use smtping_client::Check;
+//! use smtping_client::runtime::async_std::AsyncStd;
+//!
+//! fn main() -> Result<(), smtping_client::TargetError> {
+//!     let check = Check::parse("mx.example.org:25")?;
+//!     let report = async_std::task::block_on(check.run_on(&AsyncStd));
+//!     println!("{}: {}", report.verdict.as_str(), report.summary);
+//!     std::process::exit(report.exit_code());
+//! }
+//! ```
+//!
+//! # smol and other executors
+//!
+//! async-std's sockets and timers are `async-io` types: their reactor runs on a
+//! background thread (or inside `smol::block_on` / `async_io::block_on`, which drive it
+//! directly), so they work from any executor. The same check runs under smol unchanged:
+//!
+//! ```text
+//! let report = smol::block_on(check.run_on(&AsyncStd));
+//! ```
+//!
+//! `examples/smol_check.rs` in the repository runs a whole check that way against the
+//! loopback test server.
+//!
+//! # Same as tokio, and different
+//!
+//! Identical: the protocol (all of it lives in the sans-IO
+//! [`Session`]), the [`Check`](crate::Check) orchestration, the report, the deadlines
+//! (writes and the TLS handshake are bounded by [`Session::deadline`], reads race the
+//! deadline timer), the TLS verdicts ([`tls_details`], [`classify_handshake_error`]) and
+//! the DNS protocol ([`smtping_proto::dns::Lookup`]).
+//!
+//! Different: the stream bound is `futures_io::AsyncRead + AsyncWrite` instead of
+//! tokio's traits (wrap a tokio stream with `tokio_util::compat` if you must mix); time
+//! is [`std::time::Instant`] (async-std has no paused clock); and the DNS transport
+//! ([`AsyncStdDns`]) races a `recv` on each connected UDP socket against the timer,
+//! because async-std has no readiness API: an ICMP "port unreachable" surfaces as a
+//! `recv` error (async-io treats the socket error condition as readable). While waiting
+//! for input the driver also checks the clock before each read, so a peer that always has
+//! bytes ready cannot hold off a deadline.
+
+pub mod dns;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use async_std::net::TcpStream;
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_lite::future::or;
+use futures_rustls::TlsConnector;
+use futures_rustls::client::TlsStream;
+use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+use smtping_proto::session::{Output, Session, TlsEstablished};
+
+pub use self::dns::AsyncStdDns;
+use super::{Runtime, SessionRun, TlsHandshake};
+use crate::tls::{HandshakeFailure, classify_handshake_error, tls_details};
+
+/// Bytes read per `read` call; the session bounds what it keeps.
+const READ_CHUNK: usize = 16 * 1024;
+/// How long a polite TLS close_notify / TCP shutdown may take.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+/// Write deadline when the session has none (it always has one while running).
+const FALLBACK_WRITE: Duration = Duration::from_secs(5);
+/// Handshake deadline when the session has none.
+const FALLBACK_HANDSHAKE: Duration = Duration::from_secs(15);
+
+/// The async-std [`Runtime`]; it works under smol and other executors too (see the
+/// [module docs](self)).
+///
+/// ```no_run
+/// use smtping_client::Check;
+/// use smtping_client::runtime::async_std::AsyncStd;
+///
+/// # async fn demo() -> Result<(), smtping_client::TargetError> {
+/// let report = Check::parse("mx.example.org")?.run_on(&AsyncStd).await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AsyncStd;
+
+impl Runtime for AsyncStd {
+    type Stream = TcpStream;
+    type Dns = AsyncStdDns;
+
+    fn dns(&self) -> AsyncStdDns {
+        AsyncStdDns
+    }
+
+    async fn connect(
+        &self,
+        addr: SocketAddr,
+        limit: Duration,
+    ) -> io::Result<(TcpStream, SocketAddr)> {
+        let stream = async_std::future::timeout(limit, TcpStream::connect(addr))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
+        stream.set_nodelay(true)?;
+        let local = stream.local_addr()?;
+        Ok((stream, local))
+    }
+
+    fn run_session(
+        &self,
+        stream: TcpStream,
+        session: Session,
+        tls: Option<TlsHandshake>,
+    ) -> impl Future<Output = SessionRun> + Send {
+        drive_session(session, stream, tls)
+    }
+
+    fn sleep(&self, d: Duration) -> impl Future<Output = ()> + Send {
+        async_std::task::sleep(d)
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// Sleeps until `deadline` (at once when it has passed).
+pub(crate) async fn sleep_until(deadline: Instant) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if !left.is_zero() {
+        async_std::task::sleep(left).await;
+    }
+}
+
+/// Runs `fut` until `deadline`: `None` when the deadline came first.
+async fn within<F: Future>(deadline: Instant, fut: F) -> Option<F::Output> {
+    or(async { Some(fut.await) }, async {
+        sleep_until(deadline).await;
+        None
+    })
+    .await
+}
+
+enum Conn<S> {
+    Plain(S),
+    Tls(Box<TlsStream<S>>),
+    Gone,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf).await,
+            Self::Tls(s) => s.read(buf).await,
+            Self::Gone => Ok(0),
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Self::Plain(s) => {
+                s.write_all(bytes).await?;
+                s.flush().await
+            }
+            Self::Tls(s) => {
+                s.write_all(bytes).await?;
+                s.flush().await
+            }
+            Self::Gone => Err(io::Error::from(io::ErrorKind::NotConnected)),
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        let _ = within(Instant::now() + SHUTDOWN_GRACE, async {
+            match self {
+                Self::Plain(s) => s.close().await,
+                Self::Tls(s) => s.close().await,
+                Self::Gone => Ok(()),
+            }
+        })
+        .await;
+    }
+}
+
+fn now() -> Instant {
+    Instant::now()
+}
+
+fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset => "the connection was reset by the peer".into(),
+        io::ErrorKind::BrokenPipe => "the peer closed the connection while we were writing".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// What ended one wait for input.
+enum Wake {
+    Read(io::Result<usize>),
+    Deadline,
+}
+
+/// Drives `session` over `stream` until it is done: writes what it transmits, feeds it
+/// what arrives, performs the TLS handshake it asks for with `futures-rustls` (with
+/// `tls`; without it the handshake fails with a clear reason), and enforces its
+/// deadlines with async-std timers. The twin of
+/// `runtime::tokio::drive_session`, for any `futures-io` stream: an async-std or smol
+/// `TcpStream`, a Unix socket, an in-memory pipe in tests.
+///
+/// ```no_run
+/// use smtping_client::runtime::async_std::drive_session;
+/// use smtping_proto::session::{Plan, Session, TlsPolicy};
+/// use smtping_proto::Domain;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let stream = async_std::net::TcpStream::connect("127.0.0.1:2525").await?;
+/// let plan = Plan::new(Domain::ehlo_name("client.example")?).tls(TlsPolicy::None);
+/// let run = drive_session(Session::new(plan, std::time::Instant::now()), stream, None).await;
+/// println!("{:?}", run.outcome.error);
+/// # Ok(()) }
+/// ```
+pub async fn drive_session<S>(
+    mut session: Session,
+    stream: S,
+    tls: Option<TlsHandshake>,
+) -> SessionRun
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let mut conn = Conn::Plain(stream);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut details = None;
+    let mut failure: Option<HandshakeFailure> = None;
+    loop {
+        match session.poll_output() {
+            Output::Transmit(bytes) => {
+                let deadline = session.deadline().unwrap_or_else(|| now() + FALLBACK_WRITE);
+                match within(deadline, conn.write_all(&bytes)).await {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => session.handle_io_error(&io_reason(&e), now()),
+                    None => session.handle_timeout(now()),
+                }
+            }
+            Output::StartTls => {
+                let Some(tls) = tls.as_ref() else {
+                    session.handle_tls_failed(
+                        "TLS was requested but no TLS configuration was given to the adapter",
+                        now(),
+                    );
+                    continue;
+                };
+                let Conn::Plain(plain) = std::mem::replace(&mut conn, Conn::Gone) else {
+                    session.handle_tls_failed("TLS is already active", now());
+                    continue;
+                };
+                let deadline = session
+                    .deadline()
+                    .unwrap_or_else(|| now() + FALLBACK_HANDSHAKE);
+                let connector = TlsConnector::from(tls.config.clone());
+                let handshake = connector.connect(tls.server_name.clone(), plain);
+                match within(deadline, handshake).await {
+                    Some(Ok(stream)) => {
+                        let record = tls.verification.get();
+                        let d =
+                            tls_details(stream.get_ref().1, tls.sni.as_deref(), record.as_ref());
+                        let established = TlsEstablished {
+                            version: d.version.clone(),
+                            verified: d.verification.is_valid(),
+                        };
+                        details = Some(d);
+                        conn = Conn::Tls(Box::new(stream));
+                        session.handle_tls_established(established, now());
+                    }
+                    Some(Err(e)) => {
+                        let f = classify_handshake_error(&e);
+                        session.handle_tls_failed(&f.message, now());
+                        failure = Some(f);
+                    }
+                    None => session.handle_timeout(now()),
+                }
+            }
+            Output::Event(_) => {}
+            Output::Wait { deadline } => {
+                // `or` polls the read first; check the clock too, so a peer that always
+                // has bytes ready cannot keep the deadline from firing.
+                if let Some(d) = deadline
+                    && now() >= d
+                {
+                    session.handle_timeout(now());
+                    continue;
+                }
+                let read = async { Wake::Read(conn.read(&mut buf).await) };
+                let timer = async {
+                    match deadline {
+                        Some(d) => sleep_until(d).await,
+                        None => std::future::pending().await,
+                    }
+                    Wake::Deadline
+                };
+                match or(read, timer).await {
+                    Wake::Read(Ok(0)) => session.handle_eof(now()),
+                    Wake::Read(Ok(n)) => session.handle_input(&buf[..n], now()),
+                    Wake::Read(Err(e)) => session.handle_io_error(&io_reason(&e), now()),
+                    Wake::Deadline => session.handle_timeout(now()),
+                }
+            }
+            Output::Done(outcome) => {
+                conn.shutdown().await;
+                return SessionRun::new(outcome, details, failure);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+
+    use smtping_proto::Domain;
+    use smtping_proto::session::{ErrorKind, Plan, TlsPolicy};
+
+    use super::*;
+
+    /// An in-memory peer: hands out its chunks in order, then EOF; records what it got.
+    struct Scripted {
+        chunks: VecDeque<&'static [u8]>,
+        written: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl Scripted {
+        fn new(chunks: &[&'static [u8]]) -> (Self, Arc<Mutex<Vec<u8>>>) {
+            let written = Arc::new(Mutex::new(Vec::new()));
+            let peer = Self {
+                chunks: chunks.iter().copied().collect(),
+                written: Arc::clone(&written),
+            };
+            (peer, written)
+        }
+    }
+
+    impl AsyncRead for Scripted {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            let Some(next) = self.chunks.pop_front() else {
+                return Poll::Ready(Ok(0));
+            };
+            let n = next.len().min(buf.len());
+            buf[..n].copy_from_slice(&next[..n]);
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    impl AsyncWrite for Scripted {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.written.lock().unwrap().extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn run(policy: TlsPolicy, chunks: &[&'static [u8]]) -> (SessionRun, Vec<u8>) {
+        let plan = Plan::new(Domain::ehlo_name("client.example").unwrap()).tls(policy);
+        let (peer, written) = Scripted::new(chunks);
+        let run = futures_lite::future::block_on(drive_session(
+            Session::new(plan, Instant::now()),
+            peer,
+            None,
+        ));
+        let bytes = written.lock().unwrap().clone();
+        (run, bytes)
+    }
+
+    #[test]
+    fn drives_a_plain_session_over_any_futures_io_stream() {
+        let (run, written) = run(
+            TlsPolicy::None,
+            &[
+                b"220 mx.example.org ESMTP\r\n",
+                b"250-mx.example.org\r\n250 PIPELINING\r\n",
+                b"221 2.0.0 Bye\r\n",
+            ],
+        );
+        assert!(run.outcome.error.is_none(), "{:?}", run.outcome.error);
+        assert!(run.outcome.extensions.as_ref().unwrap().pipelining());
+        assert!(run.tls.is_none() && run.tls_failure.is_none());
+        assert_eq!(written, b"EHLO client.example\r\nQUIT\r\n");
+    }
+
+    #[test]
+    fn early_eof_is_reported_not_hung() {
+        let (run, written) = run(TlsPolicy::None, &[b"220 mx.example.org ESMTP\r\n"]);
+        let error = run.outcome.error.expect("the peer closed");
+        assert_eq!(error.kind, ErrorKind::Closed, "{error}");
+        assert_eq!(written, b"EHLO client.example\r\n");
+    }
+
+    #[test]
+    fn starttls_without_a_configuration_fails_clearly() {
+        let (run, written) = run(
+            TlsPolicy::RequireStartTls,
+            &[
+                b"220 mx.example.org ESMTP\r\n",
+                b"250-mx.example.org\r\n250 STARTTLS\r\n",
+                b"220 2.0.0 Ready to start TLS\r\n",
+            ],
+        );
+        let error = run.outcome.error.expect("TLS failure");
+        assert_eq!(error.kind, ErrorKind::TlsHandshake, "{error}");
+        assert!(error.message.contains("no TLS configuration"), "{error}");
+        assert!(written.ends_with(b"STARTTLS\r\n"));
+    }
+
+    #[test]
+    fn sleep_until_a_past_deadline_returns_at_once() {
+        futures_lite::future::block_on(sleep_until(Instant::now()));
+    }
+}

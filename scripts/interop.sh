@@ -654,15 +654,167 @@ assert_loopback_only() {
 # ---------------------------------------------------------------------------------------------
 # Tests
 
+# The test step: the Rust interop tests (smtping-client/tests/interop.rs: every state of the
+# report against these servers, a few cross-checked with swaks), then the `smtping check`
+# command line against the same servers: exit codes, JSON fields, and that no form of the
+# password ever reaches its output (card, --transcript, --json).
 do_test() {
     [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
     if [ ! -f "$REPO/smtping-client/tests/interop.rs" ]; then
         log "SKIP: smtping-client/tests/interop.rs does not exist yet; no interop tests to run"
         return 0
     fi
-    log "cargo test -p smtping-client --features testing --test interop -- --test-threads=2"
+    local rc=0 t0=$SECONDS
+    # The same cargo selection as the README's test command (`cargo test --workspace
+    # --all-features`), so that .ci/run reuses the test binary it has just built.
+    log "cargo test --workspace --all-features --test interop -- --test-threads=2"
     (cd "$REPO" && SMTPING_INTEROP_ENV=$WORK/env \
-        cargo test -p smtping-client --features testing --test interop -- --test-threads=2)
+        cargo test --workspace --all-features --test interop -- --test-threads=2) || rc=$?
+    log "interop tests: rc=$rc, $((SECONDS - t0)) s (build included)"
+    if [ -f "$REPO/smtping-cli/Cargo.toml" ]; then
+        local t1=$SECONDS
+        cli_test || rc=$?
+        log "CLI checks: $((SECONDS - t1)) s (build included)"
+    fi
+    return $rc
+}
+
+# json_get FILE PATH: the value at a slash-separated PATH of the JSON object in FILE
+# ("null" when absent; booleans as true/false). Perl's core JSON::PP: no jq needed.
+json_get() {
+    perl -MJSON::PP -0777 -e '
+        my $v = eval { JSON::PP->new->decode(scalar <STDIN>) };
+        for my $k (split m{/}, $ARGV[0]) {
+            last unless defined $v;
+            $v = ref $v eq "ARRAY" ? $v->[$k] : ref $v eq "HASH" ? $v->{$k} : undef;
+        }
+        print !defined $v ? "null" : JSON::PP::is_bool($v) ? ($v ? "true" : "false") : ref $v ? "object" : $v;
+    ' "$2" <"$1"
+}
+
+# cli_case NAME WANT_EXIT SECRET JSON_CHECKS ARGS...: run `smtping check ARGS`; JSON_CHECKS is
+# "" or "path=value;path=value" (the output must then be JSON); SECRET is a password that
+# must appear in no form in stdout or stderr ("" for none).
+CLI_ROWS=()
+CLI_FAILED=0
+cli_case() {
+    local name=$1 want=$2 secret=$3 checks=$4 out err code=0 problems=() pair path value got
+    shift 4
+    out=$WORK/log/cli/$name.out
+    err=$WORK/log/cli/$name.err
+    timeout 60 "$SMTPING_BIN" check "$@" >"$out" 2>"$err" || code=$?
+    [ "$code" = "$want" ] || problems+=("exit $code, want $want")
+    if [ -n "$checks" ]; then
+        local IFS=';'
+        for pair in $checks; do
+            path=${pair%%=*}
+            value=${pair#*=}
+            got=$(json_get "$out" "$path")
+            [ "$got" = "$value" ] || problems+=("$path=$got, want $value")
+        done
+        unset IFS
+    fi
+    if [ -n "$secret" ]; then
+        local user=${SMTPING_INTEROP_USER:-} forms s
+        forms=("$secret"
+            "$(printf '%s' "$secret" | base64 -w0)"
+            "$(printf '\0%s\0%s' "$user" "$secret" | base64 -w0)")
+        forms+=("${forms[1]%%=*}" "${forms[2]%%=*}")
+        for s in "${forms[@]}"; do
+            if grep -qF -- "$s" "$out" "$err"; then problems+=("SECRET LEAKED: '$s'"); fi
+        done
+    fi
+    if [ ${#problems[@]} -eq 0 ]; then
+        CLI_ROWS+=("PASS|$name|exit $code")
+    else
+        CLI_ROWS+=("FAIL|$name|$(
+            IFS=';'
+            echo "${problems[*]}"
+        )")
+        CLI_FAILED=$((CLI_FAILED + 1))
+        {
+            echo "----- $name: smtping check $* -----"
+            head -c 4000 "$out"
+            head -c 2000 "$err"
+        } >&2
+    fi
+}
+
+cli_test() {
+    log "smtping check (the command line) against the same servers"
+    (cd "$REPO" && cargo build -q -p smtping-cli) || {
+        log "FAIL: cannot build smtping-cli"
+        return 1
+    }
+    local target
+    target=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps |
+        perl -MJSON::PP -0777 -e 'print JSON::PP->new->decode(scalar <STDIN>)->{target_directory}')
+    SMTPING_BIN=$target/debug/smtping
+    [ -x "$SMTPING_BIN" ] || {
+        log "FAIL: no $SMTPING_BIN after the build"
+        return 1
+    }
+    mkdir -p "$WORK/log/cli"
+    (
+        set -a
+        # shellcheck disable=SC1091 # written at setup
+        . "$WORK/env"
+        set +a
+        local tls=(--ca-file "$SMTPING_INTEROP_CA" --sni "$SMTPING_INTEROP_MX_HOST"
+            --command-timeout 15s --connect-timeout 5s)
+        local wrongfile=$WORK/log/cli/wrong-password
+        printf 'wrong-%s\n' "$SMTPING_INTEROP_PASSWORD" >"$wrongfile"
+        chmod 0600 "$wrongfile"
+        CLI_ROWS=()
+        CLI_FAILED=0
+
+        cli_case tls-valid 0 "" "verdict=green;tls/certificate/verification=valid;error=null" \
+            "$SMTPING_INTEROP_POSTFIX_STARTTLS" "${tls[@]}" --json
+        cli_case tls-expired 2 "" "verdict=red;tls/certificate/verification=expired" \
+            "$SMTPING_INTEROP_TLS_EXPIRED" "${tls[@]}" --json
+        cli_case refused 2 "" "connectivity/attempts/0/outcome=refused;error/kind=refused" \
+            "$SMTPING_INTEROP_REFUSED" "${tls[@]}" --json
+        cli_case auth-ok-card 0 "$SMTPING_INTEROP_PASSWORD" "" \
+            "$SMTPING_INTEROP_POSTFIX_SUBMISSION" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER" \
+            --auth-password-env SMTPING_INTEROP_PASSWORD --quit-after auth --transcript
+        cli_case auth-ok-json 0 "$SMTPING_INTEROP_PASSWORD" "auth/login/outcome=success;auth/login/reply/code=235" \
+            "$SMTPING_INTEROP_POSTFIX_SUBMISSION" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER" \
+            --auth-password-env SMTPING_INTEROP_PASSWORD --auth-mechanism LOGIN --quit-after auth --transcript --json
+        cli_case auth-failed-card 2 "wrong-$SMTPING_INTEROP_PASSWORD" "" \
+            "$SMTPING_INTEROP_POSTFIX_SUBMISSION" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER" \
+            --auth-password-file "$wrongfile" --quit-after auth --transcript
+        cli_case auth-failed-json 2 "wrong-$SMTPING_INTEROP_PASSWORD" "auth/login/outcome=failure;auth/login/reply/code=535" \
+            "$SMTPING_INTEROP_POSTFIX_SUBMISSION" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER" \
+            --auth-password-file "$wrongfile" --quit-after auth --transcript --json
+        cli_case auth-plain-refused 2 "$SMTPING_INTEROP_PASSWORD" "auth/login/outcome=refused_by_client" \
+            "$SMTPING_INTEROP_POSTFIX_PLAIN" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER" \
+            --auth-password-env SMTPING_INTEROP_PASSWORD --quit-after auth --transcript --json
+        cli_case rcpt-unknown 2 "" "delivery/outcome=bounced;delivery/reason=mailbox_unknown;delivery/reply/code=550" \
+            "$SMTPING_INTEROP_POSTFIX_STARTTLS" "${tls[@]}" --from "$SMTPING_INTEROP_FROM" \
+            --to "$SMTPING_INTEROP_RCPT_UNKNOWN" --quit-after rcpt --json
+        cli_case greylisted 1 "" "delivery/outcome=deferred;delivery/reason=greylisted;delivery/reply/code=450" \
+            "$SMTPING_INTEROP_POSTFIX_GREYLIST" "${tls[@]}" --from "$SMTPING_INTEROP_FROM" \
+            --to "$SMTPING_INTEROP_RCPT_OK" --quit-after rcpt --json
+        cli_case delivered 0 "" "delivery/outcome=accepted;delivery/stage=data_end" \
+            "$SMTPING_INTEROP_POSTFIX_STARTTLS" "${tls[@]}" --from "$SMTPING_INTEROP_FROM" \
+            --to "$SMTPING_INTEROP_RCPT_OK" --json
+        cli_case open-relay 2 "" "relay/open=true;findings/0/id=relay.open" \
+            "$SMTPING_INTEROP_POSTFIX_OPENRELAY" "${tls[@]}" --relay-probe --json
+        cli_case no-starttls-required 2 "" "error/kind=tls_unavailable" \
+            "$SMTPING_INTEROP_POSTFIX_PLAIN" "${tls[@]}" --require-tls --json
+        cli_case null-mx 2 "" "connectivity/dns/null_mx=true;delivery/reason=null_mx" \
+            "$SMTPING_INTEROP_DNS_NULLMX" --resolver "$SMTPING_INTEROP_DNS" --json
+
+        printf '%-4s  %-22s %s\n' RES CASE RESULT
+        local row
+        for row in "${CLI_ROWS[@]}"; do
+            IFS='|' read -r res name detail <<<"$row"
+            printf '%-4s  %-22s %s\n' "$res" "$name" "$detail"
+        done
+        log "interop-cli: $((${#CLI_ROWS[@]} - CLI_FAILED)) passed, $CLI_FAILED failed"
+        rm -f "$wrongfile"
+        [ "$CLI_FAILED" -eq 0 ]
+    )
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -48,6 +48,10 @@ pub(crate) struct CheckArgs {
     #[arg(long, short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) port: Option<u16>,
 
+    /// For a mail-domain target: connect to its MX hosts on this port instead of 25.
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "port")]
+    pub(crate) mx_port: Option<u16>,
+
     /// auto (implicit on 465, STARTTLS elsewhere), starttls (required), implicit, none.
     #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_tls)]
     pub(crate) tls: TlsMode,
@@ -126,6 +130,10 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "STEP", value_parser = parse_quit_after)]
     pub(crate) quit_after: Option<QuitAfter>,
 
+    /// Do not announce the message size with SIZE= (the server then checks it after DATA).
+    #[arg(long, requires = "to")]
+    pub(crate) no_size: bool,
+
     /// Pad the test message to N bytes (size-limit tests).
     #[arg(long, value_name = "N", requires = "to")]
     pub(crate) body_size: Option<usize>,
@@ -142,7 +150,7 @@ pub(crate) struct CheckArgs {
     #[arg(long)]
     pub(crate) no_pipelining: bool,
 
-    /// Print the report as one JSON object.
+    /// Print the report as one JSON object (a JSON array with --targets).
     #[arg(long, conflicts_with_all = ["format", "jsonl"])]
     pub(crate) json: bool,
 

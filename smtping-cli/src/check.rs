@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use smtping_client::net::dns::IpFamilies;
-use smtping_client::{Check, Report, Status, Target};
+use smtping_client::{Check, Report, Status, Target, TlsMode};
 use smtping_proto::sasl::Credentials;
 use smtping_proto::{Address, AuthMechanism, Domain};
 use tokio::sync::{Mutex, Semaphore};
@@ -32,13 +32,16 @@ const MAX_TARGETS: usize = 100_000;
 /// Pause between two connections to the same host in batch mode.
 const PER_HOST_PAUSE: Duration = Duration::from_millis(200);
 
-fn read_secret(args: &CheckArgs) -> Result<Option<String>, UsageError> {
+/// The password, wiped from memory when dropped.
+type Secret = zeroize::Zeroizing<String>;
+
+fn read_secret(args: &CheckArgs) -> Result<Option<Secret>, UsageError> {
     if args.auth_user.is_none() {
         return Ok(None);
     }
     if let Some(var) = &args.auth_password_env {
         return match std::env::var(var) {
-            Ok(v) if !v.is_empty() => Ok(Some(v)),
+            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
             Ok(_) => Err(UsageError(format!(
                 "the environment variable {var} is empty"
             ))),
@@ -49,7 +52,7 @@ fn read_secret(args: &CheckArgs) -> Result<Option<String>, UsageError> {
     }
     if let Some(path) = &args.auth_password_file {
         use std::io::Read;
-        let mut text = String::new();
+        let mut text = Secret::new(String::new());
         std::fs::File::open(path)
             .and_then(|f| f.take(MAX_SECRET).read_to_string(&mut text))
             .map_err(|e| {
@@ -58,7 +61,7 @@ fn read_secret(args: &CheckArgs) -> Result<Option<String>, UsageError> {
                     path.display()
                 ))
             })?;
-        let first = text.lines().next().unwrap_or("").to_owned();
+        let first = Secret::new(text.lines().next().unwrap_or("").to_owned());
         if first.is_empty() {
             return Err(UsageError(format!(
                 "the password file {} is empty",
@@ -80,6 +83,11 @@ fn build(args: &CheckArgs, target: &str, secret: Option<&str>) -> Result<Check, 
     if let Some(port) = args.port {
         target = target.with_port(port);
     }
+    if args.require_tls && args.tls == TlsMode::None {
+        return Err(UsageError(
+            "--require-tls contradicts --tls none: choose one".into(),
+        ));
+    }
     let mut check = Check::new(target)
         .tls(args.tls)
         .require_tls(args.require_tls)
@@ -87,7 +95,11 @@ fn build(args: &CheckArgs, target: &str, secret: Option<&str>) -> Result<Check, 
         .connect_timeout(args.connect_timeout)
         .redact(args.redact)
         .relay_probe(args.relay_probe)
+        .announce_size(!args.no_size)
         .pipelining(!args.no_pipelining);
+    if let Some(p) = args.mx_port {
+        check = check.mx_port(p);
+    }
     if let Some(h) = &args.helo {
         let d = Domain::ehlo_name(h).map_err(|e| UsageError(format!("--helo: {e}")))?;
         check = check.helo(d);
@@ -141,6 +153,22 @@ fn build(args: &CheckArgs, target: &str, secret: Option<&str>) -> Result<Check, 
     Ok(check)
 }
 
+/// A bad --ca-file is the user's mistake (exit 3), found before any connection.
+fn validate_ca_files(args: &CheckArgs) -> Result<(), UsageError> {
+    if args.ca_file.is_empty() {
+        return Ok(());
+    }
+    let mut options = smtping_client::tls::TlsOptions::default()
+        .use_native_roots(false)
+        .use_webpki_roots(false);
+    for f in &args.ca_file {
+        options = options.ca_file(f.clone());
+    }
+    smtping_client::tls::TrustStore::load(&options)
+        .map(|_| ())
+        .map_err(|e| UsageError(format!("--ca-file: {e}")))
+}
+
 fn color_ok() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -168,16 +196,17 @@ fn render_one(report: &Report, args: &CheckArgs) -> String {
 /// Runs `smtping check`; returns the exit code.
 pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     let secret = read_secret(args)?;
+    validate_ca_files(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
     if let Some(file) = &args.targets {
-        return runtime.block_on(batch(args, file, secret));
+        return runtime.block_on(batch(args, file, secret.as_deref().map(String::as_str)));
     }
     let target = args.target.as_deref().unwrap_or_default();
-    let check = build(args, target, secret.as_deref())?;
+    let check = build(args, target, secret.as_deref().map(String::as_str))?;
     let report = runtime.block_on(check.run());
     let mut out = io::stdout().lock();
     let _ = out.write_all(render_one(&report, args).as_bytes());
@@ -235,12 +264,12 @@ impl Politeness {
     }
 }
 
-async fn batch(args: &CheckArgs, file: &Path, secret: Option<String>) -> Result<i32, UsageError> {
+async fn batch(args: &CheckArgs, file: &Path, secret: Option<&str>) -> Result<i32, UsageError> {
     let targets = read_targets(file)?;
     // Validate every line first: a typo is a usage error, not a red check.
     let mut checks = Vec::with_capacity(targets.len());
     for (i, t) in targets.iter().enumerate() {
-        let check = build(args, t, secret.as_deref())
+        let check = build(args, t, secret)
             .map_err(|e| UsageError(format!("{} line {}: {}", file.display(), i + 1, e.0)))?;
         checks.push(check);
     }
@@ -302,11 +331,19 @@ async fn batch(args: &CheckArgs, file: &Path, secret: Option<String>) -> Result<
         bar.finish_and_clear();
     }
     let reports: Vec<Report> = reports.into_iter().flatten().collect();
+    if (args.json || format == Format::Json) && !args.jsonl {
+        // One JSON array, in the order of the targets file.
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&reports).unwrap_or_else(|_| "[]".into())
+        );
+    }
     if format == Format::Prometheus && !args.jsonl {
         let _ = out.write_all(render::prometheus::exposition_many(&reports).as_bytes());
     }
     let table = summary_table(&reports, started.elapsed(), color_ok() && !args.jsonl);
-    if args.jsonl || format != Format::Card {
+    if args.jsonl || args.json || format != Format::Card {
         eprint!("{table}");
     } else {
         let _ = out.write_all(table.as_bytes());

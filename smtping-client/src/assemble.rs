@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use smtping_classify::{Classification, Context, Reason, Stage, classify};
 use smtping_proto::session::{
-    DeliveryStatus, Direction, ErrorKind, Observation, Outcome, Phase, TlsPolicy,
+    DeliveryStatus, Direction, ErrorKind, Observation, Outcome, Phase, TlsPolicy, redact_addresses,
 };
 use smtping_proto::{Extensions, OwnedReply};
 
@@ -25,6 +25,15 @@ pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+/// [`reply_info`] with address local parts masked when `redact` is set.
+fn redacted_reply(r: &OwnedReply, redact: bool) -> ReplyInfo {
+    let mut info = reply_info(r);
+    if redact {
+        info.text = redact_addresses(&info.text);
+    }
+    info
 }
 
 pub(crate) fn reply_info(r: &OwnedReply) -> ReplyInfo {
@@ -312,7 +321,7 @@ impl Assembler {
     pub(crate) fn session(&mut self, run: SessionRun) {
         let o = &run.outcome;
         if let Some(g) = &o.greeting {
-            self.report.connectivity.greeting = Some(reply_info(g));
+            self.report.connectivity.greeting = Some(self.reply_info(g));
         }
         self.ehlo(o);
         self.tls(&run);
@@ -356,7 +365,7 @@ impl Assembler {
             tested: true,
             envelope: format!("{RELAY_PROBE_FROM} -> {RELAY_PROBE_TO}"),
             stage: d.phase.map(|p| p.as_str().to_owned()),
-            reply: d.reply.as_ref().map(reply_info),
+            reply: d.reply.as_ref().map(|r| self.reply_info(r)),
             ..RelayInfo::default()
         };
         let accepted_rcpt = d
@@ -399,6 +408,10 @@ impl Assembler {
             error: Some(message),
             ..RelayInfo::default()
         });
+    }
+
+    fn reply_info(&self, r: &OwnedReply) -> ReplyInfo {
+        redacted_reply(r, self.redact)
     }
 
     fn classify(&self, r: &OwnedReply, phase: Phase) -> Classification {
@@ -577,19 +590,28 @@ impl Assembler {
                 "Offer AUTH only after STARTTLS (Postfix: smtpd_tls_auth_only = yes; Exim: auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}).",
             );
         }
+        let redact = self.redact;
         let login = &mut self.report.auth.login;
         if let Some(a) = &o.auth {
             login.tested = true;
             login.mechanism = a.mechanism.as_ref().map(|m| m.as_str().to_owned());
             login.outcome = if a.success { "success" } else { "failure" }.to_owned();
-            login.reply = a.reply.as_ref().map(reply_info);
+            login.reply = a.reply.as_ref().map(|r| redacted_reply(r, redact));
         } else if self.login_requested {
             let refused = o
                 .error
                 .as_ref()
                 .is_some_and(|e| e.phase == Phase::Auth && e.kind == ErrorKind::Refused);
+            let broke_off = o
+                .error
+                .as_ref()
+                .is_some_and(|e| e.phase == Phase::Auth && e.kind != ErrorKind::Refused);
             if refused {
                 login.outcome = "refused_by_client".to_owned();
+            } else if broke_off {
+                // The exchange started but never got a final reply (timeout, close, …).
+                login.tested = true;
+                login.outcome = "error".to_owned();
             }
         }
     }
@@ -601,7 +623,7 @@ impl Assembler {
         let mut info = DeliveryInfo {
             outcome: d.status.as_str().to_owned(),
             stage: phase.map(|p| p.as_str().to_owned()),
-            reply: d.reply.as_ref().map(reply_info),
+            reply: d.reply.as_ref().map(|r| self.reply_info(r)),
             message_id: if d.message_bytes > 0 {
                 self.message_id.clone()
             } else {
@@ -657,7 +679,7 @@ impl Assembler {
             info.recipients.push(RecipientInfo {
                 address,
                 outcome: r.status.as_str().to_owned(),
-                reply: r.rcpt_reply.as_ref().map(reply_info),
+                reply: r.rcpt_reply.as_ref().map(|x| self.reply_info(x)),
                 reason,
             });
         }
@@ -698,7 +720,7 @@ impl Assembler {
                 Observation::HeloFallback { code } => self.finding(
                     "smtp.ehlo_refused",
                     Severity::Warning,
-                    format!("EHLO was refused with {code}; HELO worked, so no ESMTP extension (TLS, SIZE, PIPELINING) is available"),
+                    format!("EHLO was refused with {code}; SMTPing fell back to HELO, which offers no ESMTP extension (TLS, SIZE, PIPELINING)"),
                     "Enable ESMTP on the server or on the firewall/proxy in front of it.",
                 ),
                 Observation::MessageExceedsSize { message, limit } => self.finding(
@@ -776,6 +798,12 @@ impl Assembler {
             .is_some_and(|g| g.code == 220);
         let error_stage = r.error.as_ref().map(|e| e.stage.clone());
         r.connectivity.status = if !self.connected
+            && r.connectivity.attempts.is_empty()
+            && r.connectivity.dns.error.is_none()
+            && r.timings_ms.dns.is_none()
+        {
+            Status::Grey // stopped before DNS or any connection (e.g. a bad CA file)
+        } else if !self.connected
             || matches!(error_stage.as_deref(), Some("greeting"))
             || !greeting_ok && r.error.is_some()
         {
@@ -794,7 +822,10 @@ impl Assembler {
         let tls_error = matches!(
             r.error.as_ref().map(|e| e.kind.as_str()),
             Some("tls_handshake" | "tls_injection" | "tls_unavailable")
-        );
+        ) || r
+            .error
+            .as_ref()
+            .is_some_and(|e| matches!(e.stage.as_str(), "starttls" | "tls_handshake"));
         r.tls.status = if tls_error || (r.tls.established && !cert_ok) {
             Status::Red
         } else if r.tls.established {
@@ -806,10 +837,15 @@ impl Assembler {
             } else {
                 Status::Green
             }
-        } else if self.policy == TlsPolicy::None || r.ehlo.is_none() {
-            Status::Grey
-        } else {
+        } else if r
+            .findings
+            .iter()
+            .any(|f| f.id == "tls.not_offered" || f.id == "tls.starttls_refused")
+        {
             Status::Amber
+        } else {
+            // Not requested, not reached, or the plan stopped before STARTTLS.
+            Status::Grey
         };
         // AUTH
         r.auth.status = match r.auth.login.outcome.as_str() {
@@ -894,8 +930,10 @@ fn summary(r: &Report) -> String {
             "{} (certificate {v})",
             r.tls.version.as_deref().unwrap_or("TLS")
         ));
-    } else if r.tls.mode != "none" && r.ehlo.is_some() {
-        parts.push("no TLS".into());
+    } else if r.tls.error.is_some() {
+        parts.push("TLS failed".into());
+    } else if r.findings.iter().any(|f| f.id == "tls.not_offered") {
+        parts.push("no TLS offered".into());
     }
     match r.auth.login.outcome.as_str() {
         "success" => parts.push("login ok".into()),
@@ -925,6 +963,11 @@ fn summary(r: &Report) -> String {
     }
     if let Some(e) = &r.error {
         parts.push(format!("stopped at {}: {}", e.stage, e.kind));
+    }
+    if parts.is_empty()
+        && let Some(to) = &r.connectivity.connected_to
+    {
+        parts.push(format!("connected to {to}"));
     }
     format!("{target}: {}", parts.join(", "))
 }

@@ -130,6 +130,7 @@ pub struct Check {
     pub(crate) pipelining: bool,
     pub(crate) relay_probe: bool,
     pub(crate) mx_port: Option<u16>,
+    pub(crate) announce_size: bool,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -164,6 +165,7 @@ impl Check {
             pipelining: true,
             relay_probe: false,
             mx_port: None,
+            announce_size: true,
         }
     }
 
@@ -304,8 +306,8 @@ impl Check {
         self
     }
 
-    /// Deadline for each reply (greeting and commands; the end-of-data deadline is at
-    /// least this).
+    /// Deadline for each reply: greeting, commands, the TLS handshake, and the reply after
+    /// the final dot (plus 10 s per MiB of message).
     pub fn command_timeout(mut self, d: Duration) -> Self {
         self.command_timeout = Some(d);
         self
@@ -328,6 +330,13 @@ impl Check {
     /// sent). Only for servers you are authorised to test.
     pub fn relay_probe(mut self, on: bool) -> Self {
         self.relay_probe = on;
+        self
+    }
+
+    /// Announce the message size with `SIZE=` when the server offers SIZE (default on).
+    /// Off, an oversized message reaches the end of DATA and the server's size check there.
+    pub fn announce_size(mut self, on: bool) -> Self {
+        self.announce_size = on;
         self
     }
 
@@ -367,6 +376,18 @@ impl Check {
     pub async fn run_on<R: Runtime>(self, rt: &R) -> Report {
         let started = rt.now();
         let mut asm = Assembler::new(&self);
+        // Trust anchors first: a bad --ca-file is found before any connection.
+        let trust = if self.uses_tls() {
+            match TrustStore::load(&self.tls_options) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    asm.tls_setup_error(&e.to_string());
+                    return asm.finish(rt.now().saturating_duration_since(started));
+                }
+            }
+        } else {
+            None
+        };
         let Some(candidates) = self.resolve(rt, &mut asm).await else {
             return asm.finish(rt.now().saturating_duration_since(started));
         };
@@ -399,7 +420,7 @@ impl Check {
         };
         let (plan, message_id) = self.plan(local.ip());
         asm.set_message_id(message_id);
-        let tls = match self.tls_handshake(&host, &mut asm) {
+        let tls = match self.tls_handshake(trust.as_ref(), &host, &mut asm) {
             Ok(tls) => tls,
             Err(()) => return asm.finish(rt.now().saturating_duration_since(started)),
         };
@@ -508,14 +529,23 @@ impl Check {
         Some(out)
     }
 
-    fn tls_handshake(&self, host: &str, asm: &mut Assembler) -> Result<Option<TlsHandshake>, ()> {
+    /// `true` when this check may need TLS (its trust anchors are loaded up front).
+    fn uses_tls(&self) -> bool {
         let stops_before_tls = self.quit_after.is_some_and(|q| q <= QuitAfter::Ehlo)
             && self.tls_policy() != TlsPolicy::Implicit;
-        if self.tls_policy() == TlsPolicy::None || stops_before_tls {
+        self.tls_policy() != TlsPolicy::None && !stops_before_tls
+    }
+
+    fn tls_handshake(
+        &self,
+        trust: Option<&TrustStore>,
+        host: &str,
+        asm: &mut Assembler,
+    ) -> Result<Option<TlsHandshake>, ()> {
+        let Some(trust) = trust else {
             return Ok(None);
-        }
-        let setup = TrustStore::load(&self.tls_options).and_then(|trust| {
-            let setup = client_config(&self.tls_options, &trust)?;
+        };
+        let setup = client_config(&self.tls_options, trust).and_then(|setup| {
             let name = self.tls_options.server_name(host)?;
             Ok((setup, name))
         });
@@ -541,11 +571,13 @@ impl Check {
             .pipelining(self.pipelining)
             .redact_addresses(self.redact);
         if let Some(d) = self.command_timeout {
-            let mut t = Timeouts::default();
-            t.greeting = d;
-            t.command = d;
-            t.tls_handshake = d;
-            t.data_end_base = t.data_end_base.max(d);
+            let t = Timeouts {
+                greeting: d,
+                command: d,
+                tls_handshake: d,
+                data_end_base: d,
+                ..Timeouts::default()
+            };
             plan = plan.timeouts(t);
         }
         if let Some(creds) = &self.credentials {

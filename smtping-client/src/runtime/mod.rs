@@ -89,9 +89,6 @@ pub trait Runtime: Send + Sync {
         tls: Option<TlsHandshake>,
     ) -> impl Future<Output = SessionRun> + Send;
 
-    /// Sleeps.
-    fn sleep(&self, d: Duration) -> impl Future<Output = ()> + Send;
-
     /// The current time as this runtime's timers see it.
     fn now(&self) -> Instant {
         Instant::now()

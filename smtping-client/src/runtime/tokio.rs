@@ -60,10 +60,6 @@ impl Runtime for Tokio {
         drive_session(session, stream, tls)
     }
 
-    fn sleep(&self, d: Duration) -> impl Future<Output = ()> + Send {
-        tokio::time::sleep(d)
-    }
-
     fn now(&self) -> Instant {
         tokio::time::Instant::now().into_std()
     }
@@ -218,6 +214,8 @@ where
                     read = conn.read(&mut buf) => match read {
                         Ok(0) => session.handle_eof(now()),
                         Ok(n) => session.handle_input(&buf[..n], now()),
+                        // A TLS peer that closes without close_notify has closed all the same.
+                        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => session.handle_eof(now()),
                         Err(e) => session.handle_io_error(&io_reason(&e), now()),
                     },
                     () = sleep => session.handle_timeout(now()),

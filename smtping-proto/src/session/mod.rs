@@ -303,6 +303,13 @@ impl Session {
                     }
                 }
                 Ok(None) => return,
+                Err(_) if self.state == State::Quit => {
+                    // A garbled goodbye changes nothing: the outcome is already decided.
+                    self.inbuf.clear();
+                    self.observe(Observation::QuitNotAcknowledged);
+                    self.finish(None);
+                    return;
+                }
                 Err(e) => {
                     let kind = reply_error_kind(&e);
                     let phase = self.phase;

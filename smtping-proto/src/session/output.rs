@@ -117,10 +117,9 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The report string: `"closed"`, `"timeout"`, `"tls_handshake"`, `"tls_injection"`,
-    /// `"protocol"`, `"limit_exceeded"`, `"rejected"`, `"io"`; TLS unavailable and refusals
-    /// map to `"rejected"`-like report kinds in the client (`"tls_unavailable"`,
-    /// `"refused_by_client"`).
+    /// The report's `error.kind` string: `"closed"`, `"timeout"`, `"tls_handshake"`,
+    /// `"tls_injection"`, `"tls_unavailable"`, `"protocol"`, `"limit_exceeded"`,
+    /// `"rejected"`, `"refused_by_client"` or `"io"`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -125,10 +125,6 @@ impl Runtime for AsyncStd {
         drive_session(session, stream, tls)
     }
 
-    fn sleep(&self, d: Duration) -> impl Future<Output = ()> + Send {
-        async_std::task::sleep(d)
-    }
-
     fn now(&self) -> Instant {
         Instant::now()
     }
@@ -310,6 +306,10 @@ where
                 match or(read, timer).await {
                     Wake::Read(Ok(0)) => session.handle_eof(now()),
                     Wake::Read(Ok(n)) => session.handle_input(&buf[..n], now()),
+                    // A TLS peer that closes without close_notify has closed all the same.
+                    Wake::Read(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                        session.handle_eof(now());
+                    }
                     Wake::Read(Err(e)) => session.handle_io_error(&io_reason(&e), now()),
                     Wake::Deadline => session.handle_timeout(now()),
                 }

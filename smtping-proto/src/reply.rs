@@ -634,6 +634,14 @@ impl ReplyParser {
                     found: Snippet::new(&rest[3..]),
                 });
             }
+            // `NNN\r` must be `NNN\r\n`: decided as soon as the fifth byte is here, before
+            // any length check, so the verdict does not depend on how much has arrived.
+            if sep == b'\r' && rest.len() > 4 && rest[4] != b'\n' {
+                return Err(ReplyError::InvalidSeparator {
+                    line: line_no,
+                    found: Snippet::new(&rest[3..]),
+                });
+            }
             // Find the end of this line, looking no further than the limit allows.
             let window = rest.len().min(limits.max_line_len + 2);
             let Some(lf) = find_lf(&rest[..window]) else {
@@ -646,13 +654,6 @@ impl ReplyParser {
                 if buf.len() > limits.max_reply_len {
                     return Err(ReplyError::ReplyTooLarge {
                         limit: limits.max_reply_len,
-                    });
-                }
-                if sep == b'\r' && rest.len() > 4 {
-                    // `NNN\r` must be `NNN\r\n`.
-                    return Err(ReplyError::InvalidSeparator {
-                        line: line_no,
-                        found: Snippet::new(&rest[3..]),
                     });
                 }
                 return Ok(None);
@@ -917,6 +918,20 @@ mod tests {
             parse_reply(b"2500\r\n"),
             Err(ReplyError::InvalidSeparator { .. })
         ));
+    }
+
+    #[test]
+    fn bad_cr_separator_is_found_whatever_the_length() {
+        // Found by the reply fuzz target: a long line after `NNN\r` was reported as too
+        // long in one shot but as a bad separator when fed byte by byte.
+        let p = ReplyParser::new().limits(ReplyLimits::default().max_line_len(64));
+        let mut input = b"222\r\0".to_vec();
+        input.extend_from_slice(&[b'{'; 70]);
+        assert!(matches!(p.parse(&input), Err(ReplyError::InvalidSeparator { line: 1, .. })));
+        let mut progress = ReplyProgress::default();
+        let first_error = (0..=input.len())
+            .find_map(|end| p.parse_resumable(&input[..end], &mut progress).err());
+        assert!(matches!(first_error, Some(ReplyError::InvalidSeparator { .. })));
     }
 
     #[test]

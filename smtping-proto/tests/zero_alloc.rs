@@ -29,26 +29,35 @@ fn parsing_a_reply_allocates_nothing() {
     for buf in CORPUS {
         let _ = smtping_proto::parse_reply(buf);
     }
-    let region = Region::new(GLOBAL);
-    let mut lines = 0usize;
-    let mut enhanced = 0usize;
-    for _ in 0..1000 {
-        for buf in CORPUS {
-            let (reply, used) = smtping_proto::parse_reply(buf).unwrap().unwrap();
-            assert_eq!(used, buf.len());
-            lines += reply.lines().count();
-            enhanced += usize::from(reply.enhanced().is_some());
-            lines += reply.first_line().len() & 1;
+    // The allocator is process-wide: the test harness's own thread may allocate while we
+    // measure (seen once under `cargo test --workspace`). Parsing is deterministic, so a
+    // parser that allocated would do so in every round (at least once per reply, thousands
+    // of times); a round with zero allocations proves it does not.
+    let mut fewest = usize::MAX;
+    for _ in 0..5 {
+        let region = Region::new(GLOBAL);
+        let mut lines = 0usize;
+        let mut enhanced = 0usize;
+        for _ in 0..1000 {
+            for buf in CORPUS {
+                let (reply, used) = smtping_proto::parse_reply(buf).unwrap().unwrap();
+                assert_eq!(used, buf.len());
+                lines += reply.lines().count();
+                enhanced += usize::from(reply.enhanced().is_some());
+                lines += reply.first_line().len() & 1;
+            }
+        }
+        let stats = region.change();
+        assert!(lines > 0 && enhanced == 3000);
+        fewest = fewest.min(stats.allocations + stats.reallocations);
+        if fewest == 0 {
+            break;
         }
     }
-    let stats = region.change();
-    assert!(lines > 0 && enhanced == 3000);
     assert_eq!(
-        stats.allocations,
+        fewest,
         0,
-        "parse_reply allocated {} times for {} replies",
-        stats.allocations,
+        "parse_reply allocated in every round of {} replies",
         1000 * CORPUS.len()
     );
-    assert_eq!(stats.reallocations, 0);
 }

@@ -140,22 +140,4 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_and_types() {
-        let mut r = Report::default();
-        r.target.input = "a\"b".into();
-        r.timings_ms.total = 5.0;
-        r.delivery.outcome = "not_tested".into();
-        let text = exposition(&r);
-        assert!(text.contains("smtping_success{target=\"a\\\"b\"} 1"));
-        assert!(text.contains("# TYPE smtping_phase_duration_seconds gauge"));
-        assert!(text.contains("phase=\"total\"} 0.005000"));
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let value = line.rsplit(' ').next().unwrap();
-            assert!(value.parse::<f64>().is_ok(), "{line}");
-        }
-    }
-}
+mod tests;

@@ -220,39 +220,4 @@ impl fmt::Display for Reply {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rendering_is_exact() {
-        assert_eq!(Reply::new(220, "mx ESMTP").render(), b"220 mx ESMTP\r\n");
-        assert_eq!(Reply::new(250, "").render(), b"250\r\n");
-        assert_eq!(
-            Reply::multiline(250, Vec::<String>::new()).render(),
-            b"250\r\n"
-        );
-        assert_eq!(Reply::new(250, "").line("x").render(), b"250-\r\n250 x\r\n");
-    }
-
-    #[test]
-    fn validation() {
-        assert_eq!(Reply::new(600, "x").validate(), Err(ReplyError::Code(600)));
-        assert_eq!(Reply::new(200, "x").validate(), Ok(()));
-        assert_eq!(Reply::new(599, "x").validate(), Ok(()));
-        assert_eq!(
-            Reply::new(250, "a\rb").validate(),
-            Err(ReplyError::LineBreak {
-                line: 0,
-                byte: b'\r'
-            })
-        );
-        assert!(
-            ReplyError::LineBreak {
-                line: 0,
-                byte: b'\r'
-            }
-            .to_string()
-            .contains("CR")
-        );
-    }
-}
+mod tests;

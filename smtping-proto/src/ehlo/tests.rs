@@ -1,0 +1,133 @@
+//! Unit tests of `ehlo` (kept beside it, in its own file).
+
+use super::*;
+use crate::reply::parse_reply;
+
+fn ext(buf: &[u8]) -> Extensions {
+    let (r, _) = parse_reply(buf).unwrap().unwrap();
+    Extensions::from_ehlo(&r).unwrap()
+}
+
+#[test]
+fn postfix_style() {
+    let e = ext(b"250-mail.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
+    assert_eq!(e.server_name(), "mail.example.org");
+    assert!(e.pipelining() && e.starttls() && e.enhanced_status_codes());
+    assert!(e.eightbitmime() && e.dsn() && e.smtputf8() && e.chunking());
+    assert!(e.has(Keyword::Vrfy) && e.has(Keyword::Etrn));
+    assert_eq!(e.size(), Some(10_240_000));
+    assert!(!e.auth());
+    assert_eq!(e.keywords().count(), 10);
+    assert_eq!(e.unknown().count(), 0);
+    assert_eq!(e.known().count(), 10);
+}
+
+#[test]
+fn case_insensitive_and_unknown_kept() {
+    let e = ext(b"250-MX Hello\r\n250-pipelining\r\n250-Auth plain Login\r\n250-X-EXPS GSSAPI NTLM\r\n250-XEXCH50\r\n250 starttls\r\n");
+    assert!(e.pipelining() && e.starttls());
+    assert_eq!(
+        e.auth_mechanisms(),
+        [AuthMechanism::Plain, AuthMechanism::Login]
+    );
+    let unknown: Vec<_> = e.unknown().collect();
+    assert_eq!(unknown, [("X-EXPS", "GSSAPI NTLM"), ("XEXCH50", "")]);
+    assert_eq!(e.params("x-exps"), Some("GSSAPI NTLM"));
+}
+
+#[test]
+fn legacy_auth_merges() {
+    let e = ext(b"250-mx\r\n250-AUTH=LOGIN PLAIN\r\n250-AUTH LOGIN CRAM-MD5\r\n250 OK\r\n");
+    assert!(e.has_legacy_auth());
+    assert_eq!(
+        e.auth_mechanisms(),
+        [
+            AuthMechanism::Login,
+            AuthMechanism::Plain,
+            AuthMechanism::CramMd5
+        ]
+    );
+    assert!(e.auth_mechanisms().iter().any(AuthMechanism::is_plaintext));
+}
+
+#[test]
+fn size_variants() {
+    assert_eq!(
+        ext(b"250-mx\r\n250 SIZE\r\n").size_limit(),
+        Some(SizeLimit::NoFixedLimit)
+    );
+    assert_eq!(
+        ext(b"250-mx\r\n250 SIZE 0\r\n").size_limit(),
+        Some(SizeLimit::NoFixedLimit)
+    );
+    assert_eq!(
+        ext(b"250-mx\r\n250 SIZE abc\r\n").size_limit(),
+        Some(SizeLimit::Invalid)
+    );
+    assert_eq!(
+        ext(b"250-mx\r\n250 SIZE -5\r\n").size_limit(),
+        Some(SizeLimit::Invalid)
+    );
+    assert_eq!(
+        ext(b"250-mx\r\n250 SIZE 999999999999999999999999999\r\n").size(),
+        Some(u64::MAX)
+    );
+    assert_eq!(
+        ext(b"250-mx\r\n250 SIZE  35882577 \r\n").size(),
+        Some(35_882_577)
+    );
+    assert_eq!(ext(b"250 mx\r\n").size_limit(), None);
+}
+
+#[test]
+fn other_registered_keywords() {
+    let e = ext(b"250-mx\r\n250-DELIVERBY 240\r\n250-MT-PRIORITY MIXER\r\n250-LIMITS RCPTMAX=100 MAILMAX=10 RCPTDOMAINMAX=5 FOO=1\r\n250-REQUIRETLS\r\n250-BINARYMIME\r\n250-XCLIENT NAME ADDR PROTO HELO\r\n250-PIPECONNECT\r\n250-HELP\r\n250 DELIVERBY\r\n");
+    assert_eq!(e.deliver_by(), Some(None)); // the last DELIVERBY line wins for the typed value
+    assert_eq!(e.params("DELIVERBY"), Some("240")); // raw params: the first line
+    assert_eq!(e.mt_priority(), Some("MIXER"));
+    assert_eq!(
+        e.limits(),
+        Some(Limits {
+            rcpt_max: Some(100),
+            mail_max: Some(10),
+            rcpt_domain_max: Some(5)
+        })
+    );
+    assert!(e.requiretls() && e.binarymime() && e.has(Keyword::PipeConnect));
+    assert!(e.has(Keyword::Help));
+    assert_eq!(
+        e.xclient_attributes().unwrap().collect::<Vec<_>>(),
+        ["NAME", "ADDR", "PROTO", "HELO"]
+    );
+}
+
+#[test]
+fn odd_lines_never_panic() {
+    let e = ext(b"250-\r\n250-   \r\n250-\t\r\n250-=\r\n250-SIZE=\r\n250 \xff\xfe\r\n");
+    assert_eq!(e.server_name(), "");
+    assert_eq!(e.ignored_lines(), 3);
+    assert!(e.supports("SIZE"));
+    assert_eq!(e.size_limit(), Some(SizeLimit::NoFixedLimit));
+    assert_eq!(e.keywords().count(), 2);
+    let e = ext(b"250\r\n");
+    assert_eq!(e.keywords().count(), 0);
+    assert_eq!(e.greeting(), "");
+}
+
+#[test]
+fn refused_ehlo() {
+    let (r, _) = parse_reply(b"502 5.5.2 Error: command not recognized\r\n")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Extensions::from_ehlo(&r),
+        Err(EhloError::NotAccepted { code: 502 })
+    );
+}
+
+#[test]
+fn keyword_table_round_trips() {
+    for k in Keyword::ALL {
+        assert_eq!(Keyword::from_upper(k.as_str().as_bytes()), Some(k));
+    }
+}

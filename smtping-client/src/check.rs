@@ -620,14 +620,7 @@ impl Check {
 }
 
 fn address_literal(ip: IpAddr) -> Domain {
-    let text = match ip {
-        IpAddr::V4(v4) => format!("[{v4}]"),
-        IpAddr::V6(v6) => format!("[IPv6:{v6}]"),
-    };
-    Domain::ehlo_name(&text).unwrap_or_else(|_| {
-        // An address literal built from an IpAddr always validates.
-        Domain::ehlo_name("[127.0.0.1]").unwrap_or_else(|_| unreachable!())
-    })
+    Domain::literal(ip)
 }
 
 /// A unique Message-ID: time, process and a counter, at the EHLO domain.

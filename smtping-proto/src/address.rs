@@ -118,6 +118,24 @@ impl Domain {
         Self::validate("domain", s)
     }
 
+    /// The address literal of an IP address: `[192.0.2.1]` or `[IPv6:2001:db8::1]` (the
+    /// EHLO name RFC 5321 §4.1.3 prescribes for a client without a name).
+    ///
+    /// ```
+    /// # use smtping_proto::Domain;
+    /// let d = Domain::literal("2001:db8::1".parse().unwrap());
+    /// assert_eq!(d.as_str(), "[IPv6:2001:db8::1]");
+    /// assert!(d.is_literal());
+    /// ```
+    #[must_use]
+    pub fn literal(ip: core::net::IpAddr) -> Self {
+        let text = match ip {
+            core::net::IpAddr::V4(v4) => format!("[{v4}]"),
+            core::net::IpAddr::V6(v6) => format!("[IPv6:{v6}]"),
+        };
+        Self { text, utf8: false }
+    }
+
     /// Like [`Domain::new`], naming the EHLO argument in errors.
     pub fn ehlo_name(s: &str) -> Result<Self, AddressError> {
         Self::validate("EHLO name", s)

@@ -29,14 +29,22 @@ impl Paint {
     }
 
     fn status(&self, s: Status) -> String {
-        let word = format!("{:<5}", s.as_str().to_uppercase());
+        self.light(s, &format!("{:<5}", s.as_str().to_uppercase()))
+    }
+
+    fn light(&self, s: Status, word: &str) -> String {
         let code = match s {
             Status::Green => "1;32",
             Status::Amber => "1;33",
             Status::Red => "1;31",
             _ => "2",
         };
-        self.wrap(code, &word)
+        self.wrap(code, word)
+    }
+
+    /// The status word without padding (for the heading).
+    fn verdict(&self, s: Status) -> String {
+        self.light(s, &s.as_str().to_uppercase())
     }
 
     fn bold(&self, text: &str) -> String {
@@ -107,7 +115,7 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
         "{} {}  {}",
         p.bold("smtping"),
         p.bold(&target),
-        p.status(r.verdict)
+        p.verdict(r.verdict)
     );
     let _ = writeln!(out, "  {}", r.summary);
     let _ = writeln!(out);

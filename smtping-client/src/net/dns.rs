@@ -108,6 +108,44 @@ pub struct LookupOutcome {
     pub stats: LookupStats,
 }
 
+impl LookupOutcome {
+    /// The outcome of a driven lookup; `waited` is used when the lookup never sent a query.
+    /// Every [`DnsTransport`] ends its loop with this.
+    pub(crate) fn from_lookup(lookup: Lookup, waited: Duration) -> Self {
+        let elapsed = lookup.elapsed().unwrap_or(waited);
+        let stats = lookup.stats();
+        let question = lookup.question().clone();
+        let result = lookup.into_result().unwrap_or_else(|| {
+            // Unreachable in practice: drivers only stop once the lookup has a result.
+            Err(DnsError::Timeout {
+                question,
+                servers: Vec::new(),
+                transmissions: stats.transmissions,
+            })
+        });
+        Self {
+            result,
+            elapsed,
+            stats,
+        }
+    }
+}
+
+/// A DNS message framed for TCP: its 16-bit big-endian length, then the message
+/// (RFC 1035 §4.2.2). Shared by every [`DnsTransport`].
+pub(crate) fn tcp_frame(payload: &[u8]) -> std::io::Result<Vec<u8>> {
+    let len = u16::try_from(payload.len()).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "query longer than 65535 bytes",
+        )
+    })?;
+    let mut framed = Vec::with_capacity(payload.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(payload);
+    Ok(framed)
+}
+
 /// Which address families [`Resolver::lookup_ip`] asks for (`-4`, `-6`).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -380,7 +418,7 @@ mod tokio_transport {
     use std::pin::Pin;
     use std::task::Poll;
 
-    use smtping_proto::dns::{DnsError, Lookup, Protocol, Transmit};
+    use smtping_proto::dns::{Lookup, Protocol, Transmit};
     use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest, Ready};
     use tokio::net::{TcpStream, UdpSocket};
     use tokio::time::Instant;
@@ -512,24 +550,7 @@ mod tokio_transport {
             }
             lookup.handle_timeout(now());
         }
-        let elapsed = lookup
-            .elapsed()
-            .unwrap_or_else(|| now().saturating_duration_since(started));
-        let stats = lookup.stats();
-        let question = lookup.question().clone();
-        let result = lookup.into_result().unwrap_or_else(|| {
-            // Unreachable in practice: the loop only ends once the lookup has a result.
-            Err(DnsError::Timeout {
-                question,
-                servers: Vec::new(),
-                transmissions: stats.transmissions,
-            })
-        });
-        LookupOutcome {
-            result,
-            elapsed,
-            stats,
-        }
+        LookupOutcome::from_lookup(lookup, now().saturating_duration_since(started))
     }
 
     /// Hands every queued datagram of a ready socket to the lookup (at most 16 per wake).
@@ -583,14 +604,9 @@ mod tokio_transport {
     /// One query over TCP: connect, write length + message, read one length-prefixed
     /// message (bounded by the 16-bit length).
     async fn tcp_exchange(tx: Transmit) -> io::Result<Vec<u8>> {
-        let len = u16::try_from(tx.payload.len()).map_err(|_| {
-            io::Error::new(io::ErrorKind::InvalidInput, "query longer than 65535 bytes")
-        })?;
+        let framed = super::tcp_frame(&tx.payload)?;
         let mut stream = TcpStream::connect(tx.server).await?;
         stream.set_nodelay(true)?;
-        let mut framed = Vec::with_capacity(tx.payload.len() + 2);
-        framed.extend_from_slice(&len.to_be_bytes());
-        framed.extend_from_slice(&tx.payload);
         stream.write_all(&framed).await?;
         let mut prefix = [0u8; 2];
         stream.read_exact(&mut prefix).await?;

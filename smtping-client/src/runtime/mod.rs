@@ -21,6 +21,15 @@ pub mod async_std;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+/// An I/O error in the words the session's error message uses (shared by the adapters).
+pub(crate) fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionReset => "the connection was reset by the peer".into(),
+        io::ErrorKind::BrokenPipe => "the peer closed the connection while we were writing".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Everything an adapter needs to perform the handshake a session asks for.
 #[derive(Clone, Debug)]
 pub struct TlsHandshake {

@@ -110,14 +110,6 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-fn io_reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::ConnectionReset => "the connection was reset by the peer".into(),
-        io::ErrorKind::BrokenPipe => "the peer closed the connection while we were writing".into(),
-        _ => e.to_string(),
-    }
-}
-
 /// Drives `session` over `stream` until it is done: writes what it transmits, feeds it
 /// what arrives, performs the TLS handshake it asks for (with `tls`; without it the
 /// handshake fails with a clear reason), and enforces its deadlines with tokio timers.
@@ -155,7 +147,7 @@ where
                 let deadline = tokio::time::Instant::from_std(deadline);
                 match timeout_at(deadline, conn.write_all(&bytes)).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(e)) => session.handle_io_error(&io_reason(&e), now()),
+                    Ok(Err(e)) => session.handle_io_error(&super::io_reason(&e), now()),
                     Err(_) => session.handle_timeout(now()),
                 }
             }
@@ -216,7 +208,7 @@ where
                         Ok(n) => session.handle_input(&buf[..n], now()),
                         // A TLS peer that closes without close_notify has closed all the same.
                         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => session.handle_eof(now()),
-                        Err(e) => session.handle_io_error(&io_reason(&e), now()),
+                        Err(e) => session.handle_io_error(&super::io_reason(&e), now()),
                     },
                     () = sleep => session.handle_timeout(now()),
                 }

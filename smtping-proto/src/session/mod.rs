@@ -864,7 +864,14 @@ impl Session {
     fn start_auth_or_transaction(&mut self) {
         if self.quit_after >= QuitAfter::Auth && self.plan.auth.is_some() {
             self.start_auth();
-        } else if self.quit_after <= QuitAfter::Auth {
+        } else {
+            self.quit_or_transaction();
+        }
+    }
+
+    /// After AUTH (done or not wanted): stop if the plan ends there, else transact.
+    fn quit_or_transaction(&mut self) {
+        if self.quit_after <= QuitAfter::Auth {
             self.quit();
         } else {
             self.start_transaction();
@@ -1069,11 +1076,7 @@ impl Session {
             return;
         }
         self.reached(Phase::Auth);
-        if self.quit_after <= QuitAfter::Auth {
-            self.quit();
-        } else {
-            self.start_transaction();
-        }
+        self.quit_or_transaction();
     }
 
     fn start_transaction(&mut self) {

@@ -36,7 +36,7 @@ use std::time::Instant;
 use async_std::net::{TcpStream, UdpSocket};
 use futures_lite::future::or;
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
-use smtping_proto::dns::{DnsError, Lookup, Protocol, Transmit};
+use smtping_proto::dns::{Lookup, Protocol, Transmit};
 
 use super::sleep_until;
 use crate::net::dns::{DnsTransport, LookupOutcome};
@@ -176,24 +176,7 @@ pub async fn drive(mut lookup: Lookup) -> LookupOutcome {
         }
         lookup.handle_timeout(Instant::now());
     }
-    let elapsed = lookup
-        .elapsed()
-        .unwrap_or_else(|| Instant::now().saturating_duration_since(started));
-    let stats = lookup.stats();
-    let question = lookup.question().clone();
-    let result = lookup.into_result().unwrap_or_else(|| {
-        // Unreachable in practice: the loop only ends once the lookup has a result.
-        Err(DnsError::Timeout {
-            question,
-            servers: Vec::new(),
-            transmissions: stats.transmissions,
-        })
-    });
-    LookupOutcome {
-        result,
-        elapsed,
-        stats,
-    }
+    LookupOutcome::from_lookup(lookup, Instant::now().saturating_duration_since(started))
 }
 
 /// Sends over the socket connected to `tx.server`, creating it on first use.
@@ -221,14 +204,9 @@ async fn send_udp(peers: &mut Vec<Peer>, tx: &Transmit) -> io::Result<()> {
 /// One query over TCP: connect, write length + message, read one length-prefixed
 /// message (bounded by the 16-bit length). The caller bounds it in time.
 async fn tcp_exchange(tx: Transmit) -> io::Result<Vec<u8>> {
-    let len = u16::try_from(tx.payload.len()).map_err(|_| {
-        io::Error::new(io::ErrorKind::InvalidInput, "query longer than 65535 bytes")
-    })?;
+    let framed = crate::net::dns::tcp_frame(&tx.payload)?;
     let mut stream = TcpStream::connect(tx.server).await?;
     stream.set_nodelay(true)?;
-    let mut framed = Vec::with_capacity(tx.payload.len() + 2);
-    framed.extend_from_slice(&len.to_be_bytes());
-    framed.extend_from_slice(&tx.payload);
     stream.write_all(&framed).await?;
     stream.flush().await?;
     let mut prefix = [0u8; 2];

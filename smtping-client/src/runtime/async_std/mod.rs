@@ -192,14 +192,6 @@ fn now() -> Instant {
     Instant::now()
 }
 
-fn io_reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::ConnectionReset => "the connection was reset by the peer".into(),
-        io::ErrorKind::BrokenPipe => "the peer closed the connection while we were writing".into(),
-        _ => e.to_string(),
-    }
-}
-
 /// What ended one wait for input.
 enum Wake {
     Read(io::Result<usize>),
@@ -243,7 +235,7 @@ where
                 let deadline = session.deadline().unwrap_or_else(|| now() + FALLBACK_WRITE);
                 match within(deadline, conn.write_all(&bytes)).await {
                     Some(Ok(())) => {}
-                    Some(Err(e)) => session.handle_io_error(&io_reason(&e), now()),
+                    Some(Err(e)) => session.handle_io_error(&super::io_reason(&e), now()),
                     None => session.handle_timeout(now()),
                 }
             }
@@ -310,7 +302,7 @@ where
                     Wake::Read(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
                         session.handle_eof(now());
                     }
-                    Wake::Read(Err(e)) => session.handle_io_error(&io_reason(&e), now()),
+                    Wake::Read(Err(e)) => session.handle_io_error(&super::io_reason(&e), now()),
                     Wake::Deadline => session.handle_timeout(now()),
                 }
             }

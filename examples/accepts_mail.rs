@@ -9,10 +9,10 @@
 //!     cargo test -p smtping-examples --test accepts_mail
 //! ```
 
-use smtping_client::testing::server::{Behaviour, TestServer};
 use smtping_client::{Check, Report};
 use smtping_proto::Address;
 use smtping_proto::session::QuitAfter;
+use smtping_testkit::server::{Behaviour, TestServer};
 
 /// "Would you take mail for `to`?" — MAIL and RCPT only, no message is sent.
 async fn would_accept(target: &str, from: &str, to: &str) -> Report {

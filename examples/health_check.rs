@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use smtping_client::testing::server::TestServer;
 use smtping_client::{Check, Status};
+use smtping_testkit::server::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

@@ -24,13 +24,11 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use smtping_client::runtime::async_std::AsyncStd;
-use smtping_client::testing::certs::{Scenario, TestPki};
-use smtping_client::testing::server::{
-    Behaviour, TestServer, TestServerBuilder, TlsMode as ServerTls,
-};
 use smtping_client::tls::TlsOptions;
 use smtping_client::{Check, TlsMode};
 use smtping_proto::Address;
+use smtping_testkit::certs::{Scenario, TestPki};
+use smtping_testkit::server::{Behaviour, ServerTls, TestServer, TestServerBuilder};
 
 /// The test server on its own thread and tokio runtime; stopped when dropped.
 struct BackgroundServer {

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use smtping_client::testing::server::{Behaviour, TestServer};
+use smtping_testkit::server::{Behaviour, TestServer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,14 +6,14 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use smtping_classify::Reason;
-use smtping_client::testing::certs::{Scenario, TestPki};
-use smtping_client::testing::dns::{DnsResponder, Zone};
-use smtping_client::testing::server::{
-    AuthConfig, Behaviour, Mechanism, Stage, TestServer, TestServerBuilder, TlsMode,
-};
 use smtping_client::tls::TlsOptions;
 use smtping_client::{Check, Report, Status};
 use smtping_proto::Address;
+use smtping_testkit::certs::{Scenario, TestPki};
+use smtping_testkit::dns::{DnsResponder, Zone};
+use smtping_testkit::server::{
+    AuthConfig, Behaviour, SaslMechanism, ServerStage, ServerTls, TestServer, TestServerBuilder,
+};
 
 use crate::render;
 use crate::render::card::{CardStyle, card};
@@ -118,7 +118,7 @@ async fn server(i: usize, pki: &TestPki) -> Result<TestServer, String> {
         ])
     };
     let starttls = |b: TestServerBuilder, scenario| -> Result<TestServerBuilder, String> {
-        Ok(b.tls(TlsMode::starttls(cert(scenario)?)))
+        Ok(b.tls(ServerTls::starttls(cert(scenario)?)))
     };
     let builder = match i {
         0 => starttls(base(), Scenario::Valid)?,
@@ -128,19 +128,19 @@ async fn server(i: usize, pki: &TestPki) -> Result<TestServer, String> {
             Behaviour::reply(550, "5.1.1 <nobody@demo.test>: Recipient address rejected: User unknown in virtual mailbox table"),
         ),
         3 => starttls(base(), Scenario::Valid)?.on(
-            Stage::Rcpt,
+            ServerStage::Rcpt,
             Behaviour::reply(451, "4.7.1 <postmaster@demo.test>: Recipient address rejected: Greylisted, see https://postgrey.schweikert.ch/help/demo.test.html"),
         ),
         4 => starttls(base(), Scenario::Valid)?.max_message_size(10_000),
         5 => starttls(base(), Scenario::Valid)?
-            .auth(AuthConfig::new().user("alice", "not-used").mechanisms([Mechanism::Plain]).required(true)),
+            .auth(AuthConfig::new().user("alice", "not-used").mechanisms([SaslMechanism::Plain]).required(true)),
         6 => starttls(base(), Scenario::Valid)?.on(
-            Stage::Rcpt,
+            ServerStage::Rcpt,
             Behaviour::reply(421, "4.7.28 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. Try again later."),
         ),
         _ => {
             return TestServer::builder()
-                .hostile(smtping_client::testing::server::Hostile::StartTlsInjection)
+                .hostile(smtping_testkit::server::Hostile::StartTlsInjection)
                 .start()
                 .await
                 .map_err(|e| format!("starting the demo server: {e}"));

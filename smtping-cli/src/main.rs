@@ -11,6 +11,11 @@
 
 mod args;
 mod check;
+#[cfg(feature = "demo")]
+mod demo;
+// Without the test bench, `smtping demo` says so and exits 3.
+#[cfg(not(feature = "demo"))]
+#[path = "demo_disabled.rs"]
 mod demo;
 mod explain;
 mod render;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use smtping_client::testing::certs::{Scenario, TestPki};
-use smtping_client::testing::server::{
-    AuthConfig, Behaviour, Mechanism, Stage, TestServer, TlsMode,
+use smtping_testkit::certs::{Scenario, TestPki};
+use smtping_testkit::server::{
+    AuthConfig, Behaviour, SaslMechanism, ServerStage, ServerTls, TestServer,
 };
 
 const NAME: &str = "mx.test";
@@ -36,13 +36,13 @@ impl Lab {
     fn server(
         &self,
         configure: impl FnOnce(
-            smtping_client::testing::server::TestServerBuilder,
-        ) -> smtping_client::testing::server::TestServerBuilder,
+            smtping_testkit::server::TestServerBuilder,
+        ) -> smtping_testkit::server::TestServerBuilder,
     ) -> TestServer {
         let cert = self.pki.server_cert(Scenario::Valid, &[NAME]).unwrap();
         let builder = TestServer::builder()
             .hostname(NAME)
-            .tls(TlsMode::starttls(cert))
+            .tls(ServerTls::starttls(cert))
             .extensions(["PIPELINING", "ENHANCEDSTATUSCODES"]);
         self.rt.block_on(configure(builder).start()).unwrap()
     }
@@ -103,7 +103,7 @@ fn amber_and_red_exit_1_and_2() {
     let lab = Lab::new();
     let greylist = lab.server(|b| {
         b.on(
-            Stage::Rcpt,
+            ServerStage::Rcpt,
             Behaviour::reply(451, "4.7.1 Greylisted, please try again later"),
         )
     });
@@ -272,7 +272,7 @@ fn auth_from_env_and_file_never_leaks_the_password() {
         b.auth(
             AuthConfig::new()
                 .user("alice", "hunter2-secret")
-                .mechanisms([Mechanism::Plain, Mechanism::Login])
+                .mechanisms([SaslMechanism::Plain, SaslMechanism::Login])
                 .require_tls(true),
         )
     });
@@ -390,6 +390,7 @@ fn batch_with_jsonl_and_summary_table() {
         .stderr(predicate::str::contains("line 2"));
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn demo_plays_every_scene() {
     let out = Command::cargo_bin("smtping")
@@ -433,4 +434,16 @@ fn demo_plays_every_scene() {
             .as_bytes(),
     );
     assert_eq!(v["delivery"]["reason"], "mailbox_unknown");
+}
+
+/// Without the `demo` feature the subcommand exists but says the demo is not built in.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn demo_without_the_feature_exits_3_with_a_clear_message() {
+    Command::cargo_bin("smtping")
+        .unwrap()
+        .arg("demo")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("without the `demo` feature"));
 }

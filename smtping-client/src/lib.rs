@@ -31,8 +31,6 @@ pub mod net;
 pub mod report;
 pub mod runtime;
 mod target;
-#[cfg(any(all(test, feature = "tokio"), feature = "testing"))]
-pub mod testing;
 pub mod tls;
 
 pub use assemble::EXPIRY_WARNING_DAYS;

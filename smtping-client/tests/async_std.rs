@@ -5,8 +5,8 @@
 //! workers serve it in the background while the test thread runs the client, first with
 //! `Runtime::block_on(check.run())`, then with `async_std::task::block_on(check.run_on(&AsyncStd))`.
 //!
-//! Run: `cargo test -p smtping-client --features async-std,testing --test async_std`.
-#![cfg(all(feature = "async-std", feature = "testing"))]
+//! Run: `cargo test -p smtping-client --features async-std --test async_std`.
+#![cfg(feature = "async-std")]
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -16,16 +16,16 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use smtping_client::net::dns::{IpFamilies, Resolver, TokioDns};
 use smtping_client::runtime::async_std::{AsyncStd, AsyncStdDns};
-use smtping_client::testing::certs::{Scenario, TestPki};
-use smtping_client::testing::dns::{DnsResponder, Fault, Zone};
-use smtping_client::testing::server::{
-    AuthConfig, Behaviour, Hostile, Mechanism, TestServer, TestServerBuilder, TlsMode as ServerTls,
-};
 use smtping_client::tls::TlsOptions;
 use smtping_client::{Check, Report, TlsMode};
 use smtping_proto::dns::{DnsErrorKind, Protocol, RecordType, ResolverConfig};
 use smtping_proto::sasl::Credentials;
 use smtping_proto::{Address, AuthMechanism};
+use smtping_testkit::certs::{Scenario, TestPki};
+use smtping_testkit::dns::{DnsResponder, Fault, Zone};
+use smtping_testkit::server::{
+    AuthConfig, Behaviour, Hostile, SaslMechanism, ServerTls, TestServer, TestServerBuilder,
+};
 
 /// Upper bound for one check on one runtime; the check's own deadlines end it far sooner.
 const CHECK_BUDGET: Duration = Duration::from_secs(15);
@@ -348,7 +348,7 @@ fn auth_server(rt: &tokio::runtime::Runtime, pki: &TestPki) -> TestServer {
             .auth(
                 AuthConfig::new()
                     .user("alice", "correct horse")
-                    .mechanisms([Mechanism::Plain, Mechanism::Login])
+                    .mechanisms([SaslMechanism::Plain, SaslMechanism::Login])
                     .require_tls(true),
             ),
     )

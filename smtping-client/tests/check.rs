@@ -1,7 +1,6 @@
 //! The Check engine over real sockets on loopback, against the scripted test server: healthy
 //! and hostile dialogues, every certificate verdict, AUTH, a refusal at each stage, silent and
 //! closing servers, DNS through the loopback responder, and the driver over tokio-test mocks.
-#![cfg(feature = "testing")]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -9,16 +8,16 @@ use std::time::{Duration, Instant};
 use smtping_classify::Reason;
 use smtping_client::net::dns::IpFamilies;
 use smtping_client::runtime::tokio::drive_session;
-use smtping_client::testing::certs::{Scenario, TestPki};
-use smtping_client::testing::dns::{DnsResponder, Zone};
-use smtping_client::testing::server::{
-    AuthConfig, Behaviour, Hostile, Mechanism, Stage, TestServer, TlsMode as ServerTls,
-};
 use smtping_client::tls::{TlsOptions, Verification};
 use smtping_client::{Check, Report, Status, TlsMode};
 use smtping_proto::sasl::Credentials;
 use smtping_proto::session::{Plan, QuitAfter, Session, TlsPolicy};
 use smtping_proto::{Address, Domain};
+use smtping_testkit::certs::{Scenario, TestPki};
+use smtping_testkit::dns::{DnsResponder, Zone};
+use smtping_testkit::server::{
+    AuthConfig, Behaviour, Hostile, SaslMechanism, ServerStage, ServerTls, TestServer,
+};
 
 const NAME: &str = "mx.test";
 
@@ -129,7 +128,11 @@ async fn every_certificate_verdict_over_implicit_tls() {
             .certificate
             .as_ref()
             .unwrap_or_else(|| panic!("{scenario:?}: {:?}", r.error));
-        assert_eq!(cert.verification, scenario.expected(), "{scenario:?}");
+        assert_eq!(
+            cert.verification.as_str(),
+            scenario.expected(),
+            "{scenario:?}"
+        );
         assert_eq!(r.tls.mode, "implicit");
         assert!(
             r.tls.established,
@@ -180,7 +183,7 @@ async fn auth_success_failure_and_refusal() {
         .auth(
             AuthConfig::new()
                 .user("alice", "s3cret")
-                .mechanisms([Mechanism::Plain, Mechanism::Login])
+                .mechanisms([SaslMechanism::Plain, SaslMechanism::Login])
                 .require_tls(true),
         )
         .start()
@@ -233,7 +236,7 @@ async fn plaintext_auth_offered_before_tls_is_a_finding_and_is_not_used() {
         .auth(
             AuthConfig::new()
                 .user("alice", "pw")
-                .mechanisms([Mechanism::Plain])
+                .mechanisms([SaslMechanism::Plain])
                 .require_tls(false),
         )
         .start()
@@ -267,9 +270,9 @@ async fn plaintext_auth_offered_before_tls_is_a_finding_and_is_not_used() {
 #[tokio::test]
 async fn a_refusal_at_each_stage() {
     let pki = TestPki::new().unwrap();
-    let cases: Vec<(Stage, Behaviour, &str, &str, u16)> = vec![
+    let cases: Vec<(ServerStage, Behaviour, &str, &str, u16)> = vec![
         (
-            Stage::Mail,
+            ServerStage::Mail,
             Behaviour::reply(
                 553,
                 "5.7.1 <probe@client.test>: Sender address rejected: Access denied",
@@ -279,7 +282,7 @@ async fn a_refusal_at_each_stage() {
             553,
         ),
         (
-            Stage::Rcpt,
+            ServerStage::Rcpt,
             Behaviour::reply(
                 550,
                 "5.1.1 <alice@example.test>: Recipient address rejected: User unknown in virtual mailbox table",
@@ -289,7 +292,7 @@ async fn a_refusal_at_each_stage() {
             550,
         ),
         (
-            Stage::Rcpt,
+            ServerStage::Rcpt,
             Behaviour::reply(
                 451,
                 "4.7.1 <alice@example.test>: Recipient address rejected: Greylisted, see https://postgrey.schweikert.ch/help/example.test.html",
@@ -299,21 +302,21 @@ async fn a_refusal_at_each_stage() {
             451,
         ),
         (
-            Stage::Data,
+            ServerStage::Data,
             Behaviour::reply(451, "4.3.0 Error: queue file write error"),
             "deferred",
             "data",
             451,
         ),
         (
-            Stage::DataEnd,
+            ServerStage::DataEnd,
             Behaviour::reply(554, "5.7.1 Message rejected as spam by Content Filtering"),
             "bounced",
             "data_end",
             554,
         ),
         (
-            Stage::DataEnd,
+            ServerStage::DataEnd,
             Behaviour::reply(452, "4.3.1 Insufficient system storage"),
             "deferred",
             "data_end",

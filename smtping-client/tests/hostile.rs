@@ -8,17 +8,13 @@
 //! performance assertion. Commands get a 2 s timeout so that the silent and trickling
 //! servers cost seconds, not minutes.
 //!
-//! Run: `cargo test -p smtping-client --features testing --test hostile`.
+//! Run: `cargo test -p smtping-client --test hostile`.
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
 
 use smtping_classify::Reason;
 use smtping_client::runtime::tokio::drive_session;
-use smtping_client::testing::certs::{Scenario, TestPki};
-use smtping_client::testing::server::{
-    AuthConfig, Hostile, Mechanism, TestServer, TlsMode as ServerTls,
-};
 use smtping_client::tls::TlsOptions;
 use smtping_client::{Check, Report, Severity, Status, TlsMode};
 use smtping_proto::sasl::Credentials;
@@ -26,6 +22,8 @@ use smtping_proto::session::{
     DeliveryStatus, Envelope, ErrorKind, Message, Phase, Plan, Session, Timeouts, TlsPolicy,
 };
 use smtping_proto::{Address, AuthMechanism, Domain};
+use smtping_testkit::certs::{Scenario, TestPki};
+use smtping_testkit::server::{AuthConfig, Hostile, SaslMechanism, ServerTls, TestServer};
 
 /// Every reply deadline of the checks in this suite.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
@@ -612,7 +610,7 @@ async fn auth_server(pki: &TestPki, tls: bool) -> TestServer {
     let mut b = TestServer::builder().auth(
         AuthConfig::new()
             .user(USER, PASSWORD)
-            .mechanisms([Mechanism::Plain, Mechanism::Login])
+            .mechanisms([SaslMechanism::Plain, SaslMechanism::Login])
             .require_tls(tls),
     );
     if tls {
@@ -776,7 +774,7 @@ async fn credentials_are_withheld_from_an_unverified_certificate() {
 /// transcript still hold no secret, in clear text (`allow_plaintext_auth`) and in TLS.
 #[tokio::test]
 async fn secrets_stay_hidden_when_the_session_fails_after_auth() {
-    use smtping_client::testing::server::{Behaviour, Stage};
+    use smtping_testkit::server::{Behaviour, ServerStage};
     let pki = TestPki::new().unwrap();
     for tls in [false, true] {
         let what = if tls {
@@ -786,7 +784,7 @@ async fn secrets_stay_hidden_when_the_session_fails_after_auth() {
         };
         let mut b = TestServer::builder()
             .auth(AuthConfig::new().user(USER, PASSWORD).require_tls(tls))
-            .on(Stage::Mail, Behaviour::disconnect());
+            .on(ServerStage::Mail, Behaviour::disconnect());
         if tls {
             b = b.tls(ServerTls::starttls(
                 pki.server_cert(Scenario::Valid, &["mx.test"]).unwrap(),

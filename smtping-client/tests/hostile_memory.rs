@@ -9,15 +9,15 @@
 //! the test harness, the tokio runtime, the rustls configuration, the scripted server
 //! that *sends* the hostile bytes, and the client that reads them.
 //!
-//! Run: `cargo test -p smtping-client --features testing --test hostile_memory`.
+//! Run: `cargo test -p smtping-client --test hostile_memory`.
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
 
-use smtping_client::testing::server::{Hostile, TestServer};
 use smtping_client::tls::TlsOptions;
 use smtping_client::{Check, Report};
 use smtping_proto::Address;
+use smtping_testkit::server::{Hostile, TestServer};
 
 /// The ceiling on the process's peak resident set, in KiB.
 ///

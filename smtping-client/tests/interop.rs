@@ -15,7 +15,7 @@
 //! ```sh
 //! sudo scripts/interop.sh                      # setup, check, these tests, stop
 //! SMTPING_INTEROP_ENV=/tmp/smtping-interop/env \
-//!     cargo test -p smtping-client --features testing --test interop -- --test-threads=2
+//!     cargo test -p smtping-client --test interop -- --test-threads=2
 //! ```
 #![forbid(unsafe_code)]
 
@@ -72,7 +72,7 @@ impl Env {
                 say(&format!(
                     "interop: SKIP: {why}; these tests need real servers: run `sudo scripts/interop.sh` \
                      (or `setup`, then SMTPING_INTEROP_ENV=/tmp/smtping-interop/env cargo test -p \
-                     smtping-client --features testing --test interop)"
+                     smtping-client --test interop)"
                 ));
             });
             None

@@ -7,7 +7,7 @@ use smtping_proto::Address;
 use smtping_proto::session::QuitAfter;
 
 use crate::check::{Check, TlsMode};
-use crate::testing::server::{Behaviour, Stage, TestServer};
+use smtping_testkit::server::{Behaviour, ServerStage, TestServer};
 
 /// A refused MAIL decides every recipient's reason: the pipelined RCPTs' `503 need
 /// MAIL` replies say nothing about them (seen against Postfix: `530 5.7.0` at MAIL
@@ -17,7 +17,7 @@ async fn refused_mail_gives_its_reason_to_every_recipient() {
     let server = TestServer::builder()
         .extension("PIPELINING")
         .on(
-            Stage::Mail,
+            ServerStage::Mail,
             Behaviour::reply(530, "5.7.0 Authentication required"),
         )
         .start()

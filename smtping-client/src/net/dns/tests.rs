@@ -1,9 +1,9 @@
 //! Unit tests of `dns` (kept beside it, in its own file).
 
 use super::*;
-use crate::testing::dns::{DnsResponder, Fault, Zone};
 use smtping_proto::dns::DnsErrorKind;
 use smtping_proto::dns::Protocol;
+use smtping_testkit::dns::{DnsResponder, Fault, Zone};
 use std::net::Ipv6Addr;
 use std::net::{Ipv4Addr, SocketAddr};
 

@@ -7,13 +7,13 @@ use smtping_proto::sasl::{Credentials, cram_md5_response, decode_challenge};
 /// A SASL mechanism the test server can serve.
 ///
 /// ```
-/// use smtping_client::testing::server::Mechanism;
-/// assert_eq!(Mechanism::CramMd5.name(), "CRAM-MD5");
-/// assert_eq!(Mechanism::from_name("login"), Some(Mechanism::Login));
+/// use smtping_testkit::server::SaslMechanism;
+/// assert_eq!(SaslMechanism::CramMd5.name(), "CRAM-MD5");
+/// assert_eq!(SaslMechanism::from_name("login"), Some(SaslMechanism::Login));
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mechanism {
+pub enum SaslMechanism {
     /// `PLAIN` (RFC 4616): `authzid NUL user NUL password`, base64.
     Plain,
     /// `LOGIN`: user name and password in two base64 steps.
@@ -22,15 +22,15 @@ pub enum Mechanism {
     CramMd5,
 }
 
-impl Mechanism {
+impl SaslMechanism {
     /// Every mechanism the server supports.
     pub const ALL: [Self; 3] = [Self::Plain, Self::Login, Self::CramMd5];
 
     /// The name as advertised in EHLO.
     ///
     /// ```
-    /// use smtping_client::testing::server::Mechanism;
-    /// assert_eq!(Mechanism::Plain.name(), "PLAIN");
+    /// use smtping_testkit::server::SaslMechanism;
+    /// assert_eq!(SaslMechanism::Plain.name(), "PLAIN");
     /// ```
     #[must_use]
     pub const fn name(self) -> &'static str {
@@ -44,9 +44,9 @@ impl Mechanism {
     /// The mechanism named `name` (case-insensitive), if the server supports it.
     ///
     /// ```
-    /// use smtping_client::testing::server::Mechanism;
-    /// assert_eq!(Mechanism::from_name("cram-md5"), Some(Mechanism::CramMd5));
-    /// assert_eq!(Mechanism::from_name("XOAUTH2"), None);
+    /// use smtping_testkit::server::SaslMechanism;
+    /// assert_eq!(SaslMechanism::from_name("cram-md5"), Some(SaslMechanism::CramMd5));
+    /// assert_eq!(SaslMechanism::from_name("XOAUTH2"), None);
     /// ```
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
@@ -56,7 +56,7 @@ impl Mechanism {
     }
 }
 
-impl fmt::Display for Mechanism {
+impl fmt::Display for SaslMechanism {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -69,11 +69,11 @@ impl fmt::Display for Mechanism {
 /// server records.
 ///
 /// ```
-/// use smtping_client::testing::server::{AuthConfig, Mechanism};
+/// use smtping_testkit::server::{AuthConfig, SaslMechanism};
 ///
 /// let auth = AuthConfig::new()
 ///     .user("alice", "secret")
-///     .mechanisms([Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5])
+///     .mechanisms([SaslMechanism::Plain, SaslMechanism::Login, SaslMechanism::CramMd5])
 ///     .require_tls(true) // not offered, and 530 5.7.0, before STARTTLS
 ///     .required(true); // MAIL without a login gets 530 5.7.0 Authentication required
 /// assert!(!format!("{auth:?}").contains("secret"));
@@ -81,7 +81,7 @@ impl fmt::Display for Mechanism {
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthConfig {
     pub(crate) users: Vec<(String, String)>,
-    pub(crate) mechanisms: Vec<Mechanism>,
+    pub(crate) mechanisms: Vec<SaslMechanism>,
     pub(crate) require_tls: bool,
     pub(crate) required: bool,
 }
@@ -96,15 +96,15 @@ impl AuthConfig {
     /// No accounts, PLAIN and LOGIN offered, allowed before TLS, not required.
     ///
     /// ```
-    /// use smtping_client::testing::server::{AuthConfig, Mechanism};
+    /// use smtping_testkit::server::{AuthConfig, SaslMechanism};
     /// let auth = AuthConfig::new();
-    /// assert_eq!(auth.offered(), [Mechanism::Plain, Mechanism::Login]);
+    /// assert_eq!(auth.offered(), [SaslMechanism::Plain, SaslMechanism::Login]);
     /// ```
     #[must_use]
     pub fn new() -> Self {
         Self {
             users: Vec::new(),
-            mechanisms: vec![Mechanism::Plain, Mechanism::Login],
+            mechanisms: vec![SaslMechanism::Plain, SaslMechanism::Login],
             require_tls: false,
             required: false,
         }
@@ -113,7 +113,7 @@ impl AuthConfig {
     /// Adds an account (a second call for the same user replaces the password).
     ///
     /// ```
-    /// use smtping_client::testing::server::AuthConfig;
+    /// use smtping_testkit::server::AuthConfig;
     /// let auth = AuthConfig::new().user("alice", "secret").user("bob", "hunter2");
     /// # let _ = auth;
     /// ```
@@ -131,12 +131,12 @@ impl AuthConfig {
     /// The mechanisms offered, in this order (duplicates removed).
     ///
     /// ```
-    /// use smtping_client::testing::server::{AuthConfig, Mechanism};
-    /// let auth = AuthConfig::new().mechanisms([Mechanism::CramMd5]);
-    /// assert_eq!(auth.offered(), [Mechanism::CramMd5]);
+    /// use smtping_testkit::server::{AuthConfig, SaslMechanism};
+    /// let auth = AuthConfig::new().mechanisms([SaslMechanism::CramMd5]);
+    /// assert_eq!(auth.offered(), [SaslMechanism::CramMd5]);
     /// ```
     #[must_use]
-    pub fn mechanisms(mut self, mechanisms: impl IntoIterator<Item = Mechanism>) -> Self {
+    pub fn mechanisms(mut self, mechanisms: impl IntoIterator<Item = SaslMechanism>) -> Self {
         self.mechanisms.clear();
         for m in mechanisms {
             if !self.mechanisms.contains(&m) {
@@ -150,7 +150,7 @@ impl AuthConfig {
     /// `530 5.7.0 Must issue a STARTTLS command first`).
     ///
     /// ```
-    /// use smtping_client::testing::server::AuthConfig;
+    /// use smtping_testkit::server::AuthConfig;
     /// let auth = AuthConfig::new().require_tls(true);
     /// # let _ = auth;
     /// ```
@@ -164,7 +164,7 @@ impl AuthConfig {
     /// required` (a submission server).
     ///
     /// ```
-    /// use smtping_client::testing::server::AuthConfig;
+    /// use smtping_testkit::server::AuthConfig;
     /// let auth = AuthConfig::new().user("alice", "secret").required(true);
     /// # let _ = auth;
     /// ```
@@ -177,11 +177,11 @@ impl AuthConfig {
     /// The mechanisms offered.
     ///
     /// ```
-    /// use smtping_client::testing::server::{AuthConfig, Mechanism};
-    /// assert!(AuthConfig::new().offered().contains(&Mechanism::Plain));
+    /// use smtping_testkit::server::{AuthConfig, SaslMechanism};
+    /// assert!(AuthConfig::new().offered().contains(&SaslMechanism::Plain));
     /// ```
     #[must_use]
-    pub fn offered(&self) -> &[Mechanism] {
+    pub fn offered(&self) -> &[SaslMechanism] {
         &self.mechanisms
     }
 

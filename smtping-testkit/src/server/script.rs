@@ -21,7 +21,7 @@ const WRITE_CHUNK: usize = 64 * 1024;
 ///
 /// ```
 /// use std::time::Duration;
-/// use smtping_client::testing::server::{Script, Step};
+/// use smtping_testkit::server::{Script, Step};
 ///
 /// let script = Script::from_steps([
 ///     Step::Send(b"220 mx.test ESMTP\r\n".to_vec()),
@@ -72,7 +72,7 @@ pub enum Step {
     /// Wait.
     Sleep(Duration),
     /// Perform the server side of a TLS handshake, with the certificate given by
-    /// [`TlsMode`](super::TlsMode) (the session ends if none was configured).
+    /// [`ServerTls`](super::ServerTls) (the session ends if none was configured).
     StartTls,
     /// From here on, answer every command like a permissive server: `250` to most,
     /// `354` to DATA (and read the message), `454` to STARTTLS, `502` to AUTH, `221` to
@@ -140,7 +140,7 @@ impl fmt::Debug for Step {
 /// ```
 /// use std::time::Duration;
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
-/// use smtping_client::testing::server::{Script, TestServer};
+/// use smtping_testkit::server::{Script, TestServer};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
 /// let script = Script::new()
@@ -175,7 +175,7 @@ impl Script {
     /// An empty script (it closes the connection at once) with the default budgets.
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// assert!(Script::new().steps().is_empty());
     /// ```
     #[must_use]
@@ -190,7 +190,7 @@ impl Script {
     /// A script made of `steps`.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Script, Step};
+    /// use smtping_testkit::server::{Script, Step};
     /// let s = Script::from_steps([Step::Hang]);
     /// assert_eq!(s.steps(), [Step::Hang]);
     /// ```
@@ -205,7 +205,7 @@ impl Script {
     /// Appends a step.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Script, Step};
+    /// use smtping_testkit::server::{Script, Step};
     /// let s = Script::new().step(Step::ReadAny);
     /// assert_eq!(s.steps().len(), 1);
     /// ```
@@ -218,7 +218,7 @@ impl Script {
     /// Appends [`Step::Send`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().send("220 mx.test\r\n").send(b"\x00\xff\r\n");
     /// # let _ = s;
     /// ```
@@ -230,7 +230,7 @@ impl Script {
     /// Appends [`Step::Repeat`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let ten_mib_line = Script::new().send("220 ").repeat("x", 10 * 1024 * 1024);
     /// # let _ = ten_mib_line;
     /// ```
@@ -245,7 +245,7 @@ impl Script {
     /// Appends [`Step::Numbered`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().numbered("250-X", "\r\n", 3); // 250-X1, 250-X2, 250-X3
     /// # let _ = s;
     /// ```
@@ -262,7 +262,7 @@ impl Script {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().trickle("220 slow\r\n", Duration::from_secs(1));
     /// # let _ = s;
     /// ```
@@ -277,7 +277,7 @@ impl Script {
     /// Appends [`Step::ExpectLine`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().send("220 x\r\n").expect_line("EHLO").expect_line("");
     /// # let _ = s;
     /// ```
@@ -289,7 +289,7 @@ impl Script {
     /// Appends [`Step::ReadAny`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().read_any().send(b"\x16\x03\x03garbage");
     /// # let _ = s;
     /// ```
@@ -301,7 +301,7 @@ impl Script {
     /// Appends [`Step::ExpectData`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().expect_line("DATA").send("354 go\r\n").expect_data().hang();
     /// # let _ = s;
     /// ```
@@ -314,7 +314,7 @@ impl Script {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().sleep(Duration::from_millis(100)).send("220 late\r\n");
     /// # let _ = s;
     /// ```
@@ -326,7 +326,7 @@ impl Script {
     /// Appends [`Step::StartTls`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().expect_line("STARTTLS").send("220 go\r\n").start_tls();
     /// # let _ = s;
     /// ```
@@ -338,7 +338,7 @@ impl Script {
     /// Appends [`Step::AnswerAll`] with the given line ending.
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let bare_lf = Script::new().send("220 mx.test\n").answer_all("\n");
     /// # let _ = bare_lf;
     /// ```
@@ -352,7 +352,7 @@ impl Script {
     /// Appends [`Step::Close`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().send("421 4.3.2 bye\r\n").close();
     /// # let _ = s;
     /// ```
@@ -364,7 +364,7 @@ impl Script {
     /// Appends [`Step::Hang`].
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let silent = Script::new().hang();
     /// # let _ = silent;
     /// ```
@@ -376,7 +376,7 @@ impl Script {
     /// Sets the most bytes the script writes per session (it stops there and closes).
     ///
     /// ```
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().repeat("250-x\r\n", u64::MAX).max_bytes(1 << 20);
     /// assert_eq!(s.byte_budget(), 1 << 20);
     /// ```
@@ -390,7 +390,7 @@ impl Script {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Script;
+    /// use smtping_testkit::server::Script;
     /// let s = Script::new().hang().max_duration(Duration::from_secs(2));
     /// assert_eq!(s.time_budget(), Duration::from_secs(2));
     /// ```
@@ -403,7 +403,7 @@ impl Script {
     /// The steps.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Script, Step};
+    /// use smtping_testkit::server::{Script, Step};
     /// assert_eq!(Script::new().close().steps(), [Step::Close]);
     /// ```
     #[must_use]
@@ -414,7 +414,7 @@ impl Script {
     /// The byte budget.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Script, DEFAULT_SCRIPT_MAX_BYTES};
+    /// use smtping_testkit::server::{Script, DEFAULT_SCRIPT_MAX_BYTES};
     /// assert_eq!(Script::new().byte_budget(), DEFAULT_SCRIPT_MAX_BYTES);
     /// ```
     #[must_use]
@@ -425,7 +425,7 @@ impl Script {
     /// The time budget.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Script, DEFAULT_SCRIPT_MAX_DURATION};
+    /// use smtping_testkit::server::{Script, DEFAULT_SCRIPT_MAX_DURATION};
     /// assert_eq!(Script::new().time_budget(), DEFAULT_SCRIPT_MAX_DURATION);
     /// ```
     #[must_use]

@@ -2,7 +2,7 @@
 //! server certificates for every verification verdict.
 //!
 //! ```
-//! use smtping_client::testing::certs::{Scenario, TestPki};
+//! use smtping_testkit::certs::{Scenario, TestPki};
 //!
 //! let pki = TestPki::new()?;
 //! let served = pki.server_cert(Scenario::Expired, &["mx.test"])?;
@@ -30,8 +30,6 @@ use rcgen::{
 };
 use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
-use crate::tls::Verification;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -76,9 +74,9 @@ niU3gLYZHNl11Fij4iquoNA=
 /// not-yet-valid ones start at `T + 10 days`.
 ///
 /// ```
-/// use smtping_client::testing::certs::Scenario;
-/// use smtping_client::tls::Verification;
-/// assert_eq!(Scenario::IncompleteChain.expected(), Verification::IncompleteChain);
+/// use smtping_testkit::certs::Scenario;
+/// // The snake_case name of the verdict, as in SMTPing's report (`tls.verification`).
+/// assert_eq!(Scenario::IncompleteChain.expected(), "incomplete_chain");
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,18 +114,20 @@ impl Scenario {
         Self::BadSignature,
     ];
 
-    /// The verdict a client trusting [`TestPki::ca_cert_der`] must reach.
+    /// The verdict a client trusting [`TestPki::ca_cert_der`] must reach, as the
+    /// snake_case name SMTPing's report uses (`"valid"`, `"hostname_mismatch"`, …;
+    /// compare it with `Verification::as_str()` of `smtping-client`).
     #[must_use]
-    pub const fn expected(self) -> Verification {
+    pub const fn expected(self) -> &'static str {
         match self {
-            Self::Valid => Verification::Valid,
-            Self::HostnameMismatch => Verification::HostnameMismatch,
-            Self::Expired => Verification::Expired,
-            Self::NotYetValid => Verification::NotYetValid,
-            Self::SelfSigned => Verification::SelfSigned,
-            Self::UntrustedIssuer => Verification::UntrustedIssuer,
-            Self::IncompleteChain => Verification::IncompleteChain,
-            Self::BadSignature => Verification::Invalid,
+            Self::Valid => "valid",
+            Self::HostnameMismatch => "hostname_mismatch",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::SelfSigned => "self_signed",
+            Self::UntrustedIssuer => "untrusted_issuer",
+            Self::IncompleteChain => "incomplete_chain",
+            Self::BadSignature => "invalid",
         }
     }
 }

@@ -1,8 +1,7 @@
-//! Tests of the scripted loopback SMTP server (`smtping_client::testing::server`), driven
+//! Tests of the scripted loopback SMTP server (`smtping_testkit::server`), driven
 //! by raw TCP and tokio-rustls clients. Loopback only; every wait is bounded.
 //!
-//! Run with `cargo test -p smtping-client --features testing --test test_server`.
-#![cfg(feature = "testing")]
+//! Run with `cargo test -p smtping-testkit --test test_server`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,12 +9,12 @@ use std::time::Duration;
 
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
-use smtping_client::testing::certs::{Scenario, TestPki};
-use smtping_client::testing::server::{
-    AuthConfig, Behaviour, Hostile, Mechanism, Reply, ServerError, SessionEnd, Stage, TestServer,
-    TlsMode, hostile,
-};
 use smtping_proto::sasl::{Credentials, cram_md5_response, plain_response};
+use smtping_testkit::certs::{Scenario, TestPki};
+use smtping_testkit::server::{
+    AuthConfig, Behaviour, Hostile, SaslMechanism, ServerError, ServerReply, ServerStage,
+    ServerTls, SessionEnd, TestServer, hostile,
+};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -144,7 +143,7 @@ async fn tls_connect(tcp: TcpStream, pki: &TestPki) -> std::io::Result<TlsStream
     .map_err(|_| std::io::Error::other("TLS handshake timed out"))?
 }
 
-async fn start(builder: smtping_client::testing::server::TestServerBuilder) -> TestServer {
+async fn start(builder: smtping_testkit::server::TestServerBuilder) -> TestServer {
     builder.start().await.expect("server starts")
 }
 
@@ -182,10 +181,7 @@ async fn raw(addr: SocketAddr) -> TcpStream {
         .expect("connect")
 }
 
-async fn ended(
-    server: &TestServer,
-    count: usize,
-) -> Vec<smtping_client::testing::server::ReceivedSession> {
+async fn ended(server: &TestServer, count: usize) -> Vec<smtping_testkit::server::ReceivedSession> {
     server
         .wait_for_sessions(count, STEP)
         .await
@@ -325,7 +321,7 @@ async fn starttls_handshake_resets_state_and_ehlo_changes() {
         .expect("cert");
     let server = start(
         TestServer::builder()
-            .tls(TlsMode::starttls(&cert))
+            .tls(ServerTls::starttls(&cert))
             .auth(AuthConfig::new().user("alice", "secret").require_tls(true))
             .require_tls(true),
     )
@@ -383,7 +379,7 @@ async fn plaintext_pipelined_after_starttls_is_discarded() {
     let cert = pki
         .server_cert(Scenario::Valid, &["mx.test"])
         .expect("cert");
-    let server = start(TestServer::builder().tls(TlsMode::starttls(cert))).await;
+    let server = start(TestServer::builder().tls(ServerTls::starttls(cert))).await;
     let mut c = Client::connect(server.addr()).await;
     c.reply().await;
     c.cmd("EHLO c.test").await;
@@ -403,7 +399,7 @@ async fn implicit_tls_greets_after_the_handshake() {
     let cert = pki
         .server_cert(Scenario::Valid, &["mx.test"])
         .expect("cert");
-    let server = start(TestServer::builder().tls(TlsMode::implicit(cert))).await;
+    let server = start(TestServer::builder().tls(ServerTls::implicit(cert))).await;
     let tls = tls_connect(raw(server.addr()).await, &pki)
         .await
         .expect("handshake");
@@ -431,7 +427,7 @@ async fn tls_handshake_failure_is_recorded() {
     let cert = pki
         .server_cert(Scenario::UntrustedIssuer, &["mx.test"])
         .expect("cert");
-    let server = start(TestServer::builder().tls(TlsMode::implicit(cert))).await;
+    let server = start(TestServer::builder().tls(ServerTls::implicit(cert))).await;
     assert!(tls_connect(raw(server.addr()).await, &pki).await.is_err());
     let s = &ended(&server, 1).await[0];
     assert!(
@@ -470,7 +466,7 @@ fn b64_decode(text: &str) -> Vec<u8> {
     smtping_proto::sasl::decode_challenge(text.as_bytes()).expect("base64")
 }
 
-async fn auth_server(mechanisms: &[Mechanism]) -> TestServer {
+async fn auth_server(mechanisms: &[SaslMechanism]) -> TestServer {
     start(
         TestServer::builder().auth(
             AuthConfig::new()
@@ -491,7 +487,12 @@ async fn greeted(server: &TestServer) -> Client<TcpStream> {
 
 #[tokio::test]
 async fn auth_plain_success_is_recorded_without_secrets() {
-    let server = auth_server(&[Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]).await;
+    let server = auth_server(&[
+        SaslMechanism::Plain,
+        SaslMechanism::Login,
+        SaslMechanism::CramMd5,
+    ])
+    .await;
     let mut c = Client::connect(server.addr()).await;
     c.reply().await;
     let ehlo = c.cmd("EHLO c.test").await;
@@ -518,7 +519,7 @@ async fn auth_plain_success_is_recorded_without_secrets() {
 
 #[tokio::test]
 async fn auth_plain_with_empty_challenge() {
-    let server = auth_server(&[Mechanism::Plain]).await;
+    let server = auth_server(&[SaslMechanism::Plain]).await;
     let mut c = greeted(&server).await;
     c.send("AUTH PLAIN\r\n").await;
     // RFC 4954: "334 " followed by an empty challenge.
@@ -531,7 +532,7 @@ async fn auth_plain_with_empty_challenge() {
 
 #[tokio::test]
 async fn auth_login_success() {
-    let server = auth_server(&[Mechanism::Login]).await;
+    let server = auth_server(&[SaslMechanism::Login]).await;
     let mut c = greeted(&server).await;
     let prompt = c.cmd("AUTH LOGIN").await;
     assert_eq!(prompt, "334 VXNlcm5hbWU6");
@@ -548,7 +549,7 @@ async fn auth_login_success() {
 
 #[tokio::test]
 async fn auth_login_with_initial_response() {
-    let server = auth_server(&[Mechanism::Login]).await;
+    let server = auth_server(&[SaslMechanism::Login]).await;
     let mut c = greeted(&server).await;
     assert_eq!(
         c.cmd(&format!("AUTH LOGIN {}", b64(b"alice"))).await,
@@ -566,7 +567,7 @@ async fn auth_failures() {
         TestServer::builder().auth(
             AuthConfig::new()
                 .user("alice", "secret")
-                .mechanisms([Mechanism::Plain, Mechanism::Login])
+                .mechanisms([SaslMechanism::Plain, SaslMechanism::Login])
                 .required(true),
         ),
     )
@@ -609,7 +610,7 @@ async fn auth_failures() {
 
 #[tokio::test]
 async fn auth_cram_md5() {
-    let server = auth_server(&[Mechanism::CramMd5]).await;
+    let server = auth_server(&[SaslMechanism::CramMd5]).await;
     let mut c = greeted(&server).await;
     let challenge = c.cmd("AUTH CRAM-MD5").await;
     let challenge_b64 = challenge.strip_prefix("334 ").expect("334 challenge");
@@ -647,8 +648,8 @@ async fn auth_stage_override_and_disabled_auth() {
         TestServer::builder()
             .auth(AuthConfig::new().user("alice", "secret"))
             .on(
-                Stage::Auth,
-                Reply::new(454, "4.7.0 Temporary authentication failure"),
+                ServerStage::Auth,
+                ServerReply::new(454, "4.7.0 Temporary authentication failure"),
             ),
     )
     .await;
@@ -673,11 +674,14 @@ async fn auth_stage_override_and_disabled_auth() {
 async fn per_recipient_and_per_stage_replies() {
     let server = start(
         TestServer::builder()
-            .on(Stage::Rcpt, Reply::new(550, "5.7.1 Relaying denied"))
+            .on(
+                ServerStage::Rcpt,
+                ServerReply::new(550, "5.7.1 Relaying denied"),
+            )
             .recipient("ok@example.test", Behaviour::normal())
             .recipient(
                 "<Unknown@Example.test>",
-                Reply::new(550, "5.1.1 <unknown@example.test>: user unknown")
+                ServerReply::new(550, "5.1.1 <unknown@example.test>: user unknown")
                     .line("5.1.1 see https://example.test/help"),
             )
             .recipient(
@@ -744,8 +748,8 @@ async fn greylisting_with_times_then_success_on_retry() {
 #[tokio::test]
 async fn data_stage_replies() {
     let server = start(TestServer::builder().on(
-        Stage::DataEnd,
-        Reply::new(554, "5.7.1 Message rejected as spam"),
+        ServerStage::DataEnd,
+        ServerReply::new(554, "5.7.1 Message rejected as spam"),
     ))
     .await;
     let mut c = greeted(&server).await;
@@ -767,8 +771,10 @@ async fn data_stage_replies() {
     assert!(!t.is_delivered() && m.stored);
     assert!(server.delivered().is_empty());
 
-    let refuse_data =
-        start(TestServer::builder().on(Stage::Data, Reply::new(451, "4.3.0 Try later"))).await;
+    let refuse_data = start(
+        TestServer::builder().on(ServerStage::Data, ServerReply::new(451, "4.3.0 Try later")),
+    )
+    .await;
     let mut c = greeted(&refuse_data).await;
     c.cmd("MAIL FROM:<a@example.test>").await;
     c.cmd("RCPT TO:<b@example.test>").await;
@@ -849,7 +855,7 @@ async fn disconnect_and_close_behaviours() {
 
 #[tokio::test]
 async fn silent_after_the_final_dot() {
-    let server = start(TestServer::builder().on(Stage::DataEnd, Behaviour::silent())).await;
+    let server = start(TestServer::builder().on(ServerStage::DataEnd, Behaviour::silent())).await;
     let mut c = greeted(&server).await;
     c.cmd("MAIL FROM:<a@example.test>").await;
     c.cmd("RCPT TO:<b@example.test>").await;
@@ -1125,12 +1131,15 @@ async fn non_loopback_addresses_are_refused() {
 #[tokio::test]
 async fn invalid_configuration_is_refused() {
     let bad_code = TestServer::builder()
-        .recipient("a@b.test", Reply::new(700, "nope"))
+        .recipient("a@b.test", ServerReply::new(700, "nope"))
         .start()
         .await;
     assert!(matches!(bad_code, Err(ServerError::InvalidReply { .. })));
     let injected = TestServer::builder()
-        .on(Stage::Mail, Behaviour::reply(250, "ok\r\n250 smuggled"))
+        .on(
+            ServerStage::Mail,
+            Behaviour::reply(250, "ok\r\n250 smuggled"),
+        )
         .start()
         .await;
     let err = injected.expect_err("CRLF in a reply line");
@@ -1309,7 +1318,7 @@ async fn hostile_starttls_injection() {
         .expect("cert");
     let server = start(
         TestServer::builder()
-            .tls(TlsMode::starttls(cert))
+            .tls(ServerTls::starttls(cert))
             .hostile(Hostile::StartTlsInjection),
     )
     .await;
@@ -1440,7 +1449,7 @@ async fn every_hostile_scenario_starts_and_survives_a_vanishing_client() {
 async fn script_mismatch_and_time_budget() {
     let server = start(
         TestServer::builder().script(
-            smtping_client::testing::server::Script::new()
+            smtping_testkit::server::Script::new()
                 .send("220 x\r\n")
                 .expect_line("EHLO")
                 .send("250 x\r\n"),

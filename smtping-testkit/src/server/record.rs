@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 /// ```
 /// use std::time::Duration;
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
-/// use smtping_client::testing::server::TestServer;
+/// use smtping_testkit::server::TestServer;
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
 /// let server = TestServer::builder().start().await?;
@@ -43,7 +43,7 @@ pub struct ReceivedSession {
     /// `true` when the last greeting command was `EHLO`, `false` for `HELO`.
     pub esmtp: bool,
     /// The TLS session, once a handshake (STARTTLS or implicit) completed.
-    pub tls: Option<TlsInfo>,
+    pub tls: Option<ReceivedTls>,
     /// Plain-text bytes the client sent after `STARTTLS` and before the handshake (the
     /// server discards them, RFC 3207 §4.2; a careful client sends none).
     pub plaintext_after_starttls: usize,
@@ -55,7 +55,7 @@ pub struct ReceivedSession {
     /// 512 bytes, message data not included).
     pub commands: Vec<String>,
     /// Mail transactions: one per accepted `MAIL FROM`.
-    pub transactions: Vec<Transaction>,
+    pub transactions: Vec<ReceivedTransaction>,
     /// How the session ended; `None` while it is open (or when the server shut down).
     pub end: Option<SessionEnd>,
 }
@@ -64,17 +64,17 @@ impl ReceivedSession {
     /// Messages the server accepted (2xx after the final dot), with their envelopes.
     ///
     /// ```
-    /// use smtping_client::testing::server::ReceivedSession;
+    /// use smtping_testkit::server::ReceivedSession;
     /// assert_eq!(ReceivedSession::default().delivered().count(), 0);
     /// ```
-    pub fn delivered(&self) -> impl Iterator<Item = &Transaction> {
+    pub fn delivered(&self) -> impl Iterator<Item = &ReceivedTransaction> {
         self.transactions.iter().filter(|t| t.is_delivered())
     }
 
     /// `true` when the client ended the session with `QUIT`.
     ///
     /// ```
-    /// use smtping_client::testing::server::ReceivedSession;
+    /// use smtping_testkit::server::ReceivedSession;
     /// assert!(!ReceivedSession::default().quit());
     /// ```
     #[must_use]
@@ -86,13 +86,13 @@ impl ReceivedSession {
 /// The TLS session of a connection.
 ///
 /// ```
-/// use smtping_client::testing::server::TlsInfo;
-/// let info = TlsInfo::default();
+/// use smtping_testkit::server::ReceivedTls;
+/// let info = ReceivedTls::default();
 /// assert!(!info.implicit && info.sni.is_none());
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TlsInfo {
+pub struct ReceivedTls {
     /// `true` for implicit TLS (handshake on connect), `false` after STARTTLS.
     pub implicit: bool,
     /// The protocol version, e.g. `"TLSv1.3"`.
@@ -106,10 +106,10 @@ pub struct TlsInfo {
 /// One AUTH attempt.
 ///
 /// ```
-/// use smtping_client::testing::server::{AuthAttempt, Mechanism};
+/// use smtping_testkit::server::{AuthAttempt, SaslMechanism};
 /// let mut a = AuthAttempt::default();
 /// a.mechanism = "PLAIN".into();
-/// assert_eq!(Mechanism::from_name(&a.mechanism), Some(Mechanism::Plain));
+/// assert_eq!(SaslMechanism::from_name(&a.mechanism), Some(SaslMechanism::Plain));
 /// assert!(!a.success);
 /// ```
 #[non_exhaustive]
@@ -126,29 +126,29 @@ pub struct AuthAttempt {
 /// A mail transaction: the envelope and, if DATA got that far, the message.
 ///
 /// ```
-/// use smtping_client::testing::server::Transaction;
-/// let t = Transaction::default();
+/// use smtping_testkit::server::ReceivedTransaction;
+/// let t = ReceivedTransaction::default();
 /// assert!(!t.is_delivered() && t.accepted_recipients().next().is_none());
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Transaction {
+pub struct ReceivedTransaction {
     /// The reverse-path without brackets (empty for the null sender `<>`).
     pub mail_from: String,
     /// The `MAIL FROM` parameters as sent (e.g. `SIZE=1234`, `BODY=8BITMIME`).
     pub mail_params: Vec<String>,
     /// Every `RCPT TO`, accepted or not, in order.
-    pub recipients: Vec<Recipient>,
+    pub recipients: Vec<ReceivedRecipient>,
     /// The message, once DATA was answered with 3xx and the final dot arrived.
-    pub message: Option<Message>,
+    pub message: Option<ReceivedMessage>,
 }
 
-impl Transaction {
+impl ReceivedTransaction {
     /// Recipients the server accepted (2xx).
     ///
     /// ```
-    /// use smtping_client::testing::server::Transaction;
-    /// assert_eq!(Transaction::default().accepted_recipients().count(), 0);
+    /// use smtping_testkit::server::ReceivedTransaction;
+    /// assert_eq!(ReceivedTransaction::default().accepted_recipients().count(), 0);
     /// ```
     pub fn accepted_recipients(&self) -> impl Iterator<Item = &str> {
         self.recipients
@@ -160,26 +160,26 @@ impl Transaction {
     /// `true` when a message was received and accepted with 2xx.
     ///
     /// ```
-    /// use smtping_client::testing::server::Transaction;
-    /// assert!(!Transaction::default().is_delivered());
+    /// use smtping_testkit::server::ReceivedTransaction;
+    /// assert!(!ReceivedTransaction::default().is_delivered());
     /// ```
     #[must_use]
     pub fn is_delivered(&self) -> bool {
-        self.message.as_ref().is_some_and(Message::accepted)
+        self.message.as_ref().is_some_and(ReceivedMessage::accepted)
     }
 }
 
 /// One `RCPT TO` and the server's answer.
 ///
 /// ```
-/// use smtping_client::testing::server::Recipient;
-/// let mut r = Recipient::default();
+/// use smtping_testkit::server::ReceivedRecipient;
+/// let mut r = ReceivedRecipient::default();
 /// r.code = 550;
 /// assert!(!r.accepted());
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Recipient {
+pub struct ReceivedRecipient {
     /// The forward-path without brackets.
     pub address: String,
     /// The `RCPT TO` parameters as sent (e.g. `NOTIFY=NEVER`).
@@ -189,12 +189,12 @@ pub struct Recipient {
     pub code: u16,
 }
 
-impl Recipient {
+impl ReceivedRecipient {
     /// `true` for a 2xx reply.
     ///
     /// ```
-    /// use smtping_client::testing::server::Recipient;
-    /// let mut r = Recipient::default();
+    /// use smtping_testkit::server::ReceivedRecipient;
+    /// let mut r = ReceivedRecipient::default();
     /// r.code = 250;
     /// assert!(r.accepted());
     /// ```
@@ -207,8 +207,8 @@ impl Recipient {
 /// A message received after DATA, dot-stuffing removed, every line ending in CRLF.
 ///
 /// ```
-/// use smtping_client::testing::server::Message;
-/// let mut m = Message::default();
+/// use smtping_testkit::server::ReceivedMessage;
+/// let mut m = ReceivedMessage::default();
 /// m.body = b"Subject: hi\r\n\r\nHello\r\n".to_vec();
 /// m.code = 250;
 /// assert_eq!(m.text(), "Subject: hi\r\n\r\nHello\r\n");
@@ -216,7 +216,7 @@ impl Recipient {
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Message {
+pub struct ReceivedMessage {
     /// The decoded message (empty when not `stored`).
     pub body: Vec<u8>,
     /// Its size in bytes after decoding (or, when it was too large to keep, the bytes
@@ -230,12 +230,12 @@ pub struct Message {
     pub code: u16,
 }
 
-impl Message {
+impl ReceivedMessage {
     /// The body as text (invalid UTF-8 replaced).
     ///
     /// ```
-    /// use smtping_client::testing::server::Message;
-    /// assert_eq!(Message::default().text(), "");
+    /// use smtping_testkit::server::ReceivedMessage;
+    /// assert_eq!(ReceivedMessage::default().text(), "");
     /// ```
     #[must_use]
     pub fn text(&self) -> String {
@@ -245,8 +245,8 @@ impl Message {
     /// `true` when the server answered the final dot with 2xx.
     ///
     /// ```
-    /// use smtping_client::testing::server::Message;
-    /// assert!(!Message::default().accepted());
+    /// use smtping_testkit::server::ReceivedMessage;
+    /// assert!(!ReceivedMessage::default().accepted());
     /// ```
     #[must_use]
     pub fn accepted(&self) -> bool {
@@ -254,11 +254,11 @@ impl Message {
     }
 }
 
-impl fmt::Debug for Message {
+impl fmt::Debug for ReceivedMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const SHOWN: usize = 256;
         let shown = &self.body[..self.body.len().min(SHOWN)];
-        f.debug_struct("Message")
+        f.debug_struct("ReceivedMessage")
             .field("size", &self.size)
             .field("stored", &self.stored)
             .field("code", &self.code)
@@ -271,7 +271,7 @@ impl fmt::Debug for Message {
 /// How a session ended.
 ///
 /// ```
-/// use smtping_client::testing::server::SessionEnd;
+/// use smtping_testkit::server::SessionEnd;
 /// assert_eq!(SessionEnd::Quit.to_string(), "the client sent QUIT");
 /// ```
 #[non_exhaustive]

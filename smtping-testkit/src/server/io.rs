@@ -12,7 +12,7 @@ use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use super::record::{SessionEnd, TlsInfo};
+use super::record::{ReceivedTls, SessionEnd};
 
 /// Bytes read from the socket per call.
 const READ_CHUNK: usize = 16 * 1024;
@@ -225,7 +225,7 @@ impl Io {
         &mut self,
         config: &Arc<ServerConfig>,
         implicit: bool,
-    ) -> Result<TlsInfo, SessionEnd> {
+    ) -> Result<ReceivedTls, SessionEnd> {
         let tcp = match std::mem::replace(&mut self.stream, Stream::Closed) {
             Stream::Plain(tcp) => tcp,
             other => {
@@ -243,7 +243,7 @@ impl Io {
             Err(_) => return Err(on_timeout.into_session_end()),
         };
         let (_, conn) = tls.get_ref();
-        let info = TlsInfo {
+        let info = ReceivedTls {
             implicit,
             version: conn
                 .protocol_version()

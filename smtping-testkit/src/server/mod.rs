@@ -4,7 +4,7 @@
 //! [`TestServer`] speaks real SMTP over tokio on `127.0.0.1` or `::1` (never another
 //! address), on an ephemeral port: EHLO/HELO, PIPELINING, STARTTLS with a real rustls
 //! handshake, AUTH PLAIN/LOGIN/CRAM-MD5, MAIL/RCPT/DATA with proper sequencing, SIZE,
-//! dot-unstuffing, RSET, NOOP, QUIT. You program what it says at each [`Stage`] and for
+//! dot-unstuffing, RSET, NOOP, QUIT. You program what it says at each [`ServerStage`] and for
 //! each recipient or sender with a [`Behaviour`]: a reply (any code, multi-line), a
 //! delay, a disconnect, silence, or `421` and close. It records every session
 //! ([`ReceivedSession`]): the client's EHLO name, TLS, the AUTH user (never the
@@ -34,7 +34,7 @@
 //! and check both what your code reports and what the server received:
 //!
 //! ```
-//! use smtping_client::testing::server::{Behaviour, TestServer};
+//! use smtping_testkit::server::{Behaviour, TestServer};
 //! use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 //!
 //! /// The code under test (a minimal SMTP client): returns the RCPT reply code.
@@ -101,17 +101,17 @@
 //! # Example: STARTTLS and AUTH with the test PKI
 //!
 //! ```
-//! use smtping_client::testing::certs::{Scenario, TestPki};
-//! use smtping_client::testing::server::{AuthConfig, Mechanism, TestServer, TlsMode};
+//! use smtping_testkit::certs::{Scenario, TestPki};
+//! use smtping_testkit::server::{AuthConfig, SaslMechanism, TestServer, ServerTls};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
 //! let pki = TestPki::new()?; // clients trust pki.ca_cert_der() / pki.root_store()
 //! let server = TestServer::builder()
-//!     .tls(TlsMode::starttls(pki.server_cert(Scenario::Valid, &["mx.test"])?))
+//!     .tls(ServerTls::starttls(pki.server_cert(Scenario::Valid, &["mx.test"])?))
 //!     .auth(
 //!         AuthConfig::new()
 //!             .user("alice", "secret")
-//!             .mechanisms([Mechanism::Plain, Mechanism::Login])
+//!             .mechanisms([SaslMechanism::Plain, SaslMechanism::Login])
 //!             .require_tls(true), // AUTH offered only after STARTTLS
 //!     )
 //!     .require_tls(true) // MAIL before STARTTLS gets 530 5.7.0
@@ -130,7 +130,7 @@
 //! ```
 //! use std::time::Duration;
 //! use tokio::io::AsyncReadExt;
-//! use smtping_client::testing::server::{Hostile, TestServer};
+//! use smtping_testkit::server::{Hostile, TestServer};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
 //! let server = TestServer::hostile(Hostile::NonNumericCode).await?;
@@ -163,17 +163,18 @@ use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, timeout_at};
 
-pub use auth::{AuthConfig, Mechanism};
-pub use behaviour::{Behaviour, Stage};
+pub use auth::{AuthConfig, SaslMechanism};
+pub use behaviour::{Behaviour, ServerStage};
 pub use builder::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_COMMANDS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_DATA_BYTES,
-    DEFAULT_MAX_LINE_LENGTH, DEFAULT_SESSION_TIMEOUT, TestServerBuilder, TlsIdentity, TlsMode,
+    DEFAULT_MAX_LINE_LENGTH, DEFAULT_SESSION_TIMEOUT, ServerTls, TestServerBuilder, TlsIdentity,
 };
 pub use hostile::Hostile;
 pub use record::{
-    AuthAttempt, Message, ReceivedSession, Recipient, SessionEnd, TlsInfo, Transaction,
+    AuthAttempt, ReceivedMessage, ReceivedRecipient, ReceivedSession, ReceivedTls,
+    ReceivedTransaction, SessionEnd,
 };
-pub use reply::{Reply, ReplyError};
+pub use reply::{ServerReply, ServerReplyError};
 pub use script::{DEFAULT_SCRIPT_MAX_BYTES, DEFAULT_SCRIPT_MAX_DURATION, Script, Step};
 
 pub(crate) use builder::Settings;
@@ -187,7 +188,7 @@ pub const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
 /// The test server could not start.
 ///
 /// ```
-/// use smtping_client::testing::server::ServerError;
+/// use smtping_testkit::server::ServerError;
 /// let e = ServerError::NotLoopback { addr: "192.0.2.1:25".parse()? };
 /// assert!(e.to_string().contains("only loopback"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -219,7 +220,7 @@ pub enum ServerError {
         at: String,
         /// What is wrong.
         #[source]
-        source: ReplyError,
+        source: ServerReplyError,
     },
     /// The TLS certificate could not be turned into a rustls configuration.
     #[error("test SMTP server: cannot use the TLS certificate: {source}")]
@@ -295,7 +296,7 @@ impl Recorder {
 /// it: the listener closes and every connection is cut.
 ///
 /// ```
-/// use smtping_client::testing::server::TestServer;
+/// use smtping_testkit::server::TestServer;
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
 /// let server = TestServer::start().await?; // a healthy server with the defaults
@@ -320,7 +321,7 @@ impl TestServer {
     /// A builder with the defaults (see [`TestServerBuilder`]).
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().hostname("mx.example.test");
     /// # let _ = builder;
     /// ```
@@ -335,7 +336,7 @@ impl TestServer {
     /// See [`TestServerBuilder::start`].
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::start().await?;
     /// # let _ = server;
@@ -349,7 +350,7 @@ impl TestServer {
 
     /// Starts a server playing a [`Hostile`] scenario with the defaults (no TLS
     /// certificate: for [`Hostile::StartTlsInjection`] with a handshake, use the builder
-    /// with [`TlsMode`] and [`hostile`](TestServerBuilder::hostile)).
+    /// with [`ServerTls`] and [`hostile`](TestServerBuilder::hostile)).
     ///
     /// # Errors
     ///
@@ -357,7 +358,7 @@ impl TestServer {
     ///
     /// ```
     /// use tokio::io::AsyncReadExt;
-    /// use smtping_client::testing::server::{Hostile, TestServer};
+    /// use smtping_testkit::server::{Hostile, TestServer};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::hostile(Hostile::InvalidCode).await?;
     /// let mut client = tokio::net::TcpStream::connect(server.addr()).await?;
@@ -398,7 +399,7 @@ impl TestServer {
     /// The address the server listens on.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::builder().ipv6().start().await?;
     /// assert_eq!(server.addr().ip(), std::net::Ipv6Addr::LOCALHOST);
@@ -415,7 +416,7 @@ impl TestServer {
     /// [`MAX_RECORDED_SESSIONS`]). Sessions still open are included as far as they got.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::start().await?;
     /// assert!(server.received().is_empty());
@@ -431,7 +432,7 @@ impl TestServer {
     /// Every transaction whose message was accepted, across sessions, in order.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::start().await?;
     /// assert!(server.delivered().is_empty());
@@ -440,7 +441,7 @@ impl TestServer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn delivered(&self) -> Vec<Transaction> {
+    pub fn delivered(&self) -> Vec<ReceivedTransaction> {
         self.shared
             .sessions()
             .iter()
@@ -451,7 +452,7 @@ impl TestServer {
     /// Connections accepted so far (recorded or not).
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::start().await?;
     /// assert_eq!(server.connections(), 0);
@@ -467,7 +468,7 @@ impl TestServer {
     /// Connections turned away with `421` because too many were open.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::start().await?;
     /// assert_eq!(server.refused_connections(), 0);
@@ -487,7 +488,7 @@ impl TestServer {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::start().await?;
     /// drop(tokio::net::TcpStream::connect(server.addr()).await?);
@@ -522,7 +523,7 @@ impl TestServer {
     /// Stops the server and waits until the listener and every connection are closed.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let server = TestServer::start().await?;
     /// let addr = server.addr();

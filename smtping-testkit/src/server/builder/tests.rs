@@ -17,7 +17,7 @@ fn address_rules() {
         rules
             .find(a)
             .and_then(|b| b.configured_reply())
-            .map(Reply::code)
+            .map(ServerReply::code)
     };
     assert_eq!(code("BOB@example.TEST"), Some(552));
     assert_eq!(code("alice@EXAMPLE.test"), Some(451));
@@ -39,7 +39,7 @@ fn limited_rules_fall_back() {
         rules
             .find(a)
             .and_then(|b| b.configured_reply())
-            .map(Reply::code)
+            .map(ServerReply::code)
     };
     assert_eq!(code("a@x.test"), Some(451));
     assert_eq!(code("a@x.test"), Some(451));

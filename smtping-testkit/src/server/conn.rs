@@ -9,12 +9,14 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep_until};
 
 use super::Recorder;
-use super::auth::{self, Mechanism};
-use super::behaviour::{Action, Behaviour, Stage};
+use super::auth::{self, SaslMechanism};
+use super::behaviour::{Action, Behaviour, ServerStage};
 use super::builder::{Settings, TlsKind, keyword_is};
 use super::io::{Io, IoEnd, Line, read_data, recorded_line};
-use super::record::{AuthAttempt, Message, Recipient, SessionEnd, Transaction};
-use super::reply::Reply;
+use super::record::{
+    AuthAttempt, ReceivedMessage, ReceivedRecipient, ReceivedTransaction, SessionEnd,
+};
+use super::reply::ServerReply;
 use super::script::Runner;
 
 /// Counter for queue ids and CRAM-MD5 challenges.
@@ -60,7 +62,7 @@ pub(crate) async fn serve(tcp: TcpStream, settings: &Settings, rec: &Recorder) -
 
 /// What a behaviour resolved to, once its delay has passed.
 enum Choice {
-    Reply { reply: Reply, close: bool },
+    Reply { reply: ServerReply, close: bool },
     Disconnect,
     Silent,
 }
@@ -102,12 +104,12 @@ impl Session<'_> {
                 Err(end) => return end,
             }
         }
-        let greeting = Reply::new(
+        let greeting = ServerReply::new(
             220,
             format!("{} ESMTP SMTPing test server", self.settings.hostname),
         );
         match self
-            .respond(self.settings.stage(Stage::Greeting), greeting)
+            .respond(self.settings.stage(ServerStage::Greeting), greeting)
             .await
         {
             Ok(code) if code / 100 != 2 => self.no_service = true,
@@ -159,11 +161,11 @@ impl Session<'_> {
         end.into_session_end()
     }
 
-    fn queue(&mut self, reply: Reply) {
+    fn queue(&mut self, reply: ServerReply) {
         reply.render_into(&mut self.io.output);
     }
 
-    async fn close_with(&mut self, reply: Reply, end: SessionEnd) -> SessionEnd {
+    async fn close_with(&mut self, reply: ServerReply, end: SessionEnd) -> SessionEnd {
         self.queue(reply);
         self.io.close().await;
         end
@@ -185,7 +187,7 @@ impl Session<'_> {
         Ok(())
     }
 
-    fn choose(behaviour: Option<&Behaviour>, default: Reply) -> Choice {
+    fn choose(behaviour: Option<&Behaviour>, default: ServerReply) -> Choice {
         let action = behaviour.map_or(&Action::Normal, |b| &b.action);
         match action {
             Action::Normal => Choice::Reply {
@@ -234,7 +236,7 @@ impl Session<'_> {
     async fn respond(
         &mut self,
         behaviour: Option<&Behaviour>,
-        default: Reply,
+        default: ServerReply,
     ) -> Result<u16, SessionEnd> {
         self.wait(behaviour).await?;
         self.perform(Self::choose(behaviour, default)).await
@@ -275,7 +277,7 @@ impl Session<'_> {
             b"RSET" => {
                 let code = self
                     .respond(
-                        self.settings.stage(Stage::Rset),
+                        self.settings.stage(ServerStage::Rset),
                         self.settings.reply(250, "2.0.0", "Ok"),
                     )
                     .await?;
@@ -286,7 +288,7 @@ impl Session<'_> {
             }
             b"NOOP" => {
                 self.respond(
-                    self.settings.stage(Stage::Noop),
+                    self.settings.stage(ServerStage::Noop),
                     self.settings.reply(250, "2.0.0", "Ok"),
                 )
                 .await?;
@@ -294,7 +296,7 @@ impl Session<'_> {
             }
             b"QUIT" => {
                 self.respond(
-                    self.settings.stage(Stage::Quit),
+                    self.settings.stage(ServerStage::Quit),
                     self.settings.reply(221, "2.0.0", "Bye"),
                 )
                 .await?;
@@ -318,7 +320,7 @@ impl Session<'_> {
         }
     }
 
-    fn ehlo_reply(&self) -> Reply {
+    fn ehlo_reply(&self) -> ServerReply {
         let s = self.settings;
         let mut lines = vec![s.hostname.clone()];
         lines.extend(s.extensions.iter().cloned());
@@ -333,7 +335,7 @@ impl Session<'_> {
                 lines.push(format!("AUTH {}", names.join(" ")));
             }
         }
-        Reply::multiline(250, lines)
+        ServerReply::multiline(250, lines)
     }
 
     async fn hello(&mut self, esmtp: bool, name: &str) -> Result<(), SessionEnd> {
@@ -352,9 +354,12 @@ impl Session<'_> {
         });
         self.reset_transaction();
         let (stage, default) = if esmtp {
-            (Stage::Ehlo, self.ehlo_reply())
+            (ServerStage::Ehlo, self.ehlo_reply())
         } else {
-            (Stage::Helo, Reply::new(250, self.settings.hostname.clone()))
+            (
+                ServerStage::Helo,
+                ServerReply::new(250, self.settings.hostname.clone()),
+            )
         };
         let code = self.respond(self.settings.stage(stage), default).await?;
         if code / 100 == 2 {
@@ -382,7 +387,7 @@ impl Session<'_> {
         };
         let code = self
             .respond(
-                self.settings.stage(Stage::StartTls),
+                self.settings.stage(ServerStage::StartTls),
                 self.settings.reply(220, "2.0.0", "Ready to start TLS"),
             )
             .await?;
@@ -493,7 +498,7 @@ impl Session<'_> {
             mechanism: name.to_ascii_uppercase(),
             ..AuthAttempt::default()
         };
-        let mechanism = Mechanism::from_name(name).filter(|m| config.offered().contains(m));
+        let mechanism = SaslMechanism::from_name(name).filter(|m| config.offered().contains(m));
         let Some(mechanism) = mechanism else {
             self.rec.update(|s| s.auth_attempts.push(attempt));
             let reply = self
@@ -503,10 +508,10 @@ impl Session<'_> {
             return Ok(());
         };
 
-        let configured = self.settings.stage(Stage::Auth);
+        let configured = self.settings.stage(ServerStage::Auth);
         if let Some(behaviour) = configured.filter(|b| b.action != Action::Normal) {
             self.wait(Some(behaviour)).await?;
-            let choice = Self::choose(Some(behaviour), Reply::new(535, ""));
+            let choice = Self::choose(Some(behaviour), ServerReply::new(535, ""));
             attempt.success = choice.code() / 100 == 2;
             self.authenticated = attempt.success;
             self.rec.update(|s| s.auth_attempts.push(attempt));
@@ -516,14 +521,14 @@ impl Session<'_> {
         self.wait(configured).await?;
 
         let outcome = match mechanism {
-            Mechanism::Plain => {
+            SaslMechanism::Plain => {
                 let message = match initial {
                     Some(initial) => self.decode_initial(&initial),
                     None => self.challenge("").await?,
                 };
                 message.map(|m| config.check_plain(&m))
             }
-            Mechanism::Login => {
+            SaslMechanism::Login => {
                 let user = match initial {
                     Some(initial) => self.decode_initial(&initial),
                     None => self.challenge(&auth::encode(b"Username:")).await?,
@@ -542,7 +547,7 @@ impl Session<'_> {
                     None => None,
                 }
             }
-            Mechanism::CramMd5 => {
+            SaslMechanism::CramMd5 => {
                 if initial.is_some() {
                     self.syntax("CRAM-MD5 takes no initial response");
                     None
@@ -636,17 +641,17 @@ impl Session<'_> {
             .settings
             .senders
             .find(&address)
-            .or_else(|| self.settings.stage(Stage::Mail));
+            .or_else(|| self.settings.stage(ServerStage::Mail));
         let code = self
             .respond(behaviour, self.settings.reply(250, "2.1.0", "Ok"))
             .await?;
         if code / 100 == 2 {
             self.in_mail = true;
             self.accepted_rcpts = 0;
-            let transaction = Transaction {
+            let transaction = ReceivedTransaction {
                 mail_from: address,
                 mail_params: params,
-                ..Transaction::default()
+                ..ReceivedTransaction::default()
             };
             let size = transaction.mail_from.len() + transaction.mail_params.len() * 16;
             if self.rec.charge(size) {
@@ -672,7 +677,7 @@ impl Session<'_> {
             );
             return Ok(());
         };
-        let mut recipient = Recipient {
+        let mut recipient = ReceivedRecipient {
             address,
             params,
             code: 0,
@@ -693,7 +698,7 @@ impl Session<'_> {
                 .settings
                 .recipients
                 .find(&recipient.address)
-                .or_else(|| self.settings.stage(Stage::Rcpt));
+                .or_else(|| self.settings.stage(ServerStage::Rcpt));
             self.wait(behaviour).await?;
             Self::choose(behaviour, self.settings.reply(250, "2.1.5", "Ok"))
         };
@@ -730,8 +735,8 @@ impl Session<'_> {
         }
         let code = self
             .respond(
-                self.settings.stage(Stage::Data),
-                Reply::new(354, "End data with <CR><LF>.<CR><LF>"),
+                self.settings.stage(ServerStage::Data),
+                ServerReply::new(354, "End data with <CR><LF>.<CR><LF>"),
             )
             .await?;
         if code / 100 != 3 {
@@ -766,7 +771,7 @@ impl Session<'_> {
                 close: false,
             }
         } else {
-            let behaviour = self.settings.stage(Stage::DataEnd);
+            let behaviour = self.settings.stage(ServerStage::DataEnd);
             self.wait(behaviour).await?;
             let id = SEQUENCE.fetch_add(1, Ordering::Relaxed);
             let default = self
@@ -777,7 +782,7 @@ impl Session<'_> {
         let stored_body = body
             .filter(|b| !too_large && self.rec.charge(b.len()))
             .unwrap_or_default();
-        let message = Message {
+        let message = ReceivedMessage {
             stored: !stored_body.is_empty() || size == 0,
             body: stored_body,
             size,

@@ -21,7 +21,7 @@
 //!
 //! ```
 //! use std::net::Ipv4Addr;
-//! use smtping_client::testing::dns::{DnsResponder, Fault, Zone};
+//! use smtping_testkit::dns::{DnsResponder, Fault, Zone};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let zone = Zone::new()
@@ -33,7 +33,7 @@
 //! let config = dns.resolver_config(); // point a smtping_client::net::dns::Resolver at it
 //! assert_eq!(config.nameservers, vec![dns.addr()]);
 //! assert_eq!(dns.udp_queries(), 0);
-//! # Ok::<(), smtping_client::testing::dns::ResponderError>(())
+//! # Ok::<(), smtping_testkit::dns::ResponderError>(())
 //! # }).unwrap();
 //! ```
 

@@ -1,4 +1,4 @@
-//! [`TestServerBuilder`] and [`TlsMode`]: how a test server is configured.
+//! [`TestServerBuilder`] and [`ServerTls`]: how a test server is configured.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,11 +10,11 @@ use std::time::Duration;
 use rustls::ServerConfig;
 
 use super::auth::AuthConfig;
-use super::behaviour::{Action, Behaviour, Stage};
-use super::reply::Reply;
+use super::behaviour::{Action, Behaviour, ServerStage};
+use super::reply::ServerReply;
 use super::script::Script;
 use super::{Hostile, ServerError, TestServer};
-use crate::testing::certs::ServerCert;
+use crate::certs::ServerCert;
 
 /// Default most simultaneous connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
@@ -34,8 +34,8 @@ pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(300);
 /// test PKI or any rustls [`ServerConfig`].
 ///
 /// ```
-/// use smtping_client::testing::certs::{Scenario, TestPki};
-/// use smtping_client::testing::server::TlsIdentity;
+/// use smtping_testkit::certs::{Scenario, TestPki};
+/// use smtping_testkit::server::TlsIdentity;
 ///
 /// let pki = TestPki::new()?;
 /// let cert = pki.server_cert(Scenario::Valid, &["mx.test"])?;
@@ -100,20 +100,20 @@ impl fmt::Debug for TlsIdentity {
 /// Whether and how the server speaks TLS.
 ///
 /// ```
-/// use smtping_client::testing::certs::{Scenario, TestPki};
-/// use smtping_client::testing::server::TlsMode;
+/// use smtping_testkit::certs::{Scenario, TestPki};
+/// use smtping_testkit::server::ServerTls;
 ///
 /// let pki = TestPki::new()?;
 /// let cert = pki.server_cert(Scenario::Valid, &["mx.test"])?;
-/// let submission = TlsMode::starttls(&cert); // port 587 style
-/// let submissions = TlsMode::implicit(cert); // port 465 style
-/// assert!(matches!(TlsMode::default(), TlsMode::None));
+/// let submission = ServerTls::starttls(&cert); // port 587 style
+/// let submissions = ServerTls::implicit(cert); // port 465 style
+/// assert!(matches!(ServerTls::default(), ServerTls::None));
 /// # let _ = (submission, submissions);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, Default)]
-pub enum TlsMode {
+pub enum ServerTls {
     /// Plain text only; STARTTLS is not offered (and answered `454 4.7.0`).
     #[default]
     None,
@@ -123,14 +123,14 @@ pub enum TlsMode {
     Implicit(TlsIdentity),
 }
 
-impl TlsMode {
+impl ServerTls {
     /// STARTTLS with `identity`.
     ///
     /// ```
-    /// use smtping_client::testing::certs::{Scenario, TestPki};
-    /// use smtping_client::testing::server::TlsMode;
+    /// use smtping_testkit::certs::{Scenario, TestPki};
+    /// use smtping_testkit::server::ServerTls;
     /// let pki = TestPki::new()?;
-    /// let mode = TlsMode::starttls(pki.server_cert(Scenario::Expired, &["mx.test"])?);
+    /// let mode = ServerTls::starttls(pki.server_cert(Scenario::Expired, &["mx.test"])?);
     /// # let _ = mode;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -142,10 +142,10 @@ impl TlsMode {
     /// Implicit TLS with `identity`.
     ///
     /// ```
-    /// use smtping_client::testing::certs::{Scenario, TestPki};
-    /// use smtping_client::testing::server::TlsMode;
+    /// use smtping_testkit::certs::{Scenario, TestPki};
+    /// use smtping_testkit::server::ServerTls;
     /// let pki = TestPki::new()?;
-    /// let mode = TlsMode::implicit(pki.server_cert(Scenario::Valid, &["mx.test"])?);
+    /// let mode = ServerTls::implicit(pki.server_cert(Scenario::Valid, &["mx.test"])?);
     /// # let _ = mode;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -164,7 +164,7 @@ impl TlsMode {
 ///
 /// ```
 /// use std::time::Duration;
-/// use smtping_client::testing::server::{AuthConfig, Behaviour, Reply, Stage, TestServer};
+/// use smtping_testkit::server::{AuthConfig, Behaviour, ServerReply, ServerStage, TestServer};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
 /// let server = TestServer::builder()
@@ -175,7 +175,7 @@ impl TlsMode {
 ///     .max_recipients(10) // the 11th RCPT gets 452 4.5.3
 ///     .recipient("unknown@example.test", Behaviour::reply(550, "5.1.1 no such user"))
 ///     .recipient("@greylist.test", Behaviour::reply(451, "4.7.1 Greylisted"))
-///     .on(Stage::DataEnd, Behaviour::delay(Duration::from_millis(10)))
+///     .on(ServerStage::DataEnd, Behaviour::delay(Duration::from_millis(10)))
 ///     .start()
 ///     .await?;
 /// assert!(server.addr().ip().is_loopback());
@@ -188,11 +188,11 @@ impl TlsMode {
 pub struct TestServerBuilder {
     bind: SocketAddr,
     hostname: String,
-    tls: TlsMode,
+    tls: ServerTls,
     extensions: Vec<String>,
     auth: Option<AuthConfig>,
     require_tls: bool,
-    stages: Vec<(Stage, Behaviour)>,
+    stages: Vec<(ServerStage, Behaviour)>,
     recipients: Vec<(String, Behaviour)>,
     senders: Vec<(String, Behaviour)>,
     max_message_size: Option<usize>,
@@ -211,7 +211,7 @@ impl Default for TestServerBuilder {
         Self {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             hostname: "mx.test".to_owned(),
-            tls: TlsMode::None,
+            tls: ServerTls::None,
             extensions: ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"]
                 .map(str::to_owned)
                 .to_vec(),
@@ -239,7 +239,7 @@ impl TestServerBuilder {
     /// [`ServerError::NotLoopback`].
     ///
     /// ```
-    /// use smtping_client::testing::server::{ServerError, TestServer};
+    /// use smtping_testkit::server::{ServerError, TestServer};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let refused = TestServer::builder().bind("0.0.0.0:0".parse()?).start().await;
     /// assert!(matches!(refused, Err(ServerError::NotLoopback { .. })));
@@ -255,7 +255,7 @@ impl TestServerBuilder {
     /// Listens on `[::1]` (an ephemeral port) instead of `127.0.0.1`.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().ipv6();
     /// # let _ = builder;
     /// ```
@@ -266,7 +266,7 @@ impl TestServerBuilder {
     /// The name in the greeting and the first EHLO line (default `mx.test`).
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().hostname("smtp.example.test");
     /// # let _ = builder;
     /// ```
@@ -278,22 +278,22 @@ impl TestServerBuilder {
     /// Plain, STARTTLS or implicit TLS (default plain).
     ///
     /// ```
-    /// use smtping_client::testing::certs::{Scenario, TestPki};
-    /// use smtping_client::testing::server::{TestServer, TlsMode};
+    /// use smtping_testkit::certs::{Scenario, TestPki};
+    /// use smtping_testkit::server::{TestServer, ServerTls};
     /// let pki = TestPki::new()?;
     /// let cert = pki.server_cert(Scenario::Valid, &["mx.test"])?;
-    /// let builder = TestServer::builder().tls(TlsMode::starttls(cert));
+    /// let builder = TestServer::builder().tls(ServerTls::starttls(cert));
     /// # let _ = builder;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn tls(mut self, mode: TlsMode) -> Self {
+    pub fn tls(mut self, mode: ServerTls) -> Self {
         self.tls = mode;
         self
     }
 
     /// The extensions EHLO lists, replacing the defaults, verbatim (`"SIZE 10240"`,
     /// `"DSN"`, …). The server adds `STARTTLS` (plain connections with
-    /// [`TlsMode::StartTls`]), `AUTH …` (when [`auth`](Self::auth) allows it in the
+    /// [`ServerTls::StartTls`]), `AUTH …` (when [`auth`](Self::auth) allows it in the
     /// current state) and `SIZE n` (with [`max_message_size`](Self::max_message_size))
     /// unless you list them yourself. Enhanced status codes appear in the default replies
     /// only when `ENHANCEDSTATUSCODES` is listed.
@@ -303,7 +303,7 @@ impl TestServerBuilder {
     /// tests).
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().extensions(["PIPELINING", "SMTPUTF8", "DSN"]);
     /// # let _ = builder;
     /// ```
@@ -319,7 +319,7 @@ impl TestServerBuilder {
     /// Adds one extension to the EHLO list.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().extension("SMTPUTF8");
     /// # let _ = builder;
     /// ```
@@ -331,9 +331,9 @@ impl TestServerBuilder {
     /// Enables SMTP AUTH.
     ///
     /// ```
-    /// use smtping_client::testing::server::{AuthConfig, Mechanism, TestServer};
+    /// use smtping_testkit::server::{AuthConfig, SaslMechanism, TestServer};
     /// let builder = TestServer::builder()
-    ///     .auth(AuthConfig::new().user("alice", "secret").mechanisms([Mechanism::Plain]));
+    ///     .auth(AuthConfig::new().user("alice", "secret").mechanisms([SaslMechanism::Plain]));
     /// # let _ = builder;
     /// ```
     pub fn auth(mut self, auth: AuthConfig) -> Self {
@@ -345,7 +345,7 @@ impl TestServerBuilder {
     /// first` (a server that requires encryption).
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().require_tls(true);
     /// # let _ = builder;
     /// ```
@@ -359,30 +359,30 @@ impl TestServerBuilder {
     /// precedence for RCPT and MAIL.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Behaviour, Reply, Stage, TestServer};
+    /// use smtping_testkit::server::{Behaviour, ServerReply, ServerStage, TestServer};
     /// let builder = TestServer::builder()
-    ///     .on(Stage::Rcpt, Reply::new(550, "5.7.1 Relaying denied"))
-    ///     .on(Stage::DataEnd, Behaviour::silent());
+    ///     .on(ServerStage::Rcpt, ServerReply::new(550, "5.7.1 Relaying denied"))
+    ///     .on(ServerStage::DataEnd, Behaviour::silent());
     /// # let _ = builder;
     /// ```
-    pub fn on(mut self, stage: Stage, behaviour: impl Into<Behaviour>) -> Self {
+    pub fn on(mut self, stage: ServerStage, behaviour: impl Into<Behaviour>) -> Self {
         self.stages.retain(|(s, _)| *s != stage);
         self.stages.push((stage, behaviour.into()));
         self
     }
 
-    /// The greeting: same as `.on(Stage::Greeting, behaviour)`.
+    /// The greeting: same as `.on(ServerStage::Greeting, behaviour)`.
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::{Behaviour, TestServer};
+    /// use smtping_testkit::server::{Behaviour, TestServer};
     /// let busy = TestServer::builder().greeting(Behaviour::reply(421, "4.7.0 Try again later"));
     /// let slow = TestServer::builder().greeting(Behaviour::delay(Duration::from_millis(500)));
     /// let mute = TestServer::builder().greeting(Behaviour::silent());
     /// # let _ = (busy, slow, mute);
     /// ```
     pub fn greeting(self, behaviour: impl Into<Behaviour>) -> Self {
-        self.on(Stage::Greeting, behaviour)
+        self.on(ServerStage::Greeting, behaviour)
     }
 
     /// What the server does when `RCPT TO` names `address` (ASCII case-insensitive), or,
@@ -391,7 +391,7 @@ impl TestServerBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::{Behaviour, TestServer};
+    /// use smtping_testkit::server::{Behaviour, TestServer};
     /// let builder = TestServer::builder()
     ///     .recipient("bob@example.test", Behaviour::reply(550, "5.1.1 <bob@example.test>: user unknown"))
     ///     .recipient("full@example.test", Behaviour::reply(452, "4.2.2 Mailbox full"))
@@ -413,7 +413,7 @@ impl TestServerBuilder {
     /// [`recipient`](Self::recipient); `""` or `"<>"` is the null sender).
     ///
     /// ```
-    /// use smtping_client::testing::server::{Behaviour, TestServer};
+    /// use smtping_testkit::server::{Behaviour, TestServer};
     /// let builder = TestServer::builder()
     ///     .sender("@spammer.test", Behaviour::reply(550, "5.7.1 Sender blocked"))
     ///     .sender("<>", Behaviour::reply(550, "5.7.1 No bounces here"));
@@ -429,7 +429,7 @@ impl TestServerBuilder {
     /// EHLO advertises `SIZE n` unless the extension list has its own `SIZE`.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().max_message_size(10 * 1024);
     /// # let _ = builder;
     /// ```
@@ -442,7 +442,7 @@ impl TestServerBuilder {
     /// `452 4.5.3 Error: too many recipients`.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().max_recipients(2);
     /// # let _ = builder;
     /// ```
@@ -455,7 +455,7 @@ impl TestServerBuilder {
     /// `421 4.7.0 … too many connections` and is closed.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().max_connections(2);
     /// # let _ = builder;
     /// ```
@@ -468,7 +468,7 @@ impl TestServerBuilder {
     /// discarded and answered `500 5.5.6 Error: line too long`.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().max_line_length(512);
     /// # let _ = builder;
     /// ```
@@ -480,7 +480,7 @@ impl TestServerBuilder {
     /// The most command lines per session (default 1000); then `421 4.7.0` and close.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().max_commands(50);
     /// # let _ = builder;
     /// ```
@@ -494,7 +494,7 @@ impl TestServerBuilder {
     /// message is read, dropped and answered `552 5.3.4`.
     ///
     /// ```
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().max_data_bytes(1 << 20);
     /// # let _ = builder;
     /// ```
@@ -508,7 +508,7 @@ impl TestServerBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().idle_timeout(Duration::from_secs(5));
     /// # let _ = builder;
     /// ```
@@ -521,7 +521,7 @@ impl TestServerBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::TestServer;
+    /// use smtping_testkit::server::TestServer;
     /// let builder = TestServer::builder().session_timeout(Duration::from_secs(10));
     /// # let _ = builder;
     /// ```
@@ -531,12 +531,12 @@ impl TestServerBuilder {
     }
 
     /// Plays `script` on every connection instead of SMTP (hostile and fault scenarios).
-    /// The hostname, TLS identity (for `StartTls` steps; with [`TlsMode::Implicit`] the
+    /// The hostname, TLS identity (for `StartTls` steps; with [`ServerTls::Implicit`] the
     /// handshake comes first), line and command limits still apply; the script's own
     /// budgets bound each session.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Hostile, TestServer};
+    /// use smtping_testkit::server::{Hostile, TestServer};
     /// let builder = TestServer::builder().script(Hostile::EndlessReply.script());
     /// # let _ = builder;
     /// ```
@@ -548,7 +548,7 @@ impl TestServerBuilder {
     /// Plays a ready-made [`Hostile`] scenario: same as `.script(scenario.script())`.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Hostile, TestServer};
+    /// use smtping_testkit::server::{Hostile, TestServer};
     /// let builder = TestServer::builder().hostile(Hostile::BareLf);
     /// # let _ = builder;
     /// ```
@@ -566,9 +566,9 @@ impl TestServerBuilder {
     /// [`ServerError::InvalidSetting`] for other bad settings.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Reply, ServerError, Stage, TestServer};
+    /// use smtping_testkit::server::{ServerReply, ServerError, ServerStage, TestServer};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-    /// let bad = TestServer::builder().on(Stage::Rcpt, Reply::new(700, "x")).start().await;
+    /// let bad = TestServer::builder().on(ServerStage::Rcpt, ServerReply::new(700, "x")).start().await;
     /// assert!(matches!(bad, Err(ServerError::InvalidReply { .. })));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # })?;
@@ -620,9 +620,9 @@ impl TestServerBuilder {
         let senders = compile_rules(self.senders, "sender")?;
 
         let (tls_kind, tls_config) = match &self.tls {
-            TlsMode::None => (TlsKind::None, None),
-            TlsMode::StartTls(id) => (TlsKind::StartTls, Some(id.config()?)),
-            TlsMode::Implicit(id) => (TlsKind::Implicit, Some(id.config()?)),
+            ServerTls::None => (TlsKind::None, None),
+            ServerTls::StartTls(id) => (TlsKind::StartTls, Some(id.config()?)),
+            ServerTls::Implicit(id) => (TlsKind::Implicit, Some(id.config()?)),
         };
 
         let mut extensions = self.extensions;
@@ -798,17 +798,17 @@ pub(crate) struct Settings {
 
 impl Settings {
     /// The behaviour configured for `stage` (counting one use).
-    pub(crate) fn stage(&self, stage: Stage) -> Option<&Behaviour> {
+    pub(crate) fn stage(&self, stage: ServerStage) -> Option<&Behaviour> {
         self.stages[stage.index()].as_ref().and_then(Rule::take)
     }
 
     /// A default reply: the enhanced code is included only when ENHANCEDSTATUSCODES is
     /// advertised.
-    pub(crate) fn reply(&self, code: u16, enhanced: &str, text: &str) -> Reply {
+    pub(crate) fn reply(&self, code: u16, enhanced: &str, text: &str) -> ServerReply {
         if self.enhanced_codes {
-            Reply::new(code, format!("{enhanced} {text}"))
+            ServerReply::new(code, format!("{enhanced} {text}"))
         } else {
-            Reply::new(code, text)
+            ServerReply::new(code, text)
         }
     }
 }

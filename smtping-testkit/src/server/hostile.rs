@@ -22,7 +22,7 @@ const EHLO_PLAIN: &str = "250-mx.test\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES
 /// [`SessionEnd::ScriptMismatch`](super::SessionEnd::ScriptMismatch).
 ///
 /// ```
-/// use smtping_client::testing::server::Hostile;
+/// use smtping_testkit::server::Hostile;
 ///
 /// for scenario in Hostile::ALL {
 ///     assert!(!scenario.script().steps().is_empty());
@@ -99,7 +99,7 @@ impl Hostile {
     /// The scenario's script.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Hostile, Step};
+    /// use smtping_testkit::server::{Hostile, Step};
     /// assert_eq!(Hostile::Silent.script().steps(), [Step::Hang]);
     /// ```
     #[must_use]
@@ -129,7 +129,7 @@ impl Hostile {
     /// A stable snake_case name (for test names and reports).
     ///
     /// ```
-    /// use smtping_client::testing::server::Hostile;
+    /// use smtping_testkit::server::Hostile;
     /// assert_eq!(Hostile::StartTlsInjection.name(), "starttls_injection");
     /// ```
     #[must_use]
@@ -159,7 +159,7 @@ impl Hostile {
     /// One sentence saying what the server does.
     ///
     /// ```
-    /// use smtping_client::testing::server::Hostile;
+    /// use smtping_testkit::server::Hostile;
     /// assert!(Hostile::Silent.description().contains("never"));
     /// ```
     #[must_use]
@@ -196,7 +196,7 @@ impl Hostile {
     /// this scenario.
     ///
     /// ```
-    /// use smtping_client::testing::server::Hostile;
+    /// use smtping_testkit::server::Hostile;
     /// assert!(Hostile::ImplicitTlsGarbage.implicit_tls());
     /// assert!(!Hostile::StartTlsGarbage.implicit_tls());
     /// ```
@@ -215,7 +215,7 @@ impl fmt::Display for Hostile {
 /// Accepts and never speaks ([`Hostile::Silent`]).
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// assert_eq!(hostile::silent().steps().len(), 1);
 /// ```
 #[must_use]
@@ -228,7 +228,7 @@ pub fn silent() -> Script {
 ///
 /// ```
 /// use std::time::Duration;
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let fast = hostile::trickle_greeting(Duration::from_millis(10));
 /// # let _ = fast;
 /// ```
@@ -243,7 +243,7 @@ pub fn trickle_greeting(every: Duration) -> Script {
 /// and time budgets stop it.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::endless_reply().max_bytes(1 << 20);
 /// # let _ = s;
 /// ```
@@ -258,7 +258,7 @@ pub fn endless_reply() -> Script {
 /// uses 10 MiB).
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::long_line(64 * 1024);
 /// # let _ = s;
 /// ```
@@ -274,7 +274,7 @@ pub fn long_line(bytes: u64) -> Script {
 /// then permissive answers.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::many_ehlo_keywords(1_000);
 /// # let _ = s;
 /// ```
@@ -293,7 +293,7 @@ pub fn many_ehlo_keywords(count: u64) -> Script {
 /// permissive answers.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::mismatched_continuation();
 /// # let _ = s;
 /// ```
@@ -309,7 +309,7 @@ pub fn mismatched_continuation() -> Script {
 /// Greets with `999 x` ([`Hostile::InvalidCode`]), then permissive answers.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::invalid_code();
 /// # let _ = s;
 /// ```
@@ -323,7 +323,7 @@ pub fn invalid_code() -> Script {
 /// Greets with `abc` ([`Hostile::NonNumericCode`]), then permissive answers.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::non_numeric_code();
 /// # let _ = s;
 /// ```
@@ -336,7 +336,7 @@ pub fn non_numeric_code() -> Script {
 /// it accepts everything.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::bare_lf();
 /// # let _ = s;
 /// ```
@@ -351,7 +351,7 @@ pub fn bare_lf() -> Script {
 /// the EHLO reply; then permissive answers.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::nul_and_latin1();
 /// # let _ = s;
 /// ```
@@ -367,11 +367,11 @@ pub fn nul_and_latin1() -> Script {
 /// STARTTLS response injection ([`Hostile::StartTlsInjection`], the CVE-2011-0411 class):
 /// `220 2.0.0 Ready to start TLS\r\n250 injected\r\n` in one write, before the handshake.
 /// A correct client drops the connection. If the server has a certificate
-/// ([`TlsMode`](super::TlsMode)) the handshake follows for clients that go on; without
+/// ([`ServerTls`](super::ServerTls)) the handshake follows for clients that go on; without
 /// one the session ends there.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::starttls_injection();
 /// # let _ = s;
 /// ```
@@ -390,7 +390,7 @@ pub fn starttls_injection() -> Script {
 /// EHLO without STARTTLS ([`Hostile::StartTlsNotOffered`]); STARTTLS anyway gets `454`.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::starttls_not_offered();
 /// # let _ = s;
 /// ```
@@ -406,7 +406,7 @@ pub fn starttls_not_offered() -> Script {
 /// A plain SMTP banner where a TLS ServerHello should be ([`Hostile::ImplicitTlsBanner`]).
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::implicit_tls_banner();
 /// # let _ = s;
 /// ```
@@ -419,7 +419,7 @@ pub fn implicit_tls_banner() -> Script {
 /// ([`Hostile::ImplicitTlsGarbage`]), then close.
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::implicit_tls_garbage();
 /// # let _ = s;
 /// ```
@@ -432,7 +432,7 @@ pub fn implicit_tls_garbage() -> Script {
 /// of a ServerHello ([`Hostile::StartTlsGarbage`]).
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::starttls_garbage();
 /// # let _ = s;
 /// ```
@@ -452,7 +452,7 @@ pub fn starttls_garbage() -> Script {
 /// Closes the connection as soon as EHLO arrives ([`Hostile::CloseAfterEhlo`]).
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::close_after_ehlo();
 /// # let _ = s;
 /// ```
@@ -464,7 +464,7 @@ pub fn close_after_ehlo() -> Script {
 /// Accepts MAIL, answers RCPT with `421 4.7.0` and closes ([`Hostile::TempFailAfterRcpt`]).
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::temp_fail_after_rcpt();
 /// # let _ = s;
 /// ```
@@ -485,7 +485,7 @@ pub fn temp_fail_after_rcpt() -> Script {
 /// ([`Hostile::NoReplyToFinalDot`]).
 ///
 /// ```
-/// use smtping_client::testing::server::hostile;
+/// use smtping_testkit::server::hostile;
 /// let s = hostile::no_reply_to_final_dot();
 /// # let _ = s;
 /// ```

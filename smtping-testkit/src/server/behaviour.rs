@@ -1,24 +1,24 @@
-//! [`Stage`] and [`Behaviour`]: what the server does at each step and for each address.
+//! [`ServerStage`] and [`Behaviour`]: what the server does at each step and for each address.
 
 use std::fmt;
 use std::time::Duration;
 
-use super::reply::Reply;
+use super::reply::ServerReply;
 
 /// A point in the SMTP dialogue where a [`Behaviour`] can be set with
 /// [`TestServerBuilder::on`](super::TestServerBuilder::on).
 ///
 /// A stage's behaviour applies only once the command is valid in its state: a `RCPT`
-/// before `MAIL` still gets `503 5.5.1`, whatever [`Stage::Rcpt`] says.
+/// before `MAIL` still gets `503 5.5.1`, whatever [`ServerStage::Rcpt`] says.
 ///
 /// ```
-/// use smtping_client::testing::server::Stage;
-/// assert_eq!(Stage::DataEnd.to_string(), "end of data");
-/// assert_eq!(Stage::ALL.len(), 12);
+/// use smtping_testkit::server::ServerStage;
+/// assert_eq!(ServerStage::DataEnd.to_string(), "end of data");
+/// assert_eq!(ServerStage::ALL.len(), 12);
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Stage {
+pub enum ServerStage {
     /// The banner sent when a client connects (default `220 <hostname> ESMTP …`). A 2xx
     /// greeting opens the session; `421` closes it; any other code (e.g. `554`) leaves a
     /// session that answers `503` to everything but `QUIT` (RFC 5321 §3.1).
@@ -51,7 +51,7 @@ pub enum Stage {
     Quit,
 }
 
-impl Stage {
+impl ServerStage {
     /// Every stage, in dialogue order.
     pub const ALL: [Self; 12] = [
         Self::Greeting,
@@ -86,7 +86,7 @@ impl Stage {
     }
 }
 
-impl fmt::Display for Stage {
+impl fmt::Display for ServerStage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Greeting => "greeting",
@@ -111,29 +111,29 @@ pub(crate) enum Action {
     /// What the server would do anyway.
     Normal,
     /// Send this reply (a `421` also closes the connection).
-    Reply(Reply),
+    Reply(ServerReply),
     /// Send this reply, then close.
-    ReplyAndClose(Reply),
+    ReplyAndClose(ServerReply),
     /// Close the connection without a word.
     Disconnect,
     /// Never answer again; keep the connection open until the client leaves.
     Silent,
 }
 
-/// What the test server does at a [`Stage`] or for one address: reply, wait, hang up or say
+/// What the test server does at a [`ServerStage`] or for one address: reply, wait, hang up or say
 /// nothing.
 ///
 /// A behaviour is an optional delay followed by an action. Build one with a constructor
 /// (`reply`, `disconnect`, `silent`, …) or start with [`delay`](Behaviour::delay) and
-/// finish with a `then_*` method. A [`Reply`] converts into a behaviour, so
-/// `.on(Stage::Rcpt, Reply::new(550, "…"))` works.
+/// finish with a `then_*` method. A [`ServerReply`] converts into a behaviour, so
+/// `.on(ServerStage::Rcpt, ServerReply::new(550, "…"))` works.
 ///
 /// Any reply with code `421` closes the connection after it is sent, as RFC 5321 §3.8
 /// requires of a server that gives up.
 ///
 /// ```
 /// use std::time::Duration;
-/// use smtping_client::testing::server::Behaviour;
+/// use smtping_testkit::server::Behaviour;
 ///
 /// let bounce = Behaviour::reply(550, "5.1.1 <bob@example.test>: user unknown");
 /// let slow_ok = Behaviour::delay(Duration::from_millis(200)).then_reply(250, "2.1.5 Ok");
@@ -154,9 +154,9 @@ impl Behaviour {
     /// rule).
     ///
     /// ```
-    /// use smtping_client::testing::server::{Behaviour, Reply, Stage, TestServer};
+    /// use smtping_testkit::server::{Behaviour, ServerReply, ServerStage, TestServer};
     /// let builder = TestServer::builder()
-    ///     .on(Stage::Rcpt, Reply::new(550, "5.7.1 Relaying denied"))
+    ///     .on(ServerStage::Rcpt, ServerReply::new(550, "5.7.1 Relaying denied"))
     ///     .recipient("postmaster@mx.test", Behaviour::normal());
     /// # let _ = builder;
     /// ```
@@ -172,24 +172,24 @@ impl Behaviour {
     /// Reply with `code` and one line of `text`.
     ///
     /// ```
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let greylist = Behaviour::reply(451, "4.7.1 Greylisted, try again in 5 minutes");
     /// # let _ = greylist;
     /// ```
     #[must_use]
     pub fn reply(code: u16, text: impl Into<String>) -> Self {
-        Self::respond(Reply::new(code, text))
+        Self::respond(ServerReply::new(code, text))
     }
 
-    /// Reply with a prepared (possibly multi-line) [`Reply`].
+    /// Reply with a prepared (possibly multi-line) [`ServerReply`].
     ///
     /// ```
-    /// use smtping_client::testing::server::{Behaviour, Reply};
-    /// let b = Behaviour::respond(Reply::new(554, "5.7.1 Rejected").line("5.7.1 See policy"));
+    /// use smtping_testkit::server::{Behaviour, ServerReply};
+    /// let b = Behaviour::respond(ServerReply::new(554, "5.7.1 Rejected").line("5.7.1 See policy"));
     /// # let _ = b;
     /// ```
     #[must_use]
-    pub fn respond(reply: Reply) -> Self {
+    pub fn respond(reply: ServerReply) -> Self {
         Self {
             delay: Duration::ZERO,
             action: Action::Reply(reply),
@@ -200,7 +200,7 @@ impl Behaviour {
     /// Reply, then close the connection (e.g. `554` and hang up).
     ///
     /// ```
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let b = Behaviour::reply_and_close(554, "5.7.1 Go away");
     /// # let _ = b;
     /// ```
@@ -208,7 +208,7 @@ impl Behaviour {
     pub fn reply_and_close(code: u16, text: impl Into<String>) -> Self {
         Self {
             delay: Duration::ZERO,
-            action: Action::ReplyAndClose(Reply::new(code, text)),
+            action: Action::ReplyAndClose(ServerReply::new(code, text)),
             times: None,
         }
     }
@@ -217,7 +217,7 @@ impl Behaviour {
     /// commands are sent first).
     ///
     /// ```
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let b = Behaviour::disconnect();
     /// # let _ = b;
     /// ```
@@ -235,7 +235,7 @@ impl Behaviour {
     /// shuts down.
     ///
     /// ```
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let b = Behaviour::silent();
     /// # let _ = b;
     /// ```
@@ -253,7 +253,7 @@ impl Behaviour {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let slow_greeting = Behaviour::delay(Duration::from_millis(300));
     /// let slow_bounce = Behaviour::delay(Duration::from_millis(300)).then_reply(550, "5.1.1 No");
     /// # let _ = (slow_greeting, slow_bounce);
@@ -271,25 +271,25 @@ impl Behaviour {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let b = Behaviour::delay(Duration::from_millis(50)).then_reply(250, "2.1.5 Ok");
     /// # let _ = b;
     /// ```
     #[must_use]
     pub fn then_reply(self, code: u16, text: impl Into<String>) -> Self {
-        self.then_respond(Reply::new(code, text))
+        self.then_respond(ServerReply::new(code, text))
     }
 
     /// After the delay, send `reply`.
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::{Behaviour, Reply};
-    /// let b = Behaviour::delay(Duration::from_millis(50)).then_respond(Reply::new(250, "Ok"));
+    /// use smtping_testkit::server::{Behaviour, ServerReply};
+    /// let b = Behaviour::delay(Duration::from_millis(50)).then_respond(ServerReply::new(250, "Ok"));
     /// # let _ = b;
     /// ```
     #[must_use]
-    pub fn then_respond(self, reply: Reply) -> Self {
+    pub fn then_respond(self, reply: ServerReply) -> Self {
         Self {
             action: Action::Reply(reply),
             ..self
@@ -300,14 +300,14 @@ impl Behaviour {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let b = Behaviour::delay(Duration::from_millis(50)).then_reply_and_close(554, "5.3.0 Bye");
     /// # let _ = b;
     /// ```
     #[must_use]
     pub fn then_reply_and_close(self, code: u16, text: impl Into<String>) -> Self {
         Self {
-            action: Action::ReplyAndClose(Reply::new(code, text)),
+            action: Action::ReplyAndClose(ServerReply::new(code, text)),
             ..self
         }
     }
@@ -316,7 +316,7 @@ impl Behaviour {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let b = Behaviour::delay(Duration::from_millis(50)).then_disconnect();
     /// # let _ = b;
     /// ```
@@ -332,7 +332,7 @@ impl Behaviour {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// let b = Behaviour::delay(Duration::from_millis(50)).then_silent();
     /// # let _ = b;
     /// ```
@@ -349,7 +349,7 @@ impl Behaviour {
     /// Made for greylisting and other "fails, then works on retry" tests.
     ///
     /// ```
-    /// use smtping_client::testing::server::{Behaviour, TestServer};
+    /// use smtping_testkit::server::{Behaviour, TestServer};
     /// // The first RCPT for new@example.test is greylisted, the retry is accepted.
     /// let builder = TestServer::builder().recipient(
     ///     "new@example.test",
@@ -367,7 +367,7 @@ impl Behaviour {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// assert_eq!(Behaviour::delay(Duration::from_secs(1)).delay_duration(), Duration::from_secs(1));
     /// assert_eq!(Behaviour::silent().delay_duration(), Duration::ZERO);
     /// ```
@@ -379,12 +379,12 @@ impl Behaviour {
     /// The reply this behaviour sends, if it sends a configured one.
     ///
     /// ```
-    /// use smtping_client::testing::server::Behaviour;
+    /// use smtping_testkit::server::Behaviour;
     /// assert_eq!(Behaviour::reply(550, "no").configured_reply().map(|r| r.code()), Some(550));
     /// assert!(Behaviour::disconnect().configured_reply().is_none());
     /// ```
     #[must_use]
-    pub const fn configured_reply(&self) -> Option<&Reply> {
+    pub const fn configured_reply(&self) -> Option<&ServerReply> {
         match &self.action {
             Action::Reply(r) | Action::ReplyAndClose(r) => Some(r),
             _ => None,
@@ -398,8 +398,8 @@ impl Default for Behaviour {
     }
 }
 
-impl From<Reply> for Behaviour {
-    fn from(reply: Reply) -> Self {
+impl From<ServerReply> for Behaviour {
+    fn from(reply: ServerReply) -> Self {
         Self::respond(reply)
     }
 }

@@ -1,0 +1,15 @@
+//! # smtping-testkit
+//!
+//! SMTPing's test bench (crate docs are completed below).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod certs;
+pub mod dns;
+pub mod server;
+
+pub use certs::{Scenario, TestPki};
+pub use server::{
+    AuthConfig, Behaviour, Hostile, ReceivedSession, SaslMechanism, Script, ServerReply,
+    ServerStage, ServerTls, SessionEnd, TestServer, TestServerBuilder,
+};

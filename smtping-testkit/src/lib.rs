@@ -7,9 +7,11 @@
 pub mod certs;
 pub mod dns;
 pub mod server;
+pub mod session;
 
 pub use certs::{Scenario, TestPki};
 pub use server::{
-    AuthConfig, Behaviour, Hostile, ReceivedSession, SaslMechanism, Script, ServerReply,
-    ServerStage, ServerTls, SessionEnd, TestServer, TestServerBuilder,
+    AuthConfig, Behaviour, Hostile, ReceivedSession, SaslMechanism, Script, ServerPlan,
+    ServerReply, ServerStage, ServerTls, SessionEnd, TestServer, TestServerBuilder,
 };
+pub use session::{ServerOutput, ServerSession};

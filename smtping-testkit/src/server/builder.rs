@@ -579,8 +579,32 @@ impl TestServerBuilder {
         if !bind.ip().is_loopback() {
             return Err(ServerError::NotLoopback { addr: bind });
         }
-        let settings = self.compile()?;
-        TestServer::launch(bind, settings).await
+        let plan = self.plan()?;
+        TestServer::launch(bind, plan.settings).await
+    }
+
+    /// Validates and compiles the configuration without listening anywhere: the
+    /// [`ServerPlan`] makes [`ServerSession`](crate::session::ServerSession)s, for
+    /// [`Pair`](crate::pair::Pair) or your own driver. The bind address is not used.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`start`](Self::start), except the ones about the address.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use smtping_testkit::server::TestServer;
+    /// use smtping_testkit::session::{ServerOutput, ServerSession};
+    ///
+    /// let plan = TestServer::builder().hostname("mx.example.test").plan()?;
+    /// let mut session = ServerSession::new(&plan, Instant::now());
+    /// assert!(matches!(session.poll_output(), ServerOutput::Transmit(b) if b.starts_with(b"220 mx.example.test")));
+    /// # Ok::<(), smtping_testkit::server::ServerError>(())
+    /// ```
+    pub fn plan(self) -> Result<ServerPlan, ServerError> {
+        Ok(ServerPlan {
+            settings: Arc::new(self.compile()?),
+        })
     }
 
     fn compile(self) -> Result<Settings, ServerError> {
@@ -773,6 +797,37 @@ pub(crate) enum TlsKind {
 }
 
 /// The checked configuration a running server uses.
+/// A validated test-server configuration, shared by every session made from it
+/// (behaviours limited with [`Behaviour::times`] count across them). Made by
+/// [`TestServerBuilder::plan`].
+///
+/// ```
+/// use std::time::Instant;
+/// use smtping_testkit::server::TestServer;
+/// use smtping_testkit::session::ServerSession;
+/// let plan = TestServer::builder().plan()?;
+/// let (a, b) = (ServerSession::new(&plan, Instant::now()), plan.session(Instant::now()));
+/// # let _ = (a, b);
+/// # Ok::<(), smtping_testkit::server::ServerError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerPlan {
+    settings: Arc<Settings>,
+}
+
+impl ServerPlan {
+    /// A new session of this plan starting at `now` (the same as
+    /// [`ServerSession::new`](crate::session::ServerSession::new)).
+    #[must_use]
+    pub fn session(&self, now: std::time::Instant) -> crate::session::ServerSession {
+        crate::session::ServerSession::new(self, now)
+    }
+
+    pub(crate) fn settings(&self) -> &Arc<Settings> {
+        &self.settings
+    }
+}
+
 pub(crate) struct Settings {
     pub(crate) hostname: String,
     pub(crate) tls_kind: TlsKind,

@@ -143,15 +143,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod auth;
-mod behaviour;
-mod builder;
-mod conn;
+pub(crate) mod auth;
+pub(crate) mod behaviour;
+pub(crate) mod builder;
 pub mod hostile;
-mod io;
 mod record;
 mod reply;
 mod script;
+mod shell;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -163,11 +162,14 @@ use tokio::sync::{Notify, Semaphore, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, timeout_at};
 
+use crate::session::ServerSession;
+
 pub use auth::{AuthConfig, SaslMechanism};
 pub use behaviour::{Behaviour, ServerStage};
 pub use builder::{
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_COMMANDS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_DATA_BYTES,
-    DEFAULT_MAX_LINE_LENGTH, DEFAULT_SESSION_TIMEOUT, ServerTls, TestServerBuilder, TlsIdentity,
+    DEFAULT_MAX_LINE_LENGTH, DEFAULT_SESSION_TIMEOUT, ServerPlan, ServerTls, TestServerBuilder,
+    TlsIdentity,
 };
 pub use hostile::Hostile;
 pub use record::{
@@ -240,7 +242,7 @@ struct Shared {
     sessions: Mutex<Vec<ReceivedSession>>,
     accepted: AtomicUsize,
     refused: AtomicUsize,
-    recorded_bytes: AtomicUsize,
+    recorded_bytes: Arc<AtomicUsize>,
     ended: Notify,
 }
 
@@ -250,44 +252,30 @@ impl Shared {
     }
 }
 
-/// A session's handle on its record.
+/// A session's handle on its slot in [`TestServer::received`].
 pub(crate) struct Recorder {
     shared: Arc<Shared>,
     index: Option<usize>,
 }
 
 impl Recorder {
-    /// Changes the session's record (no-op when the session is not recorded).
-    pub(crate) fn update(&self, f: impl FnOnce(&mut ReceivedSession)) {
+    /// Copies the session's record into its slot (no-op when the session is not
+    /// recorded).
+    pub(crate) fn publish(&self, record: &ReceivedSession) {
         if let Some(index) = self.index
-            && let Some(session) = self.shared.sessions().get_mut(index)
+            && let Some(slot) = self.shared.sessions().get_mut(index)
         {
-            f(session);
-        }
-    }
-
-    /// Reserves `bytes` of the recording budget; `false` when it is spent.
-    pub(crate) fn charge(&self, bytes: usize) -> bool {
-        self.index.is_some()
-            && self
-                .shared
-                .recorded_bytes
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
-                    used.checked_add(bytes).filter(|&n| n <= MAX_RECORDED_BYTES)
-                })
-                .is_ok()
-    }
-
-    /// Records a command line, within the budget.
-    pub(crate) fn command(&self, line: String) {
-        if self.charge(line.len()) {
-            self.update(|s| s.commands.push(line));
+            slot.clone_from(record);
         }
     }
 
     /// Records how the session ended and wakes waiters.
     fn finish(&self, end: SessionEnd) {
-        self.update(|s| s.end = Some(end));
+        if let Some(index) = self.index
+            && let Some(slot) = self.shared.sessions().get_mut(index)
+        {
+            slot.end = Some(end);
+        }
         self.shared.ended.notify_waiters();
     }
 }
@@ -373,7 +361,7 @@ impl TestServer {
         Self::builder().hostile(scenario).start().await
     }
 
-    async fn launch(bind: SocketAddr, settings: Settings) -> Result<Self, ServerError> {
+    async fn launch(bind: SocketAddr, settings: Arc<Settings>) -> Result<Self, ServerError> {
         let listener = TcpListener::bind(bind)
             .await
             .map_err(|source| ServerError::Bind { addr: bind, source })?;
@@ -384,7 +372,7 @@ impl TestServer {
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(
             listener,
-            Arc::new(settings),
+            settings,
             Arc::clone(&shared),
             stopped,
         ));
@@ -582,21 +570,25 @@ async fn accept_loop(
                     continue;
                 };
                 let id = shared.accepted.fetch_add(1, Ordering::Relaxed);
+                let record = ReceivedSession { id, peer: Some(peer), ..ReceivedSession::default() };
                 let index = {
                     let mut sessions = shared.sessions();
                     (sessions.len() < MAX_RECORDED_SESSIONS).then(|| {
-                        sessions.push(ReceivedSession {
-                            id,
-                            peer: Some(peer),
-                            ..ReceivedSession::default()
-                        });
+                        sessions.push(record.clone());
                         sessions.len() - 1
                     })
                 };
                 let recorder = Recorder { shared: Arc::clone(&shared), index };
+                let core = ServerSession::recorded(
+                    &settings,
+                    std::time::Instant::now(),
+                    record,
+                    index.is_some(),
+                    Arc::clone(&shared.recorded_bytes),
+                );
                 let settings = Arc::clone(&settings);
                 connections.spawn(async move {
-                    let end = conn::serve(tcp, &settings, &recorder).await;
+                    let end = shell::serve(tcp, core, settings.tls_config.as_ref(), &recorder).await;
                     recorder.finish(end);
                     drop(permit);
                 });

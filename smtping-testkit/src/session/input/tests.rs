@@ -1,4 +1,4 @@
-//! Unit tests of `io` (kept beside it, in its own file).
+//! Unit tests of `input` (kept beside it, in its own file).
 
 use super::*;
 use smtping_proto::data::encode_body;
@@ -43,4 +43,33 @@ fn auth_lines_are_redacted() {
     assert_eq!(recorded_line(b"auth login"), "auth login");
     assert_eq!(recorded_line(b"MAIL FROM:<a@b>"), "MAIL FROM:<a@b>");
     assert_eq!(recorded_line(&[b'x'; 600]).len(), RECORDED_LINE_MAX);
+}
+
+#[test]
+fn long_lines_are_dropped_as_they_arrive() {
+    let mut input = Input::new(64);
+    input.push(b"EHLO a\r\n");
+    input.push(&[b'x'; 100]);
+    assert!(matches!(input.read_line(), Some(Line::Complete(l)) if l == b"EHLO a"));
+    assert!(input.read_line().is_none());
+    assert_eq!(input.len(), 0, "the over-long line is not kept");
+    input.push(b"xx\r\nNOOP\n");
+    assert!(matches!(input.read_line(), Some(Line::TooLong)));
+    assert!(matches!(input.read_line(), Some(Line::Complete(l)) if l == b"NOOP"));
+}
+
+#[test]
+fn data_is_read_to_its_final_dot_and_capped() {
+    let mut input = Input::new(64);
+    let mut read = DataRead::new(8);
+    input.push(b"a\r\n");
+    assert!(!input.read_data(&mut read));
+    input.push(b".\r\nQUIT\r\n");
+    assert!(input.read_data(&mut read));
+    assert_eq!(read.wire.as_deref(), Some(&b"a\r\n.\r\n"[..]));
+    assert!(matches!(input.read_line(), Some(Line::Complete(l)) if l == b"QUIT"));
+    let mut capped = DataRead::new(2);
+    input.push(b"abc\r\n.\r\n");
+    assert!(input.read_data(&mut capped));
+    assert_eq!((capped.wire, capped.wire_len), (None, 8));
 }

@@ -1,4 +1,4 @@
-//! Unit tests of `conn` (kept beside it, in its own file).
+//! Unit tests of `smtp` (kept beside it, in its own file).
 
 use super::*;
 
@@ -26,6 +26,7 @@ fn paths() {
 
 #[test]
 fn challenges_differ() {
+    use crate::session::sasl::cram_challenge;
     let a = cram_challenge("mx.test");
     assert!(a.starts_with('<') && a.ends_with("@mx.test>"));
     assert_ne!(a, cram_challenge("mx.test"));

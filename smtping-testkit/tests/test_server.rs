@@ -782,37 +782,7 @@ async fn data_stage_replies() {
     assert_eq!(c.cmd("NOOP").await, "250 2.0.0 Ok");
 }
 
-#[tokio::test]
-async fn greeting_behaviours() {
-    let busy =
-        start(TestServer::builder().greeting(Behaviour::reply(421, "4.7.0 Try again later"))).await;
-    let mut c = Client::connect(busy.addr()).await;
-    assert_eq!(c.reply().await, "421 4.7.0 Try again later");
-    assert!(c.closed().await);
-    assert_eq!(ended(&busy, 1).await[0].end, Some(SessionEnd::ServerClosed));
-
-    let no_service =
-        start(TestServer::builder().greeting(Behaviour::reply(554, "5.3.2 No service"))).await;
-    let mut c = Client::connect(no_service.addr()).await;
-    assert_eq!(c.reply().await, "554 5.3.2 No service");
-    assert_eq!(
-        c.cmd("EHLO c.test").await,
-        "503 5.5.1 Error: no SMTP service here"
-    );
-    assert_eq!(c.cmd("QUIT").await, "221 2.0.0 Bye");
-    assert!(c.closed().await);
-
-    let slow =
-        start(TestServer::builder().greeting(Behaviour::delay(Duration::from_millis(50)))).await;
-    let mut c = Client::connect(slow.addr()).await;
-    assert_eq!(c.reply().await, GREETING);
-
-    let mute = start(TestServer::builder().greeting(Behaviour::silent())).await;
-    let mut c = Client::connect(mute.addr()).await;
-    assert!(c.quiet().await);
-    drop(c);
-    assert_eq!(ended(&mute, 1).await[0].end, Some(SessionEnd::ClientClosed));
-}
+// `greeting_behaviours` runs on the server core in simulated time: tests/session_core.rs.
 
 #[tokio::test]
 async fn disconnect_and_close_behaviours() {
@@ -853,23 +823,7 @@ async fn disconnect_and_close_behaviours() {
     assert_eq!(codes, [0, 421, 554]);
 }
 
-#[tokio::test]
-async fn silent_after_the_final_dot() {
-    let server = start(TestServer::builder().on(ServerStage::DataEnd, Behaviour::silent())).await;
-    let mut c = greeted(&server).await;
-    c.cmd("MAIL FROM:<a@example.test>").await;
-    c.cmd("RCPT TO:<b@example.test>").await;
-    c.cmd("DATA").await;
-    c.send("hello\r\n.\r\n").await;
-    assert!(c.quiet().await);
-    c.send("QUIT\r\n").await; // still ignored
-    assert!(c.quiet().await);
-    drop(c);
-    let s = &ended(&server, 1).await[0];
-    assert_eq!(s.end, Some(SessionEnd::ClientClosed));
-    let m = s.transactions[0].message.as_ref().unwrap();
-    assert_eq!((m.code, m.body.as_slice()), (0, &b"hello\r\n"[..]));
-}
+// `silent_after_the_final_dot` runs on the server core in simulated time: tests/session_core.rs.
 
 // ---------------------------------------------------------------------------------------
 // Limits and sequencing
@@ -1406,30 +1360,7 @@ async fn hostile_temp_fail_after_rcpt() {
     assert!(c.closed().await);
 }
 
-#[tokio::test]
-async fn hostile_no_reply_to_final_dot() {
-    let server = hostile_server(Hostile::NoReplyToFinalDot).await;
-    let mut c = Client::connect(server.addr()).await;
-    c.reply().await;
-    c.cmd("EHLO c.test").await;
-    c.cmd("MAIL FROM:<a@example.test>").await;
-    c.cmd("RCPT TO:<b@example.test>").await;
-    assert_eq!(c.cmd("DATA").await, "354 End data with <CR><LF>.<CR><LF>");
-    c.send("Subject: x\r\n\r\n..body\r\n.\r\n").await;
-    assert!(c.quiet().await);
-    drop(c);
-    let s = &ended(&server, 1).await[0];
-    assert_eq!(s.end, Some(SessionEnd::ClientClosed));
-    assert_eq!(
-        s.commands,
-        [
-            "EHLO c.test",
-            "MAIL FROM:<a@example.test>",
-            "RCPT TO:<b@example.test>",
-            "DATA"
-        ]
-    );
-}
+// `hostile_no_reply_to_final_dot` runs on the server core in simulated time: tests/session_core.rs.
 
 #[tokio::test]
 async fn every_hostile_scenario_starts_and_survives_a_vanishing_client() {

@@ -161,6 +161,9 @@ impl Runner {
                 let Some(&byte) = bytes.get(sent) else {
                     return Outcome::Next;
                 };
+                if Self::client_gone(conn) {
+                    return Outcome::Blocked;
+                }
                 if let Some(at) = next.filter(|&at| conn.now < at) {
                     conn.wake = Some(at);
                     return Outcome::Blocked;
@@ -191,6 +194,9 @@ impl Runner {
                 if conn.now >= until {
                     return Outcome::Next;
                 }
+                if Self::client_gone(conn) {
+                    return Outcome::Blocked;
+                }
                 self.progress = Progress::Sleep(until);
                 conn.wake = Some(until);
                 Outcome::Blocked
@@ -218,6 +224,15 @@ impl Runner {
                 Outcome::Blocked
             }
         }
+    }
+
+    /// While waiting to write: a client that left ends the script at once (nothing it
+    /// could still be sent would arrive).
+    fn client_gone(conn: &mut Conn) -> bool {
+        if conn.eof {
+            conn.finish(SessionEnd::ClientClosed, Closing::Disconnect);
+        }
+        conn.eof
     }
 
     fn written(&mut self, conn: &mut Conn, bytes: &[u8]) -> Outcome {

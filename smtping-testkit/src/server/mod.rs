@@ -20,12 +20,10 @@
 //! a closed connection, never unbounded memory. The server stops, and its port is
 //! released, on [`TestServer::shutdown`] or when the handle is dropped.
 //!
-//! Enable it with the `testing` feature:
-//!
-//! ```toml
-//! [dev-dependencies]
-//! smtping-client = { version = "0.1", features = ["testing"] }
-//! ```
+//! Each connection is a sans-IO [`ServerSession`] (the
+//! dialogue and the behaviours) driven by a thin tokio shell (the socket, the sleeps, the
+//! rustls handshake). [`TestServerBuilder::plan`] gives the same configuration without a
+//! listener, for [`Pair`](crate::pair::Pair) and simulated time.
 //!
 //! # Example: assert that your code reports a bounce
 //!

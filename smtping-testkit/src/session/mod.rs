@@ -137,7 +137,7 @@ impl ServerSession {
             end: None,
             done: false,
             now,
-            deadline: now + lifetime,
+            deadline: later(now, lifetime),
             idle,
             idle_from: now,
             wake: None,
@@ -253,7 +253,7 @@ impl ServerSession {
     #[must_use]
     pub fn io_deadline(&self, now: Instant) -> Instant {
         self.conn.idle.map_or(self.conn.deadline, |idle| {
-            (now + idle).min(self.conn.deadline)
+            later(now, idle).min(self.conn.deadline)
         })
     }
 
@@ -295,6 +295,15 @@ impl ServerSession {
     pub(crate) fn take_record_changed(&mut self) -> bool {
         std::mem::take(&mut self.conn.rec.changed)
     }
+}
+
+/// `now + d`, saturating far in the future instead of overflowing (a configured
+/// `Duration::MAX` means "never").
+pub(crate) fn later(now: Instant, d: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 86_400);
+    now.checked_add(d.min(CENTURY))
+        .or_else(|| now.checked_add(Duration::from_secs(86_400)))
+        .unwrap_or(now)
 }
 
 /// How the server leaves a connection.
@@ -369,7 +378,7 @@ impl Conn {
     pub(crate) fn await_input(&mut self) -> bool {
         match self.idle {
             Some(idle) => {
-                let at = self.idle_from + idle;
+                let at = later(self.idle_from, idle);
                 self.wake = Some(at);
                 self.now >= at
             }

@@ -2,9 +2,9 @@
 //! large writes cut into chunks (so a 10 MiB line is never held at once), sleeps and
 //! trickles as wake-up times.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::{Closing, Conn, DataRead, Line, MAX_PUMP_STEPS, recorded_line};
+use super::{Closing, Conn, DataRead, Line, MAX_PUMP_STEPS, later, recorded_line};
 use crate::server::builder::TlsKind;
 use crate::server::{SessionEnd, Step};
 
@@ -153,27 +153,7 @@ impl Runner {
                 suffix,
                 count,
             } => self.numbered(conn, prefix, suffix, *count),
-            Step::Trickle { bytes, every } => {
-                let (sent, next) = match self.progress {
-                    Progress::Trickle(sent, next) => (sent, next),
-                    _ => (0, None),
-                };
-                let Some(&byte) = bytes.get(sent) else {
-                    return Outcome::Next;
-                };
-                if Self::client_gone(conn) {
-                    return Outcome::Blocked;
-                }
-                if let Some(at) = next.filter(|&at| conn.now < at) {
-                    conn.wake = Some(at);
-                    return Outcome::Blocked;
-                }
-                if !self.write(conn, &[byte]) {
-                    return Outcome::Blocked;
-                }
-                self.progress = Progress::Trickle(sent + 1, Some(conn.now + *every));
-                Outcome::Yield
-            }
+            Step::Trickle { bytes, every } => self.trickle(conn, bytes, *every),
             Step::ExpectLine(prefix) => Self::expect_line(conn, prefix),
             Step::ReadAny => {
                 if conn.input.is_empty() {
@@ -186,21 +166,7 @@ impl Runner {
                 Outcome::Next
             }
             Step::ExpectData => self.expect_data(conn),
-            Step::Sleep(d) => {
-                let until = match self.progress {
-                    Progress::Sleep(until) => until,
-                    _ => conn.now + *d,
-                };
-                if conn.now >= until {
-                    return Outcome::Next;
-                }
-                if Self::client_gone(conn) {
-                    return Outcome::Blocked;
-                }
-                self.progress = Progress::Sleep(until);
-                conn.wake = Some(until);
-                Outcome::Blocked
-            }
+            Step::Sleep(d) => self.sleep(conn, *d),
             Step::StartTls => {
                 if conn.settings.tls_config.is_none() {
                     let why =
@@ -224,6 +190,46 @@ impl Runner {
                 Outcome::Blocked
             }
         }
+    }
+
+    /// One byte of a [`Step::Trickle`], or the wait before it.
+    fn trickle(&mut self, conn: &mut Conn, bytes: &[u8], every: Duration) -> Outcome {
+        let (sent, next) = match self.progress {
+            Progress::Trickle(sent, next) => (sent, next),
+            _ => (0, None),
+        };
+        let Some(&byte) = bytes.get(sent) else {
+            return Outcome::Next;
+        };
+        if Self::client_gone(conn) {
+            return Outcome::Blocked;
+        }
+        if let Some(at) = next.filter(|&at| conn.now < at) {
+            conn.wake = Some(at);
+            return Outcome::Blocked;
+        }
+        if !self.write(conn, &[byte]) {
+            return Outcome::Blocked;
+        }
+        self.progress = Progress::Trickle(sent + 1, Some(later(conn.now, every)));
+        Outcome::Yield
+    }
+
+    /// A [`Step::Sleep`]: a wake-up time.
+    fn sleep(&mut self, conn: &mut Conn, d: Duration) -> Outcome {
+        let until = match self.progress {
+            Progress::Sleep(until) => until,
+            _ => later(conn.now, d),
+        };
+        if conn.now >= until {
+            return Outcome::Next;
+        }
+        if Self::client_gone(conn) {
+            return Outcome::Blocked;
+        }
+        self.progress = Progress::Sleep(until);
+        conn.wake = Some(until);
+        Outcome::Blocked
     }
 
     /// While waiting to write: a client that left ends the script at once (nothing it

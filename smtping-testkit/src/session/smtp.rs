@@ -9,7 +9,7 @@ use smtping_proto::Address;
 use smtping_proto::data::DataDecoder;
 
 use super::sasl::Sasl;
-use super::{Closing, Conn, DataRead, Line, MAX_PUMP_STEPS, recorded_line};
+use super::{Closing, Conn, DataRead, Line, MAX_PUMP_STEPS, later, recorded_line};
 use crate::server::behaviour::Action;
 use crate::server::builder::{TlsKind, keyword_is};
 use crate::server::{
@@ -305,7 +305,7 @@ impl Smtp {
         match behaviour.map(|b| b.delay).filter(|d| !d.is_zero()) {
             Some(delay) => {
                 // A delay past the session's end ends the session then.
-                let until = (conn.now + delay).min(conn.deadline);
+                let until = later(conn.now, delay).min(conn.deadline);
                 self.mode = Mode::Delayed { until, resume };
             }
             None => match resume {

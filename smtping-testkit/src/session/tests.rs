@@ -24,7 +24,7 @@ fn drain(s: &mut ServerSession) -> (Vec<u8>, ServerOutput) {
 #[test]
 fn done_is_returned_once_then_wait_forever() {
     let (mut s, now) = session(TestServer::builder());
-    drain(&mut s);
+    let _ = drain(&mut s);
     s.handle_input(b"QUIT\r\n", now);
     let (bytes, next) = drain(&mut s);
     assert_eq!(bytes, b"221 2.0.0 Bye\r\n");
@@ -54,10 +54,10 @@ fn input_is_not_wanted_while_delayed_or_when_much_is_held() {
     let builder =
         TestServer::builder().on(ServerStage::Helo, Behaviour::delay(Duration::from_secs(1)));
     let (mut s, now) = session(builder);
-    drain(&mut s);
+    let _ = drain(&mut s);
     assert!(s.wants_input());
     s.handle_input(b"HELO c\r\n", now);
-    drain(&mut s);
+    let _ = drain(&mut s);
     assert!(!s.wants_input(), "delayed");
     s.handle_timeout(now + Duration::from_secs(1));
     let (bytes, _) = drain(&mut s);
@@ -65,14 +65,14 @@ fn input_is_not_wanted_while_delayed_or_when_much_is_held() {
     assert!(s.wants_input());
     s.handle_input(&vec![b'x'; INPUT_HIGH_WATER], now);
     assert!(!s.wants_input(), "enough held until the core reads it");
-    drain(&mut s);
+    let _ = drain(&mut s);
     assert!(s.wants_input(), "the over-long line was dropped");
 }
 
 #[test]
 fn a_stalled_write_ends_the_session() {
     let (mut s, now) = session(TestServer::builder());
-    drain(&mut s);
+    let _ = drain(&mut s);
     s.handle_stalled(now + Duration::from_secs(1));
     assert_eq!(drain(&mut s).1, ServerOutput::Disconnect);
     assert_eq!(s.poll_output(), ServerOutput::Done(SessionEnd::IdleTimeout));

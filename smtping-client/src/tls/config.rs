@@ -74,6 +74,22 @@ impl TlsVersion {
         }
     }
 
+    /// The version with this conventional name (`"TLSv1.3"`), if it is one SMTPing speaks.
+    ///
+    /// ```
+    /// use smtping_client::tls::TlsVersion;
+    /// assert_eq!(TlsVersion::from_name("TLSv1.2"), Some(TlsVersion::Tls12));
+    /// assert_eq!(TlsVersion::from_name("SSLv3"), None);
+    /// ```
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "TLSv1.2" => Some(Self::Tls12),
+            "TLSv1.3" => Some(Self::Tls13),
+            _ => None,
+        }
+    }
+
     fn rustls_versions(self) -> &'static [&'static rustls::SupportedProtocolVersion] {
         static BOTH: [&rustls::SupportedProtocolVersion; 2] =
             [&rustls::version::TLS13, &rustls::version::TLS12];
@@ -82,6 +98,12 @@ impl TlsVersion {
             Self::Tls12 => &BOTH,
             Self::Tls13 => &ONLY_13,
         }
+    }
+}
+
+impl PartialEq<&str> for TlsVersion {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

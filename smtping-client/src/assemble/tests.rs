@@ -219,8 +219,10 @@ fn a_later_address_answering_is_amber_with_a_finding() {
 
 #[test]
 fn a_tls_setup_failure_before_connecting_leaves_connectivity_grey() {
-    let mut facts = Facts::default();
-    facts.setup_error = Some("cannot read CA file /nope.pem: not found".into());
+    let facts = Facts {
+        setup_error: Some("cannot read CA file /nope.pem: not found".into()),
+        ..Facts::default()
+    };
     let report = assemble(
         &Context::new(
             "mx.example.org:25",

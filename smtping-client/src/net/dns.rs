@@ -22,7 +22,6 @@
 //! ```
 
 use std::collections::hash_map::RandomState;
-use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
 use std::net::IpAddr;
@@ -32,41 +31,18 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use smtping_proto::dns::{
-    Answer, DnsError, Lookup, LookupStats, MxResolution, RecordType, ResolverConfig, Txt,
-    reverse_name,
+    Answer, DnsError, Lookup, MxResolution, RecordType, ResolverConfig, Txt, reverse_name,
 };
 
 #[cfg(feature = "tokio")]
-pub use crate::runtime::tokio::drive;
+pub use crate::runtime::tokio::{TokioDns, drive};
+pub use crate::runtime::{DnsTransport, LookupOutcome};
 
 /// Where the system resolver configuration is read from.
 pub const RESOLV_CONF: &str = "/etc/resolv.conf";
 
 /// Largest `resolv.conf` read; the rest is ignored.
 const MAX_RESOLV_CONF: u64 = 64 * 1024;
-
-/// Moves the datagrams of a sans-IO [`Lookup`] for one async runtime. The tokio one is
-/// [`TokioDns`]; the async-std/smol one lives in `runtime::async_std`.
-pub trait DnsTransport: Clone + Send + Sync + 'static {
-    /// Drives `lookup` to its result.
-    fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send;
-
-    /// The current time as the transport's timers see it.
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-
-    /// Runs two lookups concurrently.
-    fn join<A, B>(&self, a: A, b: B) -> impl Future<Output = (A::Output, B::Output)> + Send
-    where
-        A: Future + Send,
-        B: Future + Send,
-        A::Output: Send,
-        B::Output: Send,
-    {
-        futures_util::future::join(a, b)
-    }
-}
 
 /// A stub resolver over a [`DnsTransport`] (tokio by default).
 ///
@@ -85,56 +61,6 @@ pub struct Resolver<T: DnsTransport = TokioDns> {
 pub struct Resolver<T: DnsTransport> {
     config: ResolverConfig,
     transport: T,
-}
-
-/// The outcome of one lookup with its cost.
-#[non_exhaustive]
-#[derive(Clone, Debug)]
-pub struct LookupOutcome {
-    /// The answer or the error (naming the query and server).
-    pub result: Result<Answer, DnsError>,
-    /// From the first query to the result.
-    pub elapsed: Duration,
-    /// Queries sent, over TCP, messages ignored.
-    pub stats: LookupStats,
-}
-
-impl LookupOutcome {
-    /// The outcome of a driven lookup; `waited` is used when the lookup never sent a query.
-    /// Every [`DnsTransport`] ends its loop with this.
-    pub(crate) fn from_lookup(lookup: Lookup, waited: Duration) -> Self {
-        let elapsed = lookup.elapsed().unwrap_or(waited);
-        let stats = lookup.stats();
-        let question = lookup.question().clone();
-        let result = lookup.into_result().unwrap_or_else(|| {
-            // Unreachable in practice: drivers only stop once the lookup has a result.
-            Err(DnsError::Timeout {
-                question,
-                servers: Vec::new(),
-                transmissions: stats.transmissions,
-            })
-        });
-        Self {
-            result,
-            elapsed,
-            stats,
-        }
-    }
-}
-
-/// A DNS message framed for TCP: its 16-bit big-endian length, then the message
-/// (RFC 1035 §4.2.2). Shared by every [`DnsTransport`].
-pub(crate) fn tcp_frame(payload: &[u8]) -> std::io::Result<Vec<u8>> {
-    let len = u16::try_from(payload.len()).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "query longer than 65535 bytes",
-        )
-    })?;
-    let mut framed = Vec::with_capacity(payload.len() + 2);
-    framed.extend_from_slice(&len.to_be_bytes());
-    framed.extend_from_slice(payload);
-    Ok(framed)
 }
 
 /// Which address families [`Resolver::lookup_ip`] asks for (`-4`, `-6`).
@@ -399,23 +325,6 @@ fn fresh_seed() -> u64 {
         h.write_u128(d.as_nanos());
     }
     h.finish()
-}
-
-/// The tokio [`DnsTransport`]: [`drive_lookup`](crate::runtime::drive_lookup) over
-/// [`Tokio`](crate::runtime::tokio::Tokio)'s sockets.
-#[cfg(feature = "tokio")]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TokioDns;
-
-#[cfg(feature = "tokio")]
-impl DnsTransport for TokioDns {
-    fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send {
-        crate::runtime::tokio::drive(lookup)
-    }
-
-    fn now(&self) -> Instant {
-        tokio::time::Instant::now().into_std()
-    }
 }
 
 #[cfg(all(test, feature = "tokio"))]

@@ -66,8 +66,9 @@ use rustls_pki_types::ServerName;
 use smtping_proto::dns::Lookup;
 use smtping_proto::session::Session;
 
-use super::{Clock, Connection, Runtime, SessionRun, TlsHandshake, TlsUpgrade};
-use crate::net::dns::{DnsTransport, LookupOutcome};
+use super::{
+    Clock, Connection, DnsTransport, LookupOutcome, Runtime, SessionRun, TlsHandshake, TlsUpgrade,
+};
 
 /// The async-std (and smol) [`Runtime`].
 #[derive(Clone, Copy, Debug, Default)]

@@ -17,16 +17,91 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use futures_util::future::{Either, select};
 use smtping_proto::dns::{Lookup, Protocol, Transmit};
 
+use smtping_proto::dns::{Answer, DnsError, LookupStats};
+
 use super::{Connection, Runtime};
-use crate::net::dns::{LookupOutcome, tcp_frame};
 
 /// Receive buffer for UDP answers: above the 1232-byte EDNS size we advertise; a larger
 /// (non-compliant) datagram arrives cut and is reported as malformed.
 const UDP_BUFFER: usize = 4096;
+
+/// Moves the datagrams of a sans-IO [`Lookup`] for one async runtime. The tokio one is
+/// `TokioDns`; the async-std/smol one is `AsyncStdDns`.
+pub trait DnsTransport: Clone + Send + Sync + 'static {
+    /// Drives `lookup` to its result.
+    fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send;
+
+    /// The current time as the transport's timers see it.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// Runs two lookups concurrently.
+    fn join<A, B>(&self, a: A, b: B) -> impl Future<Output = (A::Output, B::Output)> + Send
+    where
+        A: Future + Send,
+        B: Future + Send,
+        A::Output: Send,
+        B::Output: Send,
+    {
+        futures_util::future::join(a, b)
+    }
+}
+
+/// The outcome of one lookup with its cost.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct LookupOutcome {
+    /// The answer or the error (naming the query and server).
+    pub result: Result<Answer, DnsError>,
+    /// From the first query to the result.
+    pub elapsed: Duration,
+    /// Queries sent, over TCP, messages ignored.
+    pub stats: LookupStats,
+}
+
+impl LookupOutcome {
+    /// The outcome of a driven lookup; `waited` is used when the lookup never sent a query.
+    /// Every [`DnsTransport`] ends its loop with this.
+    pub(crate) fn from_lookup(lookup: Lookup, waited: Duration) -> Self {
+        let elapsed = lookup.elapsed().unwrap_or(waited);
+        let stats = lookup.stats();
+        let question = lookup.question().clone();
+        let result = lookup.into_result().unwrap_or_else(|| {
+            // Unreachable in practice: drivers only stop once the lookup has a result.
+            Err(DnsError::Timeout {
+                question,
+                servers: Vec::new(),
+                transmissions: stats.transmissions,
+            })
+        });
+        Self {
+            result,
+            elapsed,
+            stats,
+        }
+    }
+}
+
+/// A DNS message framed for TCP: its 16-bit big-endian length, then the message
+/// (RFC 1035 §4.2.2). Shared by every [`DnsTransport`].
+pub(crate) fn tcp_frame(payload: &[u8]) -> std::io::Result<Vec<u8>> {
+    let len = u16::try_from(payload.len()).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "query longer than 65535 bytes",
+        )
+    })?;
+    let mut framed = Vec::with_capacity(payload.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(payload);
+    Ok(framed)
+}
 
 /// One connected UDP socket with the buffer its `recv` fills.
 struct Peer<U> {
@@ -111,7 +186,7 @@ async fn next_event<R: Runtime>(
     peers: &mut [Peer<R::Udp>],
     tcp: Option<&mut (SocketAddr, TcpExchange<'_>)>,
     first: usize,
-    deadline: std::time::Instant,
+    deadline: Instant,
 ) -> Event {
     let mut receives: Vec<_> = peers
         .iter_mut()

@@ -27,7 +27,6 @@ use rustls::{ClientConfig, ClientConnection};
 use rustls_pki_types::ServerName;
 use smtping_proto::session::{Outcome, Session};
 
-use crate::net::dns::DnsTransport;
 use crate::tls::{HandshakeFailure, TlsDetails, VerificationHandle};
 
 mod driver;
@@ -39,7 +38,7 @@ pub mod async_std;
 pub mod tokio;
 
 pub use driver::{TlsUpgrade, drive_session};
-pub use lookup::drive_lookup;
+pub use lookup::{DnsTransport, LookupOutcome, drive_lookup};
 
 /// An I/O error in the words the session's error message uses.
 pub(crate) fn io_reason(e: &io::Error) -> String {

@@ -22,7 +22,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::{Clock, Connection, Runtime, SessionRun, TlsHandshake, TlsUpgrade};
-use crate::net::dns::{LookupOutcome, TokioDns};
+use super::{DnsTransport, LookupOutcome};
 
 /// The tokio [`Runtime`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -138,6 +138,21 @@ impl Runtime for Tokio {
                 });
             }
         }
+    }
+}
+
+/// The tokio [`DnsTransport`]: [`drive_lookup`](crate::runtime::drive_lookup) over
+/// [`Tokio`](crate::runtime::tokio::Tokio)'s sockets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioDns;
+
+impl DnsTransport for TokioDns {
+    fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send {
+        drive(lookup)
+    }
+
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
     }
 }
 

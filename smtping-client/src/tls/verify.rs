@@ -50,8 +50,8 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::{Deserialize, Serialize};
 use x509_parser::certificate::X509Certificate;
 
-use super::config::VerifyMode;
 use super::inspect::{clean, days_between, ip_text, is_self_issued, rfc3339, short_name};
+use super::options::VerifyMode;
 
 /// Most SANs quoted in a hostname-mismatch detail.
 const SANS_IN_DETAIL: usize = 8;

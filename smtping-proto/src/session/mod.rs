@@ -76,6 +76,8 @@ mod transcript;
 
 use std::time::Instant;
 
+use bytes::{Buf, BytesMut};
+
 pub use message::{TestMessage, generated_body};
 pub use output::{
     AuthOutcome, Delivery, DeliveryStatus, ErrorKind, Event, Observation, Outcome, Output, Phase,
@@ -129,7 +131,8 @@ pub struct Session {
     phase: Phase,
     phase_start: Instant,
     deadline: Option<Instant>,
-    inbuf: Vec<u8>,
+    /// Unparsed server bytes; a parsed reply is cut off the front without moving the rest.
+    inbuf: BytesMut,
     progress: ReplyProgress,
     /// A handshake is due: the next poll returns `StartTls`.
     start_tls: bool,
@@ -149,7 +152,7 @@ impl Session {
             phase: Phase::Greeting,
             phase_start: now,
             deadline: Some(now + plan.timeouts.greeting),
-            inbuf: Vec::new(),
+            inbuf: BytesMut::new(),
             progress: ReplyProgress::default(),
             start_tls: false,
             rec: Record::new(&plan, now),
@@ -344,7 +347,7 @@ impl Session {
                 .map(|o| o.map(|(r, used)| (r.to_owned(), used)));
             match parsed {
                 Ok(Some((reply, used))) => {
-                    self.inbuf.drain(..used);
+                    self.inbuf.advance(used);
                     self.progress = ReplyProgress::default();
                     self.rec.reply(&reply, self.phase);
                     self.on_reply(reply);

@@ -125,7 +125,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("  summary:  {}", report.summary);
         println!(
             "  tls:      {} ({})",
-            report.tls.version.as_deref().unwrap_or("none"),
+            report.tls.version.map(|v| v.as_str()).unwrap_or("none"),
             report
                 .tls
                 .certificate

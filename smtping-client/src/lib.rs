@@ -17,26 +17,35 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The engine runs one way: [`Check`] (options) → session [`Plan`](smtping_proto::session::Plan)
+//! → the [`runtime`] runs DNS, connections and the session → [`facts::Facts`] → the pure
+//! [`assemble::assemble`] → [`Report`] → render.
+//!
 //! - [`Check`]: the builder (TLS mode, AUTH test, envelope, quit-after, timeouts).
-//! - [`Report`]: the result, with the JSON field names of the design (a contract).
-//! - [`runtime`]: the adapters; `runtime::tokio::drive_session` drives a session over a
-//!   stream you already have.
+//! - [`Report`]: the result, with the JSON field names of the design (a contract); every
+//!   enumeration in it is a typed enum ([`report::DeliveryOutcome`], [`FindingId`], …).
+//! - [`facts`] and [`assemble`]: what a run saw, and the pure step that judges it.
+//! - [`runtime`]: the primitives each runtime lends and the two loops written once over
+//!   them; `runtime::tokio::drive_session` drives a session over a stream you already have.
 //! - [`tls`]: certificate verdicts and inspection; [`net`]: DNS and connection attempts.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod assemble;
+pub mod assemble;
 mod check;
+pub mod facts;
 pub mod net;
 pub mod report;
 pub mod runtime;
 mod target;
+mod time;
 pub mod tls;
 
 pub use assemble::EXPIRY_WARNING_DAYS;
-pub use check::{Check, RELAY_PROBE_FROM, RELAY_PROBE_TO, SUBMISSIONS_PORT, TlsMode, rfc5322_date};
-pub use report::{Finding, Report, Severity, Status};
+pub use check::{Check, RELAY_PROBE_FROM, RELAY_PROBE_TO, SUBMISSIONS_PORT, TlsMode};
+pub use report::{Finding, FindingId, Report, Severity, Status};
 pub use target::{SMTP_PORT, Target, TargetError, TargetKind};
+pub use time::rfc5322_date;
 
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../README.md")]

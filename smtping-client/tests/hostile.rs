@@ -405,7 +405,7 @@ fn scenario_specifics(scenario: Hostile, r: &Report) {
         Hostile::CloseAfterEhlo => assert!(message.contains("closed"), "{what}: {message}"),
         Hostile::TempFailAfterRcpt => {
             let d = &r.delivery;
-            assert_eq!(d.stage.as_deref(), Some("rcpt"), "{what}");
+            assert_eq!(d.stage.map(|s| s.as_str()), Some("rcpt"), "{what}");
             let reply = d.reply.as_ref().unwrap();
             assert_eq!(
                 (reply.code, reply.enhanced.as_deref()),
@@ -418,7 +418,7 @@ fn scenario_specifics(scenario: Hostile, r: &Report) {
         }
         Hostile::NoReplyToFinalDot => {
             let d = &r.delivery;
-            assert_eq!(d.stage.as_deref(), Some("data_end"), "{what}");
+            assert_eq!(d.stage.map(|s| s.as_str()), Some("data_end"), "{what}");
             assert!(d.reply.is_none(), "{what}");
             assert_eq!(d.reason, Some(Reason::Unknown), "{what}");
             assert!(d.message_id.is_some(), "{what}: the message was sent");

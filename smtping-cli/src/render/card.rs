@@ -173,7 +173,7 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
     let tls_line = if t.established {
         let mut s = format!(
             "{} {}",
-            t.version.as_deref().unwrap_or("?"),
+            t.version.map_or("?", |v| v.as_str()),
             t.cipher_suite.as_deref().unwrap_or("")
         );
         if let Some(cert) = &t.certificate {
@@ -242,7 +242,7 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
     } else if d.outcome == "not_tested" {
         "not tested (give --from and --to)".to_owned()
     } else {
-        let mut s = d.outcome.clone();
+        let mut s = d.outcome.as_str().to_owned();
         if let Some(stage) = &d.stage {
             let _ = write!(s, " at {stage}");
         }
@@ -292,7 +292,7 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
                 Status::Green,
                 format!(
                     "refused at {}: {}",
-                    relay.stage.as_deref().unwrap_or("?"),
+                    relay.stage.map(|s| s.as_str()).unwrap_or("?"),
                     cut(&how, 80)
                 ),
             )

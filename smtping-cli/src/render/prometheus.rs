@@ -79,7 +79,7 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
                     format!(
                         "smtping_tls_version_info{{{},version=\"{}\"}} 1",
                         label(r),
-                        esc(v)
+                        esc(v.as_str())
                     )
                 })
             })

@@ -1,15 +1,10 @@
 //! Unit tests of `check` (kept beside it, in its own file).
 
-use super::*;
+use smtping_proto::Domain;
+use smtping_proto::session::TlsPolicy;
 
-#[test]
-fn dates() {
-    assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
-    let t = UNIX_EPOCH + Duration::from_secs(1_795_843_800);
-    assert_eq!(rfc5322_date(t), "Sat, 28 Nov 2026 05:30:00 +0000");
-    let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-    assert!(rfc5322_date(leap).starts_with("Tue, 29 Feb 2000"));
-}
+use super::plan::message_id;
+use super::*;
 
 #[test]
 fn tls_policy_by_port() {
@@ -33,6 +28,6 @@ fn message_ids_are_unique() {
     assert_ne!(a, b);
     assert!(a.ends_with("@client.example>"));
     assert!(
-        message_id(&address_literal("127.0.0.1".parse().unwrap())).ends_with("@smtping.invalid>")
+        message_id(&Domain::literal("127.0.0.1".parse().unwrap())).ends_with("@smtping.invalid>")
     );
 }

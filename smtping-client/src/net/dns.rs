@@ -1,21 +1,12 @@
-//! DNS over tokio: a thin adapter that moves the datagrams of the sans-IO
-//! [`Lookup`].
+//! DNS for the engine: a stub [`Resolver`] over any [`DnsTransport`] (tokio by default),
+//! which moves the datagrams of the sans-IO [`Lookup`].
 //!
 //! The protocol (query ids, retries, rotation, TC→TCP, spoofing checks, typed results)
-//! lives in [`smtping_proto::dns`]; this module only sends, receives and sleeps:
+//! lives in [`smtping_proto::dns`]; the transports only send, receive and sleep, with one
+//! loop for every runtime ([`drive_lookup`](crate::runtime::drive_lookup)):
 //!
-//! 1. send every [`Transmit`](smtping_proto::dns::Transmit): UDP over a socket connected to that server (one per
-//!    server, created on first use, so the kernel drops datagrams from other addresses
-//!    and reports ICMP "port unreachable" as an error at once), or TCP: connect, write
-//!    the 2-byte length and the message, read one length-prefixed answer (at most
-//!    65 535 bytes by construction);
-//! 2. wait for whichever comes first: a datagram on any of those sockets, the TCP
-//!    answer, or the core's [`poll_timeout`](smtping_proto::dns::Lookup::poll_timeout)
-//!    deadline (`tokio::time`);
-//! 3. hand it to `handle_udp` / `handle_tcp` / `handle_transport_error`, then always
-//!    `handle_timeout(now)`; repeat until the lookup has a result.
-//!
-//! Time comes from `tokio::time::Instant`, so paused-clock tests work.
+//! The tokio transport takes its time from `tokio::time::Instant`, so paused-clock tests
+//! work.
 //!
 //! ```no_run
 //! use smtping_client::net::dns::Resolver;
@@ -31,7 +22,6 @@
 //! ```
 
 use std::collections::hash_map::RandomState;
-use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
 use std::net::IpAddr;
@@ -41,41 +31,18 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use smtping_proto::dns::{
-    Answer, DnsError, Lookup, LookupStats, MxResolution, RecordType, ResolverConfig, Txt,
-    reverse_name,
+    Answer, DnsError, Lookup, MxResolution, RecordType, ResolverConfig, Txt, reverse_name,
 };
 
 #[cfg(feature = "tokio")]
-pub use self::tokio_transport::{TokioDns, drive};
+pub use crate::runtime::tokio::{TokioDns, drive};
+pub use crate::runtime::{DnsTransport, LookupOutcome};
 
 /// Where the system resolver configuration is read from.
 pub const RESOLV_CONF: &str = "/etc/resolv.conf";
 
 /// Largest `resolv.conf` read; the rest is ignored.
 const MAX_RESOLV_CONF: u64 = 64 * 1024;
-
-/// Moves the datagrams of a sans-IO [`Lookup`] for one async runtime. The tokio one is
-/// [`TokioDns`]; the async-std/smol one lives in `runtime::async_std`.
-pub trait DnsTransport: Clone + Send + Sync + 'static {
-    /// Drives `lookup` to its result.
-    fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send;
-
-    /// The current time as the transport's timers see it.
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-
-    /// Runs two lookups concurrently.
-    fn join<A, B>(&self, a: A, b: B) -> impl Future<Output = (A::Output, B::Output)> + Send
-    where
-        A: Future + Send,
-        B: Future + Send,
-        A::Output: Send,
-        B::Output: Send,
-    {
-        futures_util::future::join(a, b)
-    }
-}
 
 /// A stub resolver over a [`DnsTransport`] (tokio by default).
 ///
@@ -94,56 +61,6 @@ pub struct Resolver<T: DnsTransport = TokioDns> {
 pub struct Resolver<T: DnsTransport> {
     config: ResolverConfig,
     transport: T,
-}
-
-/// The outcome of one lookup with its cost.
-#[non_exhaustive]
-#[derive(Clone, Debug)]
-pub struct LookupOutcome {
-    /// The answer or the error (naming the query and server).
-    pub result: Result<Answer, DnsError>,
-    /// From the first query to the result.
-    pub elapsed: Duration,
-    /// Queries sent, over TCP, messages ignored.
-    pub stats: LookupStats,
-}
-
-impl LookupOutcome {
-    /// The outcome of a driven lookup; `waited` is used when the lookup never sent a query.
-    /// Every [`DnsTransport`] ends its loop with this.
-    pub(crate) fn from_lookup(lookup: Lookup, waited: Duration) -> Self {
-        let elapsed = lookup.elapsed().unwrap_or(waited);
-        let stats = lookup.stats();
-        let question = lookup.question().clone();
-        let result = lookup.into_result().unwrap_or_else(|| {
-            // Unreachable in practice: drivers only stop once the lookup has a result.
-            Err(DnsError::Timeout {
-                question,
-                servers: Vec::new(),
-                transmissions: stats.transmissions,
-            })
-        });
-        Self {
-            result,
-            elapsed,
-            stats,
-        }
-    }
-}
-
-/// A DNS message framed for TCP: its 16-bit big-endian length, then the message
-/// (RFC 1035 §4.2.2). Shared by every [`DnsTransport`].
-pub(crate) fn tcp_frame(payload: &[u8]) -> std::io::Result<Vec<u8>> {
-    let len = u16::try_from(payload.len()).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "query longer than 65535 bytes",
-        )
-    })?;
-    let mut framed = Vec::with_capacity(payload.len() + 2);
-    framed.extend_from_slice(&len.to_be_bytes());
-    framed.extend_from_slice(payload);
-    Ok(framed)
 }
 
 /// Which address families [`Resolver::lookup_ip`] asks for (`-4`, `-6`).
@@ -408,212 +325,6 @@ fn fresh_seed() -> u64 {
         h.write_u128(d.as_nanos());
     }
     h.finish()
-}
-
-#[cfg(feature = "tokio")]
-mod tokio_transport {
-    use std::future::{Future, poll_fn};
-    use std::io;
-    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-    use std::pin::Pin;
-    use std::task::Poll;
-
-    use smtping_proto::dns::{Lookup, Protocol, Transmit};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest, Ready};
-    use tokio::net::{TcpStream, UdpSocket};
-    use tokio::time::Instant;
-
-    use super::{DnsTransport, LookupOutcome};
-
-    /// Receive buffer for UDP answers: above the 1232-byte EDNS size we advertise; a
-    /// larger (non-compliant) datagram arrives cut and is reported as malformed.
-    const UDP_BUFFER: usize = 4096;
-
-    /// The tokio [`DnsTransport`].
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct TokioDns;
-
-    impl DnsTransport for TokioDns {
-        fn drive(&self, lookup: Lookup) -> impl Future<Output = LookupOutcome> + Send {
-            drive(lookup)
-        }
-
-        fn now(&self) -> std::time::Instant {
-            now()
-        }
-    }
-
-    fn now() -> std::time::Instant {
-        Instant::now().into_std()
-    }
-
-    type TcpExchange = Pin<Box<dyn Future<Output = io::Result<Vec<u8>>> + Send>>;
-
-    enum Event {
-        Udp(usize, io::Result<Ready>),
-        Tcp(SocketAddr, io::Result<Vec<u8>>),
-        Deadline,
-    }
-
-    /// Drives a lookup to its result over tokio sockets.
-    ///
-    /// This is the whole adapter; an async-std/smol twin has the same shape (connected
-    /// `UdpSocket`s, a `TcpStream` future, a timer), only the socket types differ.
-    pub async fn drive(mut lookup: Lookup) -> LookupOutcome {
-        let started = now();
-        let mut sockets: Vec<(SocketAddr, UdpSocket)> = Vec::new();
-        let mut tcp: Option<(SocketAddr, TcpExchange)> = None;
-        let mut buf = vec![0u8; UDP_BUFFER];
-        let mut first = 0usize;
-        loop {
-            while let Some(tx) = lookup.poll_transmit() {
-                match tx.protocol {
-                    Protocol::Tcp => {
-                        let server = tx.server;
-                        tcp = Some((server, Box::pin(tcp_exchange(tx))));
-                    }
-                    _ => {
-                        if let Err(e) = send_udp(&mut sockets, &tx).await {
-                            let _ = lookup.handle_transport_error(
-                                tx.server,
-                                Protocol::Udp,
-                                &e.to_string(),
-                                now(),
-                            );
-                        }
-                    }
-                }
-            }
-            if lookup.is_finished() {
-                break;
-            }
-            let Some(deadline) = lookup.poll_timeout() else {
-                break;
-            };
-            first = first.wrapping_add(1);
-            let event = {
-                // Readable *or error*: on Linux an ICMP "port unreachable" on a connected UDP
-                // socket only raises the error condition, not readability.
-                let mut waits: Vec<_> = sockets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (_, socket))| {
-                        Box::pin(async move {
-                            (i, socket.ready(Interest::READABLE | Interest::ERROR).await)
-                        })
-                    })
-                    .collect();
-                let udp = poll_fn(|cx| {
-                    let n = waits.len();
-                    for k in 0..n {
-                        if let Poll::Ready((i, r)) = waits[(first + k) % n].as_mut().poll(cx) {
-                            return Poll::Ready(Event::Udp(i, r));
-                        }
-                    }
-                    Poll::Pending
-                });
-                let tcp_answer = async {
-                    match tcp.as_mut() {
-                        Some((server, fut)) => Event::Tcp(*server, fut.await),
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    ev = udp => ev,
-                    ev = tcp_answer => ev,
-                    () = tokio::time::sleep_until(Instant::from_std(deadline)) => Event::Deadline,
-                }
-            };
-            match event {
-                Event::Udp(index, ready) => {
-                    if let Some(failed) = read_udp(&mut lookup, &sockets[index], ready, &mut buf) {
-                        // Drop the socket so a persistent error cannot spin this loop; a later
-                        // query to that server opens a new one.
-                        let (server, _) = sockets.swap_remove(index);
-                        let _ =
-                            lookup.handle_transport_error(server, Protocol::Udp, &failed, now());
-                    }
-                }
-                Event::Tcp(server, result) => {
-                    tcp = None;
-                    let _ = match result {
-                        Ok(message) => lookup.handle_tcp(server, &message, now()),
-                        Err(e) => lookup.handle_transport_error(
-                            server,
-                            Protocol::Tcp,
-                            &e.to_string(),
-                            now(),
-                        ),
-                    };
-                }
-                Event::Deadline => {}
-            }
-            lookup.handle_timeout(now());
-        }
-        LookupOutcome::from_lookup(lookup, now().saturating_duration_since(started))
-    }
-
-    /// Hands every queued datagram of a ready socket to the lookup (at most 16 per wake).
-    /// Returns the error text when the socket reported an error and must be dropped.
-    fn read_udp(
-        lookup: &mut Lookup,
-        (server, socket): &(SocketAddr, UdpSocket),
-        ready: io::Result<Ready>,
-        buf: &mut [u8],
-    ) -> Option<String> {
-        let ready = match ready {
-            Ok(r) => r,
-            Err(e) => return Some(e.to_string()),
-        };
-        for _ in 0..16 {
-            match socket.try_recv(buf) {
-                Ok(n) => {
-                    let _ = lookup.handle_udp(*server, &buf[..n], now());
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Some(e.to_string()),
-            }
-        }
-        if ready.is_error() {
-            return Some(match socket.take_error() {
-                Ok(Some(e)) | Err(e) => e.to_string(),
-                Ok(None) => "socket error".to_owned(),
-            });
-        }
-        None
-    }
-
-    /// Sends over the socket connected to `tx.server`, creating it on first use.
-    async fn send_udp(sockets: &mut Vec<(SocketAddr, UdpSocket)>, tx: &Transmit) -> io::Result<()> {
-        let index = match sockets.iter().position(|(s, _)| *s == tx.server) {
-            Some(i) => i,
-            None => {
-                let local: SocketAddr = match tx.server {
-                    SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-                    SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-                };
-                let socket = UdpSocket::bind(local).await?;
-                socket.connect(tx.server).await?;
-                sockets.push((tx.server, socket));
-                sockets.len() - 1
-            }
-        };
-        sockets[index].1.send(&tx.payload).await.map(|_| ())
-    }
-
-    /// One query over TCP: connect, write length + message, read one length-prefixed
-    /// message (bounded by the 16-bit length).
-    async fn tcp_exchange(tx: Transmit) -> io::Result<Vec<u8>> {
-        let framed = super::tcp_frame(&tx.payload)?;
-        let mut stream = TcpStream::connect(tx.server).await?;
-        stream.set_nodelay(true)?;
-        stream.write_all(&framed).await?;
-        let mut prefix = [0u8; 2];
-        stream.read_exact(&mut prefix).await?;
-        let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
-        stream.read_exact(&mut message).await?;
-        Ok(message)
-    }
 }
 
 #[cfg(all(test, feature = "tokio"))]

@@ -11,6 +11,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rustls::SupportedCipherSuite;
+
+pub(crate) use crate::time::{days_between, rfc3339};
 use rustls::crypto::hash::HashAlgorithm;
 use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
@@ -24,8 +26,6 @@ use x509_parser::public_key::PublicKey;
 pub const MAX_FIELD_CHARS: usize = 512;
 /// Most SAN entries kept per certificate (a note is appended when more were present).
 pub const MAX_SANS: usize = 500;
-
-const SECONDS_PER_DAY: i64 = 86_400;
 
 /// What one certificate says about itself.
 ///
@@ -137,11 +137,6 @@ fn describe(cert: &X509Certificate<'_>, now: SystemTime) -> CertificateInfo {
         self_signed: is_self_issued(cert),
         error: None,
     }
-}
-
-/// Whole days from `from` to `to` (seconds since the epoch), rounded towards minus infinity.
-pub(crate) fn days_between(from: i64, to: i64) -> i64 {
-    to.saturating_sub(from).div_euclid(SECONDS_PER_DAY)
 }
 
 /// Seconds since the Unix epoch (negative before 1970).
@@ -261,39 +256,6 @@ fn oid_name(oid: &Oid<'_>) -> String {
         Ok(name) => name.to_owned(),
         Err(_) => oid.to_id_string(),
     }
-}
-
-/// Seconds since the epoch as RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`).
-#[must_use]
-pub(crate) fn rfc3339(seconds: i64) -> String {
-    let days = seconds.div_euclid(SECONDS_PER_DAY);
-    let of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        of_day / 3600,
-        (of_day % 3600) / 60,
-        of_day % 60
-    )
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days.saturating_add(719_468);
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // day is 1..=31 and month 1..=12 by construction.
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
-    )
 }
 
 /// Lowercase hex without separators.

@@ -32,22 +32,25 @@
 
 mod config;
 mod details;
+mod error;
 mod failure;
 pub mod inspect;
 mod name;
+mod options;
+mod trust;
 pub mod verify;
 
 #[cfg(test)]
 mod tests;
 
-pub use config::{
-    MAX_CA_FILE_BYTES, TlsError, TlsOptions, TlsSetup, TlsVersion, TrustStore, VerifyMode,
-    build_client_config, client_config,
-};
+pub use config::{TlsSetup, build_client_config, client_config};
 pub use details::{CertificateSummary, TlsDetails, tls_details};
+pub use error::TlsError;
 pub use failure::{
     HandshakeFailure, HandshakeFailureKind, classify_handshake_error, classify_tls_error,
 };
 pub use inspect::{CertificateInfo, inspect_certificate, inspect_chain};
 pub use name::{TargetName, server_name_for};
+pub use options::{TlsOptions, TlsVersion, VerifyMode};
+pub use trust::{MAX_CA_FILE_BYTES, TrustStore};
 pub use verify::{DiagnosingVerifier, Verification, VerificationHandle, VerificationRecord};

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use rustls_pki_types::{DnsName, ServerName};
 
-use super::config::TlsError;
+use super::error::TlsError;
 
 /// Longest DNS name accepted (RFC 1035: 253 characters in text form without the final dot).
 const MAX_DNS_NAME: usize = 253;

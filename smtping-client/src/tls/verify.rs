@@ -50,8 +50,8 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::{Deserialize, Serialize};
 use x509_parser::certificate::X509Certificate;
 
-use super::config::VerifyMode;
 use super::inspect::{clean, days_between, ip_text, is_self_issued, rfc3339, short_name};
+use super::options::VerifyMode;
 
 /// Most SANs quoted in a hostname-mismatch detail.
 const SANS_IN_DETAIL: usize = 8;
@@ -422,116 +422,27 @@ impl DiagnosingVerifier {
         let mut findings = Vec::new();
 
         // 1. What webpki said.
-        let mut untrusted = false;
-        let mut webpki_dates = None;
-        let mut webpki_name = false;
-        match error {
-            Error::InvalidCertificate(cert_error) => match cert_error {
-                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                    webpki_dates = Some(Verification::Expired);
-                }
-                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                    webpki_dates = Some(Verification::NotYetValid);
-                }
-                CertificateError::NotValidForName
-                | CertificateError::NotValidForNameContext { .. } => webpki_name = true,
-                CertificateError::UnknownIssuer => untrusted = true,
-                other => findings.push(Finding::new(Verification::Invalid, invalid_detail(other))),
-            },
-            other => findings.push(Finding::new(
-                Verification::Invalid,
-                format!("the certificate could not be verified: {other}"),
-            )),
-        }
-
+        let mut said = webpki_said(error, &mut findings);
         // 2. Trust, when webpki stopped at a date problem before looking for the issuer.
-        if webpki_dates.is_some()
+        if said.dates.is_some()
             && let (Ok(parsed), Some(at)) = (&parsed, instant_inside(leaf.as_ref(), &others))
         {
-            match verify_server_cert_signed_by_trust_anchor(
+            let result = verify_server_cert_signed_by_trust_anchor(
                 parsed,
                 &self.roots,
                 intermediates,
                 at,
                 self.algorithms.all,
-            ) {
-                Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-                    untrusted = true;
-                }
-                Err(Error::InvalidCertificate(
-                    CertificateError::Expired
-                    | CertificateError::ExpiredContext { .. }
-                    | CertificateError::NotValidYet
-                    | CertificateError::NotValidYetContext { .. },
-                ))
-                | Ok(()) => {}
-                Err(Error::InvalidCertificate(other)) => {
-                    findings.push(Finding::new(Verification::Invalid, invalid_detail(&other)));
-                }
-                Err(other) => findings.push(Finding::new(
-                    Verification::Invalid,
-                    format!("the certificate could not be verified: {other}"),
-                )),
-            }
+            );
+            said.untrusted |= trust_behind_dates(result, &mut findings);
         }
-        if untrusted {
+        if said.untrusted {
             findings.push(trust_finding(leaf.as_ref(), &others, self.roots.is_empty()));
         }
-
         // 3. Dates: the leaf always; the others when webpki named a date problem the leaf lacks.
-        let leaf_dates = leaf
-            .as_ref()
-            .and_then(|cert| date_finding(cert, now_secs, "the server's certificate"));
-        match (leaf_dates, webpki_dates) {
-            (Some(finding), _) => findings.push(finding),
-            (None, Some(kind)) => {
-                let from_chain = others.iter().enumerate().find_map(|(index, cert)| {
-                    cert.as_ref().and_then(|cert| {
-                        date_finding(
-                            cert,
-                            now_secs,
-                            &format!(
-                                "the chain certificate #{} ('{}')",
-                                index + 2,
-                                short_name(cert)
-                            ),
-                        )
-                    })
-                });
-                findings.push(from_chain.unwrap_or_else(|| {
-                    let what = if kind == Verification::Expired {
-                        "has expired"
-                    } else {
-                        "is not yet valid"
-                    };
-                    Finding::new(
-                        kind,
-                        format!("a CA certificate on the path to the root {what}"),
-                    )
-                }));
-            }
-            (None, None) => {}
-        }
-
+        findings.extend(dates(leaf.as_ref(), &others, now_secs, said.dates));
         // 4. Name, checked with webpki's rules whether or not the chain is trusted.
-        match &parsed {
-            Ok(parsed) => match verify_server_name(parsed, server_name) {
-                Ok(()) => {}
-                Err(Error::InvalidCertificate(
-                    CertificateError::NotValidForName
-                    | CertificateError::NotValidForNameContext { .. },
-                )) => findings.push(name_finding(leaf.as_ref(), server_name)),
-                Err(other) => findings.push(Finding::new(
-                    Verification::HostnameMismatch,
-                    format!(
-                        "the certificate cannot be matched against {}: {other}",
-                        server_name.to_str()
-                    ),
-                )),
-            },
-            Err(_) if webpki_name => findings.push(name_finding(leaf.as_ref(), server_name)),
-            Err(_) => {}
-        }
+        findings.extend(name(&parsed, leaf.as_ref(), server_name, said.name));
 
         if findings.is_empty() {
             findings.push(Finding::new(
@@ -542,6 +453,131 @@ impl DiagnosingVerifier {
         findings.sort_by_key(|finding| finding.kind.precedence());
         findings.dedup_by_key(|finding| finding.kind);
         findings
+    }
+}
+
+/// What webpki's error named, before SMTPing looks further.
+#[derive(Default)]
+struct WebpkiSaid {
+    /// No path to a trust anchor.
+    untrusted: bool,
+    /// A date problem (expired or not yet valid).
+    dates: Option<Verification>,
+    /// The name did not match.
+    name: bool,
+}
+
+/// Reads webpki's error; anything it names that SMTPing does not re-check is a finding.
+fn webpki_said(error: &Error, findings: &mut Vec<Finding>) -> WebpkiSaid {
+    let mut said = WebpkiSaid::default();
+    match error {
+        Error::InvalidCertificate(cert_error) => match cert_error {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                said.dates = Some(Verification::Expired);
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                said.dates = Some(Verification::NotYetValid);
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                said.name = true;
+            }
+            CertificateError::UnknownIssuer => said.untrusted = true,
+            other => findings.push(Finding::new(Verification::Invalid, invalid_detail(other))),
+        },
+        other => findings.push(Finding::new(
+            Verification::Invalid,
+            format!("the certificate could not be verified: {other}"),
+        )),
+    }
+    said
+}
+
+/// The chain verified again at an instant inside every certificate's validity: `true`
+/// when the issuer is unknown; other problems become findings.
+fn trust_behind_dates(result: Result<(), Error>, findings: &mut Vec<Finding>) -> bool {
+    match result {
+        Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)) => true,
+        Err(Error::InvalidCertificate(
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. },
+        ))
+        | Ok(()) => false,
+        Err(Error::InvalidCertificate(other)) => {
+            findings.push(Finding::new(Verification::Invalid, invalid_detail(&other)));
+            false
+        }
+        Err(other) => {
+            findings.push(Finding::new(
+                Verification::Invalid,
+                format!("the certificate could not be verified: {other}"),
+            ));
+            false
+        }
+    }
+}
+
+/// The date finding: the leaf's own, else the first chain certificate's when webpki named
+/// a date problem, else a general one.
+fn dates(
+    leaf: Option<&X509Certificate<'_>>,
+    others: &[Option<X509Certificate<'_>>],
+    now_secs: i64,
+    webpki: Option<Verification>,
+) -> Option<Finding> {
+    if let Some(finding) =
+        leaf.and_then(|cert| date_finding(cert, now_secs, "the server's certificate"))
+    {
+        return Some(finding);
+    }
+    let kind = webpki?;
+    let from_chain = others.iter().enumerate().find_map(|(index, cert)| {
+        cert.as_ref().and_then(|cert| {
+            let what = format!(
+                "the chain certificate #{} ('{}')",
+                index + 2,
+                short_name(cert)
+            );
+            date_finding(cert, now_secs, &what)
+        })
+    });
+    Some(from_chain.unwrap_or_else(|| {
+        let what = if kind == Verification::Expired {
+            "has expired"
+        } else {
+            "is not yet valid"
+        };
+        Finding::new(
+            kind,
+            format!("a CA certificate on the path to the root {what}"),
+        )
+    }))
+}
+
+/// The name finding, with webpki's matching rules.
+fn name(
+    parsed: &Result<ParsedCertificate<'_>, Error>,
+    leaf: Option<&X509Certificate<'_>>,
+    server_name: &ServerName<'_>,
+    webpki_name: bool,
+) -> Option<Finding> {
+    match parsed {
+        Ok(parsed) => match verify_server_name(parsed, server_name) {
+            Ok(()) => None,
+            Err(Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Some(name_finding(leaf, server_name)),
+            Err(other) => Some(Finding::new(
+                Verification::HostnameMismatch,
+                format!(
+                    "the certificate cannot be matched against {}: {other}",
+                    server_name.to_str()
+                ),
+            )),
+        },
+        Err(_) if webpki_name => Some(name_finding(leaf, server_name)),
+        Err(_) => None,
     }
 }
 

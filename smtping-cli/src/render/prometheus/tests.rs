@@ -7,7 +7,7 @@ fn escapes_and_types() {
     let mut r = Report::default();
     r.target.input = "a\"b".into();
     r.timings_ms.total = 5.0;
-    r.delivery.outcome = "not_tested".into();
+    r.delivery.outcome = smtping_client::report::DeliveryOutcome::NotTested;
     let text = exposition(&r);
     assert!(text.contains("smtping_success{target=\"a\\\"b\"} 1"));
     assert!(text.contains("# TYPE smtping_phase_duration_seconds gauge"));

@@ -8,7 +8,16 @@
 use serde::{Deserialize, Serialize};
 use smtping_classify::{Outcome, Reason};
 
-use crate::tls::{CertificateInfo, CertificateSummary, Verification};
+use crate::tls::{CertificateInfo, CertificateSummary, TlsVersion, Verification};
+
+mod enums;
+mod finding;
+
+pub use enums::{
+    AttemptResult, DeliveryOutcome, Direction, ErrorKind, LoginOutcome, Stage, TlsModeUsed,
+    UnknownWord,
+};
+pub use finding::{Finding, FindingId, Severity};
 
 /// A traffic light.
 #[derive(
@@ -68,7 +77,7 @@ pub struct TargetInfo {
     /// The port.
     pub port: u16,
     /// `"starttls"`, `"implicit"` or `"none"` (what was attempted).
-    pub tls_mode: String,
+    pub tls_mode: TlsModeUsed,
 }
 
 /// A server reply as the report shows it.
@@ -116,7 +125,7 @@ pub struct Attempt {
     /// `ip:port`.
     pub address: String,
     /// `connected | refused | timeout | unreachable | reset | error`.
-    pub outcome: String,
+    pub outcome: AttemptResult,
     /// Time spent.
     pub elapsed_ms: f64,
     /// The error, when it failed.
@@ -174,13 +183,13 @@ pub struct TlsInfo {
     /// Traffic light.
     pub status: Status,
     /// `"starttls"`, `"implicit"` or `"none"`.
-    pub mode: String,
+    pub mode: TlsModeUsed,
     /// STARTTLS advertised (or implicit TLS on the port).
     pub offered: bool,
     /// The handshake completed.
     pub established: bool,
-    /// `"TLSv1.3"`.
-    pub version: Option<String>,
+    /// `"TLSv1.2"` or `"TLSv1.3"`.
+    pub version: Option<TlsVersion>,
     /// Cipher suite.
     pub cipher_suite: Option<String>,
     /// SNI sent.
@@ -205,8 +214,8 @@ pub struct LoginInfo {
     pub tested: bool,
     /// The mechanism used.
     pub mechanism: Option<String>,
-    /// `"success"`, `"failure"`, `"not_tested"` or `"refused_by_client"`.
-    pub outcome: String,
+    /// `"success"`, `"failure"`, `"not_tested"`, `"refused_by_client"` or `"error"`.
+    pub outcome: LoginOutcome,
     /// The final reply.
     pub reply: Option<ReplyInfo>,
 }
@@ -232,7 +241,7 @@ pub struct RecipientInfo {
     /// The address (redacted with `--redact`).
     pub address: String,
     /// `"accepted" | "deferred" | "bounced" | "unknown" | "not_tested"`.
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     /// Its RCPT reply.
     pub reply: Option<ReplyInfo>,
     /// Why, for a refusal.
@@ -246,9 +255,9 @@ pub struct DeliveryInfo {
     /// Traffic light.
     pub status: Status,
     /// `"accepted" | "deferred" | "bounced" | "unknown" | "not_tested"`.
-    pub outcome: String,
+    pub outcome: DeliveryOutcome,
     /// The step that decided it (`"rcpt"`, `"data_end"`, …).
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     /// The deciding reply.
     pub reply: Option<ReplyInfo>,
     /// Why.
@@ -277,68 +286,11 @@ pub struct RelayInfo {
     /// The envelope used (`from -> to`).
     pub envelope: String,
     /// The step that decided (`"mail"` or `"rcpt"`).
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     /// The deciding reply.
     pub reply: Option<ReplyInfo>,
     /// Why the probe could not finish.
     pub error: Option<String>,
-}
-
-/// Severity of a finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// Should be fixed.
-    Warning,
-    /// Breaks mail.
-    Error,
-}
-
-impl Severity {
-    /// `"info"`, `"warning"` or `"error"`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Error => "error",
-        }
-    }
-}
-
-/// Something worth telling, with a stable dotted id (`tls.not_offered`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Finding {
-    /// Stable id.
-    pub id: String,
-    /// Severity.
-    pub severity: Severity,
-    /// What was found.
-    pub message: String,
-    /// How to fix it.
-    pub remediation: String,
-}
-
-impl Finding {
-    /// A finding.
-    #[must_use]
-    pub fn new(
-        id: impl Into<String>,
-        severity: Severity,
-        message: impl Into<String>,
-        remediation: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            severity,
-            message: message.into(),
-            remediation: remediation.into(),
-        }
-    }
 }
 
 /// Why the check stopped before its end.
@@ -346,11 +298,11 @@ impl Finding {
 #[non_exhaustive]
 pub struct ErrorInfo {
     /// The step (`"dns"`, `"connect"`, `"greeting"`, `"rcpt"`, …).
-    pub stage: String,
+    pub stage: Stage,
     /// `dns | refused | timeout | unreachable | reset | closed | tls_handshake |
     /// tls_injection | protocol | limit_exceeded | rejected | io` (and `tls_unavailable`,
     /// `refused_by_client` for the client's own refusals).
-    pub kind: String,
+    pub kind: ErrorKind,
     /// The step, the cause and the next thing to try.
     pub message: String,
 }
@@ -403,7 +355,7 @@ pub struct TranscriptEntry {
     /// Milliseconds since the connection opened.
     pub t_ms: f64,
     /// `"client"`, `"server"` or `"info"`.
-    pub dir: String,
+    pub dir: Direction,
     /// Inside TLS.
     pub tls: bool,
     /// The line (AUTH redacted; local parts too with `--redact`).
@@ -451,15 +403,22 @@ impl Report {
         self.verdict.exit_code()
     }
 
-    /// The finding with this id, if any.
+    /// The finding with this id (`"tls.not_offered"` or [`FindingId::TlsNotOffered`]), if
+    /// any.
     #[must_use]
     pub fn finding(&self, id: &str) -> Option<&Finding> {
         self.findings.iter().find(|f| f.id == id)
     }
 
+    /// `true` when the report has this finding.
+    #[must_use]
+    pub fn has(&self, id: FindingId) -> bool {
+        self.findings.iter().any(|f| f.id == id)
+    }
+
     /// The delivery outcome as smtping-classify's [`Outcome`] (`None` when not tested).
     #[must_use]
     pub fn delivery_outcome(&self) -> Option<Outcome> {
-        self.delivery.outcome.parse().ok()
+        self.delivery.outcome.as_str().parse().ok()
     }
 }

@@ -1,0 +1,357 @@
+//! The pure half of the engine: `assemble(context, facts) -> Report`.
+//!
+//! It turns what a check saw ([`Facts`]: DNS, attempts, the session's outcome, TLS facts,
+//! the relay probe) into a [`Report`]: classified replies, traffic lights, findings with
+//! stable ids, timings and the transcript. No I/O, no clock, no callbacks: the same facts
+//! always give the same report, so it is unit-tested from hand-built facts.
+//!
+//! - `mod.rs`: the entry point, DNS and connection facts;
+//! - `session.rs`: greeting, EHLO, TLS, AUTH, delivery, observations, transcript;
+//! - `verdict.rs`: each area's status, the verdict and the summary.
+
+use std::time::Duration;
+
+use smtping_classify::{Classification, Reason, classify};
+use smtping_proto::OwnedReply;
+use smtping_proto::session::{Phase, TlsPolicy, redact_addresses};
+
+use crate::facts::{Facts, RelayFacts};
+use crate::report::{
+    Attempt, ErrorInfo, ErrorKind, Finding, FindingId, MxInfo, ReplyInfo, Report, Severity, Stage,
+    TargetInfo, TlsModeUsed,
+};
+
+mod session;
+mod verdict;
+
+/// Certificates expiring within this many days get a warning.
+pub const EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// What the check asked for: the yardstick the facts are judged against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Context {
+    /// The target as given.
+    pub input: String,
+    /// The host or mail domain.
+    pub host: String,
+    /// The port the report names.
+    pub port: u16,
+    /// The TLS policy the session used.
+    pub policy: TlsPolicy,
+    /// Mask address local parts.
+    pub redact: bool,
+    /// The first recipient's domain (for provider rules).
+    pub recipient_domain: Option<String>,
+    /// A login test was asked for.
+    pub login_requested: bool,
+}
+
+impl Context {
+    /// A context for `host:port` with the given policy and nothing else asked.
+    #[must_use]
+    pub fn new(
+        input: impl Into<String>,
+        host: impl Into<String>,
+        port: u16,
+        policy: TlsPolicy,
+    ) -> Self {
+        Self {
+            input: input.into(),
+            host: host.into(),
+            port,
+            policy,
+            redact: false,
+            recipient_domain: None,
+            login_requested: false,
+        }
+    }
+
+    /// TLS is required: a server without it fails the check.
+    fn require_tls(&self) -> bool {
+        matches!(
+            self.policy,
+            TlsPolicy::RequireStartTls | TlsPolicy::Implicit
+        )
+    }
+}
+
+/// Builds the report of a check from what it saw.
+///
+/// ```
+/// use smtping_client::assemble::{assemble, Context};
+/// use smtping_client::facts::Facts;
+/// use smtping_proto::session::TlsPolicy;
+///
+/// let mut facts = Facts::default();
+/// facts.dns.error = Some("MX lookup for gone.test failed: NXDOMAIN".into());
+/// let report = assemble(&Context::new("gone.test", "gone.test", 25, TlsPolicy::Opportunistic), facts);
+/// assert_eq!(report.verdict.as_str(), "red");
+/// assert_eq!(report.error.unwrap().kind, "dns");
+/// ```
+#[must_use]
+pub fn assemble(context: &Context, facts: Facts) -> Report {
+    let mut b = Builder::new(context);
+    b.dns(&facts);
+    b.attempts(&facts);
+    if let Some(e) = &facts.setup_error {
+        b.tls_setup_error(e);
+    }
+    if let Some(c) = &facts.connected {
+        b.connected(c.address, &c.host);
+    }
+    if let Some(run) = &facts.session {
+        b.session(run, facts.message_id.as_deref());
+    }
+    match &facts.relay {
+        Some(RelayFacts::Ran { run, from, to }) => b.relay(run, from, to),
+        Some(RelayFacts::Failed { from, to, error }) => b.relay_error(from, to, error),
+        None => {}
+    }
+    b.finish(facts.total)
+}
+
+/// Milliseconds with one decimal.
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+/// A reply as the report shows it: code, enhanced code, the text without either.
+pub(crate) fn reply_info(r: &OwnedReply) -> ReplyInfo {
+    let enhanced = r.enhanced();
+    let text = r
+        .lines()
+        .map(|l| {
+            let l = String::from_utf8_lossy(l);
+            match enhanced {
+                Some(e) => {
+                    let code = e.to_string();
+                    l.strip_prefix(code.as_str())
+                        .map_or_else(|| l.to_string(), |rest| rest.trim_start().to_owned())
+                }
+                None => l.into_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    ReplyInfo {
+        code: r.code(),
+        enhanced: enhanced.map(|e| e.to_string()),
+        text,
+    }
+}
+
+/// The classifier's stage for a session phase.
+fn classify_stage(phase: Phase) -> Option<smtping_classify::Stage> {
+    use smtping_classify::Stage as S;
+    Some(match phase {
+        Phase::Connect => S::Connect,
+        Phase::Greeting => S::Greeting,
+        Phase::Ehlo => S::Ehlo,
+        Phase::StartTls | Phase::TlsHandshake => S::Starttls,
+        Phase::Auth => S::Auth,
+        Phase::Mail => S::Mail,
+        Phase::Rcpt => S::Rcpt,
+        Phase::Data => S::Data,
+        Phase::DataEnd => S::DataEnd,
+        Phase::Quit => S::Quit,
+        _ => return None,
+    })
+}
+
+/// The report under construction, with what the steps need to know of each other.
+struct Builder<'c> {
+    report: Report,
+    cx: &'c Context,
+    /// The host connected to (the MX host for a domain target).
+    host: String,
+    connected: bool,
+    failed_attempts: usize,
+}
+
+impl<'c> Builder<'c> {
+    fn new(cx: &'c Context) -> Self {
+        let mode = TlsModeUsed::of(cx.policy);
+        let mut report = Report {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            target: TargetInfo {
+                input: cx.input.clone(),
+                host: cx.host.clone(),
+                port: cx.port,
+                tls_mode: mode,
+            },
+            ..Report::default()
+        };
+        report.tls.mode = mode;
+        Self {
+            report,
+            cx,
+            host: cx.host.clone(),
+            connected: false,
+            failed_attempts: 0,
+        }
+    }
+
+    /// Adds a finding once (the first message for an id wins).
+    fn add(&mut self, finding: Finding) {
+        if !self.report.findings.iter().any(|f| f.id == finding.id) {
+            self.report.findings.push(finding);
+        }
+    }
+
+    fn finding(&mut self, id: FindingId, message: String) {
+        self.add(Finding::new(id, message));
+    }
+
+    /// Records why the check stopped (the first error wins).
+    fn error(&mut self, stage: Stage, kind: ErrorKind, message: String) {
+        if self.report.error.is_none() {
+            self.report.error = Some(ErrorInfo {
+                stage,
+                kind,
+                message,
+            });
+        }
+    }
+
+    fn reply_info(&self, r: &OwnedReply) -> ReplyInfo {
+        let mut info = reply_info(r);
+        if self.cx.redact {
+            info.text = redact_addresses(&info.text);
+        }
+        info
+    }
+
+    fn classify(&self, r: &OwnedReply, phase: Phase) -> Classification {
+        let mut ctx = smtping_classify::Context::new().remote_host(&self.host);
+        if let Some(s) = classify_stage(phase) {
+            ctx = ctx.stage(s);
+        }
+        if let Some(d) = &self.cx.recipient_domain {
+            ctx = ctx.recipient_domain(d);
+        }
+        classify(&r.as_reply(), &ctx)
+    }
+
+    fn dns(&mut self, facts: &Facts) {
+        let f = &facts.dns;
+        let dns = &mut self.report.connectivity.dns;
+        self.report.timings_ms.dns = f.elapsed.map(ms);
+        dns.addresses = f.addresses.iter().map(ToString::to_string).collect();
+        dns.mx =
+            f.mx.iter()
+                .map(|(preference, host)| MxInfo {
+                    preference: *preference,
+                    host: host.clone(),
+                })
+                .collect();
+        dns.implicit_mx = f.implicit_mx;
+        dns.null_mx = f.null_mx;
+        if f.implicit_mx {
+            let msg = format!(
+                "{} has no MX records; mail goes to its own address (implicit MX, RFC 5321 §5.1)",
+                self.cx.host
+            );
+            self.finding(FindingId::DnsImplicitMx, msg);
+        }
+        if f.null_mx {
+            let msg = format!(
+                "{} publishes a null MX (RFC 7505): it accepts no mail at all",
+                self.cx.host
+            );
+            self.report.connectivity.dns.error = Some(msg.clone());
+            self.report.delivery.reason = Some(Reason::NullMx);
+            self.report.delivery.hard = true;
+            self.finding(FindingId::DnsNullMx, msg.clone());
+            self.error(Stage::Dns, ErrorKind::Dns, msg);
+        } else if let Some(message) = &f.error {
+            self.report.connectivity.dns.error = Some(message.clone());
+            self.error(
+                Stage::Dns,
+                ErrorKind::Dns,
+                format!("{message}; check the name, or try another resolver with --resolver"),
+            );
+        }
+    }
+
+    fn attempts(&mut self, facts: &Facts) {
+        for a in &facts.attempts {
+            let address = a.address.to_string();
+            if a.outcome == crate::net::connect::AttemptOutcome::Connected {
+                self.report.timings_ms.connect = Some(ms(a.elapsed));
+            } else {
+                self.failed_attempts += 1;
+            }
+            if !self.report.connectivity.dns.addresses.contains(&address) {
+                self.report.connectivity.dns.addresses.push(address.clone());
+            }
+            self.report.connectivity.attempts.push(Attempt {
+                address,
+                outcome: a.outcome.into(),
+                elapsed_ms: ms(a.elapsed),
+                error: a.error.clone(),
+            });
+        }
+        let tried = !facts.attempts.is_empty();
+        if tried && facts.connected.is_none() && facts.setup_error.is_none() {
+            self.no_connection();
+        }
+    }
+
+    /// Every attempt failed: the last one says why.
+    fn no_connection(&mut self) {
+        let attempts = &self.report.connectivity.attempts;
+        let n = attempts.len();
+        let (kind, message) = match attempts.last() {
+            Some(a) => (
+                ErrorKind::from(a.outcome),
+                a.error
+                    .clone()
+                    .unwrap_or_else(|| format!("connection to {} failed", a.address)),
+            ),
+            None => (ErrorKind::Io, "no address to connect to".to_owned()),
+        };
+        let message = if n > 1 {
+            format!("all {n} addresses failed; the last: {message}")
+        } else {
+            message
+        };
+        self.error(Stage::Connect, kind, message);
+    }
+
+    fn tls_setup_error(&mut self, message: &str) {
+        self.report.tls.error = Some(message.to_owned());
+        self.error(
+            Stage::TlsHandshake,
+            ErrorKind::TlsHandshake,
+            format!("{message}; fix the --ca-file or --sni option"),
+        );
+    }
+
+    fn connected(&mut self, addr: std::net::SocketAddr, host: &str) {
+        self.connected = true;
+        host.clone_into(&mut self.host);
+        self.report.connectivity.connected_to = Some(addr.to_string());
+        if self.failed_attempts > 0 {
+            let msg = format!(
+                "{} of {} connection attempts failed before {addr} answered",
+                self.failed_attempts,
+                self.failed_attempts + 1
+            );
+            self.finding(FindingId::ConnectPartialFailure, msg);
+        }
+    }
+}
+
+/// A severity's weight in the verdict.
+const fn severity_status(s: Severity) -> crate::report::Status {
+    use crate::report::Status;
+    match s {
+        Severity::Error => Status::Red,
+        Severity::Warning => Status::Amber,
+        Severity::Info => Status::Grey,
+    }
+}
+
+#[cfg(test)]
+mod tests;

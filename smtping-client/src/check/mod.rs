@@ -1,0 +1,351 @@
+//! The [`Check`] builder: one target in, one [`Report`](crate::Report) out.
+//!
+//! `check` holds the options (private fields, builder methods); [`plan`] turns them
+//! into what the session is asked to do, and [`run`] observes a run into
+//! [`Facts`](crate::facts::Facts) for the pure assembler.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use smtping_proto::sasl::Credentials;
+use smtping_proto::session::QuitAfter;
+use smtping_proto::{Address, AuthMechanism, Domain};
+
+use crate::net::dns::IpFamilies;
+use crate::target::{Target, TargetError};
+use crate::tls::{TlsOptions, VerifyMode};
+
+mod plan;
+mod run;
+
+/// The implicit-TLS submission port (RFC 8314).
+pub const SUBMISSIONS_PORT: u16 = 465;
+/// Most MX hosts tried.
+const MAX_MX_HOSTS: usize = 5;
+/// Most connection attempts in one check.
+const MAX_ATTEMPTS: usize = 10;
+
+/// How to use TLS (`--tls`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// By port: implicit TLS on 465, opportunistic STARTTLS elsewhere.
+    #[default]
+    Auto,
+    /// STARTTLS, required: a server without it fails the check.
+    StartTls,
+    /// TLS from the first byte.
+    Implicit,
+    /// Plaintext only.
+    None,
+}
+
+impl TlsMode {
+    /// `"auto"`, `"starttls"`, `"implicit"` or `"none"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::StartTls => "starttls",
+            Self::Implicit => "implicit",
+            Self::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for TlsMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "auto" => Self::Auto,
+            "starttls" => Self::StartTls,
+            "implicit" | "tls" | "smtps" => Self::Implicit,
+            "none" | "plain" => Self::None,
+            _ => {
+                return Err(format!(
+                    "unknown TLS mode {s:?} (auto, starttls, implicit, none)"
+                ));
+            }
+        })
+    }
+}
+
+/// What to send after DATA.
+#[derive(Clone, Debug, Default)]
+enum MessageSpec {
+    /// The built-in test message.
+    #[default]
+    Builtin,
+    /// The built-in message padded to this many octets.
+    Sized(usize),
+    /// The caller's bytes.
+    Raw(Vec<u8>),
+}
+
+/// A check of one target. Build it, then [`run`](Check::run) it.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use smtping_client::{Check, TlsMode};
+/// use smtping_proto::session::QuitAfter;
+/// use smtping_proto::Address;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let report = Check::parse("mx.example.org:25")?
+///     .tls(TlsMode::Auto)
+///     .envelope(
+///         Address::new("probe@example.com")?,
+///         vec![Address::new("postmaster@example.org")?],
+///     )
+///     .quit_after(QuitAfter::Rcpt)
+///     .command_timeout(Duration::from_secs(20))
+///     .run()
+///     .await;
+/// println!("{} {}", report.verdict.as_str(), report.summary);
+/// std::process::exit(report.exit_code());
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct Check {
+    target: Target,
+    tls_mode: TlsMode,
+    tls_options: TlsOptions,
+    helo: Option<Domain>,
+    resolvers: Vec<SocketAddr>,
+    families: IpFamilies,
+    credentials: Option<Credentials>,
+    mechanism: Option<AuthMechanism>,
+    allow_plaintext_auth: bool,
+    allow_unverified_auth: bool,
+    from: Option<Address>,
+    to: Vec<Address>,
+    message: MessageSpec,
+    quit_after: Option<QuitAfter>,
+    connect_timeout: Duration,
+    command_timeout: Option<Duration>,
+    redact: bool,
+    pipelining: bool,
+    relay_probe: bool,
+    mx_port: Option<u16>,
+    announce_size: bool,
+}
+
+/// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
+/// server should relay between.
+pub const RELAY_PROBE_FROM: &str = "smtping-relay-probe@example.com";
+/// See [`RELAY_PROBE_FROM`].
+pub const RELAY_PROBE_TO: &str = "smtping-relay-probe@example.net";
+
+impl Check {
+    /// A check of `target` with defaults: TLS by port, system resolver, 10 s connect
+    /// timeout, no AUTH, no transaction.
+    pub fn new(target: Target) -> Self {
+        let tls_options = TlsOptions::default();
+        Self {
+            target,
+            tls_mode: TlsMode::Auto,
+            tls_options,
+            helo: None,
+            resolvers: Vec::new(),
+            families: IpFamilies::Both,
+            credentials: None,
+            mechanism: None,
+            allow_plaintext_auth: false,
+            allow_unverified_auth: false,
+            from: None,
+            to: Vec::new(),
+            message: MessageSpec::Builtin,
+            quit_after: None,
+            connect_timeout: Duration::from_secs(10),
+            command_timeout: None,
+            redact: false,
+            pipelining: true,
+            relay_probe: false,
+            mx_port: None,
+            announce_size: true,
+        }
+    }
+
+    /// Parses `target` (see [`Target`]) and builds a check.
+    pub fn parse(target: &str) -> Result<Self, TargetError> {
+        Ok(Self::new(target.parse()?))
+    }
+
+    /// The target.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Connects to this port instead (a mail domain then means "this host").
+    pub fn port(mut self, port: u16) -> Self {
+        self.target = self.target.with_port(port);
+        self
+    }
+
+    /// TLS mode.
+    pub fn tls(mut self, mode: TlsMode) -> Self {
+        self.tls_mode = mode;
+        self
+    }
+
+    /// Require TLS (`--require-tls`): with [`TlsMode::Auto`] on a STARTTLS port this means
+    /// [`TlsMode::StartTls`].
+    pub fn require_tls(mut self, on: bool) -> Self {
+        if on && matches!(self.tls_mode, TlsMode::Auto | TlsMode::None) {
+            self.tls_mode = if self.target.port() == SUBMISSIONS_PORT {
+                TlsMode::Implicit
+            } else {
+                TlsMode::StartTls
+            };
+        }
+        self
+    }
+
+    /// The EHLO name (default: our address as a literal, `[192.0.2.1]`).
+    pub fn helo(mut self, name: Domain) -> Self {
+        self.helo = Some(name);
+        self
+    }
+
+    /// SNI and verification name instead of the host (`--sni`).
+    pub fn sni(mut self, name: impl Into<String>) -> Self {
+        self.tls_options.sni = Some(name.into());
+        self
+    }
+
+    /// An extra PEM file of trust anchors (`--ca-file`).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls_options.ca_files.push(path.into());
+        self
+    }
+
+    /// The whole TLS options (trust anchors, verify mode, …).
+    pub fn tls_options(mut self, options: TlsOptions) -> Self {
+        self.tls_options = options;
+        self
+    }
+
+    /// Refuse bad certificates during the handshake instead of diagnosing them.
+    pub fn strict_certificates(mut self, on: bool) -> Self {
+        self.tls_options.verify_mode = if on {
+            VerifyMode::Strict
+        } else {
+            VerifyMode::Diagnose
+        };
+        self
+    }
+
+    /// A DNS server to ask instead of the system's (repeatable, `--resolver`).
+    pub fn resolver(mut self, server: SocketAddr) -> Self {
+        self.resolvers.push(server);
+        self
+    }
+
+    /// IPv4 only, IPv6 only, or both (`-4`, `-6`).
+    pub fn ip_families(mut self, families: IpFamilies) -> Self {
+        self.families = families;
+        self
+    }
+
+    /// Tests a login with these credentials.
+    pub fn auth(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Uses exactly this SASL mechanism.
+    pub fn auth_mechanism(mut self, mechanism: AuthMechanism) -> Self {
+        self.mechanism = Some(mechanism);
+        self
+    }
+
+    /// Allows PLAIN/LOGIN without TLS (exposes the password on the wire).
+    pub fn allow_plaintext_auth(mut self, on: bool) -> Self {
+        self.allow_plaintext_auth = on;
+        self
+    }
+
+    /// Allows sending credentials over TLS whose certificate did not verify.
+    pub fn allow_unverified_tls_auth(mut self, on: bool) -> Self {
+        self.allow_unverified_auth = on;
+        self
+    }
+
+    /// Runs a transaction from `from` to `to` (delivers the test message unless
+    /// [`quit_after`](Check::quit_after) stops earlier).
+    pub fn envelope(mut self, from: Address, to: Vec<Address>) -> Self {
+        self.from = Some(from);
+        self.to = to;
+        self
+    }
+
+    /// Sends these bytes as the message.
+    pub fn message(mut self, bytes: Vec<u8>) -> Self {
+        self.message = MessageSpec::Raw(bytes);
+        self
+    }
+
+    /// Pads the built-in message to `n` octets (size-limit tests, `--body-size`).
+    pub fn body_size(mut self, n: usize) -> Self {
+        self.message = MessageSpec::Sized(n);
+        self
+    }
+
+    /// Stops after this step (`--quit-after`).
+    pub fn quit_after(mut self, step: QuitAfter) -> Self {
+        self.quit_after = Some(step);
+        self
+    }
+
+    /// Connect deadline per address.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Deadline for each reply: greeting, commands, the TLS handshake, and the reply after
+    /// the final dot (plus 10 s per MiB of message).
+    pub fn command_timeout(mut self, d: Duration) -> Self {
+        self.command_timeout = Some(d);
+        self
+    }
+
+    /// Masks address local parts in the transcript and recipients.
+    pub fn redact(mut self, on: bool) -> Self {
+        self.redact = on;
+        self
+    }
+
+    /// Uses PIPELINING when offered (default on).
+    pub fn pipelining(mut self, on: bool) -> Self {
+        self.pipelining = on;
+        self
+    }
+
+    /// After the check, opens a second connection and asks the server to relay from an
+    /// outside domain to an outside domain without AUTH, stopping at RCPT (no message is
+    /// sent). Only for servers you are authorised to test.
+    pub fn relay_probe(mut self, on: bool) -> Self {
+        self.relay_probe = on;
+        self
+    }
+
+    /// Announce the message size with `SIZE=` when the server offers SIZE (default on).
+    /// Off, an oversized message reaches the end of DATA and the server's size check there.
+    pub fn announce_size(mut self, on: bool) -> Self {
+        self.announce_size = on;
+        self
+    }
+
+    /// For a mail-domain target: connect to its MX hosts on this port instead of 25 (a lab
+    /// whose MX listens elsewhere, or a test suite).
+    pub fn mx_port(mut self, port: u16) -> Self {
+        self.mx_port = Some(port);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests;

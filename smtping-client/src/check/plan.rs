@@ -1,0 +1,159 @@
+//! From a [`Check`]'s options to what the session is asked to do: the TLS policy, the
+//! timeouts, the main session's [`Plan`] with its test message, the relay probe's plan,
+//! and the [`Context`] the assembler judges the facts against.
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use smtping_proto::session::{
+    AuthPlan, Envelope, MechanismChoice, Message, Plan, QuitAfter, TestMessage, Timeouts, TlsPolicy,
+};
+use smtping_proto::{Address, Domain};
+
+use super::{Check, MessageSpec, RELAY_PROBE_FROM, RELAY_PROBE_TO, SUBMISSIONS_PORT, TlsMode};
+use crate::assemble::Context;
+use crate::time::rfc5322_date;
+
+impl Check {
+    /// The TLS policy this check will use.
+    pub(super) fn tls_policy(&self) -> TlsPolicy {
+        match self.tls_mode {
+            TlsMode::Auto if self.target.port() == SUBMISSIONS_PORT => TlsPolicy::Implicit,
+            TlsMode::Auto => TlsPolicy::Opportunistic,
+            TlsMode::StartTls => TlsPolicy::RequireStartTls,
+            TlsMode::Implicit => TlsPolicy::Implicit,
+            TlsMode::None => TlsPolicy::None,
+        }
+    }
+
+    /// What the assembler needs to know about what was asked.
+    pub(super) fn context(&self) -> Context {
+        Context {
+            input: self.target.input().to_owned(),
+            host: self.target.host().to_owned(),
+            port: self.target.port(),
+            policy: self.tls_policy(),
+            redact: self.redact,
+            recipient_domain: self
+                .to
+                .first()
+                .and_then(|a| a.domain())
+                .map(|d| d.as_str().to_owned()),
+            login_requested: self.credentials.is_some(),
+        }
+    }
+
+    /// `true` when this check may need TLS (its trust anchors are loaded up front).
+    pub(super) fn uses_tls(&self) -> bool {
+        let stops_before_tls = self.quit_after.is_some_and(|q| q <= QuitAfter::Ehlo)
+            && self.tls_policy() != TlsPolicy::Implicit;
+        self.tls_policy() != TlsPolicy::None && !stops_before_tls
+    }
+
+    /// The EHLO name: `--helo`, or our address as a literal (`[192.0.2.1]`).
+    fn ehlo_name(&self, local: IpAddr) -> Domain {
+        self.helo.clone().unwrap_or_else(|| Domain::literal(local))
+    }
+
+    /// The one meaning of `--command-timeout` in every plan: the deadline for the
+    /// greeting, each reply, the TLS handshake and the reply after the final dot (plus the
+    /// default allowance per MiB of message); QUIT keeps its short default.
+    fn timeouts(&self) -> Option<Timeouts> {
+        self.command_timeout.map(command_timeouts)
+    }
+
+    /// The main session's plan and the Message-ID of the built-in message it carries.
+    pub(super) fn plan(&self, local: IpAddr) -> (Plan, Option<String>) {
+        let ehlo = self.ehlo_name(local);
+        let mut message_id = None;
+        let mut plan = Plan::new(ehlo.clone())
+            .tls(self.tls_policy())
+            .pipelining(self.pipelining)
+            .redact_addresses(self.redact);
+        if let Some(t) = self.timeouts() {
+            plan = plan.timeouts(t);
+        }
+        if let Some(creds) = &self.credentials {
+            let mut a = AuthPlan::new(creds.clone());
+            if let Some(m) = &self.mechanism {
+                a.mechanism = MechanismChoice::Exactly(m.clone());
+            }
+            a.allow_plaintext_without_tls = self.allow_plaintext_auth;
+            a.allow_unverified_tls = self.allow_unverified_auth;
+            plan = plan.auth(a);
+        }
+        if let Some(from) = &self.from
+            && !self.to.is_empty()
+        {
+            plan = plan.envelope(Envelope::new(from.clone(), self.to.clone()));
+            if self.quit_after.is_none_or(|q| q >= QuitAfter::Data) {
+                let (bytes, id) = self.message_bytes(&ehlo);
+                message_id = id;
+                plan = plan.message(Message::Raw(bytes));
+            }
+        }
+        if let Some(q) = self.quit_after {
+            plan = plan.quit_after(q);
+        }
+        (plan, message_id)
+    }
+
+    /// The relay probe's plan: same TLS policy (never required), no AUTH, outside to
+    /// outside, stop at RCPT.
+    pub(super) fn relay_plan(&self, local: IpAddr) -> Plan {
+        let from = Address::new(RELAY_PROBE_FROM).unwrap_or_else(|_| Address::null());
+        let to = Address::new(RELAY_PROBE_TO).map_or_else(|_| Vec::new(), |a| vec![a]);
+        let mut plan = Plan::new(self.ehlo_name(local))
+            .tls(match self.tls_policy() {
+                TlsPolicy::RequireStartTls => TlsPolicy::Opportunistic,
+                p => p,
+            })
+            .pipelining(self.pipelining)
+            .envelope(Envelope::new(from, to))
+            .quit_after(QuitAfter::Rcpt);
+        if let Some(t) = self.timeouts() {
+            plan = plan.timeouts(t);
+        }
+        plan
+    }
+
+    /// The message and, for the built-in one, its Message-ID.
+    fn message_bytes(&self, ehlo: &Domain) -> (Vec<u8>, Option<String>) {
+        let from = self.from.clone().unwrap_or_else(Address::null);
+        let id = message_id(ehlo);
+        let date = rfc5322_date(SystemTime::now());
+        let base = TestMessage::new(&from, &self.to, &date, &id);
+        match &self.message {
+            MessageSpec::Builtin => (base.build(), Some(id)),
+            MessageSpec::Sized(n) => (base.body_size(*n).build(), Some(id)),
+            MessageSpec::Raw(b) => (b.clone(), None),
+        }
+    }
+}
+
+/// `--command-timeout d` as session timeouts (see [`Check::command_timeout`]).
+pub(super) fn command_timeouts(d: Duration) -> Timeouts {
+    Timeouts {
+        greeting: d,
+        command: d,
+        tls_handshake: d,
+        data_end_base: d,
+        ..Timeouts::default()
+    }
+}
+
+/// A unique Message-ID: time, process and a counter, at the EHLO domain.
+pub(crate) fn message_id(ehlo: &Domain) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let domain = if ehlo.is_literal() {
+        "smtping.invalid".to_owned()
+    } else {
+        ehlo.as_str().to_owned()
+    };
+    format!("<smtping.{nanos:x}.{}.{n}@{domain}>", std::process::id())
+}

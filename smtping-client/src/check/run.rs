@@ -1,0 +1,230 @@
+//! Running a [`Check`]: trust anchors, DNS, connection attempts, the session and the relay
+//! probe, each observed into [`Facts`]; then the pure [`assemble`] makes the report.
+
+use std::net::SocketAddr;
+
+use smtping_proto::dns::{MxResolution, ResolverConfig};
+use smtping_proto::session::Session;
+
+use super::{Check, MAX_ATTEMPTS, MAX_MX_HOSTS, RELAY_PROBE_FROM, RELAY_PROBE_TO};
+use crate::assemble::assemble;
+use crate::facts::{AttemptFacts, Connected, DnsFacts, Facts, RelayFacts};
+use crate::net::connect::AttemptOutcome;
+use crate::net::dns::{Resolver, system_config};
+use crate::report::Report;
+use crate::runtime::{Runtime, TlsHandshake};
+use crate::target::TargetKind;
+use crate::tls::{TrustStore, client_config};
+
+impl Check {
+    /// Runs the check on tokio.
+    #[cfg(feature = "tokio")]
+    pub async fn run(self) -> Report {
+        self.run_on(&crate::runtime::tokio::Tokio).await
+    }
+
+    /// Runs the check on any [`Runtime`].
+    pub async fn run_on<R: Runtime>(self, rt: &R) -> Report {
+        let started = rt.now();
+        let mut facts = Facts::default();
+        self.observe(rt, &mut facts).await;
+        facts.total = rt.now().saturating_duration_since(started);
+        assemble(&self.context(), facts)
+    }
+
+    /// Runs every step it can, recording what it saw; stops at the first step that
+    /// leaves nothing more to do.
+    async fn observe<R: Runtime>(&self, rt: &R, facts: &mut Facts) {
+        // Trust anchors first: a bad --ca-file is found before any connection.
+        let trust = if self.uses_tls() {
+            match TrustStore::load(&self.tls_options) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    facts.setup_error = Some(e.to_string());
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let candidates = self.resolve(rt, &mut facts.dns).await;
+        let Some((stream, local, connected)) = self.connect(rt, &candidates, facts).await else {
+            return;
+        };
+        let (plan, message_id) = self.plan(local.ip());
+        facts.message_id = message_id;
+        let tls = match self.tls_handshake(trust.as_ref(), &connected.host) {
+            Ok(tls) => tls,
+            Err(e) => {
+                facts.setup_error = Some(e);
+                return;
+            }
+        };
+        let address = connected.address;
+        facts.connected = Some(connected);
+        let session = Session::new(plan, rt.now());
+        facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
+        if self.relay_probe {
+            facts.relay = Some(match rt.connect(address, self.connect_timeout).await {
+                Ok((stream, local)) => {
+                    let session = Session::new(self.relay_plan(local.ip()), rt.now());
+                    RelayFacts::Ran {
+                        run: Box::new(rt.run_session(stream, session, tls).await),
+                        from: RELAY_PROBE_FROM.to_owned(),
+                        to: RELAY_PROBE_TO.to_owned(),
+                    }
+                }
+                Err(e) => RelayFacts::Failed {
+                    from: RELAY_PROBE_FROM.to_owned(),
+                    to: RELAY_PROBE_TO.to_owned(),
+                    error: format!("could not reconnect to {address}: {e}"),
+                },
+            });
+        }
+    }
+
+    /// Tries each candidate in order until one answers (at most [`MAX_ATTEMPTS`]).
+    async fn connect<R: Runtime>(
+        &self,
+        rt: &R,
+        candidates: &[(SocketAddr, String)],
+        facts: &mut Facts,
+    ) -> Option<(R::Stream, SocketAddr, Connected)> {
+        for (addr, host) in candidates.iter().take(MAX_ATTEMPTS) {
+            let t = rt.now();
+            let result = rt.connect(*addr, self.connect_timeout).await;
+            let elapsed = rt.now().saturating_duration_since(t);
+            match result {
+                Ok((stream, local)) => {
+                    facts.attempts.push(AttemptFacts::new(
+                        *addr,
+                        AttemptOutcome::Connected,
+                        elapsed,
+                        None,
+                    ));
+                    return Some((stream, local, Connected::new(*addr, host.clone())));
+                }
+                Err(e) => {
+                    let outcome = AttemptOutcome::from_error(&e);
+                    let msg = outcome.advice(&addr.to_string(), addr.port(), elapsed);
+                    let detail = if outcome == AttemptOutcome::Error {
+                        format!("{msg}: {e}")
+                    } else {
+                        msg
+                    };
+                    facts
+                        .attempts
+                        .push(AttemptFacts::new(*addr, outcome, elapsed, Some(detail)));
+                }
+            }
+        }
+        None
+    }
+
+    fn resolver_config(&self) -> ResolverConfig {
+        if self.resolvers.is_empty() {
+            system_config()
+        } else {
+            ResolverConfig::new(self.resolvers.iter().copied())
+        }
+    }
+
+    /// DNS: the addresses to try, each with the host name it belongs to (for SNI and
+    /// certificate checks). Empty when resolution failed (`dns.error` says why) or the
+    /// domain accepts no mail.
+    async fn resolve<R: Runtime>(&self, rt: &R, dns: &mut DnsFacts) -> Vec<(SocketAddr, String)> {
+        let port = match (self.target.kind(), self.mx_port) {
+            (TargetKind::MailDomain, Some(p)) => p,
+            _ => self.target.port(),
+        };
+        let host = self.target.host().to_owned();
+        if let TargetKind::Ip(ip) = self.target.kind() {
+            let addr = SocketAddr::new(*ip, port);
+            dns.addresses.push(addr);
+            return vec![(addr, host)];
+        }
+        let resolver = Resolver::with_transport(self.resolver_config(), rt.dns());
+        let t = rt.now();
+        let hosts = if *self.target.kind() == TargetKind::MailDomain {
+            self.mx_hosts(&resolver, &host, dns).await
+        } else {
+            vec![host.clone()]
+        };
+        let mut out = Vec::new();
+        let mut last_error = None;
+        for h in &hosts {
+            match resolver.lookup_ip(h, self.families).await.into_result() {
+                Ok(list) => out.extend(
+                    list.into_iter()
+                        .map(|ip| (SocketAddr::new(ip, port), h.clone())),
+                ),
+                Err(e) => last_error = Some(format!("address lookup for {h} failed: {e}")),
+            }
+        }
+        dns.elapsed = Some(rt.now().saturating_duration_since(t));
+        if out.is_empty() && dns.error.is_none() && !dns.null_mx {
+            dns.error = Some(last_error.unwrap_or_else(|| format!("{host} has no usable address")));
+        }
+        dns.addresses = out.iter().map(|(a, _)| *a).collect();
+        out
+    }
+
+    /// The MX hosts of a mail domain to try, in preference order (at most
+    /// [`MAX_MX_HOSTS`]); records the MX answer, null MX and implicit MX in `dns`.
+    async fn mx_hosts<T: crate::net::dns::DnsTransport>(
+        &self,
+        resolver: &Resolver<T>,
+        domain: &str,
+        dns: &mut DnsFacts,
+    ) -> Vec<String> {
+        match resolver.lookup_mx(domain).await {
+            Ok(MxResolution::NullMx { .. }) => {
+                dns.null_mx = true;
+                Vec::new()
+            }
+            Ok(MxResolution::Implicit { host }) => {
+                dns.implicit_mx = true;
+                vec![host]
+            }
+            Ok(MxResolution::Hosts { hosts, .. }) => {
+                dns.mx = hosts
+                    .iter()
+                    .map(|m| (m.preference, m.host.clone()))
+                    .collect();
+                hosts
+                    .into_iter()
+                    .take(MAX_MX_HOSTS)
+                    .map(|m| m.host)
+                    .collect()
+            }
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                dns.error = Some(format!("MX lookup for {domain} failed: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// What the adapter needs for the handshake the session may ask for (`None` when this
+    /// check does not use TLS).
+    fn tls_handshake(
+        &self,
+        trust: Option<&TrustStore>,
+        host: &str,
+    ) -> Result<Option<TlsHandshake>, String> {
+        let Some(trust) = trust else {
+            return Ok(None);
+        };
+        let setup = client_config(&self.tls_options, trust).map_err(|e| e.to_string())?;
+        let name = self
+            .tls_options
+            .server_name(host)
+            .map_err(|e| e.to_string())?;
+        Ok(Some(TlsHandshake {
+            config: setup.config,
+            server_name: name.server_name,
+            sni: name.sni,
+            verification: setup.verification,
+        }))
+    }
+}

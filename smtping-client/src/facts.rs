@@ -1,0 +1,132 @@
+//! What running a check saw, before any judgement: plain data, the input of the pure
+//! [`assemble`](crate::assemble::assemble) step.
+//!
+//! The engine runs one way: [`Check`](crate::Check) (options) → session
+//! [`Plan`](smtping_proto::session::Plan) → the runtime runs DNS, connections and the
+//! session → [`Facts`] → `assemble(context, facts)` → [`Report`](crate::Report). Nothing in
+//! the facts is classified, coloured or worded for people; that is the assembler's job.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::net::connect::AttemptOutcome;
+use crate::runtime::SessionRun;
+
+/// Everything a check observed.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Facts {
+    /// The TLS set-up failed before any connection (an unreadable `--ca-file`, a bad
+    /// `--sni`): the check stopped there.
+    pub setup_error: Option<String>,
+    /// DNS resolution.
+    pub dns: DnsFacts,
+    /// Every connection attempt, in order.
+    pub attempts: Vec<AttemptFacts>,
+    /// The address that answered and the host name it belongs to.
+    pub connected: Option<Connected>,
+    /// The Message-ID of the built-in test message, when one was planned.
+    pub message_id: Option<String>,
+    /// The SMTP session on that connection.
+    pub session: Option<SessionRun>,
+    /// The open-relay probe, when asked for.
+    pub relay: Option<RelayFacts>,
+    /// Time from the start of the check to its end.
+    pub total: Duration,
+}
+
+/// What DNS said.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DnsFacts {
+    /// Time spent resolving (`None` when no lookup was needed, e.g. an IP target).
+    pub elapsed: Option<Duration>,
+    /// MX records `(preference, exchange)` in preference order.
+    pub mx: Vec<(u16, String)>,
+    /// The domain publishes a null MX (RFC 7505).
+    pub null_mx: bool,
+    /// The domain has no MX records; its own address is used (RFC 5321 §5.1).
+    pub implicit_mx: bool,
+    /// The addresses to try, in order.
+    pub addresses: Vec<SocketAddr>,
+    /// Why resolution failed.
+    pub error: Option<String>,
+}
+
+/// One connection attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptFacts {
+    /// Where.
+    pub address: SocketAddr,
+    /// How it ended.
+    pub outcome: AttemptOutcome,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// The error in words (with advice), when it failed.
+    pub error: Option<String>,
+}
+
+impl AttemptFacts {
+    /// An attempt.
+    #[must_use]
+    pub fn new(
+        address: SocketAddr,
+        outcome: AttemptOutcome,
+        elapsed: Duration,
+        error: Option<String>,
+    ) -> Self {
+        Self {
+            address,
+            outcome,
+            elapsed,
+            error,
+        }
+    }
+}
+
+/// The connection the session ran on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Connected {
+    /// The address that answered.
+    pub address: SocketAddr,
+    /// The host name it belongs to (the MX host for a domain target): the name TLS
+    /// verifies and the classifier's remote host.
+    pub host: String,
+}
+
+impl Connected {
+    /// A connection.
+    #[must_use]
+    pub fn new(address: SocketAddr, host: impl Into<String>) -> Self {
+        Self {
+            address,
+            host: host.into(),
+        }
+    }
+}
+
+/// The open-relay probe's result.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RelayFacts {
+    /// The probe's session ran with this envelope.
+    Ran {
+        /// The session.
+        run: Box<SessionRun>,
+        /// The envelope sender used.
+        from: String,
+        /// The recipient it asked to relay to.
+        to: String,
+    },
+    /// It could not run (the second connection failed).
+    Failed {
+        /// The envelope sender it would have used.
+        from: String,
+        /// The recipient it would have asked for.
+        to: String,
+        /// Why it could not run.
+        error: String,
+    },
+}

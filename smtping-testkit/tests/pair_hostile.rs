@@ -137,6 +137,11 @@ fn specifics(scenario: Hostile, r: &PairRun) {
         Hostile::NonNumericCode => assert!(message.contains("three-digit"), "{what}: {message}"),
         Hostile::BareLf => {
             assert_eq!(o.greeting.as_ref().unwrap().code(), 220, "{what}");
+            assert_eq!(
+                o.delivery.recipients[0].status,
+                DeliveryStatus::Accepted,
+                "{what}"
+            );
             let bare = |ob: &Observation| matches!(ob, Observation::BareLf { .. });
             assert!(
                 o.observations.iter().any(bare),

@@ -33,6 +33,12 @@ fn a_healthy_dialogue_delivers_and_both_sides_agree() {
     let r = run(plan(), TestServer::builder());
     assert!(r.outcome.error.is_none(), "{r}");
     assert_eq!(r.outcome.delivery.status, DeliveryStatus::Accepted);
+    let rcpt = &r.outcome.delivery.recipients[0];
+    assert_eq!(
+        (rcpt.address.as_str(), rcpt.status),
+        ("b@mx.test", DeliveryStatus::Accepted)
+    );
+    assert!(r.outcome.delivery.pipelined, "the server offers PIPELINING");
     assert_eq!(r.server_end, SessionEnd::Quit);
     assert!(r.server.quit());
     assert_eq!(r.server.client_name.as_deref(), Some("client.test"));

@@ -120,8 +120,12 @@ pub mod session;
 
 pub use certs::{Scenario, TestPki};
 pub use pair::{Pair, PairError, PairRun, SimulatedTls};
+/// The ready-made hostile [`Script`]s, also as functions with parameters
+/// (`hostile::trickle_greeting(every)`, `hostile::long_line(bytes)`, …).
+pub use server::hostile;
 pub use server::{
-    AuthConfig, Behaviour, Hostile, ReceivedSession, SaslMechanism, Script, ServerPlan,
-    ServerReply, ServerStage, ServerTls, SessionEnd, TestServer, TestServerBuilder,
+    AuthConfig, Behaviour, Hostile, ReceivedSession, SaslMechanism, Script, ServerError,
+    ServerPlan, ServerReply, ServerStage, ServerTls, SessionEnd, Step, TestServer,
+    TestServerBuilder,
 };
 pub use session::{ServerOutput, ServerSession};

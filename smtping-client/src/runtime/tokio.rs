@@ -142,7 +142,7 @@ impl Runtime for Tokio {
 }
 
 /// The tokio [`DnsTransport`]: [`drive_lookup`](crate::runtime::drive_lookup) over
-/// [`Tokio`](crate::runtime::tokio::Tokio)'s sockets.
+/// [`Tokio`]'s sockets.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TokioDns;
 

@@ -15,7 +15,7 @@ pub enum TlsError {
         #[source]
         source: std::io::Error,
     },
-    /// A CA file is larger than [`MAX_CA_FILE_BYTES`].
+    /// A CA file is larger than [`MAX_CA_FILE_BYTES`](super::MAX_CA_FILE_BYTES).
     #[error("TLS setup: CA file {} is larger than {limit} bytes; is it really a PEM bundle?", path.display())]
     CaFileTooLarge {
         /// The file.
@@ -55,7 +55,7 @@ pub enum TlsError {
         "TLS setup: extra root certificate #{index} cannot be used as a trust anchor: {message}"
     )]
     ExtraRoot {
-        /// Position in [`TlsOptions::extra_roots`], from 1.
+        /// Position in [`TlsOptions::extra_roots`](super::TlsOptions::extra_roots), from 1.
         index: usize,
         /// Why.
         message: String,

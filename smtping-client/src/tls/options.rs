@@ -129,7 +129,7 @@ pub struct TlsOptions {
     /// Trust the Mozilla roots compiled in from `webpki-roots` (default: yes).
     pub use_webpki_roots: bool,
     /// Trust the operating system's store via `rustls-native-certs` (default: yes). A store that
-    /// cannot be loaded is not fatal: [`TrustStore::notes`] says so.
+    /// cannot be loaded is not fatal: [`TrustStore::notes`](super::TrustStore::notes) says so.
     pub use_native_roots: bool,
     /// Server name to send as SNI and verify against, instead of the target host (`--sni`).
     pub sni: Option<String>,

@@ -18,7 +18,7 @@ pub const MAX_CA_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// The set of trust anchors, loaded once and shared by many connections.
 ///
 /// Loading the OS store reads files, so load a `TrustStore` once per process (or per check) and
-/// make a cheap per-connection configuration from it with [`client_config`].
+/// make a cheap per-connection configuration from it with [`client_config`](super::client_config).
 ///
 /// ```
 /// use smtping_client::tls::{TlsOptions, TrustStore};

@@ -3,6 +3,12 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+/// Sessions kept in [`TestServer::received`]; later ones are served but not recorded.
+pub const MAX_RECORDED_SESSIONS: usize = 1024;
+/// Bytes of command lines and message bodies the server keeps in all (beyond, bodies are
+/// marked not stored and command lines are no longer recorded).
+pub const MAX_RECORDED_BYTES: usize = 64 * 1024 * 1024;
+
 /// Everything the server saw on one connection, returned by
 /// [`TestServer::received`](super::TestServer::received).
 ///

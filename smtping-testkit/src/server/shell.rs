@@ -13,8 +13,57 @@ use tokio::time::{sleep_until, timeout_at};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use super::{ReceivedTls, Recorder, SessionEnd};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Mutex, PoisonError};
+
+use tokio::sync::Notify;
+
+use super::{ReceivedSession, ReceivedTls, SessionEnd};
 use crate::session::{ServerOutput, ServerSession};
+
+/// State shared by the accept loop, the sessions and the handle.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub(crate) sessions: Mutex<Vec<ReceivedSession>>,
+    pub(crate) accepted: AtomicUsize,
+    pub(crate) refused: AtomicUsize,
+    pub(crate) recorded_bytes: Arc<AtomicUsize>,
+    pub(crate) ended: Notify,
+}
+
+impl Shared {
+    pub(crate) fn sessions(&self) -> std::sync::MutexGuard<'_, Vec<ReceivedSession>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A session's handle on its slot in [`TestServer::received`].
+pub(crate) struct Recorder {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) index: Option<usize>,
+}
+
+impl Recorder {
+    /// Copies the session's record into its slot (no-op when the session is not
+    /// recorded).
+    pub(crate) fn publish(&self, record: &ReceivedSession) {
+        if let Some(index) = self.index
+            && let Some(slot) = self.shared.sessions().get_mut(index)
+        {
+            slot.clone_from(record);
+        }
+    }
+
+    /// Records how the session ended and wakes waiters.
+    pub(crate) fn finish(&self, end: SessionEnd) {
+        if let Some(index) = self.index
+            && let Some(slot) = self.shared.sessions().get_mut(index)
+        {
+            slot.end = Some(end);
+        }
+        self.shared.ended.notify_waiters();
+    }
+}
 
 /// Bytes read from the socket per call.
 const READ_CHUNK: usize = 16 * 1024;

@@ -31,7 +31,6 @@
 //! ```
 
 mod input;
-mod sasl;
 mod script;
 mod smtp;
 
@@ -437,3 +436,12 @@ impl Record {
 
 #[cfg(test)]
 mod tests;
+
+impl ServerPlan {
+    /// A new session of this plan starting at `now` (the same as
+    /// [`ServerSession::new`](ServerSession::new)).
+    #[must_use]
+    pub fn session(&self, now: std::time::Instant) -> ServerSession {
+        ServerSession::new(self, now)
+    }
+}

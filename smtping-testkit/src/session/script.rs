@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::{Closing, Conn, DataRead, Line, MAX_PUMP_STEPS, later, recorded_line};
-use crate::server::builder::TlsKind;
+use crate::server::plan::TlsKind;
 use crate::server::{SessionEnd, Step};
 
 /// Largest write a repeating step makes at once.

@@ -8,14 +8,16 @@ use std::time::Instant;
 use smtping_proto::Address;
 use smtping_proto::data::DataDecoder;
 
-use super::sasl::Sasl;
+mod sasl;
+
 use super::{Closing, Conn, DataRead, Line, MAX_PUMP_STEPS, later, recorded_line};
 use crate::server::behaviour::Action;
-use crate::server::builder::{TlsKind, keyword_is};
+use crate::server::plan::{TlsKind, keyword_is};
 use crate::server::{
     AuthAttempt, Behaviour, ReceivedMessage, ReceivedRecipient, ReceivedTransaction, ServerReply,
     ServerStage, SessionEnd,
 };
+use sasl::Sasl;
 
 /// Counter for queue ids and CRAM-MD5 challenges.
 pub(super) static SEQUENCE: AtomicU64 = AtomicU64::new(1);

@@ -1,6 +1,7 @@
 //! Unit tests of `builder` (kept beside it, in its own file).
 
 use super::*;
+use crate::server::ServerReply;
 
 #[test]
 fn address_rules() {

@@ -26,7 +26,7 @@ fn paths() {
 
 #[test]
 fn challenges_differ() {
-    use crate::session::sasl::cram_challenge;
+    use crate::session::smtp::sasl::cram_challenge;
     let a = cram_challenge("mx.test");
     assert!(a.starts_with('<') && a.ends_with("@mx.test>"));
     assert_ne!(a, cram_challenge("mx.test"));

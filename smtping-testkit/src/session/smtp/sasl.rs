@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::smtp::{After, Choice, Mode, Resume, SEQUENCE, Smtp};
+use super::{After, Choice, Mode, Resume, SEQUENCE, Smtp};
 use super::{Conn, Line};
 use crate::server::auth::{self, AuthConfig};
 use crate::server::behaviour::Action;

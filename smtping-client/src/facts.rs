@@ -6,7 +6,7 @@
 //! session → [`Facts`] → `assemble(context, facts)` → [`Report`](crate::Report). Nothing in
 //! the facts is classified, coloured or worded for people; that is the assembler's job.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::net::connect::AttemptOutcome;
@@ -47,6 +47,18 @@ pub struct DnsFacts {
     pub null_mx: bool,
     /// The domain has no MX records; its own address is used (RFC 5321 §5.1).
     pub implicit_mx: bool,
+    /// A `"."` exchange sat among real MX records (RFC 7505 says a null MX stands alone);
+    /// it was ignored.
+    pub null_mx_mixed: bool,
+    /// MX exchanges that are address literals (`127.0.0.1`), which RFC 5321 §5.1 does
+    /// not allow and MTAs such as Postfix skip: they were not tried.
+    pub literal_mx: Vec<String>,
+    /// Names that resolved to a loopback address although they are not local names
+    /// (`localhost`, `*.localhost`, `*.test`): the check would test this machine.
+    pub loopback: Vec<(String, IpAddr)>,
+    /// Names that resolved to the unspecified address (`0.0.0.0`, `::`): never connected
+    /// to.
+    pub unspecified: Vec<(String, IpAddr)>,
     /// The addresses to try, in order.
     pub addresses: Vec<SocketAddr>,
     /// Why resolution failed.

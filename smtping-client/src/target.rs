@@ -152,6 +152,12 @@ impl FromStr for Target {
             (s, None)
         };
         if let Ok(ip) = host.parse::<IpAddr>() {
+            if ip.is_unspecified() {
+                return Err(TargetError::BadHost {
+                    host: host.to_owned(),
+                    reason: "the unspecified address names no host (connecting to it reaches this machine); give the server's address".into(),
+                });
+            }
             return Ok(Self {
                 input: input.to_owned(),
                 host: ip.to_string(),

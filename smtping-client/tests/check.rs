@@ -761,3 +761,78 @@ async fn ipv6_loopback_target() {
     );
     assert!(r.error.is_none(), "{:?}", r.error);
 }
+
+/// DNS answers that work but mislead are findings: a null MX among real MX records, an
+/// address literal as the exchange, a public name resolving to loopback, and the
+/// unspecified address (never connected to).
+#[tokio::test]
+async fn misleading_dns_answers_are_findings() {
+    let pki = TestPki::new().unwrap();
+    let server = starttls_server(&pki).await;
+    let zone = Zone::new()
+        .null_mx("mixed.example.test")
+        .mx("mixed.example.test", 10, "mx.test")
+        .a("mx.test", Ipv4Addr::LOCALHOST)
+        .mx("literal.example.test", 10, "127.0.0.1")
+        .a("mx.example.org", Ipv4Addr::LOCALHOST)
+        .a("zero.example.test", Ipv4Addr::UNSPECIFIED);
+    let dns = DnsResponder::start(zone).await.unwrap();
+    let base = |target: &str| {
+        Check::parse(target)
+            .unwrap()
+            .resolver(dns.addr())
+            .mx_port(server.addr().port())
+            .ip_families(IpFamilies::V4Only)
+            .tls_options(
+                TlsOptions::default()
+                    .use_native_roots(false)
+                    .use_webpki_roots(false)
+                    .root(pki.ca_cert_der()),
+            )
+    };
+    let r = base("mixed.example.test").run().await;
+    assert!(
+        finding_ids(&r).contains(&"dns.null_mx_mixed"),
+        "{:?}",
+        r.findings
+    );
+    assert!(!r.connectivity.dns.null_mx);
+    assert!(
+        r.connectivity.connected_to.is_some(),
+        "the real MX is still tried"
+    );
+
+    let r = base("literal.example.test").run().await;
+    let f = r.finding("dns.mx_address_literal").expect("finding");
+    assert_eq!(f.severity, smtping_client::Severity::Error, "no other MX");
+    assert!(f.message.contains("127.0.0.1"), "{}", f.message);
+    assert!(
+        r.connectivity.attempts.is_empty(),
+        "an address literal is never tried"
+    );
+    assert_eq!(r.error.as_ref().unwrap().kind, "dns");
+
+    let port = server.addr().port();
+    let r = base(&format!("mx.example.org:{port}")).run().await;
+    let f = r.finding("dns.loopback_address").expect("finding");
+    assert!(
+        f.message.contains("mx.example.org → 127.0.0.1"),
+        "{}",
+        f.message
+    );
+    let r = base(&format!("mx.test:{port}")).run().await;
+    assert!(
+        r.finding("dns.loopback_address").is_none(),
+        "a .test name may be local"
+    );
+
+    let r = base(&format!("zero.example.test:{port}")).run().await;
+    assert!(finding_ids(&r).contains(&"dns.unspecified_address"));
+    assert!(
+        r.connectivity.attempts.is_empty(),
+        "0.0.0.0 is never connected to"
+    );
+    assert_eq!(r.error.as_ref().unwrap().kind, "dns");
+    assert!("0.0.0.0:25".parse::<smtping_client::Target>().is_err());
+    assert!("[::]:25".parse::<smtping_client::Target>().is_err());
+}

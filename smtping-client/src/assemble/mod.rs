@@ -247,6 +247,7 @@ impl<'c> Builder<'c> {
                 .collect();
         dns.implicit_mx = f.implicit_mx;
         dns.null_mx = f.null_mx;
+        self.dns_oddities(f);
         if f.implicit_mx {
             let msg = format!(
                 "{} has no MX records; mail goes to its own address (implicit MX, RFC 5321 §5.1)",
@@ -270,6 +271,58 @@ impl<'c> Builder<'c> {
                 Stage::Dns,
                 ErrorKind::Dns,
                 format!("{message}; check the name, or try another resolver with --resolver"),
+            );
+        }
+    }
+
+    /// DNS answers that work but mislead: a null MX among real ones, address literals as
+    /// exchanges, names that resolve to this machine or to no machine.
+    fn dns_oddities(&mut self, f: &crate::facts::DnsFacts) {
+        let domain = &self.cx.host;
+        if f.null_mx_mixed {
+            self.finding(
+                FindingId::DnsNullMxMixed,
+                format!("{domain} publishes a null MX (\".\") next to real MX records; RFC 7505 says a null MX must stand alone, so senders may treat the domain as accepting no mail"),
+            );
+        }
+        if !f.literal_mx.is_empty() {
+            let usable = f.mx.len() > f.literal_mx.len();
+            let msg = format!(
+                "MX exchange(s) {} of {domain} are IP addresses, not host names (RFC 5321 §5.1); mail servers such as Postfix skip them{}",
+                f.literal_mx.join(", "),
+                if usable { "" } else { ", so no MX is usable" }
+            );
+            let severity = if usable {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
+            self.add(Finding::new(FindingId::DnsMxAddressLiteral, msg).severity(severity));
+        }
+        if !f.loopback.is_empty() {
+            let list = f
+                .loopback
+                .iter()
+                .map(|(name, ip)| format!("{name} → {ip}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.finding(
+                FindingId::DnsLoopbackAddress,
+                format!("{list}: a public name resolves to a loopback address, so this check tests the machine it runs on, and other senders cannot deliver to it"),
+            );
+        }
+        if !f.unspecified.is_empty() {
+            let list = f
+                .unspecified
+                .iter()
+                .map(|(name, ip)| format!("{name} → {ip}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.finding(
+                FindingId::DnsUnspecifiedAddress,
+                format!(
+                    "{list}: the unspecified address names no server; SMTPing did not connect to it"
+                ),
             );
         }
     }

@@ -154,16 +154,24 @@ impl Check {
         let mut last_error = None;
         for h in &hosts {
             match resolver.lookup_ip(h, self.families).await.into_result() {
-                Ok(list) => out.extend(
-                    list.into_iter()
-                        .map(|ip| (SocketAddr::new(ip, port), h.clone())),
-                ),
+                Ok(list) => {
+                    for ip in list {
+                        if ip.is_unspecified() {
+                            dns.unspecified.push((h.clone(), ip));
+                            continue;
+                        }
+                        if ip.is_loopback() && !is_local_name(h) {
+                            dns.loopback.push((h.clone(), ip));
+                        }
+                        out.push((SocketAddr::new(ip, port), h.clone()));
+                    }
+                }
                 Err(e) => last_error = Some(format!("address lookup for {h} failed: {e}")),
             }
         }
         dns.elapsed = Some(rt.now().saturating_duration_since(t));
         if out.is_empty() && dns.error.is_none() && !dns.null_mx {
-            dns.error = Some(last_error.unwrap_or_else(|| format!("{host} has no usable address")));
+            dns.error = Some(last_error.unwrap_or_else(|| no_usable_address(&host, dns)));
         }
         dns.addresses = out.iter().map(|(a, _)| *a).collect();
         out
@@ -186,16 +194,21 @@ impl Check {
                 dns.implicit_mx = true;
                 vec![host]
             }
-            Ok(MxResolution::Hosts { hosts, .. }) => {
+            Ok(MxResolution::Hosts {
+                hosts,
+                null_mx_mixed,
+            }) => {
+                dns.null_mx_mixed = null_mx_mixed;
                 dns.mx = hosts
                     .iter()
                     .map(|m| (m.preference, m.host.clone()))
                     .collect();
-                hosts
+                let (literal, names): (Vec<_>, Vec<_>) = hosts
                     .into_iter()
-                    .take(MAX_MX_HOSTS)
                     .map(|m| m.host)
-                    .collect()
+                    .partition(|h| is_address_literal(h));
+                dns.literal_mx = literal;
+                names.into_iter().take(MAX_MX_HOSTS).collect()
             }
             Ok(_) => Vec::new(),
             Err(e) => {
@@ -228,3 +241,36 @@ impl Check {
         }))
     }
 }
+
+/// `true` for a name that is meant to resolve to this machine or a lab: `localhost`,
+/// `*.localhost` (RFC 6761 §6.3) and the reserved testing names `*.test` (§6.2).
+fn is_local_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost") || name.ends_with(".test")
+}
+
+/// `true` for an MX exchange written as an address (`127.0.0.1`, `[192.0.2.1]`, `::1`).
+fn is_address_literal(exchange: &str) -> bool {
+    let bare = exchange
+        .trim_end_matches('.')
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// Why no address is left, when DNS itself answered.
+fn no_usable_address(host: &str, dns: &DnsFacts) -> String {
+    if !dns.literal_mx.is_empty() {
+        format!(
+            "{host}'s only MX exchanges are address literals ({}), which mail servers do not use",
+            dns.literal_mx.join(", ")
+        )
+    } else if !dns.unspecified.is_empty() {
+        format!("{host} resolves only to the unspecified address, which names no server")
+    } else {
+        format!("{host} has no usable address")
+    }
+}
+
+#[cfg(test)]
+mod tests;

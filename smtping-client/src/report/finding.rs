@@ -57,6 +57,14 @@ word_enum! {
         DnsNullMx => "dns.null_mx",
         /// No MX records: mail goes to the domain's own address.
         DnsImplicitMx => "dns.implicit_mx",
+        /// A null MX among real MX records.
+        DnsNullMxMixed => "dns.null_mx_mixed",
+        /// An MX exchange that is an IP address.
+        DnsMxAddressLiteral => "dns.mx_address_literal",
+        /// A public name that resolves to a loopback address.
+        DnsLoopbackAddress => "dns.loopback_address",
+        /// A name that resolves to 0.0.0.0 or ::.
+        DnsUnspecifiedAddress => "dns.unspecified_address",
         /// Some connection attempts failed before one answered.
         ConnectPartialFailure => "connect.partial_failure",
         /// EHLO was refused and HELO used.
@@ -110,6 +118,10 @@ impl FindingId {
             | Self::SmtpQuitNotAcknowledged
             | Self::TlsNoTls13 => Info,
             Self::ConnectPartialFailure
+            | Self::DnsNullMxMixed
+            | Self::DnsMxAddressLiteral
+            | Self::DnsLoopbackAddress
+            | Self::DnsUnspecifiedAddress
             | Self::SmtpEhloRefused
             | Self::SmtpBareLf
             | Self::SmtpEnhancedCodeMismatch
@@ -137,6 +149,18 @@ impl FindingId {
                 "If this domain should receive mail, replace the null MX (MX 0 .) with real MX records."
             }
             Self::DnsImplicitMx => "Publish an MX record so that the mail route is explicit.",
+            Self::DnsNullMxMixed => {
+                "Remove the MX 0 . record if the domain receives mail, or remove the other MX records if it does not."
+            }
+            Self::DnsMxAddressLiteral => {
+                "Point the MX at a host name with A/AAAA records (mx.example.org), never at an address."
+            }
+            Self::DnsLoopbackAddress => {
+                "Publish the server's public address; if you are testing a new server, use a .test name or --resolver with a lab zone."
+            }
+            Self::DnsUnspecifiedAddress => {
+                "Publish the server's real address in the A/AAAA record (0.0.0.0 and :: are placeholders, not hosts)."
+            }
             Self::ConnectPartialFailure => {
                 "Check the addresses that failed: other senders may try them first."
             }

@@ -836,3 +836,55 @@ async fn misleading_dns_answers_are_findings() {
     assert!("0.0.0.0:25".parse::<smtping_client::Target>().is_err());
     assert!("[::]:25".parse::<smtping_client::Target>().is_err());
 }
+
+/// A server that resets the connection before its greeting: `error.kind` is `reset`
+/// (the session keeps only the words of an I/O error; the driver keeps its kind).
+#[tokio::test]
+async fn reset_before_the_greeting_is_a_reset() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        // SO_LINGER 0: closing sends RST instead of FIN.
+        #[allow(deprecated)]
+        stream.set_linger(Some(Duration::ZERO)).unwrap();
+        drop(stream);
+    });
+    let r = Check::parse(&addr.to_string())
+        .unwrap()
+        .tls(TlsMode::None)
+        .command_timeout(Duration::from_secs(5))
+        .run()
+        .await;
+    server.await.unwrap();
+    let e = r.error.as_ref().expect("an error");
+    assert_eq!(
+        (e.stage.as_str(), e.kind.as_str()),
+        ("greeting", "reset"),
+        "{}",
+        e.message
+    );
+    assert_eq!(r.verdict, Status::Red);
+}
+
+/// A 1 MB certificate chain is a chain that is too large, not "plain text".
+#[tokio::test]
+async fn a_one_megabyte_certificate_chain_is_called_too_large() {
+    let pki = TestPki::new().unwrap();
+    let mut cert = pki.server_cert(Scenario::Valid, &[NAME]).unwrap();
+    let filler = pki.intermediate_cert_der();
+    while cert.chain.iter().map(|c| c.len()).sum::<usize>() < 1024 * 1024 {
+        cert.chain.push(filler.clone());
+    }
+    let server = TestServer::builder()
+        .hostname(NAME)
+        .tls(ServerTls::starttls(cert))
+        .start()
+        .await
+        .unwrap();
+    let r = check(&server, &pki).require_tls(true).run().await;
+    let error = r.tls.error.as_deref().expect("the handshake fails");
+    assert!(error.contains("certificate chain"), "{error}");
+    assert!(!error.contains("plain text"), "{error}");
+    assert_eq!(r.error.as_ref().unwrap().kind, "tls_handshake");
+}

@@ -50,16 +50,22 @@ impl Builder<'_> {
         self.observations(o);
         self.timings(o);
         self.transcript(o);
-        self.session_error(o);
+        self.session_error(o, run.io_error);
     }
 
     /// Why the session stopped, with the classified reply or the likely cause.
-    fn session_error(&mut self, o: &Outcome) {
+    fn session_error(&mut self, o: &Outcome, io_error: Option<std::io::ErrorKind>) {
         let Some(e) = &o.error else {
             return;
         };
         let mut message = e.message.clone();
-        if let Some(r) = &e.reply {
+        if let Some(r) = e
+            .reply
+            .as_ref()
+            .filter(|_| e.kind != SessionErrorKind::Protocol)
+        {
+            // A refusal is explained by its reply; a protocol error's reply answered
+            // nothing, so its classification would mislead.
             let c = self.classify(r, e.phase);
             message = format!("{message} — {} {}", c.explanation, c.remediation);
         } else if e.kind == SessionErrorKind::Timeout {
@@ -67,7 +73,15 @@ impl Builder<'_> {
         } else if e.kind == SessionErrorKind::Closed {
             message.push_str(": the server (or a firewall) dropped the session; its logs say why");
         }
-        self.error(Stage::from(e.phase), ErrorKind::from(e.kind), message);
+        let kind = match (e.kind, io_error) {
+            // The session keeps only the words of an I/O error; the driver kept its kind.
+            (
+                SessionErrorKind::Io,
+                Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted),
+            ) => ErrorKind::Reset,
+            (kind, _) => ErrorKind::from(kind),
+        };
+        self.error(Stage::from(e.phase), kind, message);
     }
 
     fn ehlo(&mut self, o: &Outcome) {
@@ -266,15 +280,26 @@ impl Builder<'_> {
         };
         match (&d.reply, d.status) {
             (_, DeliveryStatus::NotTested) => {}
-            (Some(r), _) => {
+            // A reply that does not answer the final dot (a 354 to MAIL, replies that cannot
+            // be matched to their commands) decides nothing: its class must not leak into
+            // the reason ("accepted" next to outcome unknown).
+            (Some(r), status) if status != DeliveryStatus::Unknown => {
                 let c = self.classify(r, phase.unwrap_or(Phase::DataEnd));
                 info.reason = Some(c.reason);
                 info.hard = c.hard && d.status == DeliveryStatus::Bounced;
                 info.explanation = Some(c.explanation);
                 info.remediation = Some(c.remediation);
             }
-            (None, _) => {
-                info.reason = Some(Reason::Unknown);
+            (_, _) => {
+                let protocol = o
+                    .error
+                    .as_ref()
+                    .is_some_and(|e| e.kind == SessionErrorKind::Protocol);
+                info.reason = Some(if protocol {
+                    Reason::ProtocolError
+                } else {
+                    Reason::Unknown
+                });
                 info.explanation = Some(o.error.as_ref().map_or_else(
                     || "The transaction did not complete.".to_owned(),
                     |e| format!("{}.", e.message),

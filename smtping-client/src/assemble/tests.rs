@@ -292,3 +292,46 @@ fn the_report_names_the_policy_it_attempted() {
     assert_eq!(report.delivery.outcome, DeliveryOutcome::NotTested);
     assert_eq!(report.auth.login.outcome, "not_tested");
 }
+
+/// A 354 answering MAIL does not answer the final dot: whatever the session makes of it,
+/// the delivery is never reported with reason "accepted" unless it was accepted.
+#[test]
+fn a_354_to_mail_never_reads_as_accepted() {
+    let plan = Plan::new(Domain::ehlo_name("client.example").unwrap())
+        .tls(TlsPolicy::None)
+        .pipelining(false)
+        .envelope(Envelope::new(
+            Address::new("s@example.com").unwrap(),
+            vec![Address::new("a@example.org").unwrap()],
+        ))
+        .message(smtping_proto::session::Message::Raw(
+            b"Subject: x\r\n\r\nx\r\n".to_vec(),
+        ));
+    let run = play(
+        plan,
+        "220 mx.example.org ESMTP\r\n",
+        &[
+            "250 mx.example.org\r\n",
+            "354 go ahead\r\n",
+            "250 2.1.5 ok\r\n",
+            "250 2.0.0 queued\r\n",
+            "250 2.0.0 queued\r\n",
+            "221 bye\r\n",
+        ],
+    );
+    let report = assemble(&context(25), connected_facts(run));
+    let d = &report.delivery;
+    assert_eq!(d.outcome, DeliveryOutcome::Unknown);
+    assert_eq!(d.reason, Some(Reason::ProtocolError), "{d:?}");
+    for r in &d.recipients {
+        assert_ne!(r.reason, Some(Reason::Accepted), "{r:?}");
+    }
+    let e = report.error.as_ref().unwrap();
+    assert_eq!((e.stage, e.kind), (Stage::Mail, ErrorKind::Protocol));
+    // The offending reply is not explained as if it answered its own command.
+    assert!(
+        !e.message.contains("waits for the message body"),
+        "{}",
+        e.message
+    );
+}

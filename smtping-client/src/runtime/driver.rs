@@ -98,6 +98,7 @@ where
     let mut buf = vec![0u8; READ_CHUNK];
     let mut details = None;
     let mut failure: Option<HandshakeFailure> = None;
+    let mut io_error = None;
     loop {
         match session.poll_output() {
             Output::Transmit(bytes) => {
@@ -106,7 +107,10 @@ where
                     .unwrap_or_else(|| clock.now() + FALLBACK_WRITE);
                 match within(clock, deadline, conn.write_all(&bytes)).await {
                     Some(Ok(())) => {}
-                    Some(Err(e)) => session.handle_io_error(&io_reason(&e), clock.now()),
+                    Some(Err(e)) => {
+                        io_error.get_or_insert(e.kind());
+                        session.handle_io_error(&io_reason(&e), clock.now());
+                    }
                     None => session.handle_timeout(clock.now()),
                 }
             }
@@ -124,33 +128,32 @@ where
             }
             Output::Event(_) => {}
             Output::Wait { deadline } => {
-                wait(clock, &mut session, &mut conn, &mut buf, deadline).await
+                if let Some(kind) = wait(clock, &mut session, &mut conn, &mut buf, deadline).await {
+                    io_error.get_or_insert(kind);
+                }
             }
             Output::Done(outcome) => {
                 let grace = clock.now() + SHUTDOWN_GRACE;
                 let _ = within(clock, grace, conn.shutdown()).await;
-                return SessionRun {
-                    outcome,
-                    tls: details,
-                    tls_failure: failure,
-                };
+                return SessionRun::new(outcome, details, failure).with_io_error(io_error);
             }
         }
     }
 }
 
-/// Waits for input or the deadline, whichever comes first, and tells the session.
+/// Waits for input or the deadline, whichever comes first, and tells the session;
+/// returns the kind of a read error handed to the session.
 async fn wait<K: Clock, C: Connection, T: Connection>(
     clock: &K,
     session: &mut Session,
     conn: &mut Conn<C, T>,
     buf: &mut [u8],
     deadline: Option<std::time::Instant>,
-) {
+) -> Option<io::ErrorKind> {
     // A server that always has bytes ready must not hold off a deadline.
     if deadline.is_some_and(|d| clock.now() >= d) {
         session.handle_timeout(clock.now());
-        return;
+        return None;
     }
     let read = match deadline {
         Some(d) => {
@@ -170,8 +173,12 @@ async fn wait<K: Clock, C: Connection, T: Connection>(
         Some(Ok(n)) => session.handle_input(&buf[..n], now),
         // A TLS peer that closes without close_notify has closed all the same.
         Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => session.handle_eof(now),
-        Some(Err(e)) => session.handle_io_error(&io_reason(&e), now),
+        Some(Err(e)) => {
+            session.handle_io_error(&io_reason(&e), now);
+            return Some(e.kind());
+        }
     }
+    None
 }
 
 /// Performs the handshake the session asked for; returns the connection to go on with.

@@ -72,6 +72,9 @@ pub struct SessionRun {
     pub tls: Option<TlsDetails>,
     /// Why the handshake failed, when it did.
     pub tls_failure: Option<HandshakeFailure>,
+    /// The kind of the I/O error that ended the session, when one did (the session only
+    /// keeps its words): tells a reset from other failures.
+    pub io_error: Option<io::ErrorKind>,
 }
 
 impl SessionRun {
@@ -86,7 +89,15 @@ impl SessionRun {
             outcome,
             tls,
             tls_failure,
+            io_error: None,
         }
+    }
+
+    /// The same run, recording the I/O error kind that ended it.
+    #[must_use]
+    pub fn with_io_error(mut self, kind: Option<io::ErrorKind>) -> Self {
+        self.io_error = kind;
+        self
     }
 }
 

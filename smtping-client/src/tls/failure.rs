@@ -35,6 +35,11 @@ pub enum HandshakeFailureKind {
     Certificate,
     /// The server sent another TLS alert (named in the message).
     Alert,
+    /// The server sent a handshake message larger than TLS allows (a huge certificate
+    /// chain, usually).
+    TooLarge,
+    /// The server's TLS messages are malformed (a broken TLS stack or a middlebox).
+    Malformed,
     /// The handshake timed out.
     Timeout,
     /// Anything else.
@@ -52,6 +57,8 @@ impl HandshakeFailureKind {
             Self::NotTls => "not_tls",
             Self::Certificate => "certificate",
             Self::Alert => "alert",
+            Self::TooLarge => "too_large",
+            Self::Malformed => "malformed",
             Self::Timeout => "timeout",
             Self::Other => "other",
         }
@@ -90,6 +97,52 @@ impl HandshakeFailure {
 impl fmt::Display for HandshakeFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TLS handshake failed ({}): {}", self.kind, self.message)
+    }
+}
+
+/// A TLS message rustls could not decode: plain text where a TLS record should start, a
+/// handshake message over the protocol's size limits, or otherwise malformed TLS.
+fn classify_invalid_message(invalid: &rustls::InvalidMessage) -> HandshakeFailure {
+    use rustls::InvalidMessage as M;
+    match invalid {
+        // The bytes do not even start a TLS record: an SMTP reply, a banner, HTTP.
+        M::InvalidContentType | M::UnknownProtocolVersion => HandshakeFailure::new(
+            HandshakeFailureKind::NotTls,
+            "the server's answer is not valid TLS; it probably sent plain text such as an SMTP \
+             reply: use STARTTLS on ports 25/587 and implicit TLS only where the server \
+             expects it (port 465)",
+        ),
+        M::HandshakePayloadTooLarge | M::CertificatePayloadTooLarge | M::MessageTooLarge => {
+            HandshakeFailure::new(
+                HandshakeFailureKind::TooLarge,
+                "the server sent a TLS handshake message larger than TLS clients accept (64 KiB): \
+                 its certificate chain is far too big; configure the server to send only its \
+                 certificate and the intermediate CA certificates, not a whole CA bundle",
+            )
+        }
+        other => HandshakeFailure::new(
+            HandshakeFailureKind::Malformed,
+            format!(
+                "the server's TLS messages are malformed ({}): a broken TLS library on the \
+                 server or a middlebox rewriting the connection; check the server's TLS \
+                 configuration and anything in front of it",
+                malformed_detail(other)
+            ),
+        ),
+    }
+}
+
+/// A malformed-message cause in words (never a Rust type name).
+fn malformed_detail(invalid: &rustls::InvalidMessage) -> String {
+    use rustls::InvalidMessage as M;
+    match invalid {
+        M::MessageTooShort | M::MissingData(_) => "a message ended too early".into(),
+        M::TrailingData(what) => format!("extra bytes after {what}"),
+        M::UnexpectedMessage(what) => format!("an unexpected {what}"),
+        M::InvalidCcs => "an invalid ChangeCipherSpec".into(),
+        M::InvalidEmptyPayload => "an empty message where content was required".into(),
+        M::DuplicateExtension(code) => format!("extension {code} sent twice"),
+        _ => "a message that does not follow the TLS specification".into(),
     }
 }
 
@@ -173,14 +226,7 @@ pub fn classify_tls_error(error: &Error) -> HandshakeFailure {
     match error {
         Error::AlertReceived(alert) => classify_alert(*alert),
         Error::PeerIncompatible(incompatible) => classify_incompatible(incompatible),
-        Error::InvalidMessage(invalid) => HandshakeFailure::new(
-            K::NotTls,
-            format!(
-                "the server's answer is not valid TLS ({invalid:?}); it probably sent plain text \
-                 such as an SMTP reply: use STARTTLS on ports 25/587 and implicit TLS only where \
-                 the server expects it (port 465)"
-            ),
-        ),
+        Error::InvalidMessage(invalid) => classify_invalid_message(invalid),
         Error::PeerSentOversizedRecord => HandshakeFailure::new(
             K::NotTls,
             "the server's answer is not a TLS record (oversized record); it probably sent plain \

@@ -48,7 +48,7 @@ impl TestServer {
     ///
     /// # Errors
     ///
-    /// See [`TestServerBuilder::start`].
+    /// See [`TestServerBuilder::start`](super::TestServerBuilder::start).
     ///
     /// ```
     /// use smtping_testkit::server::TestServer;
@@ -65,11 +65,11 @@ impl TestServer {
 
     /// Starts a server playing a [`Hostile`] scenario with the defaults (no TLS
     /// certificate: for [`Hostile::StartTlsInjection`] with a handshake, use the builder
-    /// with [`ServerTls`] and [`hostile`](TestServerBuilder::hostile)).
+    /// with [`ServerTls`](super::ServerTls) and [`hostile`](super::TestServerBuilder::hostile)).
     ///
     /// # Errors
     ///
-    /// See [`TestServerBuilder::start`].
+    /// See [`TestServerBuilder::start`](super::TestServerBuilder::start).
     ///
     /// ```
     /// use tokio::io::AsyncReadExt;

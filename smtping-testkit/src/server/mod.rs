@@ -20,7 +20,7 @@
 //! a closed connection, never unbounded memory. The server stops, and its port is
 //! released, on [`TestServer::shutdown`] or when the handle is dropped.
 //!
-//! Each connection is a sans-IO [`ServerSession`] (the
+//! Each connection is a sans-IO [`ServerSession`](crate::session::ServerSession) (the
 //! dialogue and the behaviours) driven by a thin tokio shell (the socket, the sleeps, the
 //! rustls handshake). [`TestServerBuilder::plan`] gives the same configuration without a
 //! listener, for [`Pair`](crate::pair::Pair) and simulated time.

@@ -90,7 +90,7 @@ pub(crate) enum TlsKind {
 /// The checked configuration a running server uses.
 /// A validated test-server configuration, shared by every session made from it
 /// (behaviours limited with [`Behaviour::times`] count across them). Made by
-/// [`TestServerBuilder::plan`].
+/// [`TestServerBuilder::plan`](super::TestServerBuilder::plan).
 ///
 /// ```
 /// use std::time::Instant;

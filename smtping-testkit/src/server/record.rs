@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-/// Sessions kept in [`TestServer::received`]; later ones are served but not recorded.
+/// Sessions kept in [`TestServer::received`](super::TestServer::received); later ones are served but not recorded.
 pub const MAX_RECORDED_SESSIONS: usize = 1024;
 /// Bytes of command lines and message bodies the server keeps in all (beyond, bodies are
 /// marked not stored and command lines are no longer recorded).

@@ -90,3 +90,31 @@ fn wrapped_rustls_errors() {
     assert_eq!(alert.alert.as_deref(), Some("decode_error"));
     assert!(alert.message.contains("decode_error"), "{}", alert.message);
 }
+
+#[test]
+fn a_huge_certificate_chain_is_not_called_plain_text() {
+    for invalid in [
+        rustls::InvalidMessage::HandshakePayloadTooLarge,
+        rustls::InvalidMessage::CertificatePayloadTooLarge,
+        rustls::InvalidMessage::MessageTooLarge,
+    ] {
+        let f = classify_tls_error(&rustls::Error::InvalidMessage(invalid));
+        assert_eq!(f.kind, HandshakeFailureKind::TooLarge, "{invalid:?}");
+        assert!(f.message.contains("certificate chain"), "{}", f.message);
+        assert!(!f.message.contains("plain text"), "{}", f.message);
+    }
+    let f = classify_tls_error(&rustls::Error::InvalidMessage(
+        rustls::InvalidMessage::TrailingData("ServerHello"),
+    ));
+    assert_eq!(f.kind, HandshakeFailureKind::Malformed);
+    assert!(
+        !f.message.contains("TrailingData"),
+        "no Rust names: {}",
+        f.message
+    );
+    let f = classify_tls_error(&rustls::Error::InvalidMessage(
+        rustls::InvalidMessage::InvalidContentType,
+    ));
+    assert_eq!(f.kind, HandshakeFailureKind::NotTls);
+    assert!(!f.message.contains("InvalidContentType"), "{}", f.message);
+}

@@ -37,7 +37,7 @@ impl Check {
     async fn observe<R: Runtime>(&self, rt: &R, facts: &mut Facts) {
         // Trust anchors first: a bad --ca-file is found before any connection.
         let trust = if self.uses_tls() {
-            match TrustStore::load(&self.tls_options) {
+            match TrustStore::shared(&self.tls_options) {
                 Ok(t) => Some(t),
                 Err(e) => {
                     facts.setup_error = Some(e.to_string());

@@ -16,8 +16,10 @@ use smtping_proto::session::{Output, Session, TlsEstablished};
 use super::{Clock, Connection, SessionRun, TlsHandshake, io_reason, within};
 use crate::tls::{HandshakeFailure, TlsDetails, classify_handshake_error, tls_details};
 
-/// Bytes read per `read` call; the session bounds what it keeps.
-const READ_CHUNK: usize = 16 * 1024;
+/// Bytes read per `read` call; the session bounds what it keeps. SMTP replies are small
+/// (an EHLO reply is a few hundred bytes): 4 KiB reads a whole reply in one call and
+/// keeps a check's memory low; a larger (hostile) reply just takes more reads.
+const READ_CHUNK: usize = 4 * 1024;
 /// How long a polite TLS close_notify / TCP shutdown may take.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 /// Write deadline when the session has none (it always has one while running).

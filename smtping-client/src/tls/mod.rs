@@ -52,5 +52,5 @@ pub use failure::{
 pub use inspect::{CertificateInfo, inspect_certificate, inspect_chain};
 pub use name::{TargetName, server_name_for};
 pub use options::{TlsOptions, TlsVersion, VerifyMode};
-pub use trust::{MAX_CA_FILE_BYTES, TrustStore};
+pub use trust::{MAX_CA_FILE_BYTES, SHARED_TRUST_STORES, TrustStore};
 pub use verify::{DiagnosingVerifier, Verification, VerificationHandle, VerificationRecord};

@@ -944,3 +944,31 @@ fn a_self_signed_certificate_given_as_ca_file_is_trusted() {
     assert!(run.completed(), "{:?}", run.pumped);
     assert_eq!(run.record().verification, Verification::Valid);
 }
+
+/// Checks share one copy of the trust anchors; a changed CA file is loaded again.
+#[test]
+fn shared_trust_stores_are_reused_until_a_ca_file_changes() {
+    let pki = TestPki::new().unwrap();
+    let dir = std::env::temp_dir().join(format!("smtping-shared-trust-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("ca.pem");
+    std::fs::write(&path, pki.ca_cert_pem()).unwrap();
+    let options = TlsOptions::default()
+        .use_native_roots(false)
+        .use_webpki_roots(false)
+        .ca_file(&path);
+    let a = TrustStore::shared(&options).unwrap();
+    let b = TrustStore::shared(&options).unwrap();
+    assert!(Arc::ptr_eq(a.roots(), b.roots()));
+    assert_eq!(a.len(), 1);
+    // Another CA added to the file: a different size, so it is read again.
+    let other = TestPki::new().unwrap();
+    std::fs::write(&path, pki.ca_cert_pem() + &other.ca_cert_pem()).unwrap();
+    let c = TrustStore::shared(&options).unwrap();
+    assert!(!Arc::ptr_eq(a.roots(), c.roots()));
+    assert_eq!(c.len(), 2);
+    TrustStore::clear_shared();
+    let d = TrustStore::shared(&options).unwrap();
+    assert!(!Arc::ptr_eq(c.roots(), d.roots()));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -95,6 +95,44 @@ impl TrustStore {
         })
     }
 
+    /// [`load`](Self::load), shared: the first call with given options loads the anchors,
+    /// later calls with the same options (and unchanged CA files) return the same store,
+    /// so a batch of checks, or an exporter, holds one copy of the OS trust store instead
+    /// of one per check (about 250 KiB each) and reads it from disk once.
+    ///
+    /// The cache keeps the last [`SHARED_TRUST_STORES`] option sets; a CA file is
+    /// reloaded when its size or modification time changes. [`clear_shared`](Self::clear_shared)
+    /// forgets them all (to pick up a changed OS store in a long-running process).
+    ///
+    /// ```
+    /// use smtping_client::tls::{TlsOptions, TrustStore};
+    /// let options = TlsOptions::default().use_native_roots(false);
+    /// let a = TrustStore::shared(&options)?;
+    /// let b = TrustStore::shared(&options)?;
+    /// assert!(std::sync::Arc::ptr_eq(a.roots(), b.roots()));
+    /// # Ok::<(), smtping_client::tls::TlsError>(())
+    /// ```
+    pub fn shared(options: &TlsOptions) -> Result<Self, TlsError> {
+        let key = SharedKey::of(options);
+        let mut cache = shared_cache();
+        if let Some((_, store)) = cache.iter().find(|(k, _)| *k == key) {
+            return Ok(store.clone());
+        }
+        drop(cache);
+        let store = Self::load(options)?;
+        cache = shared_cache();
+        if cache.len() >= SHARED_TRUST_STORES {
+            cache.remove(0);
+        }
+        cache.push((key, store.clone()));
+        Ok(store)
+    }
+
+    /// Forgets every store [`shared`](Self::shared) kept.
+    pub fn clear_shared() {
+        shared_cache().clear();
+    }
+
     /// A store holding exactly these roots (no webpki or OS roots).
     ///
     /// ```
@@ -135,6 +173,47 @@ impl TrustStore {
 }
 
 /// Reads a PEM bundle of CA certificates, bounded in size; every error names the file.
+/// Option sets whose trust stores [`TrustStore::shared`] keeps.
+pub const SHARED_TRUST_STORES: usize = 8;
+
+/// What a shared store was loaded from.
+#[derive(Debug, PartialEq, Eq)]
+struct SharedKey {
+    webpki: bool,
+    native: bool,
+    /// Each CA file with its size and modification time when loaded.
+    ca_files: Vec<(std::path::PathBuf, Option<(u64, std::time::SystemTime)>)>,
+    extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl SharedKey {
+    fn of(options: &TlsOptions) -> Self {
+        Self {
+            webpki: options.use_webpki_roots,
+            native: options.use_native_roots,
+            ca_files: options
+                .ca_files
+                .iter()
+                .map(|p| {
+                    let stamp = std::fs::metadata(p)
+                        .ok()
+                        .and_then(|m| Some((m.len(), m.modified().ok()?)));
+                    (p.clone(), stamp)
+                })
+                .collect(),
+            extra_roots: options.extra_roots.clone(),
+        }
+    }
+}
+
+fn shared_cache() -> std::sync::MutexGuard<'static, Vec<(SharedKey, TrustStore)>> {
+    static CACHE: std::sync::Mutex<Vec<(SharedKey, TrustStore)>> =
+        std::sync::Mutex::new(Vec::new());
+    CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let read_error = |source| TlsError::CaFileRead {
         path: path.to_path_buf(),

@@ -972,3 +972,76 @@ fn shared_trust_stores_are_reused_until_a_ca_file_changes() {
     assert!(!Arc::ptr_eq(c.roots(), d.roots()));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Self-signed ECDSA P-256 certificates made outside rcgen (openssl, Python's
+/// `cryptography`: CA:FALSE critical, SANs localhost and 127.0.0.1, ecdsa-with-SHA256) are
+/// self-signed, not "invalid".
+#[test]
+fn self_signed_p256_from_openssl_and_python_is_self_signed() {
+    use rustls_pki_types::pem::PemObject;
+    for pem in [
+        include_str!("../../tests/data/selfsigned-p256-openssl.pem"),
+        include_str!("../../tests/data/selfsigned-p256-python.pem"),
+    ] {
+        let der = CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+        let record = diagnose(pki().root_store(), &[der], "localhost");
+        assert_eq!(record.verification, Verification::SelfSigned, "{record:?}");
+    }
+}
+
+/// The same certificate in a real handshake, with the default trust (webpki roots and
+/// the OS store): an anchor with the same subject name and another key must not turn the
+/// verdict into "invalid: unsupported algorithm". A fake anchor named `CN=localhost`
+/// stands in for whatever an OS store may hold.
+#[test]
+fn self_signed_p256_from_openssl_in_a_handshake_is_self_signed() {
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
+    let cert = CertificateDer::from_pem_slice(
+        include_str!("../../tests/data/selfsigned-p256-openssl.pem").as_bytes(),
+    )
+    .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(
+        include_str!("../../tests/data/selfsigned-p256-openssl.key").as_bytes(),
+    )
+    .unwrap();
+    // An unrelated root (an Ed25519 key) with the same subject name, as a trust anchor.
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let impostor_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let impostor = params.self_signed(&impostor_key).unwrap();
+    for versions in [
+        &[&rustls::version::TLS13][..],
+        &[&rustls::version::TLS12][..],
+    ] {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key.clone_key())
+        .unwrap();
+        let config = Arc::new(config);
+        let with_impostor = options().root(impostor.der().clone());
+        for (opts, host) in [
+            (options(), "localhost"),
+            (options(), "127.0.0.1"),
+            (with_impostor, "localhost"),
+            (TlsOptions::default().use_native_roots(false), "127.0.0.1"),
+        ] {
+            let run = handshake_with(&opts, host, Arc::clone(&config));
+            let d = run.details();
+            assert_eq!(
+                d.verification,
+                Verification::SelfSigned,
+                "{versions:?} {host}: {}",
+                d.verification_detail
+            );
+        }
+    }
+}

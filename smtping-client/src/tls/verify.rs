@@ -421,8 +421,10 @@ impl DiagnosingVerifier {
         let parsed = ParsedCertificate::try_from(end_entity);
         let mut findings = Vec::new();
 
-        // 1. What webpki said.
-        let mut said = webpki_said(error, &mut findings);
+        // 1. What webpki said, read in the light of the chain's shape: a lone self-issued
+        // certificate is self-signed whatever webpki stumbled on while trying anchors.
+        let lone_self_issued = others.is_empty() && leaf.as_ref().is_some_and(is_self_issued);
+        let mut said = webpki_said(error, lone_self_issued, &mut findings);
         // 2. Trust, when webpki stopped at a date problem before looking for the issuer.
         if said.dates.is_some()
             && let (Ok(parsed), Some(at)) = (&parsed, instant_inside(leaf.as_ref(), &others))
@@ -468,9 +470,25 @@ struct WebpkiSaid {
 }
 
 /// Reads webpki's error; anything it names that SMTPing does not re-check is a finding.
-fn webpki_said(error: &Error, findings: &mut Vec<Finding>) -> WebpkiSaid {
+///
+/// `lone_self_issued`: the server sent one certificate, issued by itself. webpki then
+/// tries every trust anchor with that subject name: one with the same name and another
+/// key (an OS store holding some `CN=localhost`, say) makes it report a bad or unsupported
+/// signature, although the certificate only vouches for itself. That is self-signed.
+fn webpki_said(error: &Error, lone_self_issued: bool, findings: &mut Vec<Finding>) -> WebpkiSaid {
     let mut said = WebpkiSaid::default();
     match error {
+        Error::InvalidCertificate(
+            CertificateError::BadSignature
+            | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. },
+        ) if lone_self_issued => said.untrusted = true,
+        #[allow(deprecated)]
+        Error::InvalidCertificate(CertificateError::UnsupportedSignatureAlgorithm)
+            if lone_self_issued =>
+        {
+            said.untrusted = true;
+        }
         Error::InvalidCertificate(cert_error) => match cert_error {
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                 said.dates = Some(Verification::Expired);

@@ -235,9 +235,10 @@ pub fn classify_tls_error(error: &Error) -> HandshakeFailure {
         Error::InvalidCertificate(certificate) => HandshakeFailure::new(
             K::Certificate,
             format!(
-                "the server's certificate was refused ({certificate:?}); run without strict \
-                 verification to see the full diagnosis, or trust the issuing CA with --ca-file \
-                 if it is a private one"
+                "the server's certificate was refused ({}); run without --strict-tls to see \
+                 the full diagnosis, or trust the issuing CA with --ca-file if it is a private \
+                 one",
+                super::verify::invalid_detail(certificate)
             ),
         ),
         Error::NoCertificatesPresented => HandshakeFailure::new(
@@ -246,7 +247,10 @@ pub fn classify_tls_error(error: &Error) -> HandshakeFailure {
         ),
         Error::InvalidCertRevocationList(crl) => HandshakeFailure::new(
             K::Certificate,
-            format!("a certificate revocation list was unusable ({crl:?})"),
+            format!(
+                "a certificate revocation list was unusable ({}); check the CRL given to SMTPing",
+                crl_detail(crl)
+            ),
         ),
         Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
             HandshakeFailure::new(
@@ -260,8 +264,9 @@ pub fn classify_tls_error(error: &Error) -> HandshakeFailure {
         Error::PeerMisbehaved(misbehaved) => HandshakeFailure::new(
             K::Other,
             format!(
-                "the server broke the TLS protocol ({misbehaved:?}); its TLS implementation or \
-                 a middlebox in between is faulty"
+                "the server broke the TLS protocol ({}); its TLS implementation or a \
+                 middlebox in between is faulty",
+                misbehaved_detail(misbehaved)
             ),
         ),
         Error::DecryptError => HandshakeFailure::new(
@@ -273,6 +278,37 @@ pub fn classify_tls_error(error: &Error) -> HandshakeFailure {
     }
 }
 
+/// A certificate revocation list problem in words.
+fn crl_detail(crl: &rustls::CertRevocationListError) -> &'static str {
+    use rustls::CertRevocationListError as C;
+    match crl {
+        C::BadSignature => "its signature does not verify",
+        C::InvalidCrlNumber | C::InvalidRevokedCertSerialNumber => "it holds an invalid number",
+        C::IssuerInvalidForCrl => "its issuer may not sign revocation lists",
+        C::ParseError => "it cannot be parsed",
+        C::UnsupportedCrlVersion => "its version is not supported",
+        _ => "it is malformed or not supported",
+    }
+}
+
+/// A protocol violation in words (the rustls names are for developers).
+fn misbehaved_detail(misbehaved: &rustls::PeerMisbehaved) -> String {
+    let name = format!("{misbehaved:?}");
+    // `SelectedUnofferedCipherSuite` → "selected unoffered cipher suite".
+    let mut words = String::with_capacity(name.len() + 8);
+    for (i, c) in name
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .enumerate()
+    {
+        if c.is_ascii_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    words
+}
+
 fn classify_incompatible(incompatible: &PeerIncompatible) -> HandshakeFailure {
     use HandshakeFailureKind as K;
     match incompatible {
@@ -282,11 +318,9 @@ fn classify_incompatible(incompatible: &PeerIncompatible) -> HandshakeFailure {
         | PeerIncompatible::Tls12NotOffered
         | PeerIncompatible::Tls12NotOfferedOrEnabled => HandshakeFailure::new(
             K::ProtocolVersion,
-            format!(
-                "no TLS version in common ({incompatible:?}): this client speaks TLS 1.2 and 1.3 \
-                 only (TLS 1.0/1.1 are obsolete and unsupported); enable TLS 1.2 or 1.3 on the \
-                 server, or allow TLS 1.2 on the client if it was limited to 1.3"
-            ),
+            "no TLS version in common: this client speaks TLS 1.2 and 1.3 only (TLS 1.0/1.1 \
+             are obsolete and unsupported); enable TLS 1.2 or 1.3 on the server, or allow TLS \
+             1.2 on the client if it was limited to 1.3",
         ),
         PeerIncompatible::NoCipherSuitesInCommon
         | PeerIncompatible::NoKxGroupsInCommon
@@ -295,14 +329,20 @@ fn classify_incompatible(incompatible: &PeerIncompatible) -> HandshakeFailure {
         | PeerIncompatible::UncompressedEcPointsRequired => HandshakeFailure::new(
             K::NoCommonCipher,
             format!(
-                "no cipher suite, key exchange or signature algorithm in common \
-                 ({incompatible:?}); enable modern AEAD suites (AES-GCM, ChaCha20-Poly1305) with \
-                 ECDHE on the server"
+                "no {} in common; enable modern AEAD suites (AES-GCM, ChaCha20-Poly1305) with \
+                 ECDHE and ECDSA or RSA-PSS signatures on the server",
+                match incompatible {
+                    PeerIncompatible::NoCipherSuitesInCommon => "cipher suite",
+                    PeerIncompatible::NoKxGroupsInCommon => "key exchange group",
+                    PeerIncompatible::NoSignatureSchemesInCommon => "signature algorithm",
+                    _ => "elliptic curve point format",
+                }
             ),
         ),
-        other => HandshakeFailure::new(
+        _ => HandshakeFailure::new(
             K::Other,
-            format!("the server's TLS configuration is incompatible with this client ({other:?})"),
+            "the server's TLS configuration is incompatible with this client (it requires a \
+             feature TLS 1.2/1.3 clients need not offer); check the server's TLS settings",
         ),
     }
 }

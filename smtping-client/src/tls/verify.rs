@@ -801,7 +801,7 @@ fn name_finding(leaf: Option<&X509Certificate<'_>>, server_name: &ServerName<'_>
 
 /// Plain words for the webpki refusals that are neither trust, dates nor names.
 #[allow(deprecated)] // `UnsupportedSignatureAlgorithm` is still produced by older paths.
-fn invalid_detail(error: &CertificateError) -> String {
+pub(crate) fn invalid_detail(error: &CertificateError) -> String {
     match error {
         CertificateError::BadSignature => {
             "a certificate's signature does not verify with its issuer's key (corrupted or mis-assembled chain)"

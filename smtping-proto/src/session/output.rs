@@ -296,6 +296,24 @@ pub enum Observation {
     DataWithoutRecipients,
     /// The QUIT reply was missing or not 221 (does not change the outcome).
     QuitNotAcknowledged,
+    /// Bytes arrived while no command was outstanding: before SMTPing had handed out the
+    /// command they would answer (a reply glued to the greeting before EHLO went out, a
+    /// `250` glued to the `354` before the message and its final dot went out). Outside
+    /// QUIT the session stops with [`ErrorKind::Protocol`]; the client reports it as
+    /// `smtp.unsolicited_reply`.
+    UnsolicitedReply {
+        /// The step that was in progress (the one whose command was not yet sent).
+        phase: Phase,
+    },
+    /// The replies to the transaction cannot be matched to its commands: more replies
+    /// than a pipelined MAIL/RCPT/DATA group had commands, or a reply of the wrong kind
+    /// for its command (a 2xx to DATA, a 354 to MAIL or RCPT), with or without
+    /// PIPELINING. The delivery and every recipient are then
+    /// [`DeliveryStatus::Unknown`] and the session stops with [`ErrorKind::Protocol`].
+    RepliesUnmatched {
+        /// The step at which the mismatch showed.
+        phase: Phase,
+    },
 }
 
 /// Where the time went, per phase (sums when a phase repeats, e.g. the two EHLOs).

@@ -43,7 +43,7 @@ fn drive(plan: Plan, chunks: &[&[u8]]) -> Run {
     let t = Instant::now();
     let mut s = Session::new(plan, t);
     let mut written = Vec::new();
-    let mut drain = |s: &mut Session, w: &mut Vec<u8>| loop {
+    let drain = |s: &mut Session, w: &mut Vec<u8>| loop {
         match s.poll_output() {
             Output::Transmit(b) => w.extend_from_slice(&b),
             Output::Wait { .. } => return None,
@@ -74,7 +74,10 @@ fn kind(o: &Outcome) -> Option<(Phase, ErrorKind)> {
 }
 
 fn msg(o: &Outcome) -> String {
-    o.error.as_ref().map(|e| e.message.clone()).unwrap_or_default()
+    o.error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
 }
 
 const GREETING: &[u8] = b"220 mx ESMTP\r\n";
@@ -88,7 +91,12 @@ fn reply_glued_to_the_greeting_is_unsolicited() {
         &[b"220 mx ESMTP\r\n250-evil\r\n250 AUTH PLAIN\r\n"],
     );
     let o = &r.outcome;
-    assert_eq!(kind(o), Some((Phase::Ehlo, ErrorKind::Protocol)), "{}", msg(o));
+    assert_eq!(
+        kind(o),
+        Some((Phase::Ehlo, ErrorKind::Protocol)),
+        "{}",
+        msg(o)
+    );
     assert!(msg(o).starts_with("the server sent a reply before SMTPing sent the command it would answer (unsolicited reply at EHLO)"), "{}", msg(o));
     assert_eq!(
         o.observations,
@@ -97,7 +105,10 @@ fn reply_glued_to_the_greeting_is_unsolicited() {
     assert!(o.extensions.is_none());
     // The premature reply is evidence: in the transcript and on the error.
     assert!(o.transcript.to_string().contains("S: 250-evil"));
-    assert_eq!(o.error.as_ref().unwrap().reply.as_ref().unwrap().code(), 250);
+    assert_eq!(
+        o.error.as_ref().unwrap().reply.as_ref().unwrap().code(),
+        250
+    );
 }
 
 #[test]
@@ -123,24 +134,48 @@ fn a_250_glued_to_the_354_is_never_the_final_dot_reply() {
     for pipelining in [false, true] {
         let ehlo = if pipelining { EHLO_PIPE } else { EHLO };
         let chunks: Vec<&[u8]> = if pipelining {
-            vec![GREETING, ehlo, b"250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n", b"550 no\r\n"]
+            vec![
+                GREETING,
+                ehlo,
+                b"250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n",
+                b"550 no\r\n",
+            ]
         } else {
-            vec![GREETING, ehlo, b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n250 queued\r\n", b"550 no\r\n"]
+            vec![
+                GREETING,
+                ehlo,
+                b"250 ok\r\n",
+                b"250 ok\r\n",
+                b"354 go\r\n250 queued\r\n",
+                b"550 no\r\n",
+            ]
         };
         let r = drive(plan(pipelining, &["a@x.test"]), &chunks);
         let o = &r.outcome;
-        assert_eq!(o.delivery.status, DeliveryStatus::Unknown, "pipelining {pipelining}");
+        assert_eq!(
+            o.delivery.status,
+            DeliveryStatus::Unknown,
+            "pipelining {pipelining}"
+        );
         assert_eq!(statuses(o), vec![DeliveryStatus::Unknown]);
         assert_eq!(kind(o), Some((Phase::DataEnd, ErrorKind::Protocol)));
         let obs = if pipelining {
-            Observation::RepliesUnmatched { phase: Phase::DataEnd }
+            Observation::RepliesUnmatched {
+                phase: Phase::DataEnd,
+            }
         } else {
-            Observation::UnsolicitedReply { phase: Phase::DataEnd }
+            Observation::UnsolicitedReply {
+                phase: Phase::DataEnd,
+            }
         };
         assert!(o.observations.contains(&obs), "{:?}", o.observations);
         assert!(o.delivery.reply.is_none());
         // Nothing after DATA went out: not the message, not its final dot.
-        assert!(r.written.ends_with(b"DATA\r\n"), "{:?}", String::from_utf8_lossy(&r.written));
+        assert!(
+            r.written.ends_with(b"DATA\r\n"),
+            "{:?}",
+            String::from_utf8_lossy(&r.written)
+        );
     }
 }
 
@@ -148,7 +183,11 @@ fn a_250_glued_to_the_354_is_never_the_final_dot_reply() {
 fn extra_reply_in_a_pipelined_group_shifts_nothing() {
     let r = drive(
         plan(true, &["nobody@x.test", "alice@x.test"]),
-        &[GREETING, EHLO_PIPE, b"250 extra\r\n250 ok\r\n550 5.1.1 no\r\n250 ok\r\n354 go\r\n"],
+        &[
+            GREETING,
+            EHLO_PIPE,
+            b"250 extra\r\n250 ok\r\n550 5.1.1 no\r\n250 ok\r\n354 go\r\n",
+        ],
     );
     let o = &r.outcome;
     assert_eq!(o.delivery.status, DeliveryStatus::Unknown);
@@ -156,21 +195,28 @@ fn extra_reply_in_a_pipelined_group_shifts_nothing() {
     assert!(o.delivery.recipients.iter().all(|r| r.rcpt_reply.is_none()));
     assert_eq!(kind(o).map(|k| k.1), Some(ErrorKind::Protocol));
     assert!(msg(o).contains("cannot be matched"), "{}", msg(o));
-    assert!(o
-        .observations
-        .iter()
-        .any(|x| matches!(x, Observation::RepliesUnmatched { .. })));
+    assert!(
+        o.observations
+            .iter()
+            .any(|x| matches!(x, Observation::RepliesUnmatched { .. }))
+    );
 }
 
 #[test]
 fn extra_reply_after_a_pipelined_group_without_data() {
     // quit_after=rcpt: MAIL and RCPT pipelined; a third reply in the same segment.
     let p = plan(true, &["a@x.test"]).quit_after(smtping_proto::session::QuitAfter::Rcpt);
-    let r = drive(p, &[GREETING, EHLO_PIPE, b"250 ok\r\n250 ok\r\n550 5.1.1 no\r\n"]);
+    let r = drive(
+        p,
+        &[GREETING, EHLO_PIPE, b"250 ok\r\n250 ok\r\n550 5.1.1 no\r\n"],
+    );
     let o = &r.outcome;
     assert_eq!(o.delivery.status, DeliveryStatus::Unknown);
     assert_eq!(statuses(o), vec![DeliveryStatus::Unknown]);
-    assert!(o.observations.contains(&Observation::RepliesUnmatched { phase: Phase::Quit }));
+    assert!(
+        o.observations
+            .contains(&Observation::RepliesUnmatched { phase: Phase::Quit })
+    );
 }
 
 #[test]
@@ -180,8 +226,17 @@ fn extra_reply_one_at_a_time_is_unsolicited() {
         &[GREETING, EHLO, b"250 ok\r\n250 extra\r\n", b"250 ok\r\n"],
     );
     let o = &r.outcome;
-    assert_eq!(kind(o), Some((Phase::Rcpt, ErrorKind::Protocol)), "{}", msg(o));
-    assert!(msg(o).contains("unsolicited reply at RCPT TO"), "{}", msg(o));
+    assert_eq!(
+        kind(o),
+        Some((Phase::Rcpt, ErrorKind::Protocol)),
+        "{}",
+        msg(o)
+    );
+    assert!(
+        msg(o).contains("unsolicited reply at RCPT TO"),
+        "{}",
+        msg(o)
+    );
     assert_eq!(o.delivery.status, DeliveryStatus::Unknown);
     assert_eq!(statuses(o), vec![DeliveryStatus::Unknown]);
 }
@@ -198,10 +253,17 @@ fn a_2xx_to_data_is_the_wrong_kind() {
         all.extend(chunks);
         let r = drive(plan(pipelining, &["a@x.test"]), &all);
         let o = &r.outcome;
-        assert_eq!(o.delivery.status, DeliveryStatus::Unknown, "pipelining {pipelining}");
+        assert_eq!(
+            o.delivery.status,
+            DeliveryStatus::Unknown,
+            "pipelining {pipelining}"
+        );
         assert_eq!(statuses(o), vec![DeliveryStatus::Unknown]);
         assert_eq!(kind(o), Some((Phase::Data, ErrorKind::Protocol)));
-        assert!(o.observations.contains(&Observation::RepliesUnmatched { phase: Phase::Data }));
+        assert!(
+            o.observations
+                .contains(&Observation::RepliesUnmatched { phase: Phase::Data })
+        );
         assert!(o.delivery.reply.is_none());
         assert!(!r.written.windows(5).any(|w| w == b"Hello"));
     }
@@ -211,9 +273,15 @@ fn a_2xx_to_data_is_the_wrong_kind() {
 fn a_354_to_mail_or_rcpt_leaves_no_deciding_reply() {
     for (chunks, phase) in [
         (vec![GREETING, EHLO, b"354 go\r\n" as &[u8]], Phase::Mail),
-        (vec![GREETING, EHLO, b"250 ok\r\n", b"354 go\r\n"], Phase::Rcpt),
+        (
+            vec![GREETING, EHLO, b"250 ok\r\n", b"354 go\r\n"],
+            Phase::Rcpt,
+        ),
         (vec![GREETING, EHLO_PIPE, b"354 go\r\n"], Phase::Mail),
-        (vec![GREETING, EHLO_PIPE, b"250 ok\r\n354 go\r\n"], Phase::Rcpt),
+        (
+            vec![GREETING, EHLO_PIPE, b"250 ok\r\n354 go\r\n"],
+            Phase::Rcpt,
+        ),
     ] {
         let pipelining = chunks[1] == EHLO_PIPE;
         let r = drive(plan(pipelining, &["a@x.test"]), &chunks);
@@ -223,8 +291,14 @@ fn a_354_to_mail_or_rcpt_leaves_no_deciding_reply() {
         assert!(o.delivery.reply.is_none(), "{:?}", o.delivery.reply);
         assert_eq!(statuses(o), vec![DeliveryStatus::Unknown]);
         assert_eq!(kind(o), Some((phase, ErrorKind::Protocol)));
-        assert_eq!(o.error.as_ref().unwrap().reply.as_ref().unwrap().code(), 354);
-        assert!(o.observations.contains(&Observation::RepliesUnmatched { phase }));
+        assert_eq!(
+            o.error.as_ref().unwrap().reply.as_ref().unwrap().code(),
+            354
+        );
+        assert!(
+            o.observations
+                .contains(&Observation::RepliesUnmatched { phase })
+        );
     }
 }
 
@@ -233,7 +307,7 @@ fn refused_mail_then_354_ends_the_data_phase_before_quit() {
     let t = Instant::now();
     let mut s = Session::new(plan(true, &["a@x.test"]), t);
     let mut w = Vec::new();
-    let mut feed = |s: &mut Session, b: &[u8], w: &mut Vec<u8>| {
+    let feed = |s: &mut Session, b: &[u8], w: &mut Vec<u8>| {
         if !b.is_empty() {
             s.handle_input(b, t);
         }
@@ -249,12 +323,24 @@ fn refused_mail_then_354_ends_the_data_phase_before_quit() {
     feed(&mut s, b"", &mut w);
     feed(&mut s, GREETING, &mut w);
     feed(&mut s, EHLO_PIPE, &mut w);
-    let (_, deadline) = feed(&mut s, b"553 5.7.1 no\r\n503 5.5.1 need MAIL\r\n354 go\r\n", &mut w);
-    assert!(w.ends_with(b"DATA\r\n.\r\n"), "{:?}", String::from_utf8_lossy(&w));
+    let (_, deadline) = feed(
+        &mut s,
+        b"553 5.7.1 no\r\n503 5.5.1 need MAIL\r\n354 go\r\n",
+        &mut w,
+    );
+    assert!(
+        w.ends_with(b"DATA\r\n.\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&w)
+    );
     assert_eq!(s.phase(), Phase::DataEnd);
     assert!(deadline.is_some());
     feed(&mut s, b"503 5.5.1 no transaction\r\n", &mut w);
-    assert!(w.ends_with(b"DATA\r\n.\r\nQUIT\r\n"), "{:?}", String::from_utf8_lossy(&w));
+    assert!(
+        w.ends_with(b"DATA\r\n.\r\nQUIT\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&w)
+    );
     let (o, _) = feed(&mut s, b"221 bye\r\n", &mut w);
     let o = o.unwrap();
     assert!(o.error.is_none(), "{:?}", o.error);
@@ -267,7 +353,14 @@ fn refused_mail_then_354_ends_the_data_phase_before_quit() {
 fn an_early_goodbye_after_the_final_dot_reply_changes_nothing() {
     let r = drive(
         plan(false, &["a@x.test"]),
-        &[GREETING, EHLO, b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n", b"250 queued\r\n221 bye\r\n"],
+        &[
+            GREETING,
+            EHLO,
+            b"250 ok\r\n",
+            b"250 ok\r\n",
+            b"354 go\r\n",
+            b"250 queued\r\n221 bye\r\n",
+        ],
     );
     let o = &r.outcome;
     assert!(o.error.is_none(), "{:?}", o.error);
@@ -327,7 +420,12 @@ fn echoed_plain_payload_is_redacted_everywhere() {
         "5.7.8 you sent [redacted]\n5.7.8 that is [redacted], [redacted] or [redacted]"
     );
     // Client lines stay redacted too.
-    assert!(r.outcome.transcript.to_string().contains("C: AUTH PLAIN [redacted]"));
+    assert!(
+        r.outcome
+            .transcript
+            .to_string()
+            .contains("C: AUTH PLAIN [redacted]")
+    );
 }
 
 #[test]
@@ -335,13 +433,25 @@ fn echoed_xoauth2_and_cram_md5_responses_are_redacted() {
     use base64::Engine as _;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let xo = b"user=alice\x01auth=Bearer tok3n-xyz\x01\x01";
-    let echo = format!("535 5.7.8 {} / {}\r\n", b64(xo), String::from_utf8_lossy(xo));
+    let echo = format!(
+        "535 5.7.8 {} / {}\r\n",
+        b64(xo),
+        String::from_utf8_lossy(xo)
+    );
     let r = drive(
         auth_plan(AuthMechanism::XOAuth2, "alice", "tok3n-xyz"),
-        &[GREETING, b"250-mx\r\n250 AUTH XOAUTH2\r\n", echo.as_bytes(), b"221 bye\r\n"],
+        &[
+            GREETING,
+            b"250-mx\r\n250 AUTH XOAUTH2\r\n",
+            echo.as_bytes(),
+            b"221 bye\r\n",
+        ],
     );
     let all = everything(&r.outcome);
-    assert!(!all.contains("tok3n-xyz") && !all.contains(&b64(xo)), "{all}");
+    assert!(
+        !all.contains("tok3n-xyz") && !all.contains(&b64(xo)),
+        "{all}"
+    );
 
     // RFC 2195's example: the response line to this challenge.
     let challenge = "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+";
@@ -369,9 +479,17 @@ fn echoed_xoauth2_and_cram_md5_responses_are_redacted() {
 fn without_credentials_server_text_is_untouched() {
     let r = drive(
         plan(false, &["a@x.test"]),
-        &[b"220 mx hunter2 ESMTP\r\n", EHLO, b"550 5.1.1 no\r\n", b"221 bye\r\n"],
+        &[
+            b"220 mx hunter2 ESMTP\r\n",
+            EHLO,
+            b"550 5.1.1 no\r\n",
+            b"221 bye\r\n",
+        ],
     );
-    assert_eq!(r.outcome.greeting.as_ref().unwrap().text_lossy(), "mx hunter2 ESMTP");
+    assert_eq!(
+        r.outcome.greeting.as_ref().unwrap().text_lossy(),
+        "mx hunter2 ESMTP"
+    );
 }
 
 // ----- the message as a stream -------------------------------------------------------------
@@ -380,7 +498,10 @@ fn message_plan(message: Message) -> Plan {
     Plan::new(Domain::ehlo_name("client.test").unwrap())
         .tls(TlsPolicy::None)
         .timeouts(Timeouts::default())
-        .envelope(Envelope::new(addr("probe@client.test"), vec![addr("a@x.test")]))
+        .envelope(Envelope::new(
+            addr("probe@client.test"),
+            vec![addr("a@x.test")],
+        ))
         .message(message)
 }
 
@@ -486,12 +607,23 @@ fn ten_gib_generated_body_streams_in_bounded_memory() {
     assert!(o.error.is_none(), "{:?}", o.error);
     assert_eq!(o.delivery.status, DeliveryStatus::Accepted);
     assert_eq!(o.delivery.message_bytes, r.counted);
-    assert!(r.counted >= n as u64 && r.counted < n as u64 + 8, "{}", r.counted);
+    assert!(
+        r.counted >= n as u64 && r.counted < n as u64 + 8,
+        "{}",
+        r.counted
+    );
     assert!(r.largest <= 64 * 1024, "{}", r.largest);
     assert!(r.peak <= 64 * 1024, "{}", r.peak);
-    assert_eq!(r.mail, format!("MAIL FROM:<probe@client.test> SIZE={}", r.counted - 3));
+    assert_eq!(
+        r.mail,
+        format!("MAIL FROM:<probe@client.test> SIZE={}", r.counted - 3)
+    );
     // 10 s per MiB by default: 10 GiB is more than a day.
-    assert!(r.deadline > Duration::from_secs(10 * 10 * 1024), "{:?}", r.deadline);
+    assert!(
+        r.deadline > Duration::from_secs(10 * 10 * 1024),
+        "{:?}",
+        r.deadline
+    );
 }
 
 #[test]
@@ -499,7 +631,8 @@ fn generated_stream_equals_the_built_message() {
     let from = addr("probe@client.test");
     let to = vec![addr("a@x.test"), addr("b@x.test")];
     for n in (0..700).chain([1000, 4095, 65_536, 65_537, 200_001, 300_000]) {
-        let tm = TestMessage::new(&from, &to, "Sat, 28 Nov 2026 05:30:00 +0000", "<1@x>").body_size(n);
+        let tm =
+            TestMessage::new(&from, &to, "Sat, 28 Nov 2026 05:30:00 +0000", "<1@x>").body_size(n);
         let expected = encode_body(&tm.build());
         let r = stream_through(tm.message(), true);
         assert_eq!(r.kept, expected, "size {n}");
@@ -523,10 +656,82 @@ fn raw_messages_stream_in_bounded_chunks_too() {
     assert!(o.error.is_none(), "{:?}", o.error);
     assert_eq!(r.kept, expected);
     assert_eq!(r.counted, expected.len() as u64);
-    assert!(r.largest <= 64 * 1024 && r.peak <= 64 * 1024, "{} {}", r.largest, r.peak);
+    assert!(
+        r.largest <= 64 * 1024 && r.peak <= 64 * 1024,
+        "{} {}",
+        r.largest,
+        r.peak
+    );
 }
 
 #[test]
 fn the_generated_body_cap_is_documented() {
     assert_eq!(MAX_GENERATED_BODY, 16 << 30);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// The generated stream is byte for byte the dot-stuffed `build()` output.
+    #[test]
+    fn generated_stream_is_the_encoded_build(n in 0usize..300_000, subject in "[ -~]{0,40}") {
+        let from = addr("probe@client.test");
+        let to = vec![addr("a@x.test")];
+        let tm = TestMessage::new(&from, &to, "Sat, 28 Nov 2026 05:30:00 +0000", "<p@x>")
+            .subject(&subject)
+            .body_size(n);
+        let expected = encode_body(&tm.build());
+        let r = stream_through(tm.message(), true);
+        proptest::prop_assert_eq!(r.kept.len(), expected.len());
+        proptest::prop_assert!(r.kept == expected);
+        proptest::prop_assert!(r.largest <= 64 * 1024);
+    }
+}
+
+#[test]
+fn a_generated_message_above_the_cap_is_refused_before_mail() {
+    let t = Instant::now();
+    let mut s = Session::new(
+        message_plan(Message::Generated {
+            header: b"Subject: big\r\n\r\n".to_vec(),
+            filler: MAX_GENERATED_BODY + 1,
+        }),
+        t,
+    );
+    let mut w = Vec::new();
+    let mut done = None;
+    for chunk in [GREETING, EHLO, b"221 bye\r\n"] {
+        loop {
+            match s.poll_output() {
+                Output::Transmit(b) => w.extend_from_slice(&b),
+                Output::Wait { .. } => break,
+                Output::Done(o) => {
+                    done = Some(o);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if done.is_some() {
+            break;
+        }
+        s.handle_input(chunk, t);
+    }
+    let o = done.unwrap_or_else(|| {
+        loop {
+            match s.poll_output() {
+                Output::Done(o) => break o,
+                Output::Transmit(b) => w.extend_from_slice(&b),
+                Output::Wait { .. } => panic!("still waiting"),
+                _ => {}
+            }
+        }
+    });
+    assert_eq!(
+        kind(&o),
+        Some((Phase::Mail, ErrorKind::Refused)),
+        "{}",
+        msg(&o)
+    );
+    assert!(!String::from_utf8_lossy(&w).contains("MAIL"));
 }

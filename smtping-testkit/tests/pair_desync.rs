@@ -76,9 +76,7 @@ fn assert_unmatched(o: &Outcome) {
 #[test]
 fn a_250_glued_to_the_greeting_is_not_the_ehlo_reply() {
     let script = Script::new()
-        .send(format!(
-            "{GREETING}250-evil.test\r\n250 AUTH PLAIN\r\n"
-        ))
+        .send(format!("{GREETING}250-evil.test\r\n250 AUTH PLAIN\r\n"))
         .expect_line("EHLO")
         .answer_all("\r\n");
     let r = run(plan(&["a@mx.test"]), script);
@@ -94,8 +92,14 @@ fn a_250_glued_to_the_greeting_is_not_the_ehlo_reply() {
         "{}",
         message(o)
     );
-    assert!(o.observations.contains(&Observation::UnsolicitedReply { phase: Phase::Ehlo }));
-    assert!(o.extensions.is_none(), "the injected reply became the EHLO reply");
+    assert!(
+        o.observations
+            .contains(&Observation::UnsolicitedReply { phase: Phase::Ehlo })
+    );
+    assert!(
+        o.extensions.is_none(),
+        "the injected reply became the EHLO reply"
+    );
     assert_eq!(o.delivery.status, DeliveryStatus::NotTested);
 }
 
@@ -119,7 +123,11 @@ fn a_250_glued_to_the_354_is_not_the_final_dot_reply() {
     assert_ne!(o.delivery.status, DeliveryStatus::Accepted);
     assert_eq!(o.delivery.status, DeliveryStatus::Unknown);
     assert_eq!(error_kind(o), Some((Phase::DataEnd, ErrorKind::Protocol)));
-    assert!(message(o).contains("unsolicited reply at"), "{}", message(o));
+    assert!(
+        message(o).contains("unsolicited reply at"),
+        "{}",
+        message(o)
+    );
     assert!(o.observations.contains(&Observation::UnsolicitedReply {
         phase: Phase::DataEnd
     }));
@@ -304,7 +312,10 @@ fn auth_plan(user: &str, pass: &str, mechanism: AuthMechanism) -> Plan {
 /// Everything of the outcome a person or a program sees, as text.
 fn shown(r: &PairRun) -> String {
     let o = &r.outcome;
-    let mut all = format!("{}\n{:?}\n{:?}\n{:?}\n", o.transcript, o.auth, o.error, r.events);
+    let mut all = format!(
+        "{}\n{:?}\n{:?}\n{:?}\n",
+        o.transcript, o.auth, o.error, r.events
+    );
     if let Some(e) = &o.error {
         all.push_str(&e.message);
         if let Some(reply) = &e.reply {
@@ -332,7 +343,12 @@ fn a_535_echoing_the_auth_plain_payload_leaks_nothing() {
     let o = &r.outcome;
     assert_eq!(error_kind(o).map(|e| e.1), Some(ErrorKind::Rejected));
     let all = shown(&r);
-    for secret in ["hunter2", "AGFsaWNlAGh1bnRlcjI=", "aHVudGVyMg==", "\0alice\0"] {
+    for secret in [
+        "hunter2",
+        "AGFsaWNlAGh1bnRlcjI=",
+        "aHVudGVyMg==",
+        "\0alice\0",
+    ] {
         assert!(!all.contains(secret), "{secret:?} shown in:\n{all}");
     }
     assert!(all.contains("[redacted]"), "{all}");

@@ -41,9 +41,35 @@
 //! # Order of outputs
 //!
 //! [`Session::poll_output`] returns, in this order: queued events, then pending bytes to
-//! transmit (coalesced: a pipelined MAIL/RCPT/DATA group is one `Transmit`), then
-//! `StartTls` when a handshake is due, then `Done` once the session is over, else `Wait`
-//! with the current deadline. Drain it after every `handle_*` call.
+//! transmit (coalesced: a pipelined MAIL/RCPT/DATA group is one `Transmit`; the message
+//! after the 354 is one `Transmit` of at most 64 KiB per poll, so writing each before
+//! polling again is the back-pressure), then `StartTls` when a handshake is due, then
+//! `Done` once the session is over, else `Wait` with the current deadline. Drain it after
+//! every `handle_*` call.
+//!
+//! # Which replies are believed
+//!
+//! A command counts as sent once the `Transmit` holding it has been returned. A reply
+//! answers a command only if it arrives after that:
+//!
+//! - Bytes that arrive while the command they would answer has not been handed out (still
+//!   waiting for the next poll, or the message still streaming) are **unsolicited** — a
+//!   `250` glued to the greeting, a `250 queued` glued to the `354`. This generalises the
+//!   STARTTLS response-injection rule: the session sends nothing more and stops with
+//!   [`ErrorKind::Protocol`] naming the step, noting [`Observation::UnsolicitedReply`]. The
+//!   reply is evidence (transcript, [`SessionError::reply`]), never a verdict: an open
+//!   delivery becomes [`DeliveryStatus::Unknown`]. While quitting it is only noted.
+//! - In a transaction, one reply more than a pipelined group had commands, or a reply of
+//!   the wrong kind for its command (a 2xx to DATA, a 354 to MAIL or RCPT), with or
+//!   without PIPELINING, means the replies **cannot be matched**: the delivery and every
+//!   recipient are `Unknown`, no reply is attributed to a command, and the session stops
+//!   with `Protocol`, noting [`Observation::RepliesUnmatched`].
+//!
+//! So an accepted delivery only ever comes from a reply that arrived after the final dot
+//! was handed out (or from MAIL/RCPT when the plan stops there).
+//!
+//! Every reply is also cleaned, where it is parsed, of the plan's AUTH secret in all the
+//! forms it was or could be sent in (see [`Outcome`]), before anything stores it.
 //!
 //! # Layout
 //!
@@ -52,7 +78,8 @@
 //!
 //! - `mod.rs`: the [`Session`] type, its `State` enum (each variant carries the data that
 //!   only means something in that state), the public `poll_output`/`handle_*` entry
-//!   points, the reply dispatcher (421 and stray 3xx rules) and the phase clock;
+//!   points, the reply dispatcher (the unsolicited-reply, 421 and stray 3xx rules) and
+//!   the phase clock;
 //! - `greeting.rs`: the greeting, EHLO with its HELO fallback, and the route taken once
 //!   the capabilities are known (STARTTLS, AUTH, the transaction or QUIT);
 //! - `tls.rs`: STARTTLS, the handshake hand-over to the adapter and the
@@ -61,6 +88,8 @@
 //!   rounds;
 //! - `transaction.rs`: MAIL, RCPT, DATA (pipelined or one command at a time), the
 //!   message, RSET and QUIT;
+//! - `body.rs`: the message as a stream of bounded, dot-stuffed chunks;
+//! - `redact.rs`: secrets removed from server text;
 //! - `record.rs`: what the session produces (bytes, events, transcript, observations,
 //!   the delivery result) and how it ends (`finish`, `fail`, `fail_then_quit`).
 

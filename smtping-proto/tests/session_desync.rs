@@ -735,3 +735,29 @@ fn a_generated_message_above_the_cap_is_refused_before_mail() {
     );
     assert!(!String::from_utf8_lossy(&w).contains("MAIL"));
 }
+
+#[test]
+fn an_early_421_still_ends_the_session_as_a_421() {
+    let r = drive(
+        plan(false, &["a@x.test"]),
+        &[
+            GREETING,
+            EHLO,
+            b"250 ok\r\n",
+            b"250 ok\r\n",
+            b"354 go\r\n421 4.3.2 shutting down\r\n",
+        ],
+    );
+    let o = &r.outcome;
+    assert_eq!(
+        kind(o),
+        Some((Phase::DataEnd, ErrorKind::Rejected)),
+        "{}",
+        msg(o)
+    );
+    assert_ne!(o.delivery.status, DeliveryStatus::Accepted);
+    assert!(
+        r.written.ends_with(b"DATA\r\n"),
+        "the message went out after the 421"
+    );
+}

@@ -460,7 +460,9 @@ impl Session {
     ///
     /// Right after a pipelined group it is one reply more than the group had commands, so
     /// none of the group's replies can be matched. While quitting (the outcome decided by
-    /// replies that did answer their commands) it is only noted.
+    /// replies that did answer their commands) it is only noted. A `421` is the exception:
+    /// a server may announce its closing at any time, so it ends the session as a 421
+    /// always does (still sending nothing more).
     fn unsolicited(&mut self) {
         let phase = self.phase;
         let n = self.inbuf.len();
@@ -472,6 +474,16 @@ impl Session {
         self.progress = ReplyProgress::default();
         if let Some(r) = &reply {
             self.rec.reply(r, phase);
+        }
+        if let Some(r) = reply.as_ref().filter(|r| r.code() == 421)
+            && !matches!(self.state, State::Quit)
+        {
+            // A server may announce its closing at any time: it has the last word, as
+            // everywhere else, but nothing more is sent.
+            let r = r.clone();
+            self.stop_sending();
+            self.on_closing(r);
+            return;
         }
         let what = reply.as_ref().map_or_else(
             || format!("{n} bytes"),

@@ -761,3 +761,32 @@ fn an_early_421_still_ends_the_session_as_a_421() {
         "the message went out after the 421"
     );
 }
+
+#[test]
+fn redaction_never_touches_reply_codes() {
+    // A secret that looks like a code: only the text after `NNN-`/`NNN ` is cleaned.
+    let r = drive(
+        auth_plan(AuthMechanism::Plain, "u", "250"),
+        &[
+            GREETING,
+            b"250-mx\r\n250 AUTH PLAIN\r\n",
+            b"535-5.7.8 no 250\r\n535 5.7.8 250250\r\n",
+            b"221 bye\r\n",
+        ],
+    );
+    let reply = r.outcome.auth.as_ref().unwrap().reply.clone().unwrap();
+    assert_eq!(reply.code(), 535);
+    assert_eq!(
+        reply.text_lossy(),
+        "5.7.8 no [redacted]\n5.7.8 [redacted][redacted]"
+    );
+    assert!(
+        r.outcome
+            .extensions
+            .as_ref()
+            .unwrap()
+            .auth_mechanisms()
+            .len()
+            == 1
+    );
+}

@@ -1,5 +1,5 @@
 //! Drive a whole session with arbitrary server behaviour: the first byte picks the plan
-//! (TLS policy, AUTH, pipelining, strictness), the rest is a stream of actions: chunks of
+//! (TLS policy, AUTH, pipelining, strictness, a generated message), the rest is a stream of actions: chunks of
 //! server bytes, EOF, time passing, TLS results. The session must never panic, never hold
 //! more than its limits allow, and always finish once time runs out.
 #![no_main]
@@ -39,6 +39,13 @@ fn plan(flags: u8) -> Plan {
     }
     if flags & 32 != 0 {
         p = p.bare_lf(BareLfPolicy::Refuse);
+    }
+    if flags & 64 != 0 {
+        // A generated message streamed in chunks: memory must not follow its size.
+        p = p.message(Message::Generated {
+            header: b"Subject: f\r\n\r\n".to_vec(),
+            filler: 1 << 20,
+        });
     }
     p
 }

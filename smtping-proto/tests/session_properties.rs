@@ -156,6 +156,12 @@ proptest! {
         if o.delivery.status == smtping_proto::session::DeliveryStatus::Accepted {
             let r = o.delivery.reply.as_ref().expect("accepted has a reply");
             prop_assert_eq!(r.code() / 100, 2);
+            // The plan sends a message: only a reply to its final dot can accept it.
+            prop_assert_eq!(o.delivery.phase, Some(Phase::DataEnd));
+        }
+        // A reply that decides nothing is never shown as the deciding one.
+        if let Some(r) = &o.delivery.reply {
+            prop_assert!(matches!(r.code() / 100, 2 | 4 | 5), "{:?}", r);
         }
         prop_assert!(o.transcript.lines().len() <= 2000);
     }

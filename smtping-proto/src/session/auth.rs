@@ -141,7 +141,13 @@ impl Session {
         };
         let challenge = reply.lines().next().unwrap_or_default();
         match round_response(&run.mechanism, run.rounds, &plan.credentials, challenge) {
-            Ok(r) => self.rec.send(Command::AuthResponse(&r)),
+            Ok(r) => {
+                if run.mechanism == AuthMechanism::CramMd5 {
+                    // A replayable answer to this challenge: never shown if echoed.
+                    self.redactor.add(&r);
+                }
+                self.rec.send(Command::AuthResponse(&r));
+            }
             Err(e) => {
                 let msg = format!("AUTH {}: {e}", run.mechanism.as_str());
                 self.rec.send(Command::AuthCancel);

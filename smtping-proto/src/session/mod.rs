@@ -41,9 +41,35 @@
 //! # Order of outputs
 //!
 //! [`Session::poll_output`] returns, in this order: queued events, then pending bytes to
-//! transmit (coalesced: a pipelined MAIL/RCPT/DATA group is one `Transmit`), then
-//! `StartTls` when a handshake is due, then `Done` once the session is over, else `Wait`
-//! with the current deadline. Drain it after every `handle_*` call.
+//! transmit (coalesced: a pipelined MAIL/RCPT/DATA group is one `Transmit`; the message
+//! after the 354 is one `Transmit` of at most 64 KiB per poll, so writing each before
+//! polling again is the back-pressure), then `StartTls` when a handshake is due, then
+//! `Done` once the session is over, else `Wait` with the current deadline. Drain it after
+//! every `handle_*` call.
+//!
+//! # Which replies are believed
+//!
+//! A command counts as sent once the `Transmit` holding it has been returned. A reply
+//! answers a command only if it arrives after that:
+//!
+//! - Bytes that arrive while the command they would answer has not been handed out (still
+//!   waiting for the next poll, or the message still streaming) are **unsolicited** — a
+//!   `250` glued to the greeting, a `250 queued` glued to the `354`. This generalises the
+//!   STARTTLS response-injection rule: the session sends nothing more and stops with
+//!   [`ErrorKind::Protocol`] naming the step, noting [`Observation::UnsolicitedReply`]. The
+//!   reply is evidence (transcript, [`SessionError::reply`]), never a verdict: an open
+//!   delivery becomes [`DeliveryStatus::Unknown`]. While quitting it is only noted.
+//! - In a transaction, one reply more than a pipelined group had commands, or a reply of
+//!   the wrong kind for its command (a 2xx to DATA, a 354 to MAIL or RCPT), with or
+//!   without PIPELINING, means the replies **cannot be matched**: the delivery and every
+//!   recipient are `Unknown`, no reply is attributed to a command, and the session stops
+//!   with `Protocol`, noting [`Observation::RepliesUnmatched`].
+//!
+//! So an accepted delivery only ever comes from a reply that arrived after the final dot
+//! was handed out (or from MAIL/RCPT when the plan stops there).
+//!
+//! Every reply is also cleaned, where it is parsed, of the plan's AUTH secret in all the
+//! forms it was or could be sent in (see [`Outcome`]), before anything stores it.
 //!
 //! # Layout
 //!
@@ -52,7 +78,8 @@
 //!
 //! - `mod.rs`: the [`Session`] type, its `State` enum (each variant carries the data that
 //!   only means something in that state), the public `poll_output`/`handle_*` entry
-//!   points, the reply dispatcher (421 and stray 3xx rules) and the phase clock;
+//!   points, the reply dispatcher (the unsolicited-reply, 421 and stray 3xx rules) and
+//!   the phase clock;
 //! - `greeting.rs`: the greeting, EHLO with its HELO fallback, and the route taken once
 //!   the capabilities are known (STARTTLS, AUTH, the transaction or QUIT);
 //! - `tls.rs`: STARTTLS, the handshake hand-over to the adapter and the
@@ -61,15 +88,19 @@
 //!   rounds;
 //! - `transaction.rs`: MAIL, RCPT, DATA (pipelined or one command at a time), the
 //!   message, RSET and QUIT;
+//! - `body.rs`: the message as a stream of bounded, dot-stuffed chunks;
+//! - `redact.rs`: secrets removed from server text;
 //! - `record.rs`: what the session produces (bytes, events, transcript, observations,
 //!   the delivery result) and how it ends (`finish`, `fail`, `fail_then_quit`).
 
 mod auth;
+mod body;
 mod greeting;
 mod message;
 mod output;
 mod plan;
 mod record;
+mod redact;
 mod tls;
 mod transaction;
 mod transcript;
@@ -78,7 +109,7 @@ use std::time::Instant;
 
 use bytes::{Buf, BytesMut};
 
-pub use message::{TestMessage, generated_body};
+pub use message::{MAX_GENERATED_BODY, TestMessage, generated_body};
 pub use output::{
     AuthOutcome, Delivery, DeliveryStatus, ErrorKind, Event, Observation, Outcome, Output, Phase,
     RecipientResult, SessionError, Timings, TlsEstablished,
@@ -91,8 +122,10 @@ pub use transcript::{Direction, Transcript, TranscriptLine, redact_addresses};
 
 use crate::reply::{OwnedReply, ReplyParser, ReplyProgress};
 use auth::AuthRun;
+use body::BodyStream;
 use output::reply_error_kind;
 use record::Record;
+use redact::Redactor;
 use transaction::Transaction;
 
 /// Where the dialogue is. Data that only means something in one state lives in it.
@@ -115,6 +148,9 @@ enum State {
     DataEnd {
         /// Only the dot was sent: the reply decides nothing.
         empty: bool,
+        /// After that reply, RSET (a transaction is open) rather than QUIT at once (MAIL
+        /// was refused: there is nothing to reset).
+        rset: bool,
     },
     Rset,
     Quit,
@@ -136,6 +172,15 @@ pub struct Session {
     progress: ReplyProgress,
     /// A handshake is due: the next poll returns `StartTls`.
     start_tls: bool,
+    /// The message still being handed out, chunk by chunk, after the 354.
+    body: Option<BodyStream>,
+    /// The bytes waiting in `rec` hold a pipelined MAIL/RCPT/DATA group.
+    group_queued: bool,
+    /// The last write handed out was such a group: a reply arriving before the next
+    /// command went out is one more reply than the group had commands.
+    group_handed: bool,
+    /// Removes echoed secrets from every reply, where it is parsed.
+    redactor: Redactor,
     rec: Record,
 }
 
@@ -155,6 +200,10 @@ impl Session {
             inbuf: BytesMut::new(),
             progress: ReplyProgress::default(),
             start_tls: false,
+            body: None,
+            group_queued: false,
+            group_handed: false,
+            redactor: Redactor::new(plan.auth.as_ref().map(|a| &a.credentials)),
             rec: Record::new(&plan, now),
             plan,
         };
@@ -186,7 +235,8 @@ impl Session {
     }
 
     /// Bytes held by the session right now (unparsed input plus output not yet taken).
-    /// Bounded by the reply limits plus the last input chunk, whatever the server sends.
+    /// Bounded by the reply limits plus the last input chunk, whatever the server sends,
+    /// and independent of the message size (the message is produced chunk by chunk).
     #[must_use]
     pub fn buffered(&self) -> usize {
         self.inbuf.len() + self.rec.buffered()
@@ -204,7 +254,17 @@ impl Session {
             return Output::Event(ev);
         }
         if let Some(bytes) = self.rec.take_transmit() {
+            self.group_handed = std::mem::take(&mut self.group_queued);
             return Output::Transmit(bytes);
+        }
+        if let Some(stream) = self.body.as_mut() {
+            let chunk = stream.next_chunk(self.plan.message.as_ref());
+            if stream.is_done() {
+                // The final dot is handed out: from now on a reply answers it.
+                self.body = None;
+            }
+            self.group_handed = false;
+            return Output::Transmit(chunk);
         }
         if self.start_tls {
             self.start_tls = false;
@@ -335,20 +395,37 @@ impl Session {
 
     // ----- replies ---------------------------------------------------------------------
 
+    /// `true` while the command the next reply would answer has not been handed out in
+    /// full (it waits in the output buffer, or the message is still being streamed).
+    fn command_unsent(&self) -> bool {
+        self.rec.buffered() > 0 || self.body.is_some()
+    }
+
+    /// The first complete reply in the input, cut off and cleaned of echoed secrets.
+    fn next_reply(&mut self) -> Result<Option<OwnedReply>, crate::reply::ReplyError> {
+        let parsed = self
+            .parser
+            .parse_resumable(&self.inbuf, &mut self.progress)?
+            .map(|(r, used)| (self.redactor.reply(&r), used));
+        Ok(parsed.map(|(reply, used)| {
+            self.inbuf.advance(used);
+            self.progress = ReplyProgress::default();
+            reply
+        }))
+    }
+
     fn drain_replies(&mut self) {
         loop {
             if self.is_finished() {
                 self.inbuf.clear();
                 return;
             }
-            let parsed = self
-                .parser
-                .parse_resumable(&self.inbuf, &mut self.progress)
-                .map(|o| o.map(|(r, used)| (r.to_owned(), used)));
-            match parsed {
-                Ok(Some((reply, used))) => {
-                    self.inbuf.advance(used);
-                    self.progress = ReplyProgress::default();
+            if !self.inbuf.is_empty() && self.command_unsent() {
+                self.unsolicited();
+                return;
+            }
+            match self.next_reply() {
+                Ok(Some(reply)) => {
                     self.rec.reply(&reply, self.phase);
                     self.on_reply(reply);
                     if matches!(self.state, State::TlsHandshake) {
@@ -365,15 +442,96 @@ impl Session {
                 Err(e) => {
                     let kind = reply_error_kind(&e);
                     let phase = self.phase;
-                    self.fail(
-                        kind,
-                        None,
-                        format!("the server's reply to {} is invalid: {e}", phase.describe()),
-                    );
+                    let msg = self.redactor.text(format!(
+                        "the server's reply to {} is invalid: {e}",
+                        phase.describe()
+                    ));
+                    self.fail(kind, None, msg);
                     return;
                 }
             }
         }
+    }
+
+    /// Bytes arrived while the command they would answer had not been handed out: the
+    /// STARTTLS response-injection rule, generalised. Nothing more is sent (not the
+    /// message, not its final dot) on a dialogue that cannot be trusted, and the reply is
+    /// never believed: it is transcribed and attached to the error as evidence only.
+    ///
+    /// Right after a pipelined group it is one reply more than the group had commands, so
+    /// none of the group's replies can be matched. While quitting (the outcome decided by
+    /// replies that did answer their commands) it is only noted. A `421` is the exception:
+    /// a server may announce its closing at any time, so it ends the session as a 421
+    /// always does (still sending nothing more).
+    fn unsolicited(&mut self) {
+        let phase = self.phase;
+        let n = self.inbuf.len();
+        let reply = match self.parser.parse(&self.inbuf) {
+            Ok(Some((r, _))) => Some(self.redactor.reply(&r)),
+            _ => None,
+        };
+        self.inbuf.clear();
+        self.progress = ReplyProgress::default();
+        if let Some(r) = &reply {
+            self.rec.reply(r, phase);
+        }
+        if let Some(r) = reply.as_ref().filter(|r| r.code() == 421)
+            && !matches!(self.state, State::Quit)
+        {
+            // A server may announce its closing at any time: it has the last word, as
+            // everywhere else, but nothing more is sent.
+            let r = r.clone();
+            self.stop_sending();
+            self.on_closing(r);
+            return;
+        }
+        let what = reply.as_ref().map_or_else(
+            || format!("{n} bytes"),
+            |r| format!("{} {}", r.code(), r.text_lossy()),
+        );
+        if self.group_handed {
+            self.replies_unmatched(
+                reply,
+                format!(
+                    "the server sent more replies than the pipelined MAIL/RCPT/DATA group had commands (one more arrived during {}: {what})",
+                    phase.describe()
+                ),
+            );
+            return;
+        }
+        self.rec.observe(Observation::UnsolicitedReply { phase });
+        if matches!(self.state, State::Quit) {
+            // QUIT still goes out; whatever came early, the outcome is already decided.
+            self.finish(None);
+            return;
+        }
+        self.stop_sending();
+        let msg = self.redactor.text(format!(
+            "the server sent a reply before SMTPing sent the command it would answer (unsolicited reply at {}): {what}; a desynchronised or injected dialogue, so no reply from here on can be trusted and the connection was dropped",
+            phase.describe()
+        ));
+        self.fail_unbelieved(ErrorKind::Protocol, reply, msg);
+    }
+
+    /// Nothing queued or still to stream goes out any more.
+    fn stop_sending(&mut self) {
+        self.rec.discard_output();
+        self.body = None;
+        self.group_queued = false;
+    }
+
+    /// The transaction's replies cannot be matched to its commands (`why`): the delivery
+    /// and every recipient are unknown, whatever was decided so far, and the session
+    /// stops.
+    pub(super) fn replies_unmatched(&mut self, reply: Option<OwnedReply>, why: String) {
+        let phase = self.phase;
+        self.stop_sending();
+        self.rec.observe(Observation::RepliesUnmatched { phase });
+        self.rec.unmatched(phase);
+        let msg = self.redactor.text(format!(
+            "the server's replies cannot be matched to SMTPing's commands: {why}; the delivery and every recipient's result are unknown"
+        ));
+        self.fail_unbelieved(ErrorKind::Protocol, reply, msg);
     }
 
     /// The rules that hold in every state, then the state's own handler.
@@ -389,6 +547,17 @@ impl Session {
         if code / 100 == 3 && !quitting && !self.expects_intermediate() {
             let phase = self.phase;
             let text = reply.text_lossy();
+            if matches!(self.state, State::Transaction(_)) {
+                // A 354 to MAIL or RCPT: the wrong kind of reply for its command.
+                self.replies_unmatched(
+                    Some(reply),
+                    format!(
+                        "{} was answered with {code} ({text}), an intermediate reply that only DATA may get",
+                        phase.describe()
+                    ),
+                );
+                return;
+            }
             self.fail(
                 ErrorKind::Protocol,
                 Some(reply),
@@ -405,7 +574,7 @@ impl Session {
             State::StartTls => self.on_starttls(reply),
             State::Auth(_) => self.on_auth(reply),
             State::Transaction(_) => self.on_transaction(reply),
-            State::DataEnd { empty } => self.on_data_end(reply, empty),
+            State::DataEnd { empty, rset } => self.on_data_end(reply, empty, rset),
             State::Rset => {
                 self.close_phase();
                 self.quit();

@@ -172,8 +172,9 @@ pub enum DeliveryStatus {
     Deferred,
     /// A 5xx: refused.
     Bounced,
-    /// Cannot tell: the connection failed mid-transaction, or no reply came after the
-    /// final dot (the message may or may not have been taken). Never "accepted".
+    /// Cannot tell: the connection failed mid-transaction, no reply came after the final
+    /// dot (the message may or may not have been taken), or the replies could not be
+    /// trusted (unsolicited, or not matching their commands). Never "accepted".
     Unknown,
 }
 
@@ -207,7 +208,8 @@ impl DeliveryStatus {
 pub struct RecipientResult {
     /// The address.
     pub address: Address,
-    /// The reply to its RCPT TO (`None` when the session ended before it came).
+    /// The reply to its RCPT TO (`None` when the session ended before it came, or when the
+    /// transaction's replies could not be matched to their commands).
     pub rcpt_reply: Option<OwnedReply>,
     /// Its status: the RCPT reply's when refused, the end-of-data reply's when accepted.
     pub status: DeliveryStatus,
@@ -220,15 +222,19 @@ pub struct Delivery {
     pub status: DeliveryStatus,
     /// The phase that decided it.
     pub phase: Option<Phase>,
-    /// The deciding reply.
+    /// The deciding reply: always a final one (2xx, 4xx or 5xx) that answered its command.
+    /// `None` when nothing decided the status: the connection failed or the final dot got
+    /// no reply, or the replies could not be trusted (an unsolicited reply, a 354 to MAIL
+    /// or RCPT, a 2xx to DATA, an extra reply in a pipelined group) — the offending reply
+    /// is then in [`SessionError::reply`], never here, so it cannot read as "accepted".
     pub reply: Option<OwnedReply>,
     /// Per recipient, in envelope order.
     pub recipients: Vec<RecipientResult>,
     /// Octets of message sent after DATA (stuffing and terminator included).
     pub message_bytes: u64,
-    /// The MAIL reply.
+    /// The MAIL reply (`None` when the replies could not be matched to their commands).
     pub mail_reply: Option<OwnedReply>,
-    /// The reply to DATA (354 or a refusal).
+    /// The reply to DATA (354 or a refusal; `None` when the replies could not be matched).
     pub data_reply: Option<OwnedReply>,
     /// `true` when MAIL, RCPT and DATA went out in one pipelined write.
     pub pipelined: bool,
@@ -296,6 +302,24 @@ pub enum Observation {
     DataWithoutRecipients,
     /// The QUIT reply was missing or not 221 (does not change the outcome).
     QuitNotAcknowledged,
+    /// Bytes arrived while no command was outstanding: before SMTPing had handed out the
+    /// command they would answer (a reply glued to the greeting before EHLO went out, a
+    /// `250` glued to the `354` before the message and its final dot went out). Outside
+    /// QUIT the session stops with [`ErrorKind::Protocol`]; the client reports it as
+    /// `smtp.unsolicited_reply`.
+    UnsolicitedReply {
+        /// The step that was in progress (the one whose command was not yet sent).
+        phase: Phase,
+    },
+    /// The replies to the transaction cannot be matched to its commands: more replies
+    /// than a pipelined MAIL/RCPT/DATA group had commands, or a reply of the wrong kind
+    /// for its command (a 2xx to DATA, a 354 to MAIL or RCPT), with or without
+    /// PIPELINING. The delivery and every recipient are then
+    /// [`DeliveryStatus::Unknown`] and the session stops with [`ErrorKind::Protocol`].
+    RepliesUnmatched {
+        /// The step at which the mismatch showed.
+        phase: Phase,
+    },
 }
 
 /// Where the time went, per phase (sums when a phase repeats, e.g. the two EHLOs).
@@ -342,6 +366,12 @@ impl Timings {
 }
 
 /// Everything the session learned, handed over once with [`Output::Done`].
+///
+/// Every reply in it (greeting, capabilities' source, STARTTLS, AUTH, error, delivery and
+/// recipient replies, the transcript's server lines — and the events) was cleaned, where
+/// it was parsed, of the plan's AUTH secret: the secret, the PLAIN and XOAUTH2 messages,
+/// the CRAM-MD5 response lines sent, and the base64 form of each appear as `[redacted]` in
+/// the text (codes and lines unchanged).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Outcome {

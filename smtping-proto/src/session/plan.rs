@@ -201,27 +201,69 @@ impl Envelope {
     }
 }
 
-/// The message sent after DATA.
+/// The message sent after DATA. Either way the session sends it as a stream of chunks of
+/// at most 64 KiB, dot-stuffed and CRLF-normalised, ending with `CRLF.CRLF`; it never
+/// holds the encoded message.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Message {
     /// Bytes given by the caller, sent as they are (dot-stuffed and CRLF-normalised).
     Raw(Vec<u8>),
+    /// A padded test message generated while it is sent, in constant memory: `header`
+    /// (sent like `Raw`, then a CRLF if it does not end a line), followed by `filler`
+    /// octets of [`generated_body`](super::generated_body) text. Made by
+    /// [`TestMessage::message`](super::TestMessage::message); `filler` may not exceed
+    /// [`MAX_GENERATED_BODY`](super::MAX_GENERATED_BODY).
+    Generated {
+        /// The headers and any fixed text before the filler.
+        header: Vec<u8>,
+        /// Octets of filler after the header.
+        filler: u64,
+    },
 }
 
 impl Message {
-    /// The message bytes before stuffing.
+    /// The bytes held in memory: the whole message for `Raw`, the header for `Generated`
+    /// (its filler is produced while it is sent).
     #[must_use]
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Self::Raw(b) => b,
+            Self::Raw(b) | Self::Generated { header: b, .. } => b,
         }
+    }
+
+    /// Octets of the message before stuffing.
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        match self {
+            Self::Raw(b) => b.len() as u64,
+            Self::Generated { header, filler } => header.len() as u64 + filler,
+        }
+    }
+
+    /// `true` for an empty message.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `true` when a byte is 8-bit (the generated filler is 7-bit).
+    #[must_use]
+    pub fn is_8bit(&self) -> bool {
+        self.bytes().iter().any(|b| *b >= 0x80)
     }
 }
 
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Message({} bytes)", self.bytes().len())
+        match self {
+            Self::Raw(b) => write!(f, "Message({} bytes)", b.len()),
+            Self::Generated { header, filler } => write!(
+                f,
+                "Message({} bytes of header, {filler} generated)",
+                header.len()
+            ),
+        }
     }
 }
 

@@ -98,6 +98,11 @@ impl Record {
         self.out.len()
     }
 
+    /// Drops the bytes not yet taken by the driver (they will never be sent).
+    pub(super) fn discard_output(&mut self) {
+        self.out.clear();
+    }
+
     // ----- the wire and the transcript -------------------------------------------------
 
     fn offset(&self) -> Duration {
@@ -270,7 +275,28 @@ impl Record {
         }
     }
 
-    /// When the session stops mid-transaction, the delivery's status reflects it.
+    /// The transaction's replies cannot be matched to its commands: whatever was decided,
+    /// the delivery and every recipient are unknown, and no reply is attributed to a
+    /// command (the transcript keeps them all).
+    pub(super) fn unmatched(&mut self, phase: Phase) {
+        let Some(o) = self.outcome.as_deref_mut() else {
+            return;
+        };
+        let d = &mut o.delivery;
+        d.status = DeliveryStatus::Unknown;
+        d.phase = Some(phase);
+        d.reply = None;
+        d.mail_reply = None;
+        d.data_reply = None;
+        for r in &mut d.recipients {
+            r.status = DeliveryStatus::Unknown;
+            r.rcpt_reply = None;
+        }
+    }
+
+    /// When the session stops mid-transaction, the delivery's status reflects it: the
+    /// refusal `reply` (4xx/5xx) when one caused it, else unknown with no deciding reply
+    /// (a 2xx or 3xx that ends the session decides nothing).
     fn settle_delivery_on_error(
         &mut self,
         phase: Phase,
@@ -290,6 +316,7 @@ impl Record {
         {
             return;
         }
+        let reply = reply.filter(|r| matches!(r.code() / 100, 4 | 5));
         let status = reply.map_or(DeliveryStatus::Unknown, |r| {
             DeliveryStatus::from_code(r.code())
         });
@@ -318,6 +345,8 @@ impl Session {
         }
         self.state = State::Finished;
         self.deadline = None;
+        // The rest of the message is not sent into a finished session.
+        self.body = None;
         let total = self.rec.elapsed();
         if let Some(o) = self.rec.outcome_mut() {
             if o.error.is_none() {
@@ -333,9 +362,21 @@ impl Session {
         reply: Option<OwnedReply>,
         message: String,
     ) -> SessionError {
+        self.error_with(kind, reply, message, true)
+    }
+
+    /// `believe`: the reply answers a command of this phase and may settle the delivery
+    /// (a refusal); `false` for evidence only (an unsolicited or unmatched reply).
+    fn error_with(
+        &mut self,
+        kind: ErrorKind,
+        reply: Option<OwnedReply>,
+        message: String,
+        believe: bool,
+    ) -> SessionError {
         let phase = self.phase;
-        self.rec
-            .settle_delivery_on_error(phase, kind, reply.as_ref());
+        let deciding = reply.as_ref().filter(|_| believe);
+        self.rec.settle_delivery_on_error(phase, kind, deciding);
         SessionError {
             phase,
             kind,
@@ -347,6 +388,18 @@ impl Session {
     /// Ends the session at once (no QUIT) with an error.
     pub(super) fn fail(&mut self, kind: ErrorKind, reply: Option<OwnedReply>, message: String) {
         let error = self.error(kind, reply, message);
+        self.finish(Some(error));
+    }
+
+    /// Ends the session at once (no QUIT) with an error whose reply is evidence, never a
+    /// verdict: the delivery, if still open, is unknown.
+    pub(super) fn fail_unbelieved(
+        &mut self,
+        kind: ErrorKind,
+        reply: Option<OwnedReply>,
+        message: String,
+    ) {
+        let error = self.error_with(kind, reply, message, false);
         self.finish(Some(error));
     }
 

@@ -8,10 +8,11 @@
 use std::collections::VecDeque;
 
 use crate::command::{Body, Command, MailParams, RcptParams};
-use crate::data::encode_body;
 use crate::ehlo::{Extensions, SizeLimit};
 use crate::reply::OwnedReply;
 
+use super::body::BodyStream;
+use super::message::MAX_GENERATED_BODY;
 use super::output::{DeliveryStatus, Event, Observation, Phase};
 use super::plan::{EnvelopeOptions, Message, QuitAfter};
 use super::{ErrorKind, Session, State};
@@ -34,8 +35,9 @@ pub(super) struct Transaction {
     pipelined: bool,
     /// MAIL was refused: the replies still due (503s) are drained, then QUIT.
     mail_failed: bool,
-    /// The message, dot-stuffed, sent after a 354 (`None` when the plan stops before).
-    body: Option<Vec<u8>>,
+    /// Octets of the encoded message (final dot included), sent as a stream after a 354
+    /// (`None` when the plan stops before).
+    body: Option<u64>,
 }
 
 impl Transaction {
@@ -52,10 +54,23 @@ impl Session {
             self.quit();
             return;
         }
-        let send_data = self.quit_after >= QuitAfter::Data && self.plan.message.is_some();
-        let body = send_data
-            .then(|| encode_body(self.plan.message.as_ref().map_or(&[][..], Message::bytes)));
-        match self.mail_params(body.as_deref()) {
+        let message = self
+            .plan
+            .message
+            .as_ref()
+            .filter(|_| self.quit_after >= QuitAfter::Data);
+        if let Some(Message::Generated { filler, .. }) = message
+            && *filler > MAX_GENERATED_BODY
+        {
+            let msg = format!(
+                "the generated test message of {filler} octets is larger than SMTPing sends ({MAX_GENERATED_BODY} octets at most)"
+            );
+            self.fail_then_quit(ErrorKind::Refused, None, msg);
+            return;
+        }
+        // Counted without being encoded: the message is produced while it is sent.
+        let body = message.map(|m| BodyStream::new(m).total());
+        match self.mail_params(body) {
             Ok((mail, rcpt)) => self.send_mail(&mail, rcpt, body),
             Err(msg) => self.fail_then_quit(ErrorKind::Refused, None, msg),
         }
@@ -68,7 +83,7 @@ impl Session {
 
     /// The MAIL and RCPT parameters the envelope asks for and the server allows, or why
     /// the envelope cannot be sent.
-    fn mail_params(&mut self, body: Option<&[u8]>) -> Result<(MailParams, RcptParams), String> {
+    fn mail_params(&mut self, body: Option<u64>) -> Result<(MailParams, RcptParams), String> {
         let Some(env) = self.plan.envelope.as_ref() else {
             return Ok((MailParams::new(), RcptParams::new()));
         };
@@ -82,7 +97,7 @@ impl Session {
         }
         let mut params = MailParams::new();
         if let Some(body) = body {
-            let size = (body.len() as u64).saturating_sub(3);
+            let size = body.saturating_sub(3);
             if opts.announce_size && (self.offers(|e| e.size_limit().is_some()) || opts.force_size)
             {
                 params = params.size(size);
@@ -96,11 +111,7 @@ impl Session {
                     limit,
                 });
             }
-            let eight_bit = self
-                .plan
-                .message
-                .as_ref()
-                .is_some_and(|m| m.bytes().iter().any(|b| *b >= 0x80));
+            let eight_bit = self.plan.message.as_ref().is_some_and(Message::is_8bit);
             if eight_bit && (self.offers(Extensions::eightbitmime) || opts.force_8bitmime) {
                 params = params.body(Body::EightBitMime);
             }
@@ -141,7 +152,7 @@ impl Session {
     }
 
     /// MAIL, and with PIPELINING every RCPT and DATA in the same write.
-    fn send_mail(&mut self, mail: &MailParams, rcpt_params: RcptParams, body: Option<Vec<u8>>) {
+    fn send_mail(&mut self, mail: &MailParams, rcpt_params: RcptParams, body: Option<u64>) {
         let pipelining = self.plan.pipelining && self.offers(Extensions::pipelining);
         let Some(env) = self.plan.envelope.as_ref() else {
             return;
@@ -170,6 +181,7 @@ impl Session {
                 tx.pending.push_back(Pending::Data);
             }
             tx.pipelined = true;
+            self.group_queued = true;
             if let Some(o) = self.rec.outcome_mut() {
                 o.delivery.pipelined = true;
             }
@@ -326,11 +338,25 @@ impl Session {
         if let Some(o) = self.rec.outcome_mut() {
             o.delivery.data_reply = Some(reply.clone());
         }
+        // DATA gets 354 or a refusal; a 2xx (or another 3xx) answers some other command.
+        if code / 100 == 2 || (code / 100 == 3 && code != 354) {
+            let text = reply.text_lossy();
+            self.replies_unmatched(
+                Some(reply),
+                format!("DATA was answered with {code} ({text}), but DATA gets 354 or a refusal"),
+            );
+            return;
+        }
         if tx.mail_failed {
-            self.quit();
+            if code == 354 {
+                // End the data phase before QUIT: inside it, QUIT would be message text.
+                self.send_empty_message(false);
+            } else {
+                self.quit();
+            }
         } else if self.rec.accepted_recipients() == 0 {
             if code == 354 {
-                self.send_empty_message();
+                self.send_empty_message(true);
             } else {
                 self.rset_then_quit();
             }
@@ -338,39 +364,57 @@ impl Session {
             self.rec
                 .decide(DeliveryStatus::from_code(code), Phase::Data, Some(reply));
             self.rset_then_quit();
+        } else if tx.body.take().is_some() {
+            self.send_message();
         } else {
-            self.send_message(tx.body.take().unwrap_or_default());
+            self.send_empty_message(true);
         }
     }
 
-    /// A 354 with no recipient accepted: RFC 2920 §3.1, end the empty message rather
-    /// than send content.
-    fn send_empty_message(&mut self) {
+    /// A 354 that must not get the message (no recipient accepted, or MAIL refused):
+    /// RFC 2920 §3.1, end the empty message rather than send content; its reply decides
+    /// nothing. Then RSET (`rset`) or, after a refused MAIL, QUIT.
+    fn send_empty_message(&mut self, rset: bool) {
         self.rec.observe(Observation::DataWithoutRecipients);
         self.rec.send_raw(b".\r\n");
         self.rec.info("[empty message: no recipient was accepted]");
-        self.state = State::DataEnd { empty: true };
+        self.state = State::DataEnd { empty: true, rset };
         self.enter_phase(Phase::DataEnd, self.plan.timeouts.command);
     }
 
-    fn send_message(&mut self, body: Vec<u8>) {
-        let n = body.len() as u64;
-        self.rec.send_raw(&body);
+    /// The message, handed out chunk by chunk by `poll_output` from here on.
+    fn send_message(&mut self) {
+        let Some(message) = self.plan.message.as_ref() else {
+            self.send_empty_message(true);
+            return;
+        };
+        let stream = BodyStream::new(message);
+        let n = stream.total();
+        self.body = Some(stream);
         self.rec.info(&format!(
             "[message: {n} bytes sent, dot-stuffed, ending with CRLF.CRLF]"
         ));
         if let Some(o) = self.rec.outcome_mut() {
             o.delivery.message_bytes = n;
         }
-        self.state = State::DataEnd { empty: false };
+        self.state = State::DataEnd {
+            empty: false,
+            rset: true,
+        };
         self.enter_phase(Phase::DataEnd, self.plan.timeouts.data_end(n));
     }
 
-    pub(super) fn on_data_end(&mut self, reply: OwnedReply, empty: bool) {
+    /// The reply to the final dot. Only here can a delivery be accepted, and only because
+    /// this reply arrived after the dot was handed out (anything earlier is unsolicited).
+    pub(super) fn on_data_end(&mut self, reply: OwnedReply, empty: bool, rset: bool) {
         self.close_phase();
         self.rec.reply_event(Phase::DataEnd, &reply);
         if empty {
-            self.rset_then_quit();
+            if rset {
+                self.rset_then_quit();
+            } else {
+                self.quit();
+            }
             return;
         }
         let status = DeliveryStatus::from_code(reply.code());

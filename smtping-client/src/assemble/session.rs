@@ -435,6 +435,14 @@ impl Builder<'_> {
                     FindingId::SmtpDataWithoutRecipients,
                     "the server answered 354 to DATA although it had refused every recipient (RFC 2920 says it should refuse DATA); only an empty message was sent".into(),
                 ),
+                Observation::UnsolicitedReply { phase } => (
+                    FindingId::SmtpUnsolicitedReply,
+                    format!("the server sent a reply at {} before SMTPing sent the command it would answer; such a reply cannot be believed (a broken server, a proxy, or an injection attempt), so the check stopped", phase.as_str()),
+                ),
+                Observation::RepliesUnmatched { phase } => (
+                    FindingId::SmtpRepliesUnmatched,
+                    format!("the replies to the transaction (at {}) cannot be matched to SMTPing's commands (an extra reply, or the wrong kind for its command), so no recipient's result can be trusted", phase.as_str()),
+                ),
                 Observation::QuitNotAcknowledged => (
                     FindingId::SmtpQuitNotAcknowledged,
                     "QUIT got no 221 reply (the outcome is not affected)".into(),

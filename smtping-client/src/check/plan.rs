@@ -87,9 +87,9 @@ impl Check {
         {
             plan = plan.envelope(Envelope::new(from.clone(), self.to.clone()));
             if self.quit_after.is_none_or(|q| q >= QuitAfter::Data) {
-                let (bytes, id) = self.message_bytes(&ehlo);
+                let (message, id) = self.test_message(&ehlo);
                 message_id = id;
-                plan = plan.message(Message::Raw(bytes));
+                plan = plan.message(message);
             }
         }
         if let Some(q) = self.quit_after {
@@ -117,16 +117,17 @@ impl Check {
         plan
     }
 
-    /// The message and, for the built-in one, its Message-ID.
-    fn message_bytes(&self, ehlo: &Domain) -> (Vec<u8>, Option<String>) {
+    /// The message and, for the built-in one, its Message-ID. The padded test message is
+    /// generated as it is sent, so memory does not grow with `--body-size`.
+    fn test_message(&self, ehlo: &Domain) -> (Message, Option<String>) {
         let from = self.from.clone().unwrap_or_else(Address::null);
         let id = message_id(ehlo);
         let date = rfc5322_date(SystemTime::now());
         let base = TestMessage::new(&from, &self.to, &date, &id);
         match &self.message {
-            MessageSpec::Builtin => (base.build(), Some(id)),
-            MessageSpec::Sized(n) => (base.body_size(*n).build(), Some(id)),
-            MessageSpec::Raw(b) => (b.clone(), None),
+            MessageSpec::Builtin => (base.message(), Some(id)),
+            MessageSpec::Sized(n) => (base.body_size(*n).message(), Some(id)),
+            MessageSpec::Raw(b) => (Message::Raw(b.clone()), None),
         }
     }
 }

@@ -79,6 +79,10 @@ word_enum! {
         SmtpDataWithoutRecipients => "smtp.data_without_recipients",
         /// QUIT got no 221.
         SmtpQuitNotAcknowledged => "smtp.quit_not_acknowledged",
+        /// A reply arrived before the command it would answer.
+        SmtpUnsolicitedReply => "smtp.unsolicited_reply",
+        /// The transaction's replies cannot be matched to its commands.
+        SmtpRepliesUnmatched => "smtp.replies_unmatched",
         /// No STARTTLS in the plaintext EHLO.
         TlsNotOffered => "tls.not_offered",
         /// STARTTLS response injection.
@@ -132,6 +136,8 @@ impl FindingId {
             | Self::AuthPlaintextOffered
             | Self::DeliveryPartial => Warning,
             Self::DnsNullMx
+            | Self::SmtpUnsolicitedReply
+            | Self::SmtpRepliesUnmatched
             | Self::TlsInjection
             | Self::TlsHandshakeFailed
             | Self::TlsWeakVersion
@@ -178,6 +184,12 @@ impl FindingId {
             }
             Self::SmtpDataWithoutRecipients => {
                 "Report it to the server's vendor: a pipelining client could send content that is then dropped."
+            }
+            Self::SmtpUnsolicitedReply => {
+                "Fix the server (or the proxy or filter in front of it) so that it answers each command once, after the command; never trust a server that talks ahead."
+            }
+            Self::SmtpRepliesUnmatched => {
+                "Fix the server's PIPELINING support (RFC 2920: one reply per command, in order); test again with --no-pipelining to see each reply on its own."
             }
             Self::SmtpQuitNotAcknowledged => {
                 "Nothing to do unless the server's logs show lost sessions."

@@ -65,7 +65,8 @@ fn main() -> ExitCode {
         Command::Check(args) => match check::run(args) {
             Ok(code) => exit(code),
             Err(check::UsageError(msg)) => {
-                eprintln!("smtping check: {msg}");
+                // The message may quote a target line or a file name: no raw controls.
+                eprintln!("smtping check: {}", render::term::escape_line(&msg));
                 exit(check::EXIT_UNKNOWN)
             }
         },

@@ -198,7 +198,7 @@ fn run_jsonl(
 /// Reads one line (without the LF) into `buf`, keeping at most `max` bytes. Returns
 /// `None` at end of input, else whether the line was longer than `max` (the excess is
 /// discarded).
-fn read_line_bounded(
+pub(crate) fn read_line_bounded(
     r: &mut impl BufRead,
     buf: &mut Vec<u8>,
     max: usize,

@@ -237,11 +237,11 @@ impl Scheduler {
     }
 }
 
-enum Event {
-    /// A check ended (its global slot is free).
-    Done(usize, Box<Report>),
-    /// A host slot is free (after the politeness interval).
-    Free(String),
+/// A check ended: its global slot is free; its host slot after the interval.
+struct Done {
+    index: usize,
+    host: String,
+    report: Box<Report>,
 }
 
 /// What the summary table needs of one report.
@@ -332,7 +332,11 @@ pub(crate) async fn run(
 
     let concurrency = usize::from(args.concurrency);
     let interval = args.per_host_interval;
-    let (event_tx, mut events) = mpsc::unbounded_channel::<Event>();
+    let (event_tx, mut events) = mpsc::unbounded_channel::<Done>();
+    // Host slots in their politeness pause, by the time they are free again (the interval
+    // is constant, so this is in time order). A timer here rather than a sleeping task:
+    // a task keeps the whole size of a check's future until it ends.
+    let mut pauses: VecDeque<(tokio::time::Instant, String)> = VecDeque::new();
     let mut sched = Scheduler::new(usize::from(args.per_host));
     let mut running = 0usize;
     let mut input_done = false;
@@ -365,47 +369,60 @@ pub(crate) async fn run(
             let tx = event_tx.clone();
             let index = p.line.index;
             tokio::spawn(async move {
-                let report = check.run().await;
-                let _ = tx.send(Event::Done(index, Box::new(report)));
-                if !interval.is_zero() {
-                    tokio::time::sleep(interval).await;
-                }
-                let _ = tx.send(Event::Free(host));
+                let report = Box::new(check.run().await);
+                let _ = tx.send(Done {
+                    index,
+                    host,
+                    report,
+                });
             });
         }
         if input_done && running == 0 && sched.queued == 0 {
             break;
         }
         let want_input = !input_done && sched.queued < LOOKAHEAD;
+        let next_free = pauses.front().map(|(at, _)| *at);
         tokio::select! {
-            Some(event) = events.recv() => match event {
-                Event::Free(host) => sched.release(&host),
-                Event::Done(index, report) => {
-                    running -= 1;
-                    done += 1;
-                    if let Some(bar) = &progress {
-                        bar.inc(1);
+            Some(Done { index, host, report }) = events.recv() => {
+                running -= 1;
+                done += 1;
+                if interval.is_zero() {
+                    sched.release(&host);
+                } else {
+                    pauses.push_back((tokio::time::Instant::now() + interval, host));
+                }
+                if let Some(bar) = &progress {
+                    bar.inc(1);
+                }
+                worst = worst.worst(report.verdict);
+                counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
+                let written = if args.jsonl {
+                    writeln!(out, "{}", render::json_line(&report))
+                } else if format == Format::Nagios {
+                    writeln!(out, "{}", render::nagios::nagios(&report))
+                } else {
+                    Ok(())
+                };
+                if written.is_err() {
+                    // stdout is gone (e.g. `| head`): start nothing more.
+                    sched.clear();
+                    input_done = true;
+                }
+                if !args.jsonl {
+                    rows.push(Row::of(index, &report));
+                }
+                if keep_reports {
+                    kept.push((index, *report));
+                }
+            },
+            () = sleep_until(next_free) => {
+                let now = tokio::time::Instant::now();
+                while let Some((at, host)) = pauses.pop_front() {
+                    if at > now {
+                        pauses.push_front((at, host));
+                        break;
                     }
-                    worst = worst.worst(report.verdict);
-                    counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
-                    let written = if args.jsonl {
-                        writeln!(out, "{}", render::json_line(&report))
-                    } else if format == Format::Nagios {
-                        writeln!(out, "{}", render::nagios::nagios(&report))
-                    } else {
-                        Ok(())
-                    };
-                    if written.is_err() {
-                        // stdout is gone (e.g. `| head`): start nothing more.
-                        sched.clear();
-                        input_done = true;
-                    }
-                    if !args.jsonl {
-                        rows.push(Row::of(index, &report));
-                    }
-                    if keep_reports {
-                        kept.push((index, *report));
-                    }
+                    sched.release(&host);
                 }
             },
             line = lines.recv(), if want_input => match line {
@@ -468,6 +485,14 @@ pub(crate) async fn run(
     }
     let _ = out.flush();
     Ok(worst.exit_code())
+}
+
+/// Sleeps until `at`; forever without one.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn summary_table(

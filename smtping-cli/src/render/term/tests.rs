@@ -51,3 +51,60 @@ fn json_stays_exact_without_raw_controls() {
         r#"["\u007f"]"#
     );
 }
+
+/// Real reports (TLS, delivery, findings, transcript) come back whole from their escaped
+/// serde form, so the card never falls back to its colourless whole-output escaping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn real_reports_round_trip_through_the_escaping() {
+    use std::io::Write as _;
+
+    use smtping_client::{Check, TlsMode};
+    use smtping_proto::session::QuitAfter;
+    use smtping_testkit::certs::{Scenario, TestPki};
+    use smtping_testkit::server::{Script, ServerTls, TestServer};
+
+    let pki = TestPki::new().unwrap();
+    let cert = pki.server_cert(Scenario::Valid, &["mx.test"]).unwrap();
+    let mut ca = tempfile::NamedTempFile::new().unwrap();
+    ca.write_all(pki.ca_cert_pem().as_bytes()).unwrap();
+    let healthy = TestServer::builder()
+        .hostname("mx.test")
+        .tls(ServerTls::starttls(cert))
+        .extensions(["PIPELINING", "ENHANCEDSTATUSCODES"])
+        .start()
+        .await
+        .unwrap();
+    let report = Check::new(healthy.addr().to_string().parse().unwrap())
+        .sni("mx.test".to_owned())
+        .ca_file(ca.path().to_owned())
+        .envelope(
+            smtping_proto::Address::new("p@client.test").unwrap(),
+            vec![smtping_proto::Address::new("a@example.test").unwrap()],
+        )
+        .run()
+        .await;
+    assert_eq!(report.delivery.outcome.as_str(), "accepted", "{report:?}");
+    let back: Report = serde_json::from_value(serde_json::to_value(&report).unwrap()).unwrap();
+    assert_eq!(back, report);
+
+    let hostile = TestServer::builder()
+        .script(
+            Script::new()
+                .send(b"220 mx.test \x1b[31mred\x07\r\n")
+                .expect_line("EHLO")
+                .send(b"250 mx.test \x1b]0;t\x07\r\n")
+                .answer_all("\r\n"),
+        )
+        .start()
+        .await
+        .unwrap();
+    let report = Check::new(hostile.addr().to_string().parse().unwrap())
+        .tls(TlsMode::None)
+        .quit_after(QuitAfter::Ehlo)
+        .run()
+        .await;
+    let safe = super::report(&report).expect("the escaped report deserialises");
+    assert!(matches!(safe, Cow::Owned(_)));
+    let json = serde_json::to_string(&*safe).unwrap();
+    assert!(!json.contains("\\u001b") && json.contains(r"\\e[31m"), "{json}");
+}

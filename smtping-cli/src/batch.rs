@@ -237,11 +237,43 @@ impl Scheduler {
     }
 }
 
-/// A check ended: its global slot is free; its host slot after the interval.
+/// A check ended: its global slot is free; its host slot after the interval. `report` is
+/// `None` when the check panicked (a bug: the batch then exits 3, it never hangs).
 struct Done {
     index: usize,
     host: String,
-    report: Box<Report>,
+    report: Option<Box<Report>>,
+}
+
+/// Sends the check's [`Done`], also when its task unwinds.
+struct Finish {
+    tx: mpsc::UnboundedSender<Done>,
+    index: usize,
+    host: Option<String>,
+}
+
+impl Finish {
+    fn send(mut self, report: Report) {
+        if let Some(host) = self.host.take() {
+            let _ = self.tx.send(Done {
+                index: self.index,
+                host,
+                report: Some(Box::new(report)),
+            });
+        }
+    }
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        if let Some(host) = self.host.take() {
+            let _ = self.tx.send(Done {
+                index: self.index,
+                host,
+                report: None,
+            });
+        }
+    }
 }
 
 /// What the summary table needs of one report.
@@ -344,6 +376,7 @@ pub(crate) async fn run(
     let mut worst = Status::Green;
     let mut counts = [0usize; 3];
     let mut done = 0usize;
+    let mut lost = 0usize;
     let mut rows: Vec<Row> = Vec::new();
     let mut kept: Vec<(usize, Report)> = Vec::new();
     let keep_reports = !args.jsonl && matches!(format, Format::Json | Format::Prometheus);
@@ -366,15 +399,14 @@ pub(crate) async fn run(
                 }
             };
             running += 1;
-            let tx = event_tx.clone();
-            let index = p.line.index;
+            let finish = Finish {
+                tx: event_tx.clone(),
+                index: p.line.index,
+                host: Some(host),
+            };
             tokio::spawn(async move {
-                let report = Box::new(check.run().await);
-                let _ = tx.send(Done {
-                    index,
-                    host,
-                    report,
-                });
+                let report = check.run().await;
+                finish.send(report);
             });
         }
         if input_done && running == 0 && sched.queued == 0 {
@@ -394,6 +426,10 @@ pub(crate) async fn run(
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
+                let Some(report) = report else {
+                    lost += 1;
+                    continue;
+                };
                 worst = worst.worst(report.verdict);
                 counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
                 let written = if args.jsonl {
@@ -484,6 +520,11 @@ pub(crate) async fn run(
         let _ = out.write_all(table.as_bytes());
     }
     let _ = out.flush();
+    if lost > 0 {
+        return Err(UsageError(format!(
+            "internal error: {lost} check(s) ended without a report (a bug: please report it)"
+        )));
+    }
     Ok(worst.exit_code())
 }
 

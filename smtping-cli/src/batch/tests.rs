@@ -88,3 +88,30 @@ fn a_host_at_its_limit_is_skipped_not_waited_for() {
     s.clear();
     assert!(s.pop().is_none());
 }
+
+#[test]
+fn a_check_that_unwinds_still_frees_its_slots() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let finish = Finish {
+        tx: tx.clone(),
+        index: 7,
+        host: Some("a".into()),
+    };
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _keep = finish;
+        panic!("a bug in a check");
+    }));
+    assert!(unwound.is_err());
+    let done = rx.try_recv().unwrap();
+    assert_eq!((done.index, done.host.as_str()), (7, "a"));
+    assert!(done.report.is_none());
+    Finish {
+        tx,
+        index: 8,
+        host: Some("b".into()),
+    }
+    .send(Report::default());
+    let done = rx.try_recv().unwrap();
+    assert!(done.report.is_some());
+    assert!(rx.try_recv().is_err(), "sent once");
+}

@@ -106,5 +106,8 @@ async fn real_reports_round_trip_through_the_escaping() {
     let safe = super::report(&report).expect("the escaped report deserialises");
     assert!(matches!(safe, Cow::Owned(_)));
     let json = serde_json::to_string(&*safe).unwrap();
-    assert!(!json.contains("\\u001b") && json.contains(r"\\e[31m"), "{json}");
+    assert!(
+        !json.contains("\\u001b") && json.contains(r"\\e[31m"),
+        "{json}"
+    );
 }

@@ -142,7 +142,7 @@ pub(crate) struct CheckArgs {
     #[arg(long, requires = "to")]
     pub(crate) no_size: bool,
 
-    /// Pad the test message to N bytes (size-limit tests); at most 1073741824 (1 GiB).
+    /// Pad the test message to N bytes (size-limit tests); at most 17179869184 (16 GiB).
     #[arg(long, value_name = "N", requires = "to", allow_hyphen_values = true)]
     pub(crate) body_size: Option<String>,
 
@@ -203,7 +203,8 @@ fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
 /// `--per-host-interval`: like [`parse_duration`], and `0` (no pause) allowed.
 fn parse_interval(s: &str) -> Result<Duration, String> {
     let t = s.trim();
-    if matches!(t, "0" | "0s" | "0ms" | "0m") {
+    let num = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    if num.parse::<f64>() == Ok(0.0) && matches!(&t[num.len()..], "" | "s" | "ms" | "m") {
         return Ok(Duration::ZERO);
     }
     parse_duration(s)

@@ -457,9 +457,9 @@ fn body_size_over_the_cap_is_exit_3_with_one_line() {
         .port();
     let target = format!("127.0.0.1:{port}");
     for (size, says) in [
-        ("1000000000000", "1073741824"),
-        ("1073741825", "1073741824"),
-        ("99999999999999999999999999", "1073741824"),
+        ("1000000000000", "17179869184"),
+        ("17179869185", "17179869184"),
+        ("99999999999999999999999999", "17179869184"),
         ("12kb", "whole number of bytes"),
         ("-5", "whole number of bytes"),
     ] {
@@ -481,7 +481,7 @@ fn body_size_over_the_cap_is_exit_3_with_one_line() {
     Command::cargo_bin("smtping")
         .unwrap()
         .args(["check", &target, "--from", "a@b.test", "--to", "c@d.test"])
-        .args(["--body-size", "1073741824"])
+        .args(["--body-size", "17179869184"])
         .timeout(Duration::from_secs(30))
         .assert()
         .code(2);

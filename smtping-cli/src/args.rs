@@ -31,18 +31,26 @@ pub(crate) struct CheckArgs {
     #[arg(value_name = "TARGET", required_unless_present = "targets")]
     pub(crate) target: Option<String>,
 
-    /// Check every target in FILE (one per line, `#` comments); see --concurrency.
+    /// Check every target in FILE (one per line, `#` comments, `-` for standard input; at
+    /// most 100000 targets and 4096 bytes a line); see --concurrency.
     #[arg(long, value_name = "FILE", conflicts_with = "target")]
     pub(crate) targets: Option<PathBuf>,
 
-    /// Checks run at once in batch mode.
+    /// Checks run at once in batch mode (memory grows with this, not with the number of
+    /// targets, except for --json and --format prometheus, which keep every report).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) concurrency: u16,
 
     /// Connections at once to one host in batch mode (politeness: raise only for servers
-    /// you own).
+    /// you own). A host at its limit never delays the others.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) per_host: u16,
+
+    /// Pause after each check before its host gets the connection slot back, in batch mode
+    /// (politeness; 0 for servers you own). One host then takes about per-host checks per
+    /// (check time + interval).
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = parse_interval)]
+    pub(crate) per_host_interval: Duration,
 
     /// Port (overrides the target's; a mail domain then means that host).
     #[arg(long, short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
@@ -134,9 +142,9 @@ pub(crate) struct CheckArgs {
     #[arg(long, requires = "to")]
     pub(crate) no_size: bool,
 
-    /// Pad the test message to N bytes (size-limit tests).
-    #[arg(long, value_name = "N", requires = "to")]
-    pub(crate) body_size: Option<usize>,
+    /// Pad the test message to N bytes (size-limit tests); at most 17179869184 (16 GiB).
+    #[arg(long, value_name = "N", requires = "to", allow_hyphen_values = true)]
+    pub(crate) body_size: Option<String>,
 
     /// Connect timeout per address (e.g. 10, 10s, 500ms).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
@@ -150,11 +158,13 @@ pub(crate) struct CheckArgs {
     #[arg(long)]
     pub(crate) no_pipelining: bool,
 
-    /// Print the report as one JSON object (a JSON array with --targets).
+    /// Print the report as one JSON object (with --targets: one JSON array in targets-file
+    /// order, printed at the end: it keeps every report in memory; see --jsonl).
     #[arg(long, conflicts_with_all = ["format", "jsonl"])]
     pub(crate) json: bool,
 
-    /// Batch mode: one JSON report per line.
+    /// Batch mode: one JSON report per line, written as each check ends (completion
+    /// order; `target.input` says which line); keeps nothing once written.
     #[arg(long, requires = "targets", conflicts_with = "format")]
     pub(crate) jsonl: bool,
 
@@ -188,6 +198,16 @@ fn parse_quit_after(s: &str) -> Result<QuitAfter, String> {
 
 fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     smtping_proto::dns::ResolverConfig::parse_server(s).map_err(|e| e.to_string())
+}
+
+/// `--per-host-interval`: like [`parse_duration`], and `0` (no pause) allowed.
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let num = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    if num.parse::<f64>() == Ok(0.0) && matches!(&t[num.len()..], "" | "s" | "ms" | "m") {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(s)
 }
 
 /// `10`, `10s`, `1.5s`, `500ms`, `2m`.

@@ -1,16 +1,11 @@
 //! `smtping check`: one target, or a batch with `--targets FILE`.
 
-use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use smtping_client::net::dns::IpFamilies;
-use smtping_client::{Check, Report, Status, Target, TlsMode};
+use smtping_client::{Check, Report, Target, TlsMode};
 use smtping_proto::sasl::Credentials;
 use smtping_proto::{Address, AuthMechanism, Domain};
-use tokio::sync::{Mutex, Semaphore};
 
 use crate::args::{CheckArgs, Format};
 use crate::render;
@@ -25,12 +20,9 @@ pub(crate) struct UsageError(pub(crate) String);
 
 /// Longest password file read.
 const MAX_SECRET: u64 = 16 * 1024;
-/// Largest targets file read.
-const MAX_TARGETS_FILE: u64 = 4 * 1024 * 1024;
-/// Most targets in one batch.
-const MAX_TARGETS: usize = 100_000;
-/// Pause between two connections to the same host in batch mode.
-const PER_HOST_PAUSE: Duration = Duration::from_millis(200);
+/// Largest `--body-size` (16 GiB): the protocol core's cap on a generated test message
+/// (it is streamed filler, so memory does not grow with it; no real server takes more).
+pub(crate) const MAX_BODY_SIZE: u64 = smtping_proto::session::MAX_GENERATED_BODY;
 
 /// The password, wiped from memory when dropped.
 type Secret = zeroize::Zeroizing<String>;
@@ -76,7 +68,11 @@ fn read_secret(args: &CheckArgs) -> Result<Option<Secret>, UsageError> {
 }
 
 /// Builds the check for one target from the arguments (validating every user string).
-fn build(args: &CheckArgs, target: &str, secret: Option<&str>) -> Result<Check, UsageError> {
+pub(crate) fn build(
+    args: &CheckArgs,
+    target: &str,
+    secret: Option<&str>,
+) -> Result<Check, UsageError> {
     let mut target: Target = target
         .parse()
         .map_err(|e| UsageError(format!("target: {e}")))?;
@@ -144,13 +140,32 @@ fn build(args: &CheckArgs, target: &str, secret: Option<&str>) -> Result<Check, 
     if let Some(q) = args.quit_after {
         check = check.quit_after(q);
     }
-    if let Some(n) = args.body_size {
-        check = check.body_size(n);
+    if let Some(n) = &args.body_size {
+        check = check.body_size(parse_body_size(n)?);
     }
     if let Some(d) = args.command_timeout {
         check = check.command_timeout(d);
     }
     Ok(check)
+}
+
+/// `--body-size N`: a whole number of bytes up to [`MAX_BODY_SIZE`]. Parsed here, not by
+/// clap, so that every refusal is one line (and a number too large for u64 says the cap).
+pub(crate) fn parse_body_size(s: &str) -> Result<usize, UsageError> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UsageError(format!(
+            "--body-size {}: give a whole number of bytes (at most {MAX_BODY_SIZE}, 16 GiB)",
+            crate::render::term::escape_line(s)
+        )));
+    }
+    match t.parse::<u64>() {
+        Ok(n) if n <= MAX_BODY_SIZE => usize::try_from(n)
+            .map_err(|_| UsageError(format!("--body-size {t}: too large for this platform"))),
+        _ => Err(UsageError(format!(
+            "--body-size {t} is over the cap of {MAX_BODY_SIZE} bytes (16 GiB)"
+        ))),
+    }
 }
 
 /// A bad --ca-file is the user's mistake (exit 3), found before any connection.
@@ -169,7 +184,7 @@ fn validate_ca_files(args: &CheckArgs) -> Result<(), UsageError> {
         .map_err(|e| UsageError(format!("--ca-file: {e}")))
 }
 
-fn color_ok() -> bool {
+pub(crate) fn color_ok() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -195,6 +210,9 @@ fn render_one(report: &Report, args: &CheckArgs) -> String {
 
 /// Runs `smtping check`; returns the exit code.
 pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
+    if let Some(n) = &args.body_size {
+        parse_body_size(n)?;
+    }
     let secret = read_secret(args)?;
     validate_ca_files(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -203,7 +221,11 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
         .build()
         .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
     if let Some(file) = &args.targets {
-        return runtime.block_on(batch(args, file, secret.as_deref().map(String::as_str)));
+        return runtime.block_on(crate::batch::run(
+            args,
+            file,
+            secret.as_deref().map(String::as_str),
+        ));
     }
     let target = args.target.as_deref().unwrap_or_default();
     let check = build(args, target, secret.as_deref().map(String::as_str))?;
@@ -212,194 +234,4 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     let _ = out.write_all(render_one(&report, args).as_bytes());
     let _ = out.flush();
     Ok(report.exit_code())
-}
-
-fn read_targets(path: &Path) -> Result<Vec<String>, UsageError> {
-    use std::io::Read;
-    let mut text = String::new();
-    let opened = if path == Path::new("-") {
-        io::stdin().take(MAX_TARGETS_FILE).read_to_string(&mut text)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_TARGETS_FILE).read_to_string(&mut text))
-    };
-    opened.map_err(|e| {
-        UsageError(format!(
-            "cannot read the targets file {}: {e}",
-            path.display()
-        ))
-    })?;
-    let targets: Vec<String> = text
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if targets.is_empty() {
-        return Err(UsageError(format!("{} lists no target", path.display())));
-    }
-    if targets.len() > MAX_TARGETS {
-        return Err(UsageError(format!(
-            "{} lists {} targets; the limit is {MAX_TARGETS}",
-            path.display(),
-            targets.len()
-        )));
-    }
-    Ok(targets)
-}
-
-/// Per-destination politeness: at most `per_host` connections at a time to one host,
-/// with a short pause between them.
-struct Politeness {
-    per_host: usize,
-    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-}
-
-impl Politeness {
-    async fn slot(&self, host: &str) -> Arc<Semaphore> {
-        let mut map = self.hosts.lock().await;
-        Arc::clone(
-            map.entry(host.to_owned())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host))),
-        )
-    }
-}
-
-async fn batch(args: &CheckArgs, file: &Path, secret: Option<&str>) -> Result<i32, UsageError> {
-    let targets = read_targets(file)?;
-    // Validate every line first: a typo is a usage error, not a red check.
-    let mut checks = Vec::with_capacity(targets.len());
-    for (i, t) in targets.iter().enumerate() {
-        let check = build(args, t, secret)
-            .map_err(|e| UsageError(format!("{} line {}: {}", file.display(), i + 1, e.0)))?;
-        checks.push(check);
-    }
-    let started = Instant::now();
-    let global = Arc::new(Semaphore::new(usize::from(args.concurrency)));
-    let polite = Arc::new(Politeness {
-        per_host: usize::from(args.per_host),
-        hosts: Mutex::new(HashMap::new()),
-    });
-    let progress = if io::stderr().is_terminal() && !args.jsonl {
-        let bar = indicatif::ProgressBar::new(checks.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} checked, {elapsed} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(bar)
-    } else if io::stderr().is_terminal() {
-        Some(indicatif::ProgressBar::new(checks.len() as u64))
-    } else {
-        None
-    };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Report)>(64);
-    for (i, check) in checks.into_iter().enumerate() {
-        let global = Arc::clone(&global);
-        let polite = Arc::clone(&polite);
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let host = check.target().host().to_owned();
-            let per_host = polite.slot(&host).await;
-            let Ok(_g) = global.acquire_owned().await else {
-                return;
-            };
-            let Ok(_h) = per_host.acquire_owned().await else {
-                return;
-            };
-            let report = check.run().await;
-            tokio::time::sleep(PER_HOST_PAUSE).await;
-            let _ = tx.send((i, report)).await;
-        });
-    }
-    drop(tx);
-    let mut reports: Vec<Option<Report>> = (0..targets.len()).map(|_| None).collect();
-    let mut out = io::stdout().lock();
-    let format = args.format.unwrap_or_default();
-    while let Some((i, report)) = rx.recv().await {
-        if let Some(bar) = &progress {
-            bar.inc(1);
-        }
-        if args.jsonl {
-            let _ = writeln!(out, "{}", render::json_line(&report));
-        } else if format == Format::Nagios {
-            let _ = writeln!(out, "{}", render::nagios::nagios(&report));
-        }
-        reports[i] = Some(report);
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    let reports: Vec<Report> = reports.into_iter().flatten().collect();
-    if (args.json || format == Format::Json) && !args.jsonl {
-        // One JSON array, in the order of the targets file.
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&reports).unwrap_or_else(|_| "[]".into())
-        );
-    }
-    if format == Format::Prometheus && !args.jsonl {
-        let _ = out.write_all(render::prometheus::exposition_many(&reports).as_bytes());
-    }
-    let table = summary_table(&reports, started.elapsed(), color_ok() && !args.jsonl);
-    if args.jsonl || args.json || format != Format::Card {
-        eprint!("{table}");
-    } else {
-        let _ = out.write_all(table.as_bytes());
-    }
-    let _ = out.flush();
-    let worst = reports
-        .iter()
-        .map(|r| r.verdict)
-        .fold(Status::Green, Status::worst);
-    Ok(worst.exit_code())
-}
-
-fn summary_table(reports: &[Report], elapsed: Duration, color: bool) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let width = reports
-        .iter()
-        .map(|r| r.target.input.chars().count())
-        .max()
-        .unwrap_or(6)
-        .clamp(6, 48);
-    let _ = writeln!(s, "{:<width$}  VERDICT     TOTAL  SUMMARY", "TARGET");
-    let mut counts = [0usize; 3];
-    for r in reports {
-        let v = r.verdict.as_str().to_uppercase();
-        let v = if color {
-            let code = match r.verdict {
-                Status::Green => "32",
-                Status::Amber => "33",
-                _ => "31",
-            };
-            format!("\x1b[{code}m{v:<6}\x1b[0m")
-        } else {
-            format!("{v:<6}")
-        };
-        counts[r.verdict.exit_code().clamp(0, 2) as usize] += 1;
-        let summary = r
-            .summary
-            .split_once(": ")
-            .map_or(r.summary.as_str(), |x| x.1);
-        let _ = writeln!(
-            s,
-            "{:<width$}  {v}  {:>9}  {}",
-            r.target.input.chars().take(width).collect::<String>(),
-            format!("{:.0} ms", r.timings_ms.total),
-            summary.chars().take(100).collect::<String>()
-        );
-    }
-    let _ = writeln!(
-        s,
-        "{} targets in {:.1} s: {} green, {} amber, {} red",
-        reports.len(),
-        elapsed.as_secs_f64(),
-        counts[0],
-        counts[1],
-        counts[2]
-    );
-    s
 }

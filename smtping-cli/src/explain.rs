@@ -7,8 +7,8 @@
 //!   object with the parsed `report` and one classification per recipient).
 //! - `--jsonl` reads JSON Lines from standard input, each line one JSON string (a reply as
 //!   received, multi-line replies joined with CRLF, or a DSN diagnostic), and writes one
-//!   JSON object per non-blank input line, in order. A line that is not a JSON string
-//!   gives `{"line": N, "error": "…"}` and processing continues.
+//!   JSON object per input line, in order. A line that is not a JSON string (a blank line
+//!   included) gives `{"line": N, "error": "…"}` and processing continues.
 //!
 //! Exit codes: 0 success; 3 bad arguments or input (for `--jsonl`, after all lines were
 //! answered, when at least one line was not a JSON string).
@@ -17,6 +17,8 @@ use std::io::{self, BufRead, Read, Write};
 
 use smtping_classify::dsn::{self, Report};
 use smtping_classify::{Classification, Context, Outcome, Stage, classify_text, registry};
+
+use crate::render::term;
 
 /// Exit code: success.
 pub(crate) const EXIT_OK: i32 = 0;
@@ -118,18 +120,28 @@ pub(crate) fn run(
         if args.json {
             write_json_report(&mut out, &report, &results)?;
         } else {
-            write_human_report(&mut out, &report, &results)?;
+            let mut text = Vec::new();
+            write_human_report(&mut text, &report, &results)?;
+            write_for_people(&mut out, &text)?;
         }
         return Ok(EXIT_OK);
     }
     let c = classify_text(&text, &ctx);
     if args.json {
-        serde_json::to_writer(&mut out, &c).map_err(io::Error::other)?;
+        term::write_json(&mut out, &c, false).map_err(io::Error::other)?;
         writeln!(out)?;
     } else {
-        write_human(&mut out, &c)?;
+        let mut text = Vec::new();
+        write_human(&mut text, &c)?;
+        write_for_people(&mut out, &text)?;
     }
     Ok(EXIT_OK)
+}
+
+/// Human output quotes the input (addresses, MTA names, message ids from a bounce):
+/// controls are escaped so pasted text cannot drive the terminal.
+fn write_for_people(out: &mut impl Write, text: &[u8]) -> io::Result<()> {
+    out.write_all(term::escape(&String::from_utf8_lossy(text)).as_bytes())
 }
 
 fn looks_like_dsn(text: &str) -> bool {
@@ -156,21 +168,23 @@ fn run_jsonl(
             break;
         };
         number += 1;
-        if !too_long && line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+        // One answer per input line, always: a blank line is an error object too, so that
+        // output line N answers input line N.
         let result = if too_long {
             Err(format!("line is longer than {MAX_LINE} bytes"))
+        } else if line.iter().all(u8::is_ascii_whitespace) {
+            Err("blank line: expected a JSON string".to_owned())
         } else {
             serde_json::from_slice::<String>(&line).map_err(|e| format!("not a JSON string: {e}"))
         };
         match result {
-            Ok(text) => serde_json::to_writer(&mut *out, &classify_text(&text, &ctx)),
+            Ok(text) => term::write_json(&mut *out, &classify_text(&text, &ctx), false),
             Err(error) => {
                 bad = true;
-                serde_json::to_writer(
+                term::write_json(
                     &mut *out,
                     &serde_json::json!({ "line": number, "error": error }),
+                    false,
                 )
             }
         }
@@ -184,7 +198,7 @@ fn run_jsonl(
 /// Reads one line (without the LF) into `buf`, keeping at most `max` bytes. Returns
 /// `None` at end of input, else whether the line was longer than `max` (the excess is
 /// discarded).
-fn read_line_bounded(
+pub(crate) fn read_line_bounded(
     r: &mut impl BufRead,
     buf: &mut Vec<u8>,
     max: usize,
@@ -316,7 +330,7 @@ fn write_json_report(
         })
         .collect();
     let doc = serde_json::json!({ "report": report, "recipients": recipients });
-    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::other)?;
+    term::write_json(&mut *out, &doc, false).map_err(io::Error::other)?;
     writeln!(out)
 }
 

@@ -10,6 +10,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod args;
+mod batch;
 mod check;
 #[cfg(feature = "demo")]
 mod demo;
@@ -65,7 +66,8 @@ fn main() -> ExitCode {
         Command::Check(args) => match check::run(args) {
             Ok(code) => exit(code),
             Err(check::UsageError(msg)) => {
-                eprintln!("smtping check: {msg}");
+                // The message may quote a target line or a file name: no raw controls.
+                eprintln!("smtping check: {}", render::term::escape_line(&msg));
                 exit(check::EXIT_UNKNOWN)
             }
         },

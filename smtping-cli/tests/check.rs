@@ -447,3 +447,42 @@ fn demo_without_the_feature_exits_3_with_a_clear_message() {
         .code(3)
         .stderr(predicate::str::contains("without the `demo` feature"));
 }
+
+#[test]
+fn body_size_over_the_cap_is_exit_3_with_one_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("127.0.0.1:{port}");
+    for (size, says) in [
+        ("1000000000000", "17179869184"),
+        ("17179869185", "17179869184"),
+        ("99999999999999999999999999", "17179869184"),
+        ("12kb", "whole number of bytes"),
+        ("-5", "whole number of bytes"),
+    ] {
+        Command::cargo_bin("smtping")
+            .unwrap()
+            .args(["check", &target, "--from", "a@b.test", "--to", "c@d.test"])
+            .args(["--body-size", size])
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(3)
+            .stdout(predicate::str::is_empty())
+            .stderr(
+                predicate::str::contains("--body-size")
+                    .and(predicate::str::contains(says))
+                    .and(predicate::function(|s: &str| s.lines().count() == 1)),
+            );
+    }
+    // At the cap is allowed (the check runs: nothing listens, so red).
+    Command::cargo_bin("smtping")
+        .unwrap()
+        .args(["check", &target, "--from", "a@b.test", "--to", "c@d.test"])
+        .args(["--body-size", "17179869184"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(2);
+}

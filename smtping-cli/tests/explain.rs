@@ -99,19 +99,47 @@ fn jsonl_batch_in_order_with_errors() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 4);
+    // One object per input line, blank lines included (they are errors).
+    assert_eq!(lines.len(), 6);
     assert_eq!(lines[0]["outcome"], "accepted");
-    assert_eq!(lines[1]["reason"], "sender_unauthenticated");
-    assert_eq!(lines[1]["provider"], "google");
-    assert_eq!(lines[2]["line"], 4);
+    assert_eq!(lines[1]["line"], 2);
+    assert!(lines[1]["error"].as_str().unwrap().contains("blank line"));
+    assert_eq!(lines[2]["reason"], "sender_unauthenticated");
+    assert_eq!(lines[2]["provider"], "google");
+    assert_eq!(lines[3]["line"], 4);
     assert!(
-        lines[2]["error"]
+        lines[3]["error"]
             .as_str()
             .unwrap()
             .contains("not a JSON string")
     );
-    assert_eq!(lines[3]["outcome"], "deferred");
-    assert_eq!(lines[3]["reason"], "bad_reputation");
+    assert_eq!(lines[4]["line"], 5);
+    assert!(lines[4]["error"].as_str().unwrap().contains("blank line"));
+    assert_eq!(lines[5]["outcome"], "deferred");
+    assert_eq!(lines[5]["reason"], "bad_reputation");
+}
+
+#[test]
+fn jsonl_blank_lines_get_an_error_object_in_order() {
+    // CRLF input, a blank line in the middle and one at the end: three lines, three answers.
+    let assert = smtping()
+        .args(["explain", "--jsonl"])
+        .write_stdin("\"550 5.1.1 no such user\"\r\n\r\n\"250 ok\"\r\n \t\r\n")
+        .assert()
+        .code(3);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[0]["reason"], "mailbox_unknown");
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"line": 2, "error": "blank line: expected a JSON string"})
+    );
+    assert_eq!(lines[2]["outcome"], "accepted");
+    assert_eq!(lines[3]["line"], 4);
 }
 
 #[test]

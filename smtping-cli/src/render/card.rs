@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use smtping_client::report::{ReplyInfo, Report, Severity, Status};
 
+use super::term;
+
 /// How to draw the card.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct CardStyle {
@@ -101,8 +103,25 @@ fn ms(v: f64) -> String {
     }
 }
 
-/// Draws the card.
+/// Draws the card. Every string of the report is shown through [`term::escape`] (and
+/// transcript lines through [`term::escape_line`]): server text cannot drive the terminal.
 pub(crate) fn card(r: &Report, style: CardStyle) -> String {
+    match term::report(r) {
+        Some(safe) => draw(&safe, style),
+        // Cannot happen for plain data; stay safe anyway: no colour, everything escaped.
+        None => term::escape(&draw(
+            r,
+            CardStyle {
+                color: false,
+                ..style
+            },
+        ))
+        .into_owned(),
+    }
+}
+
+/// Draws the card of a report whose strings are already escaped.
+fn draw(r: &Report, style: CardStyle) -> String {
     let p = Paint { on: style.color };
     let mut out = String::new();
     let target = if r.target.input.is_empty() {
@@ -365,7 +384,7 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
                 out,
                 "    {} {who} {tls}{}",
                 p.dim(&format!("{:>8.1}", l.t_ms)),
-                l.line
+                term::escape_line(&l.line)
             );
         }
     }

@@ -1,23 +1,26 @@
 //! Output formats for reports: the human card, JSON, Nagios plugin output and Prometheus
-//! text exposition.
+//! text exposition. Text for people goes through [`term`], which escapes control bytes.
 
 pub(crate) mod card;
 pub(crate) mod nagios;
 pub(crate) mod prometheus;
+pub(crate) mod term;
 
 use smtping_client::Report;
 
-/// One JSON object, pretty-printed.
-pub(crate) fn json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| {
+fn json_with(report: &Report, pretty: bool) -> String {
+    term::json_string(report, pretty).unwrap_or_else(|e| {
         // A Report is plain data; serialisation cannot fail. Say so if it ever does.
         format!("{{\"error\":{{\"stage\":\"output\",\"kind\":\"internal\",\"message\":\"{e}\"}}}}")
     })
 }
 
+/// One JSON object, pretty-printed.
+pub(crate) fn json(report: &Report) -> String {
+    json_with(report, true)
+}
+
 /// One JSON object on one line (for --jsonl).
 pub(crate) fn json_line(report: &Report) -> String {
-    serde_json::to_string(report).unwrap_or_else(|e| {
-        format!("{{\"error\":{{\"stage\":\"output\",\"kind\":\"internal\",\"message\":\"{e}\"}}}}")
-    })
+    json_with(report, false)
 }

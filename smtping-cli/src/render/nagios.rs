@@ -3,6 +3,8 @@
 
 use smtping_client::{Report, Status};
 
+use super::term;
+
 fn word(s: Status) -> &'static str {
     match s {
         Status::Green | Status::Grey => "OK",
@@ -25,7 +27,10 @@ pub(crate) fn nagios(r: &Report) -> String {
             cert.days_remaining
         ));
     }
-    let summary = r.summary.replace('|', "/").replace('\n', " ");
+    // One line, no control byte, no `|` (it starts the perfdata).
+    let summary = term::escape(&r.summary)
+        .replace('|', "/")
+        .replace('\n', " ");
     format!("SMTP {} - {summary} | {}", word(r.verdict), perf.join(" "))
 }
 

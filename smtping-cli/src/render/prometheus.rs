@@ -5,8 +5,13 @@ use std::fmt::Write as _;
 
 use smtping_client::{Report, Status};
 
+use super::term;
+
+/// A label value: controls other than LF as visible escapes (see [`term`]), then the
+/// exposition format's own escapes for `\`, `"` and LF.
 fn esc(v: &str) -> String {
-    v.replace('\\', "\\\\")
+    term::escape(v)
+        .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
 }

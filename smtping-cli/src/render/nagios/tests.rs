@@ -15,3 +15,13 @@ fn line_shape() {
         "SMTP WARNING - a/b | 'connect'=0.001s;;;0 'total'=0.013s;;;0"
     );
 }
+
+#[test]
+fn summary_stays_one_clean_line() {
+    let mut r = Report::default();
+    r.summary = "greeting \x1b[32mOK\x1b[0m\rfake|x\nnext".into();
+    let line = nagios(&r);
+    assert_eq!(line.lines().count(), 1);
+    assert!(!line.chars().any(char::is_control), "{line:?}");
+    assert!(line.starts_with(r"SMTP OK - greeting \e[32mOK\e[0m\rfake/x next | "));
+}

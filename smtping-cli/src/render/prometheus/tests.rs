@@ -17,3 +17,12 @@ fn escapes_and_types() {
         assert!(value.parse::<f64>().is_ok(), "{line}");
     }
 }
+
+#[test]
+fn label_values_hold_no_raw_control() {
+    let mut r = Report::default();
+    r.target.input = "mx\x1b[2J\r.test\n".into();
+    let text = exposition(&r);
+    assert!(text.contains(r#"target="mx\\e[2J\\r.test\n""#), "{text}");
+    assert!(!text.chars().any(|c| c != '\n' && c.is_control()));
+}

@@ -27,8 +27,8 @@ pub(crate) struct DemoArgs {
     /// Print one JSON report per line instead of the cards.
     #[arg(long)]
     pub(crate) jsonl: bool,
-    /// Run only this scenario (1-8).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=8))]
+    /// Run only this scenario (1-9).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=9))]
     pub(crate) only: Option<u8>,
 }
 
@@ -43,7 +43,7 @@ struct Scene {
     expect: fn(&Report) -> bool,
 }
 
-const SCENES: [Scene; 8] = [
+const SCENES: [Scene; 9] = [
     Scene {
         title: "A healthy mail server",
         story: "STARTTLS with a valid certificate, PIPELINING, the test message accepted.",
@@ -102,6 +102,16 @@ const SCENES: [Scene; 8] = [
         story: "Extra bytes arrive with the 220 to STARTTLS, before the handshake (CVE-2011-0411 class): SMTPing drops the connection.",
         expect: |r| r.finding("tls.injection").is_some() && r.verdict == Status::Red,
     },
+    Scene {
+        title: "A server that answers before it is asked",
+        story: "A 250 reply offering AUTH PLAIN arrives glued to the greeting, before SMTPing sent EHLO: a reply no command can explain is never believed.",
+        expect: |r| {
+            r.finding("smtp.unsolicited_reply").is_some()
+                && r.ehlo.is_none()
+                && r.error.as_ref().is_some_and(|e| e.kind == "protocol")
+                && r.verdict == Status::Red
+        },
+    },
 ];
 
 async fn server(i: usize, pki: &TestPki) -> Result<TestServer, String> {
@@ -138,9 +148,19 @@ async fn server(i: usize, pki: &TestPki) -> Result<TestServer, String> {
             ServerStage::Rcpt,
             Behaviour::reply(421, "4.7.28 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. Try again later."),
         ),
-        _ => {
+        7 => {
             return TestServer::builder()
                 .hostile(smtping_testkit::server::Hostile::StartTlsInjection)
+                .start()
+                .await
+                .map_err(|e| format!("starting the demo server: {e}"));
+        }
+        _ => {
+            let script = smtping_testkit::server::Script::new()
+                .send("220 mx.demo.test ESMTP\r\n250-mx.demo.test\r\n250 AUTH PLAIN\r\n")
+                .answer_all("\r\n");
+            return TestServer::builder()
+                .script(script)
                 .start()
                 .await
                 .map_err(|e| format!("starting the demo server: {e}"));

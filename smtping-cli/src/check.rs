@@ -11,6 +11,8 @@ use crate::args::{CheckArgs, Format};
 use crate::render;
 use crate::render::card::{CardStyle, card};
 
+mod batch;
+
 /// Exit code for bad arguments and internal errors.
 pub(crate) const EXIT_UNKNOWN: i32 = 3;
 
@@ -221,7 +223,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
         .build()
         .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
     if let Some(file) = &args.targets {
-        return runtime.block_on(crate::batch::run(
+        return runtime.block_on(batch::run(
             args,
             file,
             secret.as_deref().map(String::as_str),

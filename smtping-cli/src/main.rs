@@ -10,7 +10,6 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod args;
-mod batch;
 mod check;
 #[cfg(feature = "demo")]
 mod demo;

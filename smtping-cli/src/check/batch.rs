@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use smtping_client::{Report, Status};
 use tokio::sync::mpsc;
 
+use super::{UsageError, build, color_ok};
 use crate::args::{CheckArgs, Format};
-use crate::check::{UsageError, build, color_ok};
 use crate::explain::read_line_bounded;
 use crate::render;
 use crate::render::term;
@@ -317,10 +317,36 @@ pub(crate) async fn run(
     } else {
         None
     };
+    let mut lines = spawn_reader(open(file)?, file);
+    let started = Instant::now();
+    let (event_tx, mut events) = mpsc::unbounded_channel::<Done>();
+    let mut batch = Batch::new(args, file, secret, total, event_tx);
+    let mut out = io::stdout().lock();
+    loop {
+        batch.start_ready();
+        if batch.input_done && batch.running == 0 && batch.sched.queued == 0 {
+            break;
+        }
+        let want_input = !batch.input_done && batch.sched.queued < LOOKAHEAD;
+        let next_free = batch.pauses.front().map(|(at, _)| *at);
+        tokio::select! {
+            Some(done) = events.recv() => batch.on_done(done, &mut out),
+            () = sleep_until(next_free) => batch.on_pauses_over(),
+            line = lines.recv(), if want_input => batch.on_line(line),
+            // Unreachable (the event sender lives in the batch); never spin.
+            else => break,
+        }
+    }
+    drop(lines);
+    batch.finish(&mut out, started)
+}
 
-    // The reader thread: one line at a time, a bounded channel ahead of the scheduler.
-    let (line_tx, mut lines) = mpsc::channel::<Result<Line, UsageError>>(256);
-    let reader = open(file)?;
+/// The reader thread: one line at a time, a bounded channel ahead of the scheduler.
+fn spawn_reader(
+    reader: Box<dyn BufRead + Send>,
+    file: &Path,
+) -> mpsc::Receiver<Result<Line, UsageError>> {
+    let (line_tx, lines) = mpsc::channel::<Result<Line, UsageError>>(256);
     let path = file.to_owned();
     std::thread::spawn(move || {
         let mut targets = Targets::new(reader, &path);
@@ -337,70 +363,116 @@ pub(crate) async fn run(
             }
         }
     });
+    lines
+}
 
-    let started = Instant::now();
-    let format = if args.json {
-        Format::Json
-    } else {
-        args.format.unwrap_or_default()
+/// A progress bar on a terminal (none on a pipe).
+fn progress_bar(total: Option<usize>, jsonl: bool) -> Option<indicatif::ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n as u64),
+        None => indicatif::ProgressBar::no_length(),
     };
-    let progress = if io::stderr().is_terminal() {
-        let bar = match total {
-            Some(n) => indicatif::ProgressBar::new(n as u64),
-            None => indicatif::ProgressBar::no_length(),
+    if !jsonl {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} checked, {elapsed} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+    }
+    Some(bar)
+}
+
+/// A running batch: the scheduler, the checks in flight, and what the output keeps.
+struct Batch<'a> {
+    args: &'a CheckArgs,
+    file: &'a Path,
+    secret: Option<&'a str>,
+    format: Format,
+    progress: Option<indicatif::ProgressBar>,
+    event_tx: mpsc::UnboundedSender<Done>,
+    /// Host slots in their politeness pause, by the time they are free again (the interval
+    /// is constant, so this is in time order). A timer here rather than a sleeping task:
+    /// a task keeps the whole size of a check's future until it ends.
+    pauses: VecDeque<(tokio::time::Instant, String)>,
+    sched: Scheduler,
+    running: usize,
+    input_done: bool,
+    failure: Option<UsageError>,
+    worst: Status,
+    counts: [usize; 3],
+    done: usize,
+    lost: usize,
+    rows: Vec<Row>,
+    kept: Vec<(usize, Report)>,
+    keep_reports: bool,
+}
+
+impl<'a> Batch<'a> {
+    fn new(
+        args: &'a CheckArgs,
+        file: &'a Path,
+        secret: Option<&'a str>,
+        total: Option<usize>,
+        event_tx: mpsc::UnboundedSender<Done>,
+    ) -> Self {
+        let format = if args.json {
+            Format::Json
+        } else {
+            args.format.unwrap_or_default()
         };
-        if !args.jsonl {
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} checked, {elapsed} {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
+        Self {
+            args,
+            file,
+            secret,
+            format,
+            progress: progress_bar(total, args.jsonl),
+            event_tx,
+            pauses: VecDeque::new(),
+            sched: Scheduler::new(usize::from(args.per_host)),
+            running: 0,
+            input_done: false,
+            failure: None,
+            worst: Status::Green,
+            counts: [0; 3],
+            done: 0,
+            lost: 0,
+            rows: Vec::new(),
+            kept: Vec::new(),
+            keep_reports: !args.jsonl && matches!(format, Format::Json | Format::Prometheus),
         }
-        Some(bar)
-    } else {
-        None
-    };
+    }
 
-    let concurrency = usize::from(args.concurrency);
-    let interval = args.per_host_interval;
-    let (event_tx, mut events) = mpsc::unbounded_channel::<Done>();
-    // Host slots in their politeness pause, by the time they are free again (the interval
-    // is constant, so this is in time order). A timer here rather than a sleeping task:
-    // a task keeps the whole size of a check's future until it ends.
-    let mut pauses: VecDeque<(tokio::time::Instant, String)> = VecDeque::new();
-    let mut sched = Scheduler::new(usize::from(args.per_host));
-    let mut running = 0usize;
-    let mut input_done = false;
-    let mut failure: Option<UsageError> = None;
-    let mut worst = Status::Green;
-    let mut counts = [0usize; 3];
-    let mut done = 0usize;
-    let mut lost = 0usize;
-    let mut rows: Vec<Row> = Vec::new();
-    let mut kept: Vec<(usize, Report)> = Vec::new();
-    let keep_reports = !args.jsonl && matches!(format, Format::Json | Format::Prometheus);
-    let mut out = io::stdout().lock();
+    /// Stops reading and starting: after a bad line, or when stdout is gone.
+    fn stop(&mut self, error: Option<UsageError>) {
+        if let Some(e) = error {
+            self.failure.get_or_insert(e);
+        }
+        self.sched.clear();
+        self.input_done = true;
+    }
 
-    loop {
-        while running < concurrency {
-            let Some((host, p)) = sched.pop() else {
+    /// Starts queued targets while global slots are free and some host may start one.
+    fn start_ready(&mut self) {
+        while self.running < usize::from(self.args.concurrency) {
+            let Some((host, p)) = self.sched.pop() else {
                 break;
             };
-            let check = match build_line(args, file, &p.line, secret) {
+            let check = match build_line(self.args, self.file, &p.line, self.secret) {
                 Ok(c) => c,
                 Err(e) => {
                     // Only if the file changed since it was validated.
-                    failure.get_or_insert(e);
-                    sched.clear();
-                    input_done = true;
-                    sched.release(&host);
+                    self.stop(Some(e));
+                    self.sched.release(&host);
                     break;
                 }
             };
-            running += 1;
+            self.running += 1;
             let finish = Finish {
-                tx: event_tx.clone(),
+                tx: self.event_tx.clone(),
                 index: p.line.index,
                 host: Some(host),
             };
@@ -409,123 +481,127 @@ pub(crate) async fn run(
                 finish.send(report);
             });
         }
-        if input_done && running == 0 && sched.queued == 0 {
-            break;
+    }
+
+    /// A check ended: free its slots, write or keep its result.
+    fn on_done(&mut self, done: Done, out: &mut impl Write) {
+        let Done {
+            index,
+            host,
+            report,
+        } = done;
+        self.running -= 1;
+        self.done += 1;
+        let interval = self.args.per_host_interval;
+        if interval.is_zero() {
+            self.sched.release(&host);
+        } else {
+            self.pauses
+                .push_back((tokio::time::Instant::now() + interval, host));
         }
-        let want_input = !input_done && sched.queued < LOOKAHEAD;
-        let next_free = pauses.front().map(|(at, _)| *at);
-        tokio::select! {
-            Some(Done { index, host, report }) = events.recv() => {
-                running -= 1;
-                done += 1;
-                if interval.is_zero() {
-                    sched.release(&host);
-                } else {
-                    pauses.push_back((tokio::time::Instant::now() + interval, host));
-                }
-                if let Some(bar) = &progress {
-                    bar.inc(1);
-                }
-                let Some(report) = report else {
-                    lost += 1;
-                    continue;
-                };
-                worst = worst.worst(report.verdict);
-                counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
-                let written = if args.jsonl {
-                    writeln!(out, "{}", render::json_line(&report))
-                } else if format == Format::Nagios {
-                    writeln!(out, "{}", render::nagios::nagios(&report))
-                } else {
-                    Ok(())
-                };
-                if written.is_err() {
-                    // stdout is gone (e.g. `| head`): start nothing more.
-                    sched.clear();
-                    input_done = true;
-                }
-                if !args.jsonl {
-                    rows.push(Row::of(index, &report));
-                }
-                if keep_reports {
-                    kept.push((index, *report));
-                }
-            },
-            () = sleep_until(next_free) => {
-                let now = tokio::time::Instant::now();
-                while let Some((at, host)) = pauses.pop_front() {
-                    if at > now {
-                        pauses.push_front((at, host));
-                        break;
-                    }
-                    sched.release(&host);
-                }
-            },
-            line = lines.recv(), if want_input => match line {
-                None => input_done = true,
-                Some(Err(e)) => {
-                    failure.get_or_insert(e);
-                    sched.clear();
-                    input_done = true;
-                }
-                Some(Ok(line)) => match build_line(args, file, &line, secret) {
-                    // Built again when it starts: a queued target is its line only.
-                    Ok(check) => {
-                        let host = check.target().host().to_ascii_lowercase();
-                        sched.push(host, Pending { line });
-                    }
-                    Err(e) => {
-                        failure.get_or_insert(e);
-                        sched.clear();
-                        input_done = true;
-                    }
-                },
-            },
-            // Unreachable (the event sender lives here); never spin.
-            else => break,
+        if let Some(bar) = &self.progress {
+            bar.inc(1);
+        }
+        let Some(report) = report else {
+            self.lost += 1;
+            return;
+        };
+        self.worst = self.worst.worst(report.verdict);
+        self.counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
+        let written = if self.args.jsonl {
+            writeln!(out, "{}", render::json_line(&report))
+        } else if self.format == Format::Nagios {
+            writeln!(out, "{}", render::nagios::nagios(&report))
+        } else {
+            Ok(())
+        };
+        if written.is_err() {
+            // stdout is gone (e.g. `| head`): start nothing more.
+            self.stop(None);
+        }
+        if !self.args.jsonl {
+            self.rows.push(Row::of(index, &report));
+        }
+        if self.keep_reports {
+            self.kept.push((index, *report));
         }
     }
-    drop(lines);
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
+
+    /// Frees the host slots whose politeness pause is over.
+    fn on_pauses_over(&mut self) {
+        let now = tokio::time::Instant::now();
+        while let Some((at, host)) = self.pauses.pop_front() {
+            if at > now {
+                self.pauses.push_front((at, host));
+                break;
+            }
+            self.sched.release(&host);
+        }
     }
-    if let Some(e) = failure {
-        let _ = out.flush();
-        return Err(e);
+
+    /// A line from the reader (or its end, or a bad line).
+    fn on_line(&mut self, line: Option<Result<Line, UsageError>>) {
+        match line {
+            None => self.input_done = true,
+            Some(Err(e)) => self.stop(Some(e)),
+            Some(Ok(line)) => match build_line(self.args, self.file, &line, self.secret) {
+                // Built again when it starts: a queued target is its line only.
+                Ok(check) => {
+                    let host = check.target().host().to_ascii_lowercase();
+                    self.sched.push(host, Pending { line });
+                }
+                Err(e) => self.stop(Some(e)),
+            },
+        }
     }
-    kept.sort_unstable_by_key(|(i, _)| *i);
-    let reports: Vec<Report> = kept.into_iter().map(|(_, r)| r).collect();
-    if format == Format::Json && !args.jsonl {
-        // One JSON array, in the order of the targets file.
-        let _ = writeln!(
-            out,
-            "{}",
-            term::json_string(&reports, true).unwrap_or_else(|_| "[]".into())
+
+    /// Writes what was kept (the `--json` array, the Prometheus text, the summary table).
+    fn finish(self, out: &mut impl Write, started: Instant) -> Result<i32, UsageError> {
+        if let Some(bar) = &self.progress {
+            bar.finish_and_clear();
+        }
+        if let Some(e) = self.failure {
+            let _ = out.flush();
+            return Err(e);
+        }
+        let mut kept = self.kept;
+        kept.sort_unstable_by_key(|(i, _)| *i);
+        let reports: Vec<Report> = kept.into_iter().map(|(_, r)| r).collect();
+        let jsonl = self.args.jsonl;
+        if self.format == Format::Json && !jsonl {
+            // One JSON array, in the order of the targets file.
+            let _ = writeln!(
+                out,
+                "{}",
+                term::json_string(&reports, true).unwrap_or_else(|_| "[]".into())
+            );
+        }
+        if self.format == Format::Prometheus && !jsonl {
+            let _ = out.write_all(render::prometheus::exposition_many(&reports).as_bytes());
+        }
+        let mut rows = self.rows;
+        rows.sort_unstable_by_key(|r| r.index);
+        let table = summary_table(
+            &rows,
+            self.done,
+            self.counts,
+            started.elapsed(),
+            color_ok() && !jsonl,
         );
+        if jsonl || self.format != Format::Card {
+            eprint!("{table}");
+        } else {
+            let _ = out.write_all(table.as_bytes());
+        }
+        let _ = out.flush();
+        if self.lost > 0 {
+            return Err(UsageError(format!(
+                "internal error: {} check(s) ended without a report (a bug: please report it)",
+                self.lost
+            )));
+        }
+        Ok(self.worst.exit_code())
     }
-    if format == Format::Prometheus && !args.jsonl {
-        let _ = out.write_all(render::prometheus::exposition_many(&reports).as_bytes());
-    }
-    rows.sort_unstable_by_key(|r| r.index);
-    let table = summary_table(
-        &rows,
-        done,
-        counts,
-        started.elapsed(),
-        color_ok() && !args.jsonl,
-    );
-    if args.jsonl || format != Format::Card {
-        eprint!("{table}");
-    } else {
-        let _ = out.write_all(table.as_bytes());
-    }
-    let _ = out.flush();
-    if lost > 0 {
-        return Err(UsageError(format!(
-            "internal error: {lost} check(s) ended without a report (a bug: please report it)"
-        )));
-    }
-    Ok(worst.exit_code())
 }
 
 /// Sleeps until `at`; forever without one.

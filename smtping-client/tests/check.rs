@@ -522,6 +522,14 @@ async fn mail_domain_through_dns_mx_null_mx_and_nxdomain() {
             )
     };
     let r = base("example.test").run().await;
+    // --mx-port: the report names the port it connected to, not 25.
+    let port = server.addr().port();
+    assert_eq!(r.target.port, port);
+    assert!(
+        r.summary.starts_with(&format!("example.test:{port}:")),
+        "{}",
+        r.summary
+    );
     assert_eq!(r.connectivity.dns.mx.len(), 1);
     assert_eq!(r.connectivity.dns.mx[0].host, "mx.test");
     assert_eq!(
@@ -887,4 +895,67 @@ async fn a_one_megabyte_certificate_chain_is_called_too_large() {
     assert!(error.contains("certificate chain"), "{error}");
     assert!(!error.contains("plain text"), "{error}");
     assert_eq!(r.error.as_ref().unwrap().kind, "tls_handshake");
+}
+
+/// `--no-size` sends no SIZE=; a known body size is declared at MAIL even with
+/// `--quit-after rcpt` (and an excess is said); `--quit-after data` stops after the 354
+/// and closes without the final dot: nothing is delivered.
+#[tokio::test]
+async fn size_declaration_and_quit_after_data() {
+    let pki = TestPki::new().unwrap();
+    let server = TestServer::builder()
+        .extensions(["PIPELINING", "ENHANCEDSTATUSCODES"])
+        .max_message_size(20_000)
+        .start()
+        .await
+        .unwrap();
+    let mail_lines = |server: &TestServer| -> Vec<String> {
+        server
+            .received()
+            .iter()
+            .flat_map(|s| s.commands.iter())
+            .filter(|c| c.starts_with("MAIL FROM"))
+            .cloned()
+            .collect()
+    };
+    let base = || {
+        deliver(check(&server, &pki))
+            .tls(TlsMode::None)
+            .body_size(30_000)
+            .quit_after(QuitAfter::Rcpt)
+    };
+    let r = base().announce_size(false).run().await;
+    let lines = mail_lines(&server);
+    assert!(!lines.last().unwrap().contains("SIZE="), "{lines:?}");
+    assert_eq!(r.delivery.outcome, "accepted", "{}", r.summary);
+
+    let r = base().run().await;
+    let lines = mail_lines(&server);
+    assert!(lines.last().unwrap().contains("SIZE=30000"), "{lines:?}");
+    assert_eq!(r.delivery.outcome, "bounced", "{}", r.summary);
+    assert!(r.finding("smtp.message_exceeds_size").is_some());
+
+    let delivered_before = server.delivered().len();
+    let r = deliver(check(&server, &pki))
+        .tls(TlsMode::None)
+        .quit_after(QuitAfter::Data)
+        .run()
+        .await;
+    assert_eq!(
+        (
+            r.delivery.outcome.as_str(),
+            r.delivery.stage.map(|s| s.as_str())
+        ),
+        ("accepted", Some("data")),
+        "{}",
+        r.summary
+    );
+    assert!(r.delivery.message_id.is_none(), "no message was sent");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        server.delivered().len(),
+        delivered_before,
+        "nothing is delivered"
+    );
+    assert!(r.error.is_none(), "{:?}", r.error);
 }

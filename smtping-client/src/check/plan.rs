@@ -31,7 +31,11 @@ impl Check {
         Context {
             input: self.target.input().to_owned(),
             host: self.target.host().to_owned(),
-            port: self.target.port(),
+            // With --mx-port a mail domain's MX hosts are reached on that port: say so.
+            port: match (self.target.kind(), self.mx_port) {
+                (crate::target::TargetKind::MailDomain, Some(p)) => p,
+                _ => self.target.port(),
+            },
             policy: self.tls_policy(),
             redact: self.redact,
             recipient_domain: self
@@ -85,12 +89,16 @@ impl Check {
         if let Some(from) = &self.from
             && !self.to.is_empty()
         {
-            plan = plan.envelope(Envelope::new(from.clone(), self.to.clone()));
-            if self.quit_after.is_none_or(|q| q >= QuitAfter::Data) {
-                let (message, id) = self.test_message(&ehlo);
+            let mut envelope = Envelope::new(from.clone(), self.to.clone());
+            envelope.options.announce_size = self.announce_size;
+            plan = plan.envelope(envelope);
+            // The message is planned even when the check stops before sending it: its size
+            // is declared with SIZE= at MAIL ("would you take this message?").
+            let (message, id) = self.test_message(&ehlo);
+            if self.quit_after.is_none_or(|q| q >= QuitAfter::Deliver) {
                 message_id = id;
-                plan = plan.message(message);
             }
+            plan = plan.message(message);
         }
         if let Some(q) = self.quit_after {
             plan = plan.quit_after(q);

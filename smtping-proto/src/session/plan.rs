@@ -55,10 +55,15 @@ pub enum QuitAfter {
     Auth,
     /// After `MAIL FROM`.
     Mail,
-    /// After the `RCPT TO`s: asks "would you take it?" without sending a message.
+    /// After the `RCPT TO`s: asks "would you take it?" without sending a message (its
+    /// size is still declared with `SIZE=` when known).
     Rcpt,
-    /// After the whole transaction, message included: a real delivery.
+    /// After the server's `354` to DATA: the connection is closed without the final dot,
+    /// so the server discards the unfinished message and nothing is delivered.
     Data,
+    /// After the whole transaction, message included: a real delivery (the default when
+    /// the plan has a message).
+    Deliver,
 }
 
 impl QuitAfter {
@@ -74,6 +79,7 @@ impl QuitAfter {
             Self::Mail => "mail",
             Self::Rcpt => "rcpt",
             Self::Data => "data",
+            Self::Deliver => "deliver",
         }
     }
 }
@@ -90,6 +96,7 @@ impl core::str::FromStr for QuitAfter {
             "mail" => Self::Mail,
             "rcpt" => Self::Rcpt,
             "data" => Self::Data,
+            "deliver" => Self::Deliver,
             _ => return Err(UnknownName(s.to_owned())),
         })
     }
@@ -449,7 +456,7 @@ impl Plan {
             return q;
         }
         match (&self.envelope, &self.message) {
-            (Some(_), Some(_)) => QuitAfter::Data,
+            (Some(_), Some(_)) => QuitAfter::Deliver,
             (Some(_), None) => QuitAfter::Rcpt,
             _ if self.auth.is_some() => QuitAfter::Auth,
             _ if self.tls != TlsPolicy::None => QuitAfter::Tls,

@@ -54,11 +54,9 @@ impl Session {
             self.quit();
             return;
         }
-        let message = self
-            .plan
-            .message
-            .as_ref()
-            .filter(|_| self.quit_after >= QuitAfter::Data);
+        // The size is declared (SIZE=) whenever the message is known, even when the plan
+        // stops before sending it: "would you take this message?".
+        let message = self.plan.message.as_ref();
         if let Some(Message::Generated { filler, .. }) = message
             && *filler > MAX_GENERATED_BODY
         {
@@ -157,7 +155,7 @@ impl Session {
         let Some(env) = self.plan.envelope.as_ref() else {
             return;
         };
-        let send_data = body.is_some();
+        let send_data = body.is_some() && self.quit_after >= QuitAfter::Data;
         let mut tx = Transaction {
             rcpt_params,
             body,
@@ -364,6 +362,16 @@ impl Session {
             self.rec
                 .decide(DeliveryStatus::from_code(code), Phase::Data, Some(reply));
             self.rset_then_quit();
+        } else if self.quit_after < QuitAfter::Deliver {
+            // --quit-after data: the server would take the message; stop here. Inside the
+            // data phase QUIT would be message text, so the connection is closed without
+            // the final dot and the server discards the unfinished message.
+            self.rec
+                .decide(DeliveryStatus::Accepted, Phase::Data, Some(reply));
+            self.rec.reached(Phase::Data);
+            self.rec
+                .info("[stopped after 354: closing without the final dot, nothing is delivered]");
+            self.finish(None);
         } else if tx.body.take().is_some() {
             self.send_message();
         } else {

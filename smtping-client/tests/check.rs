@@ -959,3 +959,44 @@ async fn size_declaration_and_quit_after_data() {
     );
     assert!(r.error.is_none(), "{:?}", r.error);
 }
+
+/// A host target is looked up in the hosts file first, as the system does
+/// (`smtping check localhost` failed with NXDOMAIN); explicit `--resolver` servers decide
+/// alone.
+#[tokio::test]
+async fn host_targets_are_looked_up_in_the_hosts_file_first() {
+    let server = TestServer::builder().start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("smtping-hosts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hosts = dir.join("hosts");
+    std::fs::write(
+        &hosts,
+        "# test\n127.0.0.1 localhost mx.only-in-hosts.example\n",
+    )
+    .unwrap();
+    let port = server.addr().port();
+    let r = Check::parse(&format!("mx.only-in-hosts.example:{port}"))
+        .unwrap()
+        .hosts_file(&hosts)
+        .tls(TlsMode::None)
+        .run()
+        .await;
+    assert_eq!(
+        r.connectivity.connected_to.as_deref(),
+        Some(server.addr().to_string().as_str()),
+        "{}",
+        r.summary
+    );
+    assert!(r.error.is_none(), "{:?}", r.error);
+    // With --resolver, the resolver decides (here: the name does not exist there).
+    let dns = DnsResponder::start(Zone::new()).await.unwrap();
+    let r = Check::parse(&format!("mx.only-in-hosts.example:{port}"))
+        .unwrap()
+        .hosts_file(&hosts)
+        .resolver(dns.addr())
+        .tls(TlsMode::None)
+        .run()
+        .await;
+    assert_eq!(r.error.as_ref().unwrap().kind, "dns");
+    let _ = std::fs::remove_dir_all(&dir);
+}

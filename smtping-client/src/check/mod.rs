@@ -114,6 +114,7 @@ pub struct Check {
     tls_options: TlsOptions,
     helo: Option<Domain>,
     resolvers: Vec<SocketAddr>,
+    hosts_file: Option<PathBuf>,
     families: IpFamilies,
     credentials: Option<Credentials>,
     mechanism: Option<AuthMechanism>,
@@ -149,6 +150,7 @@ impl Check {
             tls_options,
             helo: None,
             resolvers: Vec::new(),
+            hosts_file: None,
             families: IpFamilies::Both,
             credentials: None,
             mechanism: None,
@@ -240,6 +242,13 @@ impl Check {
     /// A DNS server to ask instead of the system's (repeatable, `--resolver`).
     pub fn resolver(mut self, server: SocketAddr) -> Self {
         self.resolvers.push(server);
+        self
+    }
+
+    /// Reads host names from this hosts file instead of `/etc/hosts` (used only without
+    /// [`resolver`](Check::resolver) servers, as the system resolver does).
+    pub fn hosts_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.hosts_file = Some(path.into());
         self
     }
 

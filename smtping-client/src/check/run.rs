@@ -10,7 +10,8 @@ use super::{Check, MAX_ATTEMPTS, MAX_MX_HOSTS, RELAY_PROBE_FROM, RELAY_PROBE_TO}
 use crate::assemble::assemble;
 use crate::facts::{AttemptFacts, Connected, DnsFacts, Facts, RelayFacts};
 use crate::net::connect::AttemptOutcome;
-use crate::net::dns::{Resolver, system_config};
+use crate::net::dns::{IpFamilies, Resolver, system_config};
+use crate::net::hosts::HOSTS_FILE;
 use crate::report::Report;
 use crate::runtime::{Runtime, TlsHandshake};
 use crate::target::TargetKind;
@@ -121,6 +122,26 @@ impl Check {
         None
     }
 
+    /// A host's addresses from the hosts file, as the system resolver looks them up first;
+    /// only without explicit `--resolver` servers (which are meant to decide).
+    fn from_hosts_file(&self, host: &str) -> Vec<std::net::IpAddr> {
+        if !self.resolvers.is_empty() {
+            return Vec::new();
+        }
+        let path = self
+            .hosts_file
+            .as_deref()
+            .unwrap_or(std::path::Path::new(HOSTS_FILE));
+        crate::net::hosts::lookup(path, host)
+            .into_iter()
+            .filter(|ip| match self.families {
+                IpFamilies::V4Only => ip.is_ipv4(),
+                IpFamilies::V6Only => ip.is_ipv6(),
+                _ => true,
+            })
+            .collect()
+    }
+
     fn resolver_config(&self) -> ResolverConfig {
         if self.resolvers.is_empty() {
             system_config()
@@ -153,7 +174,19 @@ impl Check {
         let mut out = Vec::new();
         let mut last_error = None;
         for h in &hosts {
-            match resolver.lookup_ip(h, self.families).await.into_result() {
+            // A host the user named is looked up as the system does (hosts file first);
+            // MX exchanges, like the MX lookup itself, are DNS names (as in Postfix).
+            let from_file = if *self.target.kind() == TargetKind::Host {
+                self.from_hosts_file(h)
+            } else {
+                Vec::new()
+            };
+            let looked_up = if from_file.is_empty() {
+                resolver.lookup_ip(h, self.families).await.into_result()
+            } else {
+                Ok(from_file)
+            };
+            match looked_up {
                 Ok(list) => {
                     for ip in list {
                         if ip.is_unspecified() {

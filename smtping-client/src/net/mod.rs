@@ -2,3 +2,4 @@
 
 pub mod connect;
 pub mod dns;
+pub mod hosts;

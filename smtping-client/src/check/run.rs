@@ -124,7 +124,7 @@ impl Check {
 
     /// A host's addresses from the hosts file, as the system resolver looks them up first;
     /// only without explicit `--resolver` servers (which are meant to decide).
-    fn from_hosts_file(&self, host: &str) -> Vec<std::net::IpAddr> {
+    fn hosts_file_addresses(&self, host: &str) -> Vec<std::net::IpAddr> {
         if !self.resolvers.is_empty() {
             return Vec::new();
         }
@@ -177,7 +177,7 @@ impl Check {
             // A host the user named is looked up as the system does (hosts file first);
             // MX exchanges, like the MX lookup itself, are DNS names (as in Postfix).
             let from_file = if *self.target.kind() == TargetKind::Host {
-                self.from_hosts_file(h)
+                self.hosts_file_addresses(h)
             } else {
                 Vec::new()
             };

@@ -131,6 +131,9 @@ pub enum RelayFacts {
         from: String,
         /// The recipient it asked to relay to.
         to: String,
+        /// The address the probe connected from (a server may trust loopback and its
+        /// own networks).
+        local: IpAddr,
     },
     /// It could not run (the second connection failed).
     Failed {

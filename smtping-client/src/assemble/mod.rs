@@ -104,7 +104,12 @@ pub fn assemble(context: &Context, facts: Facts) -> Report {
         b.session(run, facts.message_id.as_deref());
     }
     match &facts.relay {
-        Some(RelayFacts::Ran { run, from, to }) => b.relay(run, from, to),
+        Some(RelayFacts::Ran {
+            run,
+            from,
+            to,
+            local,
+        }) => b.relay(run, from, to, *local),
         Some(RelayFacts::Failed { from, to, error }) => b.relay_error(from, to, error),
         None => {}
     }

@@ -1,6 +1,8 @@
 //! The session's facts in the report: greeting, EHLO, TLS, AUTH, the transaction, the
 //! relay probe, observations, timings and the transcript.
 
+use std::net::IpAddr;
+
 use smtping_classify::Reason;
 use smtping_proto::Extensions;
 use smtping_proto::session::{
@@ -14,6 +16,24 @@ use crate::report::{
 };
 use crate::runtime::SessionRun;
 use crate::tls::{HandshakeFailureKind, TlsVersion, Verification};
+
+/// Loopback, private (RFC 1918, RFC 4193), link-local and shared (RFC 6598) addresses: a
+/// server's own networks, which MTAs commonly allow to relay.
+fn is_trusted_network(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
 
 fn keywords(ext: &Extensions) -> Vec<String> {
     ext.keywords()
@@ -368,7 +388,7 @@ impl Builder<'_> {
     }
 
     /// The relay probe's result.
-    pub(super) fn relay(&mut self, run: &SessionRun, from: &str, to: &str) {
+    pub(super) fn relay(&mut self, run: &SessionRun, from: &str, to: &str, local: IpAddr) {
         let o = &run.outcome;
         let d = &o.delivery;
         let mut info = RelayInfo {
@@ -387,17 +407,36 @@ impl Builder<'_> {
         }
         if info.open {
             let port = self.cx.port;
-            if matches!(port, 587 | 465) {
-                self.finding(
+            let (id, mut message) = if matches!(port, 587 | 465) {
+                (
                     FindingId::AuthRequiredNotEnforced,
-                    format!("the submission port {port} accepted mail for an outside domain without AUTH"),
-                );
+                    format!(
+                        "the submission port {port} accepted mail for an outside domain without AUTH"
+                    ),
+                )
             } else {
-                self.finding(
+                (
                     FindingId::RelayOpen,
-                    format!("open relay: the server accepted {to} from {from} without AUTH; spammers will find and abuse it"),
+                    format!(
+                        "open relay: the server accepted {to} from {from} without AUTH; spammers will find and abuse it"
+                    ),
+                )
+            };
+            let mut finding = Finding::new(id, String::new());
+            if is_trusted_network(local) {
+                // Postfix's mynetworks, Exim's relay_from_hosts: relaying for the local
+                // network is normal, so this may not be what outsiders get.
+                message.push_str(&format!(
+                    ", but the probe ran from {local}, an address the server may trust (loopback or a private network: Postfix mynetworks, Exim relay_from_hosts); the result may not hold for outside senders"
+                ));
+                // Still an error: from here SMTPing cannot tell a trusted network from an
+                // open relay, and an open relay is the worse mistake to miss.
+                finding = finding.remediation(
+                    "Run the probe from a host outside the server's networks (a cloud VM, another site) to see what strangers get; if that relays too, restrict relaying to your own networks and authenticated users.",
                 );
             }
+            finding.message = message;
+            self.add(finding);
         }
         self.report.relay = Some(info);
     }

@@ -271,6 +271,7 @@ fn an_accepted_relay_is_open_on_25_and_unenforced_auth_on_587() {
             run: Box::new(relay),
             from: "p@example.com".into(),
             to: "smtping-relay-probe@example.net".into(),
+            local: "192.0.2.99".parse().unwrap(),
         });
         let report = assemble(&context(port), facts);
         let relay = report.relay.as_ref().unwrap();
@@ -334,4 +335,56 @@ fn a_354_to_mail_never_reads_as_accepted() {
         "{}",
         e.message
     );
+}
+
+/// A relay accepted from loopback or a private address may be the server trusting its own
+/// network (Postfix mynetworks): the finding says so and how to test from outside.
+#[test]
+fn an_open_relay_seen_from_a_trusted_network_says_so() {
+    for (local, trusted) in [
+        ("127.0.0.1", true),
+        ("10.1.2.3", true),
+        ("fd00::5", true),
+        ("198.51.100.7", false),
+    ] {
+        let relay = play(
+            plan_to(&["smtping-relay-probe@example.net"]),
+            "220 mx.example.org ESMTP\r\n",
+            &[
+                "250 mx.example.org\r\n",
+                "250 2.1.0 ok\r\n",
+                "250 2.1.5 ok\r\n",
+                "221 bye\r\n",
+            ],
+        );
+        let main = play(
+            Plan::new(Domain::ehlo_name("client.example").unwrap())
+                .tls(TlsPolicy::None)
+                .quit_after(QuitAfter::Ehlo),
+            "220 mx.example.org ESMTP\r\n",
+            &["250 mx.example.org\r\n", "221 bye\r\n"],
+        );
+        let mut facts = connected_facts(main);
+        facts.relay = Some(RelayFacts::Ran {
+            run: Box::new(relay),
+            from: "p@example.com".into(),
+            to: "smtping-relay-probe@example.net".into(),
+            local: local.parse().unwrap(),
+        });
+        let report = assemble(&context(25), facts);
+        let f = report.finding("relay.open").unwrap();
+        assert_eq!(f.severity, Severity::Error, "{local}");
+        assert_eq!(
+            f.message.contains("may trust"),
+            trusted,
+            "{local}: {}",
+            f.message
+        );
+        assert_eq!(
+            f.remediation.contains("outside"),
+            trusted,
+            "{}",
+            f.remediation
+        );
+    }
 }

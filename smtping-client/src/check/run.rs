@@ -73,6 +73,7 @@ impl Check {
                         run: Box::new(rt.run_session(stream, session, tls).await),
                         from: RELAY_PROBE_FROM.to_owned(),
                         to: RELAY_PROBE_TO.to_owned(),
+                        local: local.ip(),
                     }
                 }
                 Err(e) => RelayFacts::Failed {

@@ -351,6 +351,10 @@ fn scenario_specifics(scenario: Hostile, r: &Report) {
             assert!(message.contains("greeting"), "{what}: {message}");
             assert!(r.connectivity.greeting.is_none(), "{what}");
             assert_eq!(r.connectivity.status, Status::Red, "{what}");
+            if scenario == Hostile::Silent {
+                // Not a byte: maybe an implicit-TLS port waiting for a ClientHello.
+                assert!(message.contains("--tls implicit"), "{what}: {message}");
+            }
         }
         Hostile::EndlessReply => assert!(message.contains("512 lines"), "{what}: {message}"),
         Hostile::LongLine => assert!(message.contains("4096-byte"), "{what}: {message}"),
@@ -397,6 +401,10 @@ fn scenario_specifics(scenario: Hostile, r: &Report) {
             assert_eq!(r.tls.status, Status::Amber, "{what}");
         }
         Hostile::ImplicitTlsBanner | Hostile::ImplicitTlsGarbage | Hostile::StartTlsGarbage => {
+            if scenario == Hostile::ImplicitTlsBanner {
+                // An SMTP greeting where a ServerHello should be: say which mode works.
+                assert!(message.contains("use --tls starttls"), "{what}: {message}");
+            }
             assert!(!r.tls.established, "{what}");
             assert!(r.tls.error.is_some(), "{what}");
             assert_eq!(r.tls.status, Status::Red, "{what}");

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 use smtping_classify::Reason;
 use smtping_proto::Extensions;
 use smtping_proto::session::{
-    DeliveryStatus, ErrorKind as SessionErrorKind, Observation, Outcome, Phase, TlsPolicy,
+    DeliveryStatus, Direction, ErrorKind as SessionErrorKind, Observation, Outcome, Phase,
+    TlsPolicy,
 };
 
 use super::{Builder, EXPIRY_WARNING_DAYS, ms};
@@ -88,10 +89,32 @@ impl Builder<'_> {
             // nothing, so its classification would mislead.
             let c = self.classify(r, e.phase);
             message = format!("{message} — {} {}", c.explanation, c.remediation);
+        } else if e.kind == SessionErrorKind::Timeout
+            && e.phase == Phase::Greeting
+            && self.cx.policy != TlsPolicy::Implicit
+            && o.transcript
+                .lines()
+                .iter()
+                .all(|l| l.direction != Direction::Server)
+        {
+            // Not a byte came: an implicit-TLS port waits for our ClientHello.
+            message.push_str(": the server said nothing at all. If this port speaks TLS from the first byte (like 465), use --tls implicit; otherwise the server is overloaded or a filter is holding the connection (raise --command-timeout)");
         } else if e.kind == SessionErrorKind::Timeout {
             message.push_str(": the server is overloaded, or a filter is holding the connection; retry, or raise --command-timeout");
         } else if e.kind == SessionErrorKind::Closed {
             message.push_str(": the server (or a firewall) dropped the session; its logs say why");
+        }
+        if e.kind == SessionErrorKind::TlsHandshake
+            && let Some(hint) = self
+                .report
+                .tls
+                .error
+                .as_deref()
+                .and_then(|t| t.split_once("; this port probably speaks plain SMTP"))
+                .map(|(_, rest)| rest)
+        {
+            message.push_str("; this port probably speaks plain SMTP");
+            message.push_str(hint);
         }
         let kind = match (e.kind, io_error) {
             // The session keeps only the words of an I/O error; the driver kept its kind.
@@ -139,7 +162,17 @@ impl Builder<'_> {
             t.chain.clone_from(&d.chain);
         }
         if let Some(f) = &run.tls_failure {
-            t.error = Some(f.message.clone());
+            t.error = Some(
+                if policy == TlsPolicy::Implicit && f.kind == HandshakeFailureKind::NotTls {
+                    // The answer was an SMTP greeting, not a ServerHello.
+                    format!(
+                        "{}; this port probably speaks plain SMTP first, so use --tls starttls (or --tls none)",
+                        f.message
+                    )
+                } else {
+                    f.message.clone()
+                },
+            );
         }
         if let Some(e) = o
             .error
@@ -160,9 +193,15 @@ impl Builder<'_> {
                     "the server offers no TLS version SMTPing accepts (1.2 or 1.3): it probably supports only TLS 1.0/1.1, deprecated by RFC 8996".into(),
                 );
             }
+            let why = self
+                .report
+                .tls
+                .error
+                .clone()
+                .unwrap_or_else(|| f.message.clone());
             self.finding(
                 FindingId::TlsHandshakeFailed,
-                format!("the TLS handshake failed: {}", f.message),
+                format!("the TLS handshake failed: {why}"),
             );
         }
         if let Some(d) = &run.tls {

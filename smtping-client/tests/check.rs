@@ -251,6 +251,9 @@ async fn plaintext_auth_offered_before_tls_is_a_finding_and_is_not_used() {
     assert!(finding_ids(&r).contains(&"tls.not_offered"));
     assert_eq!(r.auth.login.outcome, "refused_by_client");
     assert_eq!(r.error.as_ref().unwrap().kind, "refused_by_client");
+    // The hint names the flag that lifts the guard.
+    let message = &r.error.as_ref().unwrap().message;
+    assert!(message.contains("--auth-plaintext"), "{message}");
     assert!(server.received().iter().all(|s| s.auth_user.is_none()));
     // Explicitly allowed, it runs.
     let r = check(&server, &pki)

@@ -104,6 +104,16 @@ impl Builder<'_> {
         } else if e.kind == SessionErrorKind::Closed {
             message.push_str(": the server (or a firewall) dropped the session; its logs say why");
         }
+        if e.kind == SessionErrorKind::Refused && e.phase == Phase::Auth {
+            // SMTPing kept the credentials to itself: name the flag that lifts the guard.
+            message.push_str(match &o.tls {
+                None => " — to send them anyway (lab servers only), add --auth-plaintext",
+                Some(t) if !t.verified => {
+                    " — trust the server's CA with --ca-file, or add --auth-insecure-tls to send them over this unverified TLS"
+                }
+                Some(_) => "",
+            });
+        }
         if e.kind == SessionErrorKind::TlsHandshake
             && let Some(hint) = self
                 .report

@@ -9,9 +9,9 @@
 //!     cargo test -p smtping-examples --test accepts_mail
 //! ```
 
+use smtping_client::Address;
+use smtping_client::QuitAfter;
 use smtping_client::{Check, Report};
-use smtping_proto::Address;
-use smtping_proto::session::QuitAfter;
 use smtping_testkit::server::{Behaviour, TestServer};
 
 /// "Would you take mail for `to`?" — MAIL and RCPT only, no message is sent.

@@ -23,10 +23,10 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use smtping_client::Address;
 use smtping_client::runtime::async_std::AsyncStd;
 use smtping_client::tls::TlsOptions;
 use smtping_client::{Check, TlsMode};
-use smtping_proto::Address;
 use smtping_testkit::certs::{Scenario, TestPki};
 use smtping_testkit::server::{Behaviour, ServerTls, TestServer, TestServerBuilder};
 

@@ -47,6 +47,11 @@ pub use report::{Finding, FindingId, Report, Severity, Status};
 pub use target::{SMTP_PORT, Target, TargetError, TargetKind};
 pub use time::rfc5322_date;
 
+// What a check is built from, so that this crate is the only dependency an embedder needs.
+pub use smtping_proto::sasl::Credentials;
+pub use smtping_proto::session::QuitAfter;
+pub use smtping_proto::{Address, AuthMechanism, Domain};
+
 /// The README's examples, compiled as doctests.
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]

@@ -6,7 +6,9 @@ use std::time::Duration;
 use smtping_classify::Reason;
 
 use super::{Builder, ms, severity_status};
-use crate::report::{DeliveryOutcome, ErrorKind, FindingId, LoginOutcome, Report, Stage, Status};
+use crate::report::{
+    DeliveryOutcome, ErrorKind, FindingId, LoginOutcome, Report, Stage, Status, TlsModeUsed,
+};
 use crate::tls::Verification;
 
 impl Builder<'_> {
@@ -76,7 +78,12 @@ fn tls_status(r: &Report) -> Status {
         } else {
             Status::Green
         }
-    } else if r.has(FindingId::TlsNotOffered) || r.has(FindingId::TlsStarttlsRefused) {
+    } else if r.has(FindingId::TlsNotOffered)
+        || r.has(FindingId::TlsStarttlsRefused)
+        || (r.ehlo.is_some() && r.tls.mode != TlsModeUsed::None)
+    {
+        // EHLO was reached and TLS was not turned off, yet no TLS: not offered, refused,
+        // timed out, or not tried because the check stopped after EHLO (docs/checks.md).
         Status::Amber
     } else {
         // Not requested, not reached, or the plan stopped before STARTTLS.

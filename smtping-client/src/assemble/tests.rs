@@ -123,6 +123,20 @@ fn one_refused_recipient_of_two_is_a_partial_delivery() {
         reasons,
         [Some(Reason::Accepted), Some(Reason::MailboxUnknown)]
     );
+    assert!(
+        report
+            .summary
+            .contains("1 of 2 recipients refused, 1 accepted"),
+        "{}",
+        report.summary
+    );
+    assert!(
+        !report.summary.contains("delivery accepted"),
+        "{}",
+        report.summary
+    );
+    let f = report.finding("delivery.partial").unwrap();
+    assert!(!f.remediation.contains("below"), "{}", f.remediation);
 }
 
 #[test]

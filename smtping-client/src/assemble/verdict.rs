@@ -191,7 +191,22 @@ fn summary(r: &Report) -> String {
             .filter(|x| *x != Reason::Accepted)
             .map(|x| format!(" ({x})"))
             .unwrap_or_default();
-        parts.push(format!("delivery {}{code}{reason}", r.delivery.outcome));
+        let refused = r
+            .delivery
+            .recipients
+            .iter()
+            .filter(|x| x.outcome != DeliveryOutcome::Accepted)
+            .count();
+        if r.delivery.outcome == DeliveryOutcome::Accepted && refused > 0 {
+            // Never "delivery accepted" when some recipients were refused.
+            let n = r.delivery.recipients.len();
+            parts.push(format!(
+                "delivery: {refused} of {n} recipients refused, {} accepted{code}",
+                n - refused
+            ));
+        } else {
+            parts.push(format!("delivery {}{code}{reason}", r.delivery.outcome));
+        }
     }
     if r.relay.as_ref().is_some_and(|x| x.open) {
         parts.push("OPEN RELAY".into());

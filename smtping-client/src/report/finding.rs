@@ -224,7 +224,9 @@ impl FindingId {
             Self::AuthRequiredNotEnforced => {
                 "Require authentication before relaying on submission ports (Postfix: smtpd_relay_restrictions = permit_sasl_authenticated, reject)."
             }
-            Self::DeliveryPartial => "See each recipient's reply and reason below.",
+            Self::DeliveryPartial => {
+                "See each recipient's reply and reason in the delivery area (recipients[] in the JSON)."
+            }
             Self::RelayOpen => {
                 "Restrict relaying to your own networks and authenticated users (Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination)."
             }

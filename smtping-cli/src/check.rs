@@ -205,6 +205,7 @@ fn render_one(report: &Report, args: &CheckArgs) -> String {
             CardStyle {
                 color: color_ok(),
                 transcript: args.transcript,
+                envelope: args.from.is_some(),
             },
         ),
     }
@@ -231,7 +232,10 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     }
     let target = args.target.as_deref().unwrap_or_default();
     let check = build(args, target, secret.as_deref().map(String::as_str))?;
-    let report = runtime.block_on(check.run());
+    let mut report = runtime.block_on(check.run());
+    if args.redact {
+        crate::redact::apply(&mut report, args.from.as_deref(), &args.to);
+    }
     let mut out = io::stdout().lock();
     let _ = out.write_all(render_one(&report, args).as_bytes());
     let _ = out.flush();

@@ -18,6 +18,7 @@ mod demo;
 #[path = "demo_disabled.rs"]
 mod demo;
 mod explain;
+mod redact;
 mod render;
 
 use std::process::ExitCode;

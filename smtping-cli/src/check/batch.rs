@@ -502,10 +502,13 @@ impl<'a> Batch<'a> {
         if let Some(bar) = &self.progress {
             bar.inc(1);
         }
-        let Some(report) = report else {
+        let Some(mut report) = report else {
             self.lost += 1;
             return;
         };
+        if self.args.redact {
+            crate::redact::apply(&mut report, self.args.from.as_deref(), &self.args.to);
+        }
         self.worst = self.worst.worst(report.verdict);
         self.counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
         let written = if self.args.jsonl {

@@ -184,6 +184,23 @@ pub(crate) struct CheckArgs {
     /// Mask address local parts in the output (***@example.org).
     #[arg(long)]
     pub(crate) redact: bool,
+
+    /// Warning thresholds: cert=DAYS (fewer days left) and/or time=DURATION (slower check),
+    /// comma-separated; a bare number is days, a bare duration time (-w 21,2s). Default
+    /// cert=14.
+    #[arg(short = 'w', long, value_name = "THRESHOLDS", value_parser = crate::thresholds::parse_level)]
+    pub(crate) warning: Option<crate::thresholds::Level>,
+
+    /// Critical thresholds, same syntax (-c 7,5s): red, exit 2.
+    #[arg(short = 'c', long, value_name = "THRESHOLDS", value_parser = crate::thresholds::parse_level)]
+    pub(crate) critical: Option<crate::thresholds::Level>,
+}
+
+impl CheckArgs {
+    /// The `-w`/`-c` thresholds (a critical level below its warning is a usage error).
+    pub(crate) fn thresholds(&self) -> Result<crate::thresholds::Thresholds, String> {
+        crate::thresholds::Thresholds::new(self.warning, self.critical)
+    }
 }
 
 fn parse_tls(s: &str) -> Result<TlsMode, String> {

@@ -250,3 +250,63 @@ fn redact_masks_an_address_target_and_numbers_recipients() {
         }
     }
 }
+
+/// Nagios: the certificate days are an "alert below" range (the old `824;14;0` read as
+/// critical), and -w/-c thresholds for days and response time change the plugin state.
+#[test]
+fn nagios_ranges_and_thresholds() {
+    let lab = Lab::new();
+    let server = lab.server(|b| b);
+    let line = |extra: &[&str], code: i32| {
+        let out = lab
+            .check(&server)
+            .args(["--format", "nagios"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        println!("{text}");
+        assert_eq!(out.status.code(), Some(code), "{text}");
+        assert_eq!(text.lines().count(), 1, "{text}");
+        text
+    };
+    // The test certificate has 90 days left.
+    let ok = line(&[], 0);
+    assert!(ok.starts_with("SMTP OK - "), "{ok}");
+    assert!(ok.contains("'cert_days_remaining'=9"), "{ok}");
+    assert!(ok.contains(";14:;;0"), "{ok}");
+    let ok = line(&["-w", "30", "-c", "7,10s"], 0);
+    assert!(
+        ok.contains(";30:;7:;0") && ok.contains(";;10;0 'cert"),
+        "{ok}"
+    );
+    let warn = line(&["-w", "cert=120"], 1);
+    assert!(
+        warn.starts_with("SMTP WARNING - ") && warn.contains("(warning: fewer than 120)"),
+        "{warn}"
+    );
+    let crit = line(&["--warning", "cert=200", "--critical", "cert=100"], 2);
+    assert!(
+        crit.starts_with("SMTP CRITICAL - ") && crit.contains("(critical: fewer than 100)"),
+        "{crit}"
+    );
+    let slow = line(&["-c", "time=1ms"], 2);
+    assert!(
+        slow.contains("response time") && slow.contains(";;0.001;0"),
+        "{slow}"
+    );
+    // A bad threshold is a usage error (exit 3, one line).
+    for bad in [
+        &["-w", "cert=soon"][..],
+        &["-w", "time=2"],
+        &["-w", "7", "-c", "14"],
+    ] {
+        lab.check(&server)
+            .args(bad)
+            .assert()
+            .code(3)
+            .stderr(predicates::function::function(|s: &str| {
+                s.lines().count() == 1
+            }));
+    }
+}

@@ -552,3 +552,48 @@ fn every_bad_argument_is_exit_3_with_one_line() {
             );
     }
 }
+
+/// `smtping check --help` groups its options and ends with examples; TARGET says an
+/// address works; --to says what `--quit-after data` does.
+#[test]
+fn check_help_is_grouped_with_examples() {
+    let out = Command::cargo_bin("smtping")
+        .unwrap()
+        .args(["check", "--help"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    let mut at = 0;
+    for heading in [
+        "\nTarget:\n",
+        "\nTLS:\n",
+        "\nAuth:\n",
+        "\nEnvelope:\n",
+        "\nTimeouts:\n",
+        "\nOutput:\n",
+        "\nBatch:\n",
+        "\nExamples:\n",
+    ] {
+        let i = help[at..]
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading:?} missing or out of order:\n{help}"));
+        at += i;
+    }
+    assert!(help.contains("an e-mail address (its"), "{help}");
+    assert!(
+        help.contains("smtping check postmaster@example.org"),
+        "{help}"
+    );
+    assert!(help.contains("-w, --warning <THRESHOLDS>"), "{help}");
+    assert!(
+        help.contains("closes without the final dot: nothing is delivered"),
+        "{help}"
+    );
+    assert!(
+        help.trim_end().ends_with("docs/checks.md."),
+        "examples end the help"
+    );
+}

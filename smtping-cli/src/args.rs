@@ -21,88 +21,91 @@ pub(crate) enum Format {
     Prometheus,
 }
 
+/// The end of `smtping check --help`: examples first, as swaks' quick start has them.
+const AFTER_HELP: &str = "\
+Examples:
+  smtping check example.org                 # MX lookup, EHLO, STARTTLS, the card
+  smtping check postmaster@example.org      # the same for an address's domain
+  smtping check mx.example.org --quit-after ehlo   # banner and extensions only
+  smtping check example.org --from probe@example.com \\
+      --to postmaster@example.org --quit-after rcpt  # would you take it? (no mail)
+  smtping check smtp.example.org:587 --require-tls \\
+      --auth-user alice --auth-password-env SMTP_PASSWORD --quit-after auth
+  smtping check mx.example.org --format nagios -w 21,2s -c 7,5s
+      # Nagios line: WARNING under 21 days left or over 2 s, CRITICAL 7 days / 5 s
+  smtping check --targets mxes.txt --jsonl > results.jsonl
+
+Exit codes: 0 green, 1 amber (works, with warnings), 2 red (unreachable, TLS
+invalid, bounced, or a required step failed), 3 bad arguments or internal error.
+
+Passwords are never taken on the command line: use --auth-password-env or
+--auth-password-file. Every check, finding and option: docs/checks.md.";
+
 /// Arguments of `smtping check`.
 #[derive(Clone, Debug, clap::Args)]
-#[command(
-    after_help = "Exit codes: 0 green, 1 amber (works with warnings), 2 red (unreachable, TLS invalid, bounced, or a required step failed), 3 bad arguments or internal error.\n\nPasswords are never taken on the command line: use --auth-password-env or --auth-password-file."
-)]
+#[command(after_help = AFTER_HELP)]
 pub(crate) struct CheckArgs {
-    /// host, host:port, [IPv6]:port, an IP, or a mail domain (MX lookup when no port).
-    #[arg(value_name = "TARGET", required_unless_present = "targets")]
+    /// What to check: a mail domain (MX lookup), an e-mail address (its domain's MX), a
+    /// host, host:port, an IP or [IPv6]:port.
+    #[arg(
+        help_heading = "Target",
+        value_name = "TARGET",
+        required_unless_present = "targets"
+    )]
     pub(crate) target: Option<String>,
 
-    /// Check every target in FILE (one per line, `#` comments, `-` for standard input; at
-    /// most 100000 targets and 4096 bytes a line); see --concurrency.
-    #[arg(long, value_name = "FILE", conflicts_with = "target")]
-    pub(crate) targets: Option<PathBuf>,
-
-    /// Checks run at once in batch mode (memory grows with this, not with the number of
-    /// targets, except for --json and --format prometheus, which keep every report).
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub(crate) concurrency: u16,
-
-    /// Connections at once to one host in batch mode (politeness: raise only for servers
-    /// you own). A host at its limit never delays the others.
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub(crate) per_host: u16,
-
-    /// Pause after each check before its host gets the connection slot back, in batch mode
-    /// (politeness; 0 for servers you own). One host then takes about per-host checks per
-    /// (check time + interval).
-    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = parse_interval)]
-    pub(crate) per_host_interval: Duration,
-
     /// Port (overrides the target's; a mail domain then means that host).
-    #[arg(long, short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(help_heading = "Target", long, short = 'p', value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) port: Option<u16>,
 
     /// For a mail-domain target: connect to its MX hosts on this port instead of 25.
-    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "port")]
+    #[arg(help_heading = "Target", long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "port")]
     pub(crate) mx_port: Option<u16>,
 
     /// auto (implicit on 465, STARTTLS elsewhere), starttls (required), implicit, none.
-    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_tls)]
+    #[arg(help_heading = "TLS", long, value_name = "MODE", default_value = "auto", value_parser = parse_tls)]
     pub(crate) tls: TlsMode,
 
     /// Fail (red) when TLS cannot be used.
-    #[arg(long)]
+    #[arg(help_heading = "TLS", long)]
     pub(crate) require_tls: bool,
 
     /// Refuse a certificate that does not verify during the handshake (default: complete
     /// the handshake and report the certificate's problems).
-    #[arg(long)]
+    #[arg(help_heading = "TLS", long)]
     pub(crate) strict_tls: bool,
 
     /// EHLO name (default: our address as a literal, e.g. [192.0.2.7]).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Target", long, value_name = "NAME")]
     pub(crate) helo: Option<String>,
 
     /// Server name for SNI and certificate checks instead of the host.
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "TLS", long, value_name = "NAME")]
     pub(crate) sni: Option<String>,
 
     /// Extra trust anchors (PEM); repeatable.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "TLS", long, value_name = "FILE")]
     pub(crate) ca_file: Vec<PathBuf>,
 
     /// DNS server instead of /etc/resolv.conf (IP, IP:PORT or [IPv6]:PORT); repeatable.
-    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
+    #[arg(help_heading = "Target", long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
     pub(crate) resolver: Vec<SocketAddr>,
 
     /// IPv4 only.
-    #[arg(short = '4', conflicts_with = "ipv6")]
+    #[arg(help_heading = "Target", short = '4', conflicts_with = "ipv6")]
     pub(crate) ipv4: bool,
 
     /// IPv6 only.
-    #[arg(short = '6')]
+    #[arg(help_heading = "Target", short = '6')]
     pub(crate) ipv6: bool,
 
     /// Test a login as this user.
-    #[arg(long, value_name = "USER")]
+    #[arg(help_heading = "Auth", long, value_name = "USER")]
     pub(crate) auth_user: Option<String>,
 
     /// Read the password (or token) from this environment variable.
     #[arg(
+        help_heading = "Auth",
         long,
         value_name = "VAR",
         requires = "auth_user",
@@ -111,79 +114,158 @@ pub(crate) struct CheckArgs {
     pub(crate) auth_password_env: Option<String>,
 
     /// Read the password (or token) from the first line of this file.
-    #[arg(long, value_name = "FILE", requires = "auth_user")]
+    #[arg(
+        help_heading = "Auth",
+        long,
+        value_name = "FILE",
+        requires = "auth_user"
+    )]
     pub(crate) auth_password_file: Option<PathBuf>,
 
     /// SASL mechanism (PLAIN, LOGIN, CRAM-MD5, XOAUTH2); default: the best one offered.
-    #[arg(long, value_name = "MECH", requires = "auth_user")]
+    #[arg(
+        help_heading = "Auth",
+        long,
+        value_name = "MECH",
+        requires = "auth_user"
+    )]
     pub(crate) auth_mechanism: Option<String>,
 
     /// Allow PLAIN/LOGIN without TLS (sends the password in clear: lab servers only).
-    #[arg(long, requires = "auth_user")]
+    #[arg(help_heading = "Auth", long, requires = "auth_user")]
     pub(crate) auth_plaintext: bool,
 
     /// Allow sending credentials over TLS whose certificate did not verify.
-    #[arg(long, requires = "auth_user")]
+    #[arg(help_heading = "Auth", long, requires = "auth_user")]
     pub(crate) auth_insecure_tls: bool,
 
     /// Envelope sender for the delivery test (`<>` for the null sender).
-    #[arg(long, value_name = "ADDRESS", requires = "to")]
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "ADDRESS",
+        requires = "to"
+    )]
     pub(crate) from: Option<String>,
 
-    /// Envelope recipient; repeatable. Without --quit-after the test message is delivered.
-    #[arg(long, value_name = "ADDRESS", requires = "from")]
+    /// Envelope recipient; repeatable. Without --quit-after the test message is delivered;
+    /// --quit-after rcpt asks without sending; `--quit-after data` stops after the server's
+    /// 354 and closes without the final dot: nothing is delivered.
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "ADDRESS",
+        requires = "from"
+    )]
     pub(crate) to: Vec<String>,
 
-    /// Stop after this step: connect, greeting, ehlo, tls, auth, mail, rcpt, data.
-    #[arg(long, value_name = "STEP", value_parser = parse_quit_after)]
+    /// Stop after this step: connect, greeting, ehlo, tls, auth, mail, rcpt, data (after
+    /// the server's 354, without the final dot: nothing is delivered).
+    #[arg(help_heading = "Envelope", long, value_name = "STEP", value_parser = parse_quit_after)]
     pub(crate) quit_after: Option<QuitAfter>,
 
     /// Do not announce the message size with SIZE= (the server then checks it after DATA).
-    #[arg(long, requires = "to")]
+    #[arg(help_heading = "Envelope", long, requires = "to")]
     pub(crate) no_size: bool,
 
     /// Pad the test message to N bytes (size-limit tests); at most 17179869184 (16 GiB).
-    #[arg(long, value_name = "N", requires = "to", allow_hyphen_values = true)]
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "N",
+        requires = "to",
+        allow_hyphen_values = true
+    )]
     pub(crate) body_size: Option<String>,
 
     /// Connect timeout per address (e.g. 10, 10s, 500ms).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(help_heading = "Timeouts", long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub(crate) connect_timeout: Duration,
 
     /// Deadline for each reply (e.g. 30, 30s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(help_heading = "Timeouts", long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) command_timeout: Option<Duration>,
 
     /// Do not pipeline MAIL/RCPT/DATA even when offered.
-    #[arg(long)]
+    #[arg(help_heading = "Envelope", long)]
     pub(crate) no_pipelining: bool,
 
     /// Print the report as one JSON object (with --targets: one JSON array in targets-file
     /// order, printed at the end: it keeps every report in memory; see --jsonl).
-    #[arg(long, conflicts_with_all = ["format", "jsonl"])]
+    #[arg(help_heading = "Output", long, conflicts_with_all = ["format", "jsonl"])]
     pub(crate) json: bool,
 
     /// Batch mode: one JSON report per line, written as each check ends (completion
     /// order; `target.input` says which line); keeps nothing once written.
-    #[arg(long, requires = "targets", conflicts_with = "format")]
+    #[arg(
+        help_heading = "Output",
+        long,
+        requires = "targets",
+        conflicts_with = "format"
+    )]
     pub(crate) jsonl: bool,
 
     /// Output format: card, json, nagios, prometheus.
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(help_heading = "Output", long, value_enum, value_name = "FORMAT")]
     pub(crate) format: Option<Format>,
 
     /// Show the SMTP dialogue (S:/C: lines, TLS marked).
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub(crate) transcript: bool,
 
     /// Also probe for an open relay: MAIL from an outside domain to an outside domain
     /// without AUTH, stopped at RCPT (no message is sent). Only on servers you may test.
-    #[arg(long)]
+    #[arg(help_heading = "Envelope", long)]
     pub(crate) relay_probe: bool,
 
-    /// Mask address local parts in the output (***@example.org).
-    #[arg(long)]
+    /// Mask addresses in every output: local parts in the transcript and replies
+    /// (***@example.org), an address target (a…@example.org), and the recipients, numbered
+    /// in --to order (a…@example.org #1).
+    #[arg(help_heading = "Output", long)]
     pub(crate) redact: bool,
+
+    /// Warning thresholds: cert=DAYS (fewer days left) and/or time=DURATION (slower check),
+    /// comma-separated; a bare number is days, a bare duration time (-w 21,2s). Default
+    /// cert=14.
+    #[arg(help_heading = "Output", short = 'w', long, value_name = "THRESHOLDS", value_parser = crate::thresholds::parse_level)]
+    pub(crate) warning: Option<crate::thresholds::Level>,
+
+    /// Critical thresholds, same syntax (-c 7,5s): red, exit 2.
+    #[arg(help_heading = "Output", short = 'c', long, value_name = "THRESHOLDS", value_parser = crate::thresholds::parse_level)]
+    pub(crate) critical: Option<crate::thresholds::Level>,
+
+    /// Check every target in FILE (one per line, `#` comments, `-` for standard input; at
+    /// most 100000 targets and 4096 bytes a line); see --concurrency.
+    #[arg(
+        help_heading = "Batch",
+        long,
+        value_name = "FILE",
+        conflicts_with = "target"
+    )]
+    pub(crate) targets: Option<PathBuf>,
+
+    /// Checks run at once in batch mode (memory grows with this, not with the number of
+    /// targets, except for --json and --format prometheus, which keep every report).
+    #[arg(help_heading = "Batch", long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) concurrency: u16,
+
+    /// Connections at once to one host in batch mode (politeness: raise only for servers
+    /// you own). A host at its limit never delays the others.
+    #[arg(help_heading = "Batch", long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) per_host: u16,
+
+    /// Pause after each check before its host gets the connection slot back, in batch mode
+    /// (politeness; 0 for servers you own). One host then takes about per-host checks per
+    /// (check time + interval).
+    #[arg(help_heading = "Batch", long, value_name = "DURATION", default_value = "200ms", value_parser = parse_interval)]
+    pub(crate) per_host_interval: Duration,
+}
+
+impl CheckArgs {
+    /// The `-w`/`-c` thresholds (a critical level below its warning is a usage error).
+    pub(crate) fn thresholds(&self) -> Result<crate::thresholds::Thresholds, String> {
+        crate::thresholds::Thresholds::new(self.warning, self.critical)
+    }
 }
 
 fn parse_tls(s: &str) -> Result<TlsMode, String> {

@@ -10,6 +10,7 @@ use smtping_proto::{Address, AuthMechanism, Domain};
 use crate::args::{CheckArgs, Format};
 use crate::render;
 use crate::render::card::{CardStyle, card};
+use crate::thresholds::Thresholds;
 
 mod batch;
 
@@ -190,7 +191,7 @@ pub(crate) fn color_ok() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-fn render_one(report: &Report, args: &CheckArgs) -> String {
+fn render_one(report: &Report, args: &CheckArgs, t: &Thresholds) -> String {
     let format = if args.json {
         Format::Json
     } else {
@@ -198,13 +199,14 @@ fn render_one(report: &Report, args: &CheckArgs) -> String {
     };
     match format {
         Format::Json => render::json(report) + "\n",
-        Format::Nagios => render::nagios::nagios(report) + "\n",
+        Format::Nagios => render::nagios::nagios(report, t) + "\n",
         Format::Prometheus => render::prometheus::exposition(report),
         Format::Card => card(
             report,
             CardStyle {
                 color: color_ok(),
                 transcript: args.transcript,
+                envelope: args.from.is_some(),
             },
         ),
     }
@@ -215,6 +217,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     if let Some(n) = &args.body_size {
         parse_body_size(n)?;
     }
+    let thresholds = args.thresholds().map_err(UsageError)?;
     let secret = read_secret(args)?;
     validate_ca_files(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -231,9 +234,13 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     }
     let target = args.target.as_deref().unwrap_or_default();
     let check = build(args, target, secret.as_deref().map(String::as_str))?;
-    let report = runtime.block_on(check.run());
+    let mut report = runtime.block_on(check.run());
+    if args.redact {
+        crate::redact::apply(&mut report, args.from.as_deref(), &args.to);
+    }
+    thresholds.apply(&mut report);
     let mut out = io::stdout().lock();
-    let _ = out.write_all(render_one(&report, args).as_bytes());
+    let _ = out.write_all(render_one(&report, args, &thresholds).as_bytes());
     let _ = out.flush();
     Ok(report.exit_code())
 }

@@ -258,7 +258,8 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
                     &report,
                     CardStyle {
                         color,
-                        transcript: args.transcript
+                        transcript: args.transcript,
+                        envelope: false,
                     }
                 )
             );

@@ -13,7 +13,7 @@
 //! Exit codes: 0 success; 3 bad arguments or input (for `--jsonl`, after all lines were
 //! answered, when at least one line was not a JSON string).
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 
 use smtping_classify::dsn::{self, Report};
 use smtping_classify::{Classification, Context, Outcome, Stage, classify_text, registry};
@@ -30,18 +30,22 @@ pub(crate) const MAX_INPUT: usize = 1024 * 1024;
 /// Longest `--jsonl` input line (1 MiB).
 pub(crate) const MAX_LINE: usize = 1024 * 1024;
 
+/// What `--jsonl` expects, for its messages.
+pub(crate) const JSONL_SHAPE: &str = r#"one JSON string per line, e.g. "550 5.1.1 no such user" (quotes included; a multi-line reply joined with \r\n)"#;
+
 /// Arguments of `smtping explain`.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub(crate) struct ExplainArgs {
-    /// The reply or diagnostic text; several words are joined with spaces. Read from
-    /// standard input when absent.
+    /// The reply or diagnostic text; several words are joined with spaces. Without it the
+    /// text (or a whole bounce) is read from standard input.
     #[arg(value_name = "TEXT")]
     pub(crate) text: Vec<String>,
     /// Print the classification as one JSON object.
     #[arg(long, conflicts_with = "jsonl")]
     pub(crate) json: bool,
-    /// Batch mode: read JSON Lines from standard input (one JSON string per line) and write
-    /// one JSON object per line.
+    /// Batch mode: read JSON Lines from standard input, one JSON string per line
+    /// (`"550 5.1.1 no such user"`, quotes included; multi-line replies joined with \r\n),
+    /// and write one JSON object per line.
     #[arg(long)]
     pub(crate) jsonl: bool,
     /// The SMTP step the reply answered (connect, greeting, ehlo, starttls, auth, mail,
@@ -90,9 +94,20 @@ pub(crate) fn run(
             );
             return Ok(EXIT_BAD_INPUT);
         }
+        if io::stdin().is_terminal() {
+            eprintln!(
+                "smtping explain: reading JSON Lines from standard input: {JSONL_SHAPE}; end with Ctrl-D"
+            );
+        }
         return run_jsonl(args, &mut stdin, &mut out);
     }
     let text = if args.text.is_empty() {
+        if io::stdin().is_terminal() {
+            // Nothing was given: say what we wait for instead of hanging silently.
+            eprintln!(
+                "smtping explain: reading the reply, DSN diagnostic or bounce from standard input; paste it, then press Ctrl-D (or pass TEXT)"
+            );
+        }
         let mut buf = Vec::new();
         (&mut stdin)
             .take(MAX_INPUT as u64 + 1)
@@ -161,7 +176,7 @@ fn run_jsonl(
     let ctx = args.context();
     let mut line = Vec::new();
     let mut number = 0u64;
-    let mut bad = false;
+    let mut bad = 0u64;
     loop {
         line.clear();
         let Some(too_long) = read_line_bounded(stdin, &mut line, MAX_LINE)? else {
@@ -173,14 +188,15 @@ fn run_jsonl(
         let result = if too_long {
             Err(format!("line is longer than {MAX_LINE} bytes"))
         } else if line.iter().all(u8::is_ascii_whitespace) {
-            Err("blank line: expected a JSON string".to_owned())
+            Err(format!("blank line: expected {JSONL_SHAPE}"))
         } else {
-            serde_json::from_slice::<String>(&line).map_err(|e| format!("not a JSON string: {e}"))
+            serde_json::from_slice::<String>(&line)
+                .map_err(|e| format!("not a JSON string ({e}): expected {JSONL_SHAPE}"))
         };
         match result {
             Ok(text) => term::write_json(&mut *out, &classify_text(&text, &ctx), false),
             Err(error) => {
-                bad = true;
+                bad += 1;
                 term::write_json(
                     &mut *out,
                     &serde_json::json!({ "line": number, "error": error }),
@@ -192,7 +208,12 @@ fn run_jsonl(
         writeln!(out)?;
     }
     out.flush()?;
-    Ok(if bad { EXIT_BAD_INPUT } else { EXIT_OK })
+    if bad > 0 {
+        eprintln!(
+            "smtping explain: {bad} of {number} line(s) were not JSON strings (see their \"error\"); --jsonl expects {JSONL_SHAPE}"
+        );
+    }
+    Ok(if bad > 0 { EXIT_BAD_INPUT } else { EXIT_OK })
 }
 
 /// Reads one line (without the LF) into `buf`, keeping at most `max` bytes. Returns

@@ -18,7 +18,9 @@ mod demo;
 #[path = "demo_disabled.rs"]
 mod demo;
 mod explain;
+mod redact;
 mod render;
+mod thresholds;
 
 use std::process::ExitCode;
 
@@ -47,18 +49,50 @@ fn exit(code: i32) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(3))
 }
 
+/// A clap error as one line: `smtping check: <what> (<tip>); see smtping check --help`.
+fn usage_line(rendered: &str, sub: Option<&str>) -> String {
+    let parts: Vec<String> = rendered
+        .split("\n\n")
+        .filter(|b| {
+            let b = b.trim_start();
+            !b.is_empty() && !b.starts_with("Usage:") && !b.starts_with("For more information")
+        })
+        .map(|b| {
+            b.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let mut what = parts.first().cloned().unwrap_or_default();
+    what = what.strip_prefix("error: ").unwrap_or(&what).to_owned();
+    if parts.len() > 1 {
+        what = format!("{what} ({})", parts[1..].join("; "));
+    }
+    let cmd = sub.map_or_else(|| "smtping".to_owned(), |s| format!("smtping {s}"));
+    render::term::escape_line(&format!("{cmd}: {what}; see {cmd} --help")).into_owned()
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // Help and --version exit 0; argument errors exit 3 (monitoring "unknown").
-            let code = if e.use_stderr() {
-                check::EXIT_UNKNOWN
+            // Help and --version exit 0; argument errors exit 3 (monitoring "unknown"), not
+            // clap's 2 (which a monitoring system would read as "critical"), in one line.
+            if !e.use_stderr() {
+                let _ = e.print();
+                return exit(0);
+            }
+            if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = e.print();
             } else {
-                0
-            };
-            let _ = e.print();
-            return exit(code);
+                let sub = std::env::args()
+                    .nth(1)
+                    .filter(|a| ["check", "explain", "demo"].contains(&a.as_str()));
+                eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
+            }
+            return exit(check::EXIT_UNKNOWN);
         }
     };
     match &cli.command {

@@ -486,3 +486,114 @@ fn body_size_over_the_cap_is_exit_3_with_one_line() {
         .assert()
         .code(2);
 }
+
+/// Every bad argument exits 3 (never clap's 2, which monitoring reads as "critical") with
+/// one clear line naming the command and where help is; an unreadable or invalid
+/// --ca-file is a bad argument too, found before any connection.
+#[test]
+fn every_bad_argument_is_exit_3_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "garbage\n").unwrap();
+    let not_pem = not_pem.to_str().unwrap().to_owned();
+    let missing = dir.path().join("missing.pem").to_str().unwrap().to_owned();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check"],
+            "smtping check: the following required arguments were not provided: <TARGET>",
+        ),
+        (
+            &["check", "x.test", "--too", "a@b.c"],
+            "a similar argument exists: '--to'",
+        ),
+        (&["check", "x.test", "--port", "0"], "'--port <PORT>'"),
+        (&["check", "x.test", "--format", "xml"], "possible values"),
+        (&["check", "x.test", "--concurrency", "0"], "1..=256"),
+        (
+            &["check", "x.test", "-w", "cert=soon"],
+            "whole number of days",
+        ),
+        (&["check", "x.test", "-c", "time=3"], "give the unit"),
+        (
+            &["check", "127.0.0.1:1", "--ca-file", &missing],
+            "--ca-file",
+        ),
+        (&["check", "127.0.0.1:1", "--ca-file", &not_pem], "no PEM"),
+        (
+            &[
+                "check",
+                "127.0.0.1:1",
+                "--body-size",
+                "1e9",
+                "--from",
+                "a@b.c",
+                "--to",
+                "d@e.f",
+            ],
+            "--body-size",
+        ),
+        (
+            &["explain", "--bad"],
+            "smtping explain: unexpected argument '--bad'",
+        ),
+        (&["nonsense"], "smtping: unrecognized subcommand 'nonsense'"),
+    ];
+    for (args, says) in cases {
+        Command::cargo_bin("smtping")
+            .unwrap()
+            .args(*args)
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(3)
+            .stdout(predicate::str::is_empty())
+            .stderr(
+                predicate::str::contains(*says)
+                    .and(predicate::function(|s: &str| s.lines().count() == 1)),
+            );
+    }
+}
+
+/// `smtping check --help` groups its options and ends with examples; TARGET says an
+/// address works; --to says what `--quit-after data` does.
+#[test]
+fn check_help_is_grouped_with_examples() {
+    let out = Command::cargo_bin("smtping")
+        .unwrap()
+        .args(["check", "--help"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8(out).unwrap();
+    let mut at = 0;
+    for heading in [
+        "\nTarget:\n",
+        "\nTLS:\n",
+        "\nAuth:\n",
+        "\nEnvelope:\n",
+        "\nTimeouts:\n",
+        "\nOutput:\n",
+        "\nBatch:\n",
+        "\nExamples:\n",
+    ] {
+        let i = help[at..]
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading:?} missing or out of order:\n{help}"));
+        at += i;
+    }
+    assert!(help.contains("an e-mail address (its"), "{help}");
+    assert!(
+        help.contains("smtping check postmaster@example.org"),
+        "{help}"
+    );
+    assert!(help.contains("-w, --warning <THRESHOLDS>"), "{help}");
+    assert!(
+        help.contains("closes without the final dot: nothing is delivered"),
+        "{help}"
+    );
+    assert!(
+        help.trim_end().ends_with("docs/checks.md."),
+        "examples end the help"
+    );
+}

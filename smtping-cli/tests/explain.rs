@@ -136,7 +136,7 @@ fn jsonl_blank_lines_get_an_error_object_in_order() {
     assert_eq!(lines[0]["reason"], "mailbox_unknown");
     assert_eq!(
         lines[1],
-        serde_json::json!({"line": 2, "error": "blank line: expected a JSON string"})
+        serde_json::json!({"line": 2, "error": format!("blank line: expected {SHAPE}")})
     );
     assert_eq!(lines[2]["outcome"], "accepted");
     assert_eq!(lines[3]["line"], 4);
@@ -201,4 +201,54 @@ fn bad_arguments_exit_3() {
         .args(["explain", "--jsonl", "550 x"])
         .assert()
         .code(3);
+}
+
+/// What `--jsonl` expects, as its errors say it.
+const SHAPE: &str = r#"one JSON string per line, e.g. "550 5.1.1 no such user" (quotes included; a multi-line reply joined with \r\n)"#;
+
+/// A `--jsonl` line that is not a JSON string says the expected line shape, in the line's
+/// error object and once on standard error.
+#[test]
+fn jsonl_errors_say_the_expected_line_shape() {
+    let assert = smtping()
+        .args(["explain", "--jsonl"])
+        .write_stdin("550 5.1.1 no such user\n\"250 ok\"\n")
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(format!(
+            "1 of 2 line(s) were not JSON strings (see their \"error\"); --jsonl expects {SHAPE}"
+        )));
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let error = first["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("not a JSON string (") && error.ends_with(SHAPE),
+        "{error}"
+    );
+}
+
+/// `smtping explain` with nothing on a terminal says it reads standard input (through
+/// `script`, which gives it a terminal; skipped where util-linux `script` is missing).
+#[test]
+fn explain_on_a_terminal_says_it_reads_stdin() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no `script`: skipped");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("smtping");
+    // The pty's stdin ends at once (</dev/null is the outer stdin: script sends EOF).
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} explain", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("reading the reply, DSN diagnostic or bounce from standard input"),
+        "{text}"
+    );
 }

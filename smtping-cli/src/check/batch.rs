@@ -409,6 +409,8 @@ struct Batch<'a> {
     rows: Vec<Row>,
     kept: Vec<(usize, Report)>,
     keep_reports: bool,
+    /// `-w`/`-c` (validated before the batch started).
+    thresholds: crate::thresholds::Thresholds,
 }
 
 impl<'a> Batch<'a> {
@@ -443,6 +445,7 @@ impl<'a> Batch<'a> {
             rows: Vec::new(),
             kept: Vec::new(),
             keep_reports: !args.jsonl && matches!(format, Format::Json | Format::Prometheus),
+            thresholds: args.thresholds().unwrap_or_default(),
         }
     }
 
@@ -502,16 +505,20 @@ impl<'a> Batch<'a> {
         if let Some(bar) = &self.progress {
             bar.inc(1);
         }
-        let Some(report) = report else {
+        let Some(mut report) = report else {
             self.lost += 1;
             return;
         };
+        if self.args.redact {
+            crate::redact::apply(&mut report, self.args.from.as_deref(), &self.args.to);
+        }
+        self.thresholds.apply(&mut report);
         self.worst = self.worst.worst(report.verdict);
         self.counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
         let written = if self.args.jsonl {
             writeln!(out, "{}", render::json_line(&report))
         } else if self.format == Format::Nagios {
-            writeln!(out, "{}", render::nagios::nagios(&report))
+            writeln!(out, "{}", render::nagios::nagios(&report, &self.thresholds))
         } else {
             Ok(())
         };

@@ -15,6 +15,8 @@ pub(crate) struct CardStyle {
     pub(crate) color: bool,
     /// Append the dialogue.
     pub(crate) transcript: bool,
+    /// An envelope was given (`--from`/`--to`): a delivery not tested was not reached.
+    pub(crate) envelope: bool,
 }
 
 struct Paint {
@@ -70,21 +72,25 @@ impl Paint {
 
 /// Continuation lines line up under the area text.
 const INDENT: &str = "                       ";
+/// Width the card's lines are wrapped to (long replies wrap; they are never cut).
+const WIDTH: usize = 100;
 
+/// A reply as one line: code, enhanced code and every text line (joined with ` / `).
 fn reply(r: &ReplyInfo) -> String {
-    let first = r.text.lines().next().unwrap_or("");
-    let more = if r.text.lines().count() > 1 {
-        " …"
-    } else {
-        ""
-    };
+    let text = r
+        .text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ");
     match &r.enhanced {
-        Some(e) => format!("{} {e} {first}{more}", r.code),
-        None => format!("{} {first}{more}", r.code),
+        Some(e) => format!("{} {e} {text}", r.code),
+        None => format!("{} {text}", r.code),
     }
 }
 
-/// Cuts `s` to `n` characters with an ellipsis.
+/// Cuts `s` to `n` characters with an ellipsis (for names, never for replies).
 fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
@@ -95,11 +101,98 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
+/// Splits `text` into lines of at most `width` characters, at spaces when it can (a word
+/// longer than a line is split where the line ends). Nothing is dropped.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(20);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let sep = usize::from(len > 0);
+            if len + sep + word.len() <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                len += sep + word.len();
+                break;
+            }
+            if len > 0 {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+                continue;
+            }
+            // A word longer than a whole line.
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if len > 0 || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Writes `text` after `first` (already written, `first_len` characters wide), wrapped,
+/// continuation lines under `indent`.
+fn write_wrapped(out: &mut String, first: &str, first_len: usize, indent: &str, text: &str) {
+    let room = WIDTH.saturating_sub(first_len);
+    let lines = wrap(text, room);
+    let mut it = lines.iter();
+    let _ = writeln!(out, "{first}{}", it.next().map_or("", String::as_str));
+    let rest: Vec<&str> = it.map(String::as_str).collect();
+    if !rest.is_empty() {
+        let again = wrap(
+            &rest.join(" "),
+            WIDTH.saturating_sub(indent.chars().count()),
+        );
+        for l in again {
+            let _ = writeln!(out, "{indent}{l}");
+        }
+    }
+}
+
+/// One area line: name, traffic light, text (wrapped under the text).
+fn area(out: &mut String, p: &Paint, name: &str, status: Option<Status>, text: &str) {
+    let light = status.map_or_else(|| " ".repeat(5), |s| p.status(s));
+    let first = format!("  {name:<13} {light}  ");
+    write_wrapped(out, &first, INDENT.len(), INDENT, text);
+}
+
+/// A continuation line under the area text, wrapped.
+fn more(out: &mut String, text: &str) {
+    write_wrapped(out, INDENT, INDENT.len(), INDENT, text);
+}
+
 fn ms(v: f64) -> String {
     if v >= 1000.0 {
         format!("{:.2} s", v / 1000.0)
     } else {
         format!("{v:.1} ms")
+    }
+}
+
+/// A size in bytes in human units (binary: what MTAs configure), `35 MiB`, `9.8 MiB`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    #[allow(clippy::cast_precision_loss)] // display only
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if (v - v.round()).abs() < 0.05 || v >= 100.0 {
+        format!("{:.0} {}", v, UNITS[unit])
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
     }
 }
 
@@ -120,10 +213,28 @@ pub(crate) fn card(r: &Report, style: CardStyle) -> String {
     }
 }
 
-/// Draws the card of a report whose strings are already escaped.
+/// Draws the card of a report whose strings are already escaped: one function per area.
 fn draw(r: &Report, style: CardStyle) -> String {
     let p = Paint { on: style.color };
     let mut out = String::new();
+    header(&mut out, &p, r);
+    connectivity(&mut out, &p, r);
+    extensions(&mut out, &p, r);
+    tls(&mut out, &p, r);
+    auth(&mut out, &p, r);
+    delivery(&mut out, &p, r, style);
+    relay(&mut out, &p, r);
+    error(&mut out, &p, r);
+    findings(&mut out, &p, r);
+    timings(&mut out, &p, r);
+    if style.transcript {
+        transcript(&mut out, &p, r);
+    }
+    out
+}
+
+/// Target, verdict and the one-line summary.
+fn header(out: &mut String, p: &Paint, r: &Report) {
     let target = if r.target.input.is_empty() {
         format!("{}:{}", r.target.host, r.target.port)
     } else {
@@ -136,10 +247,12 @@ fn draw(r: &Report, style: CardStyle) -> String {
         p.bold(&target),
         p.verdict(r.verdict)
     );
-    let _ = writeln!(out, "  {}", r.summary);
+    write_wrapped(out, "  ", 2, "  ", &r.summary);
     let _ = writeln!(out);
+}
 
-    // Connectivity
+/// DNS, the connection, the greeting; the failed attempts under it.
+fn connectivity(out: &mut String, p: &Paint, r: &Report) {
     let c = &r.connectivity;
     let mut line = String::new();
     if let Some(addr) = &c.connected_to {
@@ -148,12 +261,14 @@ fn draw(r: &Report, style: CardStyle) -> String {
             let _ = write!(line, " in {}", ms(t));
         }
         if let Some(g) = &c.greeting {
-            let _ = write!(line, "; greeting {}", cut(&reply(g), 70));
+            let _ = write!(line, "; greeting {}", reply(g));
         }
     } else if let Some(e) = &c.dns.error {
-        line.push_str(&cut(e, 110));
+        line.push_str(e);
     } else if let Some(a) = c.attempts.last() {
         let _ = write!(line, "{} {}", a.address, a.outcome);
+    } else {
+        line.push_str("not reached");
     }
     if !c.dns.mx.is_empty() {
         let mx: Vec<String> = c
@@ -165,31 +280,111 @@ fn draw(r: &Report, style: CardStyle) -> String {
             .collect();
         let _ = write!(line, " (MX {})", mx.join(", "));
     }
-    let _ = writeln!(
-        out,
-        "  {:<13} {}  {}",
-        "Connectivity",
-        p.status(c.status),
-        line
-    );
-    let failed: Vec<_> = c
-        .attempts
-        .iter()
-        .filter(|a| a.outcome != "connected")
-        .collect();
-    for a in failed {
-        let _ = writeln!(
+    area(out, p, "Connectivity", Some(c.status), &line);
+    for a in c.attempts.iter().filter(|a| a.outcome != "connected") {
+        more(
             out,
-            "{INDENT}{} {} after {}",
-            a.address,
-            a.outcome,
-            ms(a.elapsed_ms)
+            &format!("{} {} after {}", a.address, a.outcome, ms(a.elapsed_ms)),
         );
     }
+}
 
-    // TLS
+/// Extension keywords shown by name (the others are counted).
+const KNOWN: [&str; 9] = [
+    "SIZE",
+    "PIPELINING",
+    "STARTTLS",
+    "AUTH",
+    "8BITMIME",
+    "SMTPUTF8",
+    "CHUNKING",
+    "DSN",
+    "REQUIRETLS",
+];
+
+/// What EHLO offered (the capabilities inside TLS when TLS was used).
+fn extensions(out: &mut String, p: &Paint, r: &Report) {
+    let Some(e) = &r.ehlo else {
+        if r.connectivity.greeting.is_some() {
+            area(out, p, "Extensions", Some(Status::Grey), "not reached");
+        }
+        return;
+    };
+    if e.helo_fallback {
+        area(
+            out,
+            p,
+            "Extensions",
+            None,
+            "none: EHLO was refused and HELO used (no ESMTP extension)",
+        );
+        return;
+    }
+    let keyword = |line: &str| {
+        line.split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase()
+    };
+    let has = |k: &str| e.keywords.iter().any(|l| keyword(l) == k);
+    let mut parts: Vec<String> = Vec::new();
+    if has("SIZE") || e.size.is_some() {
+        parts.push(match e.size {
+            Some(n) if n > 0 => format!("SIZE {}", human_size(n)),
+            _ => "SIZE (no limit)".into(),
+        });
+    }
+    let flags = [
+        ("PIPELINING", e.pipelining),
+        // STARTTLS is only ever in the plaintext EHLO.
+        (
+            "STARTTLS",
+            e.starttls || r.tls.offered && r.tls.mode == "starttls",
+        ),
+    ];
+    parts.extend(flags.iter().filter(|f| f.1).map(|f| f.0.to_owned()));
+    let mechanisms = if e.auth_mechanisms.is_empty() {
+        let mut m = r.auth.mechanisms_after_tls.clone();
+        if m.is_empty() {
+            m.clone_from(&r.auth.mechanisms_before_tls);
+        }
+        m
+    } else {
+        e.auth_mechanisms.clone()
+    };
+    if !mechanisms.is_empty() {
+        parts.push(format!("AUTH {}", mechanisms.join(" ")));
+    }
+    let flags = [
+        ("8BITMIME", e.eightbitmime),
+        ("SMTPUTF8", e.smtputf8),
+        ("CHUNKING", e.chunking),
+        ("DSN", e.dsn),
+        ("REQUIRETLS", has("REQUIRETLS")),
+    ];
+    parts.extend(flags.iter().filter(|f| f.1).map(|f| f.0.to_owned()));
+    let mut others: Vec<String> = e
+        .keywords
+        .iter()
+        .map(|l| keyword(l))
+        .filter(|k| !k.is_empty() && !KNOWN.contains(&k.as_str()))
+        .collect();
+    others.dedup();
+    if !others.is_empty() {
+        parts.push(format!("+{} more ({})", others.len(), others.join(" ")));
+    }
+    let text = if parts.is_empty() {
+        "none offered".to_owned()
+    } else {
+        parts.join(" · ")
+    };
+    area(out, p, "Extensions", None, &text);
+}
+
+/// TLS: the session and the certificate, or why there is none.
+fn tls(out: &mut String, p: &Paint, r: &Report) {
     let t = &r.tls;
-    let tls_line = if t.established {
+    let line = if t.established {
         let mut s = format!(
             "{} {}",
             t.version.map_or("?", |v| v.as_str()),
@@ -209,19 +404,24 @@ fn draw(r: &Report, style: CardStyle) -> String {
         }
         s
     } else if let Some(e) = &t.error {
-        cut(e, 110)
+        e.clone()
     } else if t.mode == "none" {
-        "not requested".into()
+        "not requested (--tls none)".into()
     } else if r.ehlo.is_some() && !t.offered {
         "STARTTLS not offered".into()
+    } else if r.ehlo.is_some() && r.error.is_none() {
+        "not tried: the check stopped after EHLO (STARTTLS is offered; --quit-after tls tests it)"
+            .into()
     } else {
         "not reached".into()
     };
-    let _ = writeln!(out, "  {:<13} {}  {}", "TLS", p.status(t.status), tls_line);
+    area(out, p, "TLS", Some(t.status), &line);
+}
 
-    // Auth
+/// AUTH: the login, or the mechanisms offered.
+fn auth(out: &mut String, p: &Paint, r: &Report) {
     let a = &r.auth;
-    let auth_line = match a.login.outcome.as_str() {
+    let line = match a.login.outcome.as_str() {
         "success" => format!(
             "login ok with {}",
             a.login.mechanism.as_deref().unwrap_or("?")
@@ -239,119 +439,150 @@ fn draw(r: &Report, style: CardStyle) -> String {
             if !a.mechanisms_after_tls.is_empty() {
                 parts.push(format!("after TLS: {}", a.mechanisms_after_tls.join(" ")));
             }
-            if parts.is_empty() {
-                "not offered".into()
-            } else {
+            if !parts.is_empty() {
                 format!("offered {}", parts.join("; "))
+            } else if r.ehlo.is_none() {
+                "not reached".into()
+            } else if t_offered_not_established(r) {
+                // The EHLO inside TLS, where AUTH is usually offered, never happened.
+                "not offered before TLS; after TLS not reached".into()
+            } else {
+                "not offered".into()
             }
         }
     };
-    let _ = writeln!(
-        out,
-        "  {:<13} {}  {}",
-        "Auth",
-        p.status(a.status),
-        auth_line
-    );
+    area(out, p, "Auth", Some(a.status), &line);
+}
 
-    // Delivery
+fn t_offered_not_established(r: &Report) -> bool {
+    r.tls.offered && !r.tls.established && r.tls.mode != "none"
+}
+
+/// The transaction: the outcome, every recipient with its reply and reason.
+fn delivery(out: &mut String, p: &Paint, r: &Report, style: CardStyle) {
     let d = &r.delivery;
-    let mut del = if d.outcome == "not_tested" && r.error.is_some() {
-        "not reached".to_owned()
-    } else if d.outcome == "not_tested" {
-        "not tested (give --from and --to)".to_owned()
+    let total = d.recipients.len();
+    let refused = d
+        .recipients
+        .iter()
+        .filter(|x| x.outcome != "accepted")
+        .count();
+    let several = total > 1;
+    let mut line = if d.outcome == "not_tested" {
+        if r.error.is_some() || style.envelope {
+            "not reached".to_owned()
+        } else {
+            "not tested (give --from and --to)".to_owned()
+        }
+    } else if several && refused > 0 {
+        let mut s = format!("{refused} of {total} refused");
+        if let Some(stage) = &d.stage {
+            let _ = write!(s, " at {stage}");
+        }
+        if refused < total {
+            let _ = write!(s, ", {} accepted", total - refused);
+        } else {
+            let _ = write!(s, ": {}", d.outcome);
+        }
+        s
     } else {
         let mut s = d.outcome.as_str().to_owned();
         if let Some(stage) = &d.stage {
             let _ = write!(s, " at {stage}");
         }
         if let Some(rep) = &d.reply {
-            let _ = write!(s, ": {}", cut(&reply(rep), 80));
+            let _ = write!(s, ": {}", reply(rep));
         }
         s
     };
     if let Some(reason) = d.reason
         && d.outcome != "accepted"
     {
-        let _ = write!(del, " [{reason}{}]", if d.hard { ", hard" } else { "" });
+        let _ = write!(line, " [{reason}{}]", if d.hard { ", hard" } else { "" });
     }
-    let _ = writeln!(out, "  {:<13} {}  {}", "Delivery", p.status(d.status), del);
+    area(out, p, "Delivery", Some(d.status), &line);
     if d.outcome != "not_tested" && d.outcome != "accepted" {
         if let Some(e) = &d.explanation {
-            let _ = writeln!(out, "{INDENT}{e}");
+            more(out, e);
         }
         if let Some(fix) = &d.remediation {
-            let _ = writeln!(out, "{INDENT}{} {fix}", p.bold("fix:"));
+            let first = format!("{INDENT}{} ", p.bold("fix:"));
+            write_wrapped(out, &first, INDENT.len() + 5, INDENT, fix);
         }
     }
-    if d.recipients.len() > 1 || d.recipients.iter().any(|x| x.outcome != d.outcome) {
-        for rc in &d.recipients {
-            let rep = rc.reply.as_ref().map(reply).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{INDENT}{} {} {}",
-                rc.address,
-                rc.outcome,
-                cut(&rep, 70)
-            );
+    if several || d.recipients.iter().any(|x| x.outcome != d.outcome) {
+        for (i, rc) in d.recipients.iter().enumerate() {
+            let mut text = format!("{}. {}  {}", i + 1, rc.address, rc.outcome);
+            if let Some(reason) = rc.reason
+                && rc.outcome != "accepted"
+            {
+                let _ = write!(text, " [{reason}]");
+            }
+            if let Some(rep) = &rc.reply {
+                let _ = write!(text, ": {}", reply(rep));
+            }
+            let under = format!("{INDENT}   ");
+            write_wrapped(out, INDENT, INDENT.len(), &under, &text);
         }
     }
     if let Some(id) = &d.message_id {
         let _ = writeln!(out, "{INDENT}{}", p.dim(&format!("Message-ID {id}")));
     }
+}
 
-    if let Some(relay) = &r.relay {
-        let (status, text) = if relay.open {
-            (Status::Red, format!("OPEN: accepted {}", relay.envelope))
-        } else if let Some(e) = &relay.error {
-            (Status::Grey, format!("probe failed: {}", cut(e, 90)))
-        } else {
-            let how = relay.reply.as_ref().map(reply).unwrap_or_default();
-            (
-                Status::Green,
-                format!(
-                    "refused at {}: {}",
-                    relay.stage.map(|s| s.as_str()).unwrap_or("?"),
-                    cut(&how, 80)
-                ),
-            )
-        };
-        let _ = writeln!(out, "  {:<13} {}  {}", "Relay", p.status(status), text);
+/// The open-relay probe, when asked for.
+fn relay(out: &mut String, p: &Paint, r: &Report) {
+    let Some(relay) = &r.relay else { return };
+    let (status, text) = if relay.open {
+        (Status::Red, format!("OPEN: accepted {}", relay.envelope))
+    } else if let Some(e) = &relay.error {
+        (Status::Grey, format!("probe failed: {e}"))
+    } else {
+        let how = relay.reply.as_ref().map(reply).unwrap_or_default();
+        (
+            Status::Green,
+            format!(
+                "refused at {}: {how}",
+                relay.stage.map(|s| s.as_str()).unwrap_or("?"),
+            ),
+        )
+    };
+    area(out, p, "Relay", Some(status), &text);
+}
+
+/// Why the check stopped early.
+fn error(out: &mut String, p: &Paint, r: &Report) {
+    let Some(e) = &r.error else { return };
+    let _ = writeln!(out);
+    let first = format!(
+        "  {} at {} ({}): ",
+        p.wrap("1;31", "Error"),
+        e.stage,
+        e.kind
+    );
+    let len = format!("  Error at {} ({}): ", e.stage, e.kind).len();
+    write_wrapped(out, &first, len, "    ", &e.message);
+}
+
+/// Findings, most severe first, each with its fix.
+fn findings(out: &mut String, p: &Paint, r: &Report) {
+    if r.findings.is_empty() {
+        return;
     }
-
-    if let Some(e) = &r.error {
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "  {} at {} ({}): {}",
-            p.wrap("1;31", "Error"),
-            e.stage,
-            e.kind,
-            e.message
-        );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  {}", p.bold("Findings"));
+    let under = " ".repeat(12);
+    for f in &r.findings {
+        let first = format!("    {} {}  ", p.severity(f.severity), f.id);
+        let len = 4 + 8 + f.id.as_str().len() + 2;
+        write_wrapped(out, &first, len, &under, &f.message);
+        let first = format!("{under}{} ", p.dim("fix:"));
+        write_wrapped(out, &first, under.len() + 5, &under, &f.remediation);
     }
+}
 
-    if !r.findings.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "  {}", p.bold("Findings"));
-        for f in &r.findings {
-            let _ = writeln!(
-                out,
-                "    {} {}  {}",
-                p.severity(f.severity),
-                f.id,
-                f.message
-            );
-            let _ = writeln!(
-                out,
-                "    {}  {} {}",
-                " ".repeat(7),
-                p.dim("fix:"),
-                f.remediation
-            );
-        }
-    }
-
+/// Per-phase times.
+fn timings(out: &mut String, p: &Paint, r: &Report) {
     let phases: Vec<String> = r
         .timings_ms
         .phases()
@@ -359,36 +590,38 @@ fn draw(r: &Report, style: CardStyle) -> String {
         .map(|(k, v)| format!("{k} {}", ms(v)))
         .collect();
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "  {} {}",
-        p.bold("Timings"),
-        p.dim(&phases.join(" · "))
-    );
-
-    if style.transcript && !r.transcript.is_empty() {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "  {}", p.bold("Transcript"));
-        for l in &r.transcript {
-            let who = match l.dir.as_str() {
-                "client" => "C:",
-                "server" => "S:",
-                _ => "* ",
-            };
-            let tls = if l.tls {
-                p.dim("[tls] ")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "    {} {who} {tls}{}",
-                p.dim(&format!("{:>8.1}", l.t_ms)),
-                term::escape_line(&l.line)
-            );
-        }
+    let lines = wrap(&phases.join(" · "), WIDTH - 10);
+    for (i, l) in lines.iter().enumerate() {
+        let head = if i == 0 { "Timings" } else { "       " };
+        let _ = writeln!(out, "  {} {}", p.bold(head), p.dim(l));
     }
-    out
+}
+
+/// The dialogue (`--transcript`).
+fn transcript(out: &mut String, p: &Paint, r: &Report) {
+    if r.transcript.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  {}", p.bold("Transcript"));
+    for l in &r.transcript {
+        let who = match l.dir.as_str() {
+            "client" => "C:",
+            "server" => "S:",
+            _ => "* ",
+        };
+        let tls = if l.tls {
+            p.dim("[tls] ")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "    {} {who} {tls}{}",
+            p.dim(&format!("{:>8.1}", l.t_ms)),
+            term::escape_line(&l.line)
+        );
+    }
 }
 
 #[cfg(test)]

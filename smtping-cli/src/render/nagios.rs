@@ -4,6 +4,7 @@
 use smtping_client::{Report, Status};
 
 use super::term;
+use crate::thresholds::Thresholds;
 
 fn word(s: Status) -> &'static str {
     match s {
@@ -13,18 +14,28 @@ fn word(s: Status) -> &'static str {
     }
 }
 
-/// The plugin line (the exit code is the report's).
-pub(crate) fn nagios(r: &Report) -> String {
+/// The plugin line (the exit code is the report's, after [`Thresholds::apply`]).
+/// Perfdata: `'label'=value[UOM];warn;crit;min;max` with Monitoring Plugins ranges: the
+/// certificate's days alert below the threshold (`14:`), the total time above it (`2`).
+pub(crate) fn nagios(r: &Report, t: &Thresholds) -> String {
     let mut perf: Vec<String> = r
         .timings_ms
         .phases()
         .into_iter()
-        .map(|(k, v)| format!("'{k}'={:.3}s;;;0", v / 1000.0))
+        .map(|(k, v)| {
+            let limits = if k == "total" {
+                t.time_perf()
+            } else {
+                ";".into()
+            };
+            format!("'{k}'={:.3}s;{limits};0", v / 1000.0)
+        })
         .collect();
     if let Some(cert) = &r.tls.certificate {
         perf.push(format!(
-            "'cert_days_remaining'={};14;0",
-            cert.days_remaining
+            "'cert_days_remaining'={};{};0",
+            cert.days_remaining,
+            t.cert_perf()
         ));
     }
     // One line, no control byte, no `|` (it starts the perfdata).

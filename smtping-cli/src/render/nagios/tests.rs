@@ -9,7 +9,7 @@ fn line_shape() {
     r.summary = "a|b".into();
     r.timings_ms.total = 12.5;
     r.timings_ms.connect = Some(1.0);
-    let line = nagios(&r);
+    let line = nagios(&r, &Thresholds::default());
     assert_eq!(
         line,
         "SMTP WARNING - a/b | 'connect'=0.001s;;;0 'total'=0.013s;;;0"
@@ -20,8 +20,31 @@ fn line_shape() {
 fn summary_stays_one_clean_line() {
     let mut r = Report::default();
     r.summary = "greeting \x1b[32mOK\x1b[0m\rfake|x\nnext".into();
-    let line = nagios(&r);
+    let line = nagios(&r, &Thresholds::default());
     assert_eq!(line.lines().count(), 1);
     assert!(!line.chars().any(char::is_control), "{line:?}");
     assert!(line.starts_with(r"SMTP OK - greeting \e[32mOK\e[0m\rfake/x next | "));
+}
+
+#[test]
+fn cert_days_are_an_alert_below_range() {
+    let mut r = Report::default();
+    r.tls.certificate = serde_json::from_value(serde_json::json!({
+        "verification": "valid", "subject": "CN=mx", "issuer": "CN=ca", "sans": ["mx"],
+        "not_before": "2026-01-01", "not_after": "2029-01-01", "days_remaining": 824,
+        "chain_length": 2
+    }))
+    .unwrap();
+    let t = Thresholds::new(
+        crate::thresholds::parse_level("21,2s").ok(),
+        crate::thresholds::parse_level("7,5s").ok(),
+    )
+    .unwrap();
+    let line = nagios(&r, &t);
+    assert!(
+        line.ends_with("'total'=0.000s;2;5;0 'cert_days_remaining'=824;21:;7:;0"),
+        "{line}"
+    );
+    let line = nagios(&r, &Thresholds::default());
+    assert!(line.ends_with("'cert_days_remaining'=824;14:;;0"), "{line}");
 }

@@ -239,7 +239,10 @@ fn ambiguous_codes_depend_on_the_provider() {
     let t = "550 5.1.10 Recipient not found";
     assert_eq!(with(t, microsoft).reason, Reason::MailboxUnknown);
     assert_eq!(with(t, microsoft).provider, Some(Provider::Microsoft));
-    assert_eq!(text(t).reason, Reason::NullMx);
+    // The words "recipient not found" name the condition, whoever sent them: they beat the
+    // registry's null MX (issue 12). The bare code keeps the registry meaning.
+    assert_eq!(text(t).reason, Reason::MailboxUnknown);
+    assert_eq!(text("550 5.1.10").reason, Reason::NullMx);
     // X.7.9: Yahoo policy vs. "authentication mechanism too weak".
     let t = "554 5.7.9 Message not accepted";
     assert_eq!(with(t, yahoo).reason, Reason::PolicyRejected);

@@ -311,9 +311,14 @@ pub(crate) struct Inner {
 /// Finds the first quoted inner reply in a *normalised* text (whose own leading code is
 /// already removed). Only a code right after a quoting character (`:`, `'`, `"`, `>`,
 /// `(`) and at most one space counts, and it must carry an enhanced code of its class —
-/// except `535`, which says enough alone. A DSN's `smtp; 550 …` is not quoted (`;`), and
+/// except `535`, which says enough alone. The outer reply (same code and enhanced code)
+/// is skipped. A DSN's `smtp; 550 …` is not quoted (`;`), and
 /// digits in addresses, times and ports are not followed by an enhanced code.
-pub(crate) fn inner_reply(norm: &str) -> Option<Inner> {
+pub(crate) fn inner_reply(
+    norm: &str,
+    outer_code: Option<u16>,
+    outer_enhanced: Option<EnhancedCode>,
+) -> Option<Inner> {
     let b = norm.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -333,7 +338,9 @@ pub(crate) fn inner_reply(norm: &str) -> Option<Inner> {
             let code =
                 u16::from(d[0] - b'0') * 100 + u16::from(d[1] - b'0') * 10 + u16::from(d[2] - b'0');
             let enhanced = enhanced_after(b, j, code);
-            if enhanced.is_some() || code == 535 {
+            // The outer reply itself may stand after a marker (`said: 550 5.1.1`).
+            let is_outer = Some(code) == outer_code && enhanced == outer_enhanced;
+            if !is_outer && (enhanced.is_some() || code == 535) {
                 return Some(Inner { code, enhanced });
             }
         }

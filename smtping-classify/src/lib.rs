@@ -184,7 +184,7 @@ fn decide(
         };
         (Reason::Accepted, src)
     } else {
-        let inner = extract::inner_reply(norm);
+        let inner = extract::inner_reply(norm, code, enhanced);
         // A quoted inner code decides instead of an outer one that only says the delivery
         // failed on the way (X.4.x, X.0.x, a catch-all, or none).
         let inner_entry = inner

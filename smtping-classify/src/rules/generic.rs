@@ -58,25 +58,25 @@ pub(super) const RULES: &[Rule] = &[
     // Decisive texts that say exactly what failed: also tried before a specific enhanced
     // code whose registry meaning disagrees (see `Rule::decisive`).
     Rule::new(None, "generic.recipient_not_found", MailboxUnknown)
-        .text(r"resolver\.adr\.recip(?:ient)?notfound|\brecipient (?:[^ ]+ )?not found\b|recipient address [^ ]+ does not exist|does not exist in (?:this|the recipient's) organi[sz]ation")
+        .text(r"resolver\.adr\.recip(?:ient)?notfound|\brecipient (?:(?:address|mailbox|user|e-?mail address) |[^ ]*@[^ ]+ )?not found\b|recipient address [^ ]+ does not exist|does not exist in (?:this|the recipient's) organi[sz]ation")
         .decisive()
         .explain("The receiving server (Exchange's directory lookup) says the recipient address does not exist.")
         .fix("Check the address for typos and remove it from your lists if it is correct as written.")
         .example("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"),
     Rule::new(None, "generic.sending_limit", RateLimited)
-        .text(r"\b(?:sender|sending|outgoing|outbound|daily|hourly|send|submission) (?:[a-z]+ ){0,2}(?:quota|limit)s? (?:[a-z]+ ){0,4}(?:exceeded|reached)|exceeded (?:its|the|your|their|his|her) (?:daily|hourly) (?:sending )?limit|max(?:imum)? (?:number of )?(?:e-?mails|messages) (?:allowed )?per (?:hour|day|minute)|number of (?:e-?mails|messages) .{0,40}per (?:day|hour|minute)|too much e-?mail in a short|too many (?:e-?mails|messages) (?:per|in an?|in the last) (?:hour|minute|day)")
+        .text(r"\b(?:sender|sending|outgoing|outbound|daily|hourly|send|submission) (?:[a-z]+ ){0,2}(?:quota|limit)s? (?:[a-z]+ ){0,4}(?:exceeded|reached)|exceeded (?:its|the|your|their|his|her) (?:daily|hourly) (?:sending )?limit|max(?:imum)? (?:number of )?(?:e-?mails|messages) (?:allowed )?per (?:hour|day|minute)|number of (?:e-?mails|messages) .{0,40}per (?:day|hour|minute)|too much e-?mail in a short|too many (?:e-?mails|messages)(?: sent)? (?:per|in an?|in the last|within(?: the last)?) (?:[a-z0-9]+ )?(?:hours?|minutes?|days?|seconds?)")
         .decisive()
         .explain("The server refused because a sending limit (messages per hour or per day, or a sender quota) was reached.")
         .fix("Wait for the limit window to pass and spread sending over time; a sudden spike may mean a compromised account.")
         .example("550 5.4.6 <amy@example.com>: Recipient address rejected: Sender Daily Quota Exceeded"),
     Rule::new(None, "generic.reputation", BadReputation)
-        .text(r"\breputation\b|sender ?score .{0,30}(?:too )?low|complaint rate|(?:high|too many|excessive) (?:number of )?(?:spam )?complaints|\bspam complaints|(?:ip|address|host|server|\d) (?:address )?(?:has been |is |was )?(?:temporarily )?blocked (?:[a-z,]+ ){0,3}(?:because|due to|for) (?:of )?(?:it )?(?:sent |sending |having sent )?(?:spam|abuse|complaints|unsolicited)")
+        .text(r"\breputation\b|(?:sender|trust) ?score .{0,30}(?:too )?low|low (?:trust|sender) ?score|complaint rate|(?:high|too many|excessive) (?:number of )?(?:[a-z]+ )?complaints|\bspam complaints|(?:ip|address|host|server|\d) (?:address )?(?:has been |is |was )?(?:temporarily )?blocked (?:[a-z,]+ ){0,3}(?:because|due to|for) (?:of )?(?:it )?(?:sent |sending |having sent )?(?:spam|abuse|complaints|unsolicited)")
         .decisive()
         .explain("The receiver refused because of the sending IP's or domain's reputation (complaints, spam rate, sender score), without naming a blocklist.")
         .fix("Reduce complaints and bounces, authenticate the mail, warm up new IPs, and check the IP's reputation with the receiver's postmaster tools.")
         .example("554 5.7.1 Rejected because of the poor reputation of the sending IP 192.0.2.25"),
     Rule::new(None, "generic.headers", ContentRejected)
-        .text(r"rfc ?5322|rfc ?2822|\brfc ?822\b|message-?id header|(?:multiple|duplicate|more than one|two) (?:from|to|cc|subject|date|message-?id|sender|reply-to):? headers?|\b(?:from|to|subject|date|message-?id|sender) header (?:is )?(?:missing|malformed|invalid|contains more than one)|(?:no|missing|without an?(?: valid)?) (?:from|date|subject|message-?id|sender) header|header (?:error|syntax)|invalid (?:from|date|subject|sender) header|headers? (?:are|is) not (?:rfc )?compliant")
+        .text(r"message-?id header|(?:multiple|duplicate|more than one|two) (?:from|to|cc|subject|date|message-?id|sender|reply-to):? headers?|\b(?:from|to|subject|date|message-?id|sender) header (?:is )?(?:missing|malformed|invalid|contains more than one)|(?:no|missing|without an?(?: valid)?) (?:from|date|subject|message-?id|sender) header|(?:from|to|cc|subject|date|message-?id|sender) header (?:appears|occurs|is present) (?:twice|more than once|multiple times)|header (?:error|syntax)|invalid (?:from|date|subject|sender) header|headers? (?:are|is) not (?:rfc )?compliant")
         .decisive()
         .explain("The message headers are not RFC 5322 compliant (a missing, duplicated or malformed From, Date or Message-ID).")
         .fix("Send exactly one From, Date and Message-ID header with valid syntax.")
@@ -213,6 +213,13 @@ pub(super) const RULES: &[Rule] = &[
         .explain("The sending IP has no reverse DNS (PTR) or it does not match forward DNS.")
         .fix("Set a PTR record for the sending IP to a host name that resolves back to the same IP.")
         .example("450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.25]"),
+    // Content. RFC 5322 named alone: after address rules (an "RFC 822 address" is an
+    // address problem), before spam wording that header refusals often carry.
+    Rule::new(None, "generic.rfc5322", ContentRejected)
+        .text(r"(?:rfc|rfc-) ?(?:5322|2822|822)\b.{0,20}(?:complian|header|section)|(?:comply|compliant|conform) (?:with|to) rfc ?(?:5322|2822|822)")
+        .explain("The message is not RFC 5322 compliant (header syntax, required or duplicated headers).")
+        .fix("Send exactly one From, Date and Message-ID header with valid syntax.")
+        .example("550 5.7.1 This message does not conform to RFC 5322 and was rejected as possible spam"),
     // Content.
     Rule::new(None, "generic.virus", VirusDetected)
         .text(r"virus|malware|infected|trojan|clamav|eicar|malicious (?:content|attachment|payload|file|url|link)|phishing")

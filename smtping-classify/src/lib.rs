@@ -46,10 +46,13 @@
 //!    is a positive intermediate reply: the step was accepted), 4xx deferred, 5xx bounced.
 //!    Text with only an enhanced code takes the outcome from its class; text with neither
 //!    is [`Outcome::Unknown`]. An accepted outcome always has reason `accepted`.
-//! 2. **Reason**, first that fits: provider rules (only for providers recognised from the
-//!    text, the remote host or the recipient domain) → exact texts (named blocklists,
-//!    MTA component-tagged texts) → a *specific*
-//!    enhanced code from the registry → generic MTA text patterns → a *generic*
+//! 2. **Reason**, first that fits: a quoted inner reply (a `535` inside a `530`; a
+//!    specific code quoted after a wrapper such as `5.4.7`) → provider rules (only for
+//!    providers recognised from the text, the remote host or the recipient domain) →
+//!    exact texts (named blocklists, MTA component-tagged texts) → a *specific*
+//!    enhanced code from the registry, unless *decisive* text naming the cause (the
+//!    failed SPF/DKIM/DMARC/PTR/TLS check, "recipient not found", a sending limit,
+//!    reputation, a header defect) disagrees → generic MTA text patterns → a *generic*
 //!    enhanced code (`X.7.1`, `X.Y.0`) → the basic code with the stage → `unknown`.
 //!    At the MAIL stage an address problem is the sender's ([`Reason::SenderRejected`]).
 //! 3. **hard** is `true` only for a bounce (5xx) whose reason means the address itself can

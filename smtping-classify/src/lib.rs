@@ -232,9 +232,8 @@ fn decide(
         } else if let Some(rule) = first(Phase::Provider, false) {
             // A provider's bare "policy" code (Yahoo's 5.7.9) says less than text naming
             // the failed check.
-            match decisive(rule.reason)
-                .filter(|_| rule.pattern.is_none() && rule.reason == Reason::PolicyRejected)
-            {
+            let bare_policy = rule.pattern.is_none() && rule.reason == Reason::PolicyRejected;
+            match bare_policy.then(|| decisive(rule.reason)).flatten() {
                 Some(d) => (d.reason, Source::Rule(d)),
                 None => (rule.reason, Source::Rule(rule)),
             }

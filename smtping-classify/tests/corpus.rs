@@ -373,11 +373,12 @@ const CORPUS: &[Case] = &[
 ];
 
 /// Cases added for issue 12: replies written after providers' published error
-/// references (Google Workspace "Gmail SMTP errors and codes", Microsoft 365 NDR
-/// reference, Yahoo/AOL postmaster error codes, Apple iCloud, Proofpoint, Mimecast,
-/// Rackspace, United Internet (GMX, web.de), EarthLink, Comcast, Orange, Zoho, Titan/neo,
-/// Fastmail) and the default texts of Postfix, Exim, Sendmail and Exchange. The wording
-/// is paraphrased: several wordings per kind, none copied from one bounce.
+/// references and collected bounces (Google Workspace "Gmail SMTP errors and codes" and
+/// its bulk-sender texts, the Microsoft 365 / Exchange Online NDR reference and Outlook.com
+/// SC-/S3150 texts, Yahoo/AOL postmaster error codes, Mimecast, Rackspace, United Internet
+/// (GMX, web.de), EarthLink, Titan/neo sender quotas, cPanel/Exim hourly limits, A&A,
+/// BlueTie's Cloudmark CSI listing) and the default texts of Postfix, Exim and Exchange.
+/// The wording is paraphrased: several wordings per kind, none copied from one bounce.
 const ISSUE12: &[Case] = &[
     // --- Provider code meanings; text naming the failed check beats the registry.
     k(

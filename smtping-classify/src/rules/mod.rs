@@ -11,7 +11,9 @@
 //! Provider tables apply only when the provider is recognised (from the text, the remote
 //! host name or the recipient domain); the exact tables (named blocklists, MTA texts that
 //! cannot mean anything else) always apply, before the enhanced code; the generic table
-//! applies after specific enhanced codes.
+//! applies after specific enhanced codes — except its rules marked [`Rule::decisive`],
+//! whose text names the cause and beats a specific code's registry meaning when the two
+//! disagree.
 
 use std::sync::LazyLock;
 

@@ -11,7 +11,7 @@
 //! Provider tables apply only when the provider is recognised (from the text, the remote
 //! host name or the recipient domain); the exact tables (named blocklists, MTA texts that
 //! cannot mean anything else) always apply, before the enhanced code; the generic table
-//! applies after specific enhanced codes — except its rules marked [`Rule::decisive`],
+//! applies after specific enhanced codes — except its rules marked `decisive`,
 //! whose text names the cause and beats a specific code's registry meaning when the two
 //! disagree.
 

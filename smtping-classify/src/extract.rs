@@ -300,6 +300,55 @@ pub(crate) fn find(text: &str, norm: &str) -> Found {
     }
 }
 
+/// A reply quoted inside another one: `… last error: 550 5.1.1 …`, `Error: 535 5.7.139 …`,
+/// `-> 550 5.2.2 …`, `responded with: "550 5.1.1 …"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Inner {
+    pub(crate) code: u16,
+    pub(crate) enhanced: Option<EnhancedCode>,
+}
+
+/// Finds the first quoted inner reply in a *normalised* text (whose own leading code is
+/// already removed). Only a code right after a quoting character (`:`, `'`, `"`, `>`,
+/// `(`) and at most one space counts, and it must carry an enhanced code of its class —
+/// except `535`, which says enough alone. The outer reply (same code and enhanced code)
+/// is skipped. A DSN's `smtp; 550 …` is not quoted (`;`), and
+/// digits in addresses, times and ports are not followed by an enhanced code.
+pub(crate) fn inner_reply(
+    norm: &str,
+    outer_code: Option<u16>,
+    outer_enhanced: Option<EnhancedCode>,
+) -> Option<Inner> {
+    let b = norm.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let q = i + b[i..]
+            .iter()
+            .position(|c| matches!(c, b':' | b'\'' | b'"' | b'>' | b'('))?;
+        let mut j = q + 1;
+        if b.get(j) == Some(&b' ') {
+            j += 1;
+        }
+        if let Some(d) = b.get(j..j + 3)
+            && matches!(d[0], b'4' | b'5')
+            && matches!(d[1], b'0'..=b'5')
+            && d[2].is_ascii_digit()
+            && matches!(b.get(j + 3), Some(b' ' | b'-'))
+        {
+            let code =
+                u16::from(d[0] - b'0') * 100 + u16::from(d[1] - b'0') * 10 + u16::from(d[2] - b'0');
+            let enhanced = enhanced_after(b, j, code);
+            // The outer reply itself may stand after a marker (`said: 550 5.1.1`).
+            let is_outer = Some(code) == outer_code && enhanced == outer_enhanced;
+            if !is_outer && (enhanced.is_some() || code == 535) {
+                return Some(Inner { code, enhanced });
+            }
+        }
+        i = q + 1;
+    }
+    None
+}
+
 /// Appends one line of reply text to `out`, normalised: leading reply code and enhanced
 /// code removed, whitespace collapsed, ASCII lowercased.
 pub(crate) fn push_normalised_line(out: &mut String, line: &str, strip_code: bool) {

@@ -46,10 +46,13 @@
 //!    is a positive intermediate reply: the step was accepted), 4xx deferred, 5xx bounced.
 //!    Text with only an enhanced code takes the outcome from its class; text with neither
 //!    is [`Outcome::Unknown`]. An accepted outcome always has reason `accepted`.
-//! 2. **Reason**, first that fits: provider rules (only for providers recognised from the
-//!    text, the remote host or the recipient domain) → exact texts (named blocklists,
-//!    MTA component-tagged texts) → a *specific*
-//!    enhanced code from the registry → generic MTA text patterns → a *generic*
+//! 2. **Reason**, first that fits: a quoted inner reply (a `535` inside a `530`; a
+//!    specific code quoted after a wrapper such as `5.4.7`) → provider rules (only for
+//!    providers recognised from the text, the remote host or the recipient domain) →
+//!    exact texts (named blocklists, MTA component-tagged texts) → a *specific*
+//!    enhanced code from the registry, unless *decisive* text naming the cause (the
+//!    failed SPF/DKIM/DMARC/PTR/TLS check, "recipient not found", a sending limit,
+//!    reputation, a header defect) disagrees → generic MTA text patterns → a *generic*
 //!    enhanced code (`X.7.1`, `X.Y.0`) → the basic code with the stage → `unknown`.
 //!    At the MAIL stage an address problem is the sender's ([`Reason::SenderRejected`]).
 //! 3. **hard** is `true` only for a bounce (5xx) whose reason means the address itself can
@@ -129,6 +132,11 @@ pub fn classify_text(text: &str, ctx: &Context<'_>) -> Classification {
 enum Source {
     Rule(&'static Rule),
     Registry(EnhancedCode, &'static registry::Entry),
+    /// The enhanced code of a reply quoted inside this one (`554 5.4.7 … last error: 550
+    /// 5.1.1 …`), when the outer code only says "it failed on the way".
+    Inner(EnhancedCode, &'static registry::Entry),
+    /// A `535` quoted inside a `530`: authentication was tried and refused.
+    InnerBasic(u16),
     Basic(u16),
     Nothing,
 }
@@ -179,20 +187,69 @@ fn decide(
         };
         (Reason::Accepted, src)
     } else {
-        let registry_entry = enhanced
-            .and_then(|e| registry::lookup(e).map(|x| (e, x)))
-            .filter(|(_, x)| !matches!(x.reason, Reason::Accepted | Reason::Unknown));
-        let first = |phase| compiled.first_match(phase, &matches, providers, enhanced, class);
-        if let Some(rule) = first(Phase::Provider).or_else(|| first(Phase::Exact)) {
+        let inner = extract::inner_reply(norm, code, enhanced);
+        // A quoted inner code decides instead of an outer one that only says the delivery
+        // failed on the way (X.4.x, X.0.x, a catch-all, or none).
+        let inner_entry = inner
+            .and_then(|i| i.enhanced)
+            .filter(|ei| Some(*ei) != enhanced && is_wrapper(enhanced))
+            .and_then(|ei| registry::lookup(ei).map(|x| (ei, x)))
+            .filter(|(_, x)| {
+                x.strength == Strength::Specific
+                    && !matches!(x.reason, Reason::Accepted | Reason::Unknown)
+            });
+        let enhanced_for_reason = inner_entry.map_or(enhanced, |(ei, _)| Some(ei));
+        let registry_entry = match inner_entry {
+            Some(found) => Some(found),
+            None => enhanced
+                .and_then(|e| registry::lookup(e).map(|x| (e, x)))
+                .filter(|(_, x)| !matches!(x.reason, Reason::Accepted | Reason::Unknown)),
+        };
+        let registry_source = |e, x| {
+            if inner_entry.is_some() {
+                Source::Inner(e, x)
+            } else {
+                Source::Registry(e, x)
+            }
+        };
+        let first = |phase, decisive_only| {
+            compiled.first_match(
+                phase,
+                decisive_only,
+                &matches,
+                providers,
+                enhanced_for_reason,
+                class,
+            )
+        };
+        // Text that names the cause (the failed check, a sending limit, reputation, a
+        // header defect) beats a code's meaning when the two disagree.
+        let decisive = |code_reason: Reason| {
+            first(Phase::Generic, true).filter(|r: &&Rule| r.reason != code_reason)
+        };
+        if code == Some(530) && inner.is_some_and(|i| i.code == 535) {
+            (Reason::AuthFailed, Source::InnerBasic(535))
+        } else if let Some(rule) = first(Phase::Provider, false) {
+            // A provider's bare "policy" code (Yahoo's 5.7.9) says less than text naming
+            // the failed check.
+            let bare_policy = rule.pattern.is_none() && rule.reason == Reason::PolicyRejected;
+            match bare_policy.then(|| decisive(rule.reason)).flatten() {
+                Some(d) => (d.reason, Source::Rule(d)),
+                None => (rule.reason, Source::Rule(rule)),
+            }
+        } else if let Some(rule) = first(Phase::Exact, false) {
             (rule.reason, Source::Rule(rule))
         } else if let Some((e, x)) =
             registry_entry.filter(|(_, x)| x.strength == Strength::Specific)
         {
-            (x.reason, Source::Registry(e, x))
-        } else if let Some(rule) = first(Phase::Generic) {
+            match decisive(x.reason) {
+                Some(d) => (d.reason, Source::Rule(d)),
+                None => (x.reason, registry_source(e, x)),
+            }
+        } else if let Some(rule) = first(Phase::Generic, false) {
             (rule.reason, Source::Rule(rule))
         } else if let Some((e, x)) = registry_entry {
-            (x.reason, Source::Registry(e, x))
+            (x.reason, registry_source(e, x))
         } else if let Some(r) = code.and_then(|c| basic_reason(c, stage)) {
             (r, Source::Basic(code.unwrap_or_default()))
         } else {
@@ -213,7 +270,7 @@ fn decide(
         reason
     };
     let sender_override = matches!(&source, Source::Rule(r) if r.reason != reason)
-        || matches!(&source, Source::Registry(_, x) if x.reason != reason)
+        || matches!(&source, Source::Registry(_, x) | Source::Inner(_, x) if x.reason != reason)
         || (matches!(source, Source::Basic(_)) && reason == Reason::SenderRejected);
 
     let (mut explanation, remediation, matched_rule, provider) = match &source {
@@ -229,13 +286,13 @@ fn decide(
             Some(r.id.to_owned()),
             r.provider.or_else(|| rules::first_provider(providers)),
         ),
-        Source::Registry(_, x) => (
+        Source::Registry(_, x) | Source::Inner(_, x) => (
             x.explanation.to_owned(),
             reason.default_remediation().to_owned(),
             source_id(&source),
             rules::first_provider(providers),
         ),
-        Source::Basic(c) => (
+        Source::Basic(c) | Source::InnerBasic(c) => (
             registry::basic(*c)
                 .map_or_else(|| basic_class_explanation(*c), |b| b.explanation.to_owned()),
             reason.default_remediation().to_owned(),
@@ -268,6 +325,16 @@ fn decide(
     }
 }
 
+/// `true` when an outer enhanced code only says that delivery failed on the way
+/// (network and routing X.4.x, X.0.x, a registered catch-all such as X.7.1, or none), so
+/// a reply quoted inside it says more.
+fn is_wrapper(outer: Option<EnhancedCode>) -> bool {
+    outer.is_none_or(|e| {
+        matches!(e.subject(), 0 | 4)
+            || registry::lookup(e).is_some_and(|x| x.strength == Strength::Generic)
+    })
+}
+
 /// `true` when `outcome` and `reason` mean the address itself can never work.
 pub(crate) fn is_hard(outcome: Outcome, reason: Reason) -> bool {
     outcome == Outcome::Bounced && HARD.contains(&reason)
@@ -279,7 +346,9 @@ fn source_id(source: &Source) -> Option<String> {
         Source::Registry(e, x) => {
             Some(format!("registry.{}.{}.{}", e.class(), x.subject, x.detail))
         }
+        Source::Inner(e, x) => Some(format!("inner.{}.{}.{}", e.class(), x.subject, x.detail)),
         Source::Basic(c) => Some(format!("basic.{c}")),
+        Source::InnerBasic(c) => Some(format!("inner.{c}")),
         Source::Nothing => None,
     }
 }

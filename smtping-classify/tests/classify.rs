@@ -239,7 +239,10 @@ fn ambiguous_codes_depend_on_the_provider() {
     let t = "550 5.1.10 Recipient not found";
     assert_eq!(with(t, microsoft).reason, Reason::MailboxUnknown);
     assert_eq!(with(t, microsoft).provider, Some(Provider::Microsoft));
-    assert_eq!(text(t).reason, Reason::NullMx);
+    // The words "recipient not found" name the condition, whoever sent them: they beat the
+    // registry's null MX (issue 12). The bare code keeps the registry meaning.
+    assert_eq!(text(t).reason, Reason::MailboxUnknown);
+    assert_eq!(text("550 5.1.10").reason, Reason::NullMx);
     // X.7.9: Yahoo policy vs. "authentication mechanism too weak".
     let t = "554 5.7.9 Message not accepted";
     assert_eq!(with(t, yahoo).reason, Reason::PolicyRejected);
@@ -536,4 +539,77 @@ proptest! {
         let c = text(&format!("{}50 {e} text", class));
         prop_assert_eq!(c.enhanced, Some(e));
     }
+}
+
+/// Issue 12: text that names the cause beats a specific code's registry meaning, and a
+/// quoted inner reply decides for a wrapper code — but neither reaches further than that.
+#[test]
+fn decisive_text_and_inner_replies_stay_in_their_lane() {
+    // Named checks beat the registry; agreeing text keeps the registry's decision.
+    let c = text("550 5.7.30 Rejected: message was not DKIM signed");
+    assert_eq!(
+        (c.reason, c.matched_rule.as_deref()),
+        (Reason::DkimFailed, Some("generic.dkim"))
+    );
+    let c = text("550 5.7.26 Authentication checks failed: SPF and DKIM both did not pass");
+    assert_eq!(
+        (c.reason, c.matched_rule.as_deref()),
+        (Reason::SenderUnauthenticated, Some("registry.5.7.26"))
+    );
+    assert_eq!(
+        text("550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown")
+            .matched_rule
+            .as_deref(),
+        Some("registry.5.1.1")
+    );
+    // Wording close to a decisive rule that means something else.
+    assert_eq!(
+        text("550 5.1.2 Recipient domain not found").reason,
+        Reason::DomainUnknown
+    );
+    assert_eq!(
+        text("553 5.1.3 Address is not RFC 822 compliant").reason,
+        Reason::BadAddress
+    );
+    assert_ne!(
+        text("454 4.7.0 TLS not available due to local problem").reason,
+        Reason::TlsRequired
+    );
+    assert_eq!(
+        text("552 5.2.2 Mailbox full; quota exceeded").reason,
+        Reason::MailboxFull
+    );
+    // A sender verification that quotes the sender's 5.1.1 stays a sender problem.
+    let c = text(
+        "450 4.1.7 <x@sender.example>: Sender address rejected: unverified address: host mx.sender.example[192.0.2.1] said: 550 5.1.1 <x@sender.example>: Recipient address rejected: User unknown",
+    );
+    assert_eq!(c.reason, Reason::SenderRejected);
+    // Inner replies: after a wrapper code, and after a Postfix "said:" outer reply.
+    let c =
+        text("554 5.4.7 Delivery expired; last error: 550 5.1.1 <bob@example.net>: user unknown");
+    assert_eq!(
+        (c.outcome, c.reason, c.hard, c.matched_rule.as_deref()),
+        (
+            Outcome::Bounced,
+            Reason::MailboxUnknown,
+            true,
+            Some("inner.5.1.1")
+        )
+    );
+    assert_eq!(c.enhanced.unwrap().to_string(), "5.4.7");
+    let c = text(
+        "host smtp.example.net[192.0.2.3] said: 530 5.7.0 Authentication required; previous attempt said: 535 5.7.8 Bad credentials",
+    );
+    assert_eq!(
+        (c.reason, c.matched_rule.as_deref()),
+        (Reason::AuthFailed, Some("inner.535"))
+    );
+    // A DSN's own Diagnostic-Code and Status are not inner replies.
+    let c = text("Diagnostic-Code: smtp; 550 5.1.1 <bob@example.org>: user unknown\nStatus: 5.1.1");
+    assert_eq!(c.matched_rule.as_deref(), Some("registry.5.1.1"));
+    // A bare 530 is still "authenticate first".
+    assert_eq!(
+        text("530 5.7.0 Authentication required").reason,
+        Reason::AuthRequired
+    );
 }

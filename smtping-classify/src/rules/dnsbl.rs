@@ -53,7 +53,7 @@ pub(super) const RULES: &[Rule] = &[
         .fix("Look the IP and domains up on the named list, fix the cause and request delisting.")
         .example("550 Rejected because 192.0.2.25 is in a black list at bl.example.net"),
     Rule::new(None, "dnsbl.generic", Blocklisted)
-        .text(r"\b(?:dnsbl|rbl|rhsbl|uribl|surbl)\b|black ?listed|block ?listed|on (?:a|our) (?:black|block) ?list|in (?:a|our) (?:black|block) ?list")
+        .text(r"\b(?:dnsbl|rbl|rhsbl|uribl|surbl)\b|black ?listed|block ?listed|on (?:a|our|the|their) (?:[a-z]+ )?(?:black|block|deny|ban) ?list|in (?:a|our|the|their) (?:[a-z()]+ ){0,4}(?:black|block|deny) ?list")
         .explain("The receiver says the sending IP or a domain is on a blocklist, without naming a known one.")
         .fix("Check the IP and domains on the major blocklists, fix the cause and request delisting from the list that names you.")
         .example("550 5.7.1 Your IP address 192.0.2.25 is blacklisted. Contact the postmaster."),

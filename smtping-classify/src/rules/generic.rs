@@ -55,6 +55,32 @@ pub(super) const RULES: &[Rule] = &[
         .explain("The server is greylisting: it temporarily refuses unknown senders and expects a retry.")
         .fix("Nothing to fix: a normal mail server retries after a few minutes and the retry is accepted.")
         .example("451 4.7.1 Greylisting in action, please come back in 00:05:00"),
+    // Decisive texts that say exactly what failed: also tried before a specific enhanced
+    // code whose registry meaning disagrees (see `Rule::decisive`).
+    Rule::new(None, "generic.recipient_not_found", MailboxUnknown)
+        .text(r"resolver\.adr\.recip(?:ient)?notfound|\brecipient (?:(?:address|mailbox|user|e-?mail address) |[^ ]*@[^ ]+ )?not found\b|recipient address [^ ]+ does not exist|does not exist in (?:this|the recipient's) organi[sz]ation")
+        .decisive()
+        .explain("The receiving server (Exchange's directory lookup) says the recipient address does not exist.")
+        .fix("Check the address for typos and remove it from your lists if it is correct as written.")
+        .example("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"),
+    Rule::new(None, "generic.sending_limit", RateLimited)
+        .text(r"\b(?:sender|sending|outgoing|outbound|daily|hourly|send|submission) (?:[a-z]+ ){0,2}(?:quota|limit)s? (?:[a-z]+ ){0,4}(?:exceeded|reached)|exceeded (?:its|the|your|their|his|her) (?:daily|hourly) (?:sending )?limit|max(?:imum)? (?:number of )?(?:e-?mails|messages) (?:allowed )?per (?:hour|day|minute)|number of (?:e-?mails|messages) .{0,40}per (?:day|hour|minute)|too much e-?mail in a short|too many (?:e-?mails|messages)(?: sent)? (?:per|in an?|in the last|within(?: the last)?) (?:[a-z0-9]+ )?(?:hours?|minutes?|days?|seconds?)")
+        .decisive()
+        .explain("The server refused because a sending limit (messages per hour or per day, or a sender quota) was reached.")
+        .fix("Wait for the limit window to pass and spread sending over time; a sudden spike may mean a compromised account.")
+        .example("550 5.4.6 <amy@example.com>: Recipient address rejected: Sender Daily Quota Exceeded"),
+    Rule::new(None, "generic.reputation", BadReputation)
+        .text(r"\breputation\b|(?:sender|trust) ?score .{0,30}(?:too )?low|low (?:trust|sender) ?score|complaint rate|(?:high|too many|excessive) (?:number of )?(?:[a-z]+ )?complaints|\bspam complaints|(?:ip|address|host|server|\d) (?:address )?(?:has been |is |was )?(?:temporarily )?blocked (?:[a-z,]+ ){0,3}(?:because|due to|for) (?:of )?(?:it )?(?:sent |sending |having sent )?(?:spam|abuse|complaints|unsolicited)")
+        .decisive()
+        .explain("The receiver refused because of the sending IP's or domain's reputation (complaints, spam rate, sender score), without naming a blocklist.")
+        .fix("Reduce complaints and bounces, authenticate the mail, warm up new IPs, and check the IP's reputation with the receiver's postmaster tools.")
+        .example("554 5.7.1 Rejected because of the poor reputation of the sending IP 192.0.2.25"),
+    Rule::new(None, "generic.headers", ContentRejected)
+        .text(r"message-?id header|(?:multiple|duplicate|more than one|two) (?:from|to|cc|subject|date|message-?id|sender|reply-to):? headers?|\b(?:from|to|subject|date|message-?id|sender) header (?:is )?(?:missing|malformed|invalid|contains more than one)|(?:no|missing|without an?(?: valid)?) (?:from|date|subject|message-?id|sender) header|(?:from|to|cc|subject|date|message-?id|sender) header (?:appears|occurs|is present) (?:twice|more than once|multiple times)|header (?:error|syntax)|invalid (?:from|date|subject|sender) header|headers? (?:are|is) not (?:rfc )?compliant")
+        .decisive()
+        .explain("The message headers are not RFC 5322 compliant (a missing, duplicated or malformed From, Date or Message-ID).")
+        .fix("Send exactly one From, Date and Message-ID header with valid syntax.")
+        .example("550 5.7.1 Messages without a valid Message-ID header are not accepted"),
     // Sender problems, before recipient wording that would also match.
     Rule::new(None, "exim.sender_verify", SenderRejected)
         .text(r"sender verify failed|verification failed for <|sender verification failed|could not (?:verify sender|complete sender verify)|sender address verification")
@@ -73,7 +99,8 @@ pub(super) const RULES: &[Rule] = &[
         .example("550 5.7.0 sender domain example.net has a null MX record and may not send mail"),
     // Authentication and encryption.
     Rule::new(None, "postfix.tls_required", TlsRequired)
-        .text(r"must issue a starttls command first|starttls (?:is )?required|tls (?:is )?required|encryption (?:is )?required|requires? (?:a )?(?:secure|encrypted|tls) (?:connection|channel|transport)|must use (?:starttls|tls)|not over (?:an )?(?:encrypted|tls) connection|requiretls")
+        .text(r"must issue a starttls command first|starttls (?:is )?required|tls (?:is )?required|encryption (?:is )?required|requires? (?:a )?(?:secure|encrypted|tls) (?:connection|channel|transport)|must use (?:starttls|tls)|not over (?:an )?(?:encrypted|tls) connection|(?:wasn't|was not|not) sent over (?:an? )?(?:tls|encrypted|secure)|only over (?:an? )?(?:encrypted|tls|secure)|\buse tls\b|requiretls")
+        .decisive()
         .explain("The server requires the client to switch to TLS (STARTTLS) before this command.")
         .fix("Enable STARTTLS on the sending side (TLS 1.2 or newer) and issue it before MAIL or AUTH.")
         .example("530 5.7.0 Must issue a STARTTLS command first"),
@@ -152,30 +179,47 @@ pub(super) const RULES: &[Rule] = &[
         .example("552 5.3.0 Message size exceeds fixed limit"),
     // Authentication of the message.
     Rule::new(None, "generic.dmarc", DmarcFailed)
-        .text(r"\bdmarc\b")
+        .text(r"\bdmarc\b|(?:isn't|is not|not) aligned with")
+        .decisive()
         .explain("The message failed the From domain's DMARC policy.")
         .fix("Make SPF or DKIM pass for a domain aligned with the From: header.")
         .example("550 5.7.1 Email rejected per DMARC policy for example.com"),
     Rule::new(None, "generic.unauthenticated", SenderUnauthenticated)
         .text(r"\bspf\b (?:or|and|nor|/) \bdkim\b|\bdkim\b (?:or|and|nor|/) \bspf\b|unauthenticated (?:mail|email|sender|message)|(?:sender|message) (?:is )?not authenticated|authentication checks? (?:failed|did not pass)|failed (?:sender )?authentication checks")
+        .decisive()
         .explain("The message was refused because it was not authenticated (SPF and/or DKIM did not pass).")
         .fix("Publish SPF and sign with DKIM for the sending domain, aligned with the From: domain.")
         .example("550 5.7.1 Message rejected: neither SPF nor DKIM passed for example.com"),
     Rule::new(None, "generic.spf", SpfFailed)
-        .text(r"\bspf\b|sender policy framework|not (?:an )?(?:authorized|designated|permitted) (?:sender|to send)|is not allowed to send mail from|designates .{1,60} as not permitted")
+        .text(r"\bspf\b|sender policy framework")
+        .decisive()
         .explain("The sending IP is not authorised by the sender domain's SPF record.")
         .fix("Add the sending server's IP or include to the envelope sender domain's SPF record.")
         .example("550 5.7.1 <bob@example.org>: Recipient address rejected: Message rejected due to: SPF fail - not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=alice@example.com;ip=192.0.2.25"),
+    Rule::new(None, "generic.spf_wording", SpfFailed)
+        .text(r"not (?:an? )?(?:authorized|designated|permitted) (?:sender|to send)|is not allowed to send mail from|designates .{1,60} as not permitted")
+        .explain("The sending IP is not authorised by the sender domain's SPF record.")
+        .fix("Add the sending server's IP or include to the envelope sender domain's SPF record.")
+        .example("550 5.7.1 192.0.2.25 is not a designated sender for example.com"),
     Rule::new(None, "generic.dkim", DkimFailed)
         .text(r"\bdkim\b|domainkeys")
+        .decisive()
         .explain("The message had no valid DKIM signature acceptable to the receiver.")
         .fix("Sign outgoing mail with DKIM and check that the published key matches the signing key.")
         .example("550 5.7.1 Message rejected: DKIM signature verification failed"),
     Rule::new(None, "generic.reverse_dns", ReverseDns)
         .text(r"reverse (?:dns|lookup|hostname|name)|\bptr\b|\brdns\b|fcrdns|cannot find your (?:reverse )?hostname|client host rejected: cannot find your|(?:ip|client) (?:name|hostname) lookup failed|hostname (?:does not|doesn't) resolve|no (?:reverse|ptr)|dns (?:name|hostname) (?:mismatch|does not match)")
+        .decisive()
         .explain("The sending IP has no reverse DNS (PTR) or it does not match forward DNS.")
         .fix("Set a PTR record for the sending IP to a host name that resolves back to the same IP.")
         .example("450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.25]"),
+    // Content. RFC 5322 named alone: after address rules (an "RFC 822 address" is an
+    // address problem), before spam wording that header refusals often carry.
+    Rule::new(None, "generic.rfc5322", ContentRejected)
+        .text(r"(?:rfc|rfc-) ?(?:5322|2822|822)\b.{0,20}(?:complian|header|section)|(?:comply|compliant|conform) (?:with|to) rfc ?(?:5322|2822|822)")
+        .explain("The message is not RFC 5322 compliant (header syntax, required or duplicated headers).")
+        .fix("Send exactly one From, Date and Message-ID header with valid syntax.")
+        .example("550 5.7.1 This message does not conform to RFC 5322 and was rejected as possible spam"),
     // Content.
     Rule::new(None, "generic.virus", VirusDetected)
         .text(r"virus|malware|infected|trojan|clamav|eicar|malicious (?:content|attachment|payload|file|url|link)|phishing")

@@ -115,7 +115,7 @@ pub(super) const RULES: &[Rule] = &[
         .fix("Remove executable or macro attachments (also inside archives) and share such files by link instead.")
         .example("552-5.7.0 This message was blocked because its content presents a potential\r\n552 5.7.0 security issue. https://support.google.com/mail/?p=BlockedMessage - gsmtp"),
     Rule::new(P, "google.not_rfc5322", ContentRejected)
-        .text(r"not rfc ?5322 compliant|missing a valid message-?id header|multiple (?:from|to|subject|date) headers")
+        .text(r"not rfc ?5322 compliant|(?:comply|compliant) with rfc ?5322|missing a valid message-?id header|(?:multiple|more than one) (?:from|to|subject|date|message-?id) headers?")
         .explain("Gmail refused the message because its headers are not RFC 5322 compliant.")
         .fix("Send exactly one From, Date and Message-ID header with valid syntax.")
         .example("550-5.7.1 [192.0.2.25] Messages missing a valid Message-ID header are not\r\n550 5.7.1 accepted. https://support.google.com/mail/?p=RfcMessageNonCompliant - gsmtp"),

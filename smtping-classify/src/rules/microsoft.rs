@@ -135,7 +135,7 @@ pub(super) const RULES: &[Rule] = &[
         .text(r"client (?:was )?not authenticated|smtp ?client ?authentication is disabled")
         .explain("Exchange requires the client to authenticate before it accepts this mail.")
         .fix("Authenticate with SMTP AUTH (enabled for the mailbox) or send through a connector that accepts your IP.")
-        .example("530 5.7.57 Client not authenticated to send mail. Error: 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. [MN2PR05CA0046.namprd05.prod.outlook.com]"),
+        .example("530 5.7.57 Client not authenticated to send mail [MN2PR05CA0046.namprd05.prod.outlook.com]"),
     Rule::new(P, "microsoft.auth_failed", AuthFailed)
         .text(r"authentication unsuccessful|5\.7\.139|user is locked by your organization's security defaults")
         .explain("Exchange Online refused the SMTP AUTH credentials.")

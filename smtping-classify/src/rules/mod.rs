@@ -11,7 +11,9 @@
 //! Provider tables apply only when the provider is recognised (from the text, the remote
 //! host name or the recipient domain); the exact tables (named blocklists, MTA texts that
 //! cannot mean anything else) always apply, before the enhanced code; the generic table
-//! applies after specific enhanced codes.
+//! applies after specific enhanced codes — except its rules marked `decisive`,
+//! whose text names the cause and beats a specific code's registry meaning when the two
+//! disagree.
 
 use std::sync::LazyLock;
 
@@ -131,6 +133,11 @@ pub struct Rule {
     pub remediation: &'static str,
     /// A realistic reply text the rule must classify (checked by the tests).
     pub example: &'static str,
+    /// The text names the cause so precisely (the failed check, a sending limit, a
+    /// reputation judgement, a header defect) that it beats a *specific* enhanced code's
+    /// registry meaning: a Gmail `5.7.30 … DKIM … didn't pass` is a DKIM failure, not the
+    /// registry's REQUIRETLS. Only generic rules are decisive.
+    pub decisive: bool,
 }
 
 impl Rule {
@@ -145,7 +152,13 @@ impl Rule {
             explanation: "",
             remediation: "",
             example: "",
+            decisive: false,
         }
+    }
+
+    pub(crate) const fn decisive(mut self) -> Self {
+        self.decisive = true;
+        self
     }
 
     pub(crate) const fn text(mut self, pattern: &'static str) -> Self {
@@ -283,7 +296,7 @@ const PROVIDER_MARKERS: &[(Provider, &str)] = &[
     ),
     (
         Provider::Microsoft,
-        r"protection\.outlook\.com|prod\.outlook\.com|\boutlook\.com\b|\bhotmail\b|mail\.live\.com|postmaster\.live\.com|sender\.office\.com|go\.microsoft\.com|aka\.ms/|\(a?s\d{3,9}\)|\[name=protocol filter agent\]",
+        r"protection\.outlook\.com|prod\.outlook\.com|\boutlook\b|\bhotmail\b|mail\.live\.com|postmaster\.live\.com|sender\.office\.com|\bmicrosoft\.com\b|exchange online|\b(?:office|microsoft) ?365\b|aka\.ms/|\(a?s\d{3,9}\)|\bas\(\d{3,9}\)|\b(?:sc|dy|ou|om)-00\d\b|\[name=protocol filter agent\]",
     ),
     (
         Provider::Yahoo,
@@ -350,10 +363,12 @@ impl Compiled {
             .fold(0, |acc, (_, (p, _))| acc | p.bit())
     }
 
-    /// The first rule of tables in `phase` that applies, with its table.
+    /// The first rule of tables in `phase` that applies; with `decisive_only`, only
+    /// rules marked [`Rule::decisive`].
     pub(crate) fn first_match(
         &self,
         phase: Phase,
+        decisive_only: bool,
         m: &SetMatches,
         providers: u16,
         enhanced: Option<EnhancedCode>,
@@ -367,6 +382,9 @@ impl Compiled {
                 continue;
             }
             for (r, rule) in table.rules.iter().enumerate() {
+                if decisive_only && !rule.decisive {
+                    continue;
+                }
                 let text_ok = self.pattern_index[t][r].is_none_or(|i| m.matched(i));
                 let code_ok = rule
                     .code

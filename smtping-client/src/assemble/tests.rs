@@ -257,36 +257,42 @@ fn a_tls_setup_failure_before_connecting_leaves_connectivity_grey() {
     assert_eq!(report.verdict, Status::Red);
 }
 
+/// A check that reached EHLO, and a relay probe from `local` that the server accepted.
+fn open_relay_facts(local: std::net::IpAddr) -> Facts {
+    let relay = play(
+        plan_to(&["smtping-relay-probe@example.net"]),
+        "220 mx.example.org ESMTP\r\n",
+        &[
+            "250 mx.example.org\r\n",
+            "250 2.1.0 ok\r\n",
+            "250 2.1.5 ok\r\n",
+            "221 bye\r\n",
+        ],
+    );
+    let main = play(
+        Plan::new(Domain::ehlo_name("client.example").unwrap())
+            .tls(TlsPolicy::None)
+            .quit_after(QuitAfter::Ehlo),
+        "220 mx.example.org ESMTP\r\n",
+        &["250 mx.example.org\r\n", "221 bye\r\n"],
+    );
+    let mut facts = connected_facts(main);
+    facts.relay = Some(RelayFacts::Ran {
+        run: Box::new(relay),
+        from: "p@example.com".into(),
+        to: "smtping-relay-probe@example.net".into(),
+        local,
+    });
+    facts
+}
+
 #[test]
 fn an_accepted_relay_is_open_on_25_and_unenforced_auth_on_587() {
     for (port, id) in [
         (25, FindingId::RelayOpen),
         (587, FindingId::AuthRequiredNotEnforced),
     ] {
-        let relay = play(
-            plan_to(&["smtping-relay-probe@example.net"]),
-            "220 mx.example.org ESMTP\r\n",
-            &[
-                "250 mx.example.org\r\n",
-                "250 2.1.0 ok\r\n",
-                "250 2.1.5 ok\r\n",
-                "221 bye\r\n",
-            ],
-        );
-        let main = play(
-            Plan::new(Domain::ehlo_name("client.example").unwrap())
-                .tls(TlsPolicy::None)
-                .quit_after(QuitAfter::Ehlo),
-            "220 mx.example.org ESMTP\r\n",
-            &["250 mx.example.org\r\n", "221 bye\r\n"],
-        );
-        let mut facts = connected_facts(main);
-        facts.relay = Some(RelayFacts::Ran {
-            run: Box::new(relay),
-            from: "p@example.com".into(),
-            to: "smtping-relay-probe@example.net".into(),
-            local: "192.0.2.99".parse().unwrap(),
-        });
+        let facts = open_relay_facts("192.0.2.99".parse().unwrap());
         let report = assemble(&context(port), facts);
         let relay = report.relay.as_ref().unwrap();
         assert!(relay.open && relay.tested);
@@ -361,30 +367,7 @@ fn an_open_relay_seen_from_a_trusted_network_says_so() {
         ("fd00::5", true),
         ("198.51.100.7", false),
     ] {
-        let relay = play(
-            plan_to(&["smtping-relay-probe@example.net"]),
-            "220 mx.example.org ESMTP\r\n",
-            &[
-                "250 mx.example.org\r\n",
-                "250 2.1.0 ok\r\n",
-                "250 2.1.5 ok\r\n",
-                "221 bye\r\n",
-            ],
-        );
-        let main = play(
-            Plan::new(Domain::ehlo_name("client.example").unwrap())
-                .tls(TlsPolicy::None)
-                .quit_after(QuitAfter::Ehlo),
-            "220 mx.example.org ESMTP\r\n",
-            &["250 mx.example.org\r\n", "221 bye\r\n"],
-        );
-        let mut facts = connected_facts(main);
-        facts.relay = Some(RelayFacts::Ran {
-            run: Box::new(relay),
-            from: "p@example.com".into(),
-            to: "smtping-relay-probe@example.net".into(),
-            local: local.parse().unwrap(),
-        });
+        let facts = open_relay_facts(local.parse().unwrap());
         let report = assemble(&context(25), facts);
         let f = report.finding("relay.open").unwrap();
         assert_eq!(f.severity, Severity::Error, "{local}");

@@ -52,7 +52,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -157,11 +157,7 @@ impl Runtime for AsyncStd {
     }
 
     async fn udp_connect(&self, server: SocketAddr) -> io::Result<UdpSocket> {
-        let local: SocketAddr = match server {
-            SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-            SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-        };
-        let socket = UdpSocket::bind(local).await?;
+        let socket = UdpSocket::bind(super::any_port_for(server)).await?;
         socket.connect(server).await?;
         Ok(socket)
     }

@@ -122,6 +122,15 @@ pub trait Connection: Send {
     fn shutdown(&mut self) -> impl Future<Output = io::Result<()>> + Send;
 }
 
+/// The local address a UDP socket to `server` binds: any address of the same family, an
+/// ephemeral port.
+pub(crate) fn any_port_for(server: SocketAddr) -> SocketAddr {
+    match server {
+        SocketAddr::V4(_) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    }
+}
+
 /// Runs `fut` until `deadline`; `None` when the deadline came first.
 pub(crate) async fn within<K: Clock + ?Sized, F: Future>(
     clock: &K,

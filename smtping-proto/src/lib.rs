@@ -13,6 +13,8 @@
 //! - [`sasl`]: AUTH responses (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) with zeroized secrets.
 //! - [`session`]: the whole client dialogue as a deterministic state machine.
 //! - [`dns`]: DNS queries and answers (feature `dns`).
+//! - [`grammar`]: the shared [`nom`] pieces the grammars above and the record parsers to
+//!   come are built from.
 //!
 //! ```
 //! use smtping_proto::{parse_reply, Extensions};
@@ -34,6 +36,7 @@ pub mod data;
 pub mod dns;
 pub mod ehlo;
 pub mod enhanced;
+pub mod grammar;
 pub mod reply;
 pub mod sasl;
 pub mod session;

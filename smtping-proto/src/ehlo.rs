@@ -26,7 +26,11 @@
 
 use core::fmt;
 
-use crate::reply::Reply;
+use nom::character::complete::space0;
+use nom::combinator::map;
+use nom::{IResult, Parser};
+
+use crate::reply::{Reply, ReplyError, ReplyParser, ReplyProgress};
 
 /// Why a reply cannot be read as EHLO capabilities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +42,19 @@ pub enum EhloError {
         /// The reply code received.
         code: u16,
     },
+}
+
+/// Why [`Extensions::parse`] gave no capabilities: the bytes are not a valid reply, or
+/// the reply is not 250.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EhloParseError {
+    /// The reply grammar refused the bytes.
+    #[error(transparent)]
+    Reply(#[from] ReplyError),
+    /// A valid reply, but not an acceptance of EHLO.
+    #[error(transparent)]
+    Ehlo(#[from] EhloError),
 }
 
 /// The ESMTP keywords SMTPing knows by name. Anything else is kept as an unknown keyword.
@@ -431,7 +448,7 @@ impl LineScanner<'_> {
         let line = &self.text[start..stop];
         let kw_len = line
             .iter()
-            .position(|&b| b == b' ' || b == b'\t' || b == b'=')
+            .position(|&b| matches!(b, b' ' | b'\t' | b'=' | b'\r'))
             .unwrap_or(line.len());
         if kw_len == 0 {
             return Some(None);
@@ -475,125 +492,222 @@ fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) 
     (start, stop)
 }
 
+/// The one pass shared by [`Extensions::from_ehlo`] and [`Extensions::parse`]: lines are
+/// appended to the owned text one at a time and classified as they arrive, so both paths
+/// give the same result by construction.
+struct Builder {
+    ext: Extensions,
+    first: bool,
+}
+
+impl Builder {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            ext: Extensions {
+                text: String::with_capacity(n),
+                greeting: (0, 0),
+                name_end: 0,
+                flags: 0,
+                size: None,
+                auth: Vec::new(),
+                legacy_auth: false,
+                deliver_by: None,
+                limits: None,
+                ignored_lines: 0,
+            },
+            first: true,
+        }
+    }
+
+    /// One line of the reply, terminator included, as the reply grammar delimited it.
+    fn line(&mut self, raw: &[u8]) {
+        let ext = &mut self.ext;
+        let pos = ext.text.len();
+        match core::str::from_utf8(raw) {
+            Ok(s) => ext.text.push_str(s),
+            Err(_) => ext.text.push_str(&String::from_utf8_lossy(raw)),
+        }
+        let len = ext.text.len();
+        if core::mem::take(&mut self.first) {
+            let mut scan = LineScanner {
+                text: ext.text.as_bytes(),
+                pos,
+            };
+            let (g0, g1) = scan.next_range().unwrap_or((0, 0));
+            let (g0, g1) = trim_range(ext.text.as_bytes(), g0, g1);
+            ext.greeting = (g0 as u32, g1 as u32);
+            ext.name_end = ext.text.as_bytes()[g0..g1]
+                .iter()
+                .position(|&b| b == b' ' || b == b'\t')
+                .map_or(g1, |i| g0 + i) as u32;
+            return;
+        }
+        let t = ext.text.as_bytes();
+        // `NNN-` or `NNN ` is four bytes; a bare `250` ends at the third.
+        let head = if t.get(pos + 3).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+            3
+        } else {
+            4
+        };
+        let Ok((after_kw, (ws, kw, lower))) =
+            keyword_line((pos + head).min(len), t).map(|(r, o)| (r.len(), o))
+        else {
+            return;
+        };
+        let kw_start = (pos + head).min(len) + ws;
+        let kw_end = kw_start + kw;
+        debug_assert_eq!(len - after_kw, kw_end);
+        let line_end = len - 1; // the LF (or the last byte of an unterminated line)
+        let delimiter = t.get(kw_end).copied();
+        if kw == 0 {
+            ext.ignored_lines += 1;
+            return;
+        }
+        if lower {
+            ext.text[kw_start..kw_end].make_ascii_uppercase();
+        }
+        let Some(known) = Keyword::from_upper(&ext.text.as_bytes()[kw_start..kw_end]) else {
+            return;
+        };
+        ext.flags |= known.bit();
+        if !matches!(
+            known,
+            Keyword::Size | Keyword::Auth | Keyword::DeliverBy | Keyword::Limits
+        ) {
+            return;
+        }
+        let t = ext.text.as_bytes();
+        let stop = if t.get(line_end) == Some(&b'\n') {
+            line_end
+        } else {
+            len
+        };
+        let (p0, p1) = trim_range(t, (kw_end + 1).min(stop), stop);
+        let p1 = if p1 > p0 && t[p1 - 1] == b'\r' {
+            trim_range(t, p0, p1 - 1).1
+        } else {
+            p1
+        };
+        let params = &ext.text[p0..p1];
+        match known {
+            Keyword::Size => ext.size = Some(parse_size(params)),
+            Keyword::Auth => {
+                ext.legacy_auth |= delimiter == Some(b'=');
+                for name in params.split_ascii_whitespace() {
+                    let m = AuthMechanism::from_name(name);
+                    if !ext.auth.contains(&m) {
+                        ext.auth.push(m);
+                    }
+                }
+            }
+            Keyword::DeliverBy => {
+                ext.deliver_by = Some(
+                    params
+                        .split_ascii_whitespace()
+                        .next()
+                        .and_then(|v| v.parse().ok()),
+                );
+            }
+            _ => ext.limits = Some(parse_limits(params)),
+        }
+    }
+
+    fn finish(self) -> Extensions {
+        self.ext
+    }
+}
+
+/// `ehlo-line = *WSP ehlo-keyword` (RFC 5321 §4.1.1.1, leading blanks tolerated): from
+/// `start` in `t`, the whitespace length, the keyword length and whether it has lower case.
+/// The keyword ends at a space, tab, `=` (legacy `AUTH=`), CR or LF.
+#[inline]
+fn keyword_line(start: usize, t: &[u8]) -> IResult<&[u8], (usize, usize, bool)> {
+    map((space0, keyword), |(ws, (kw, lower)): (&[u8], _)| {
+        (ws.len(), kw.len(), lower)
+    })
+    .parse(&t[start..])
+}
+
+/// The keyword itself, a hand-tuned nom primitive: one table lookup per byte classifies
+/// both "ends the keyword" and "is lower case", which `take_till` plus a second pass for
+/// case cannot do in one.
+#[inline]
+fn keyword(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
+    let mut lower = 0u8;
+    let mut n = 0;
+    while n < i.len() {
+        let class = BYTE_CLASS[usize::from(i[n])];
+        if class & ENDS_KEYWORD != 0 {
+            break;
+        }
+        lower |= class;
+        n += 1;
+    }
+    Ok((&i[n..], (&i[..n], lower & LOWER != 0)))
+}
+
 impl Extensions {
     /// Reads the capabilities from a 250 reply to EHLO.
     ///
     /// Keyword lines that are empty or only whitespace are skipped and counted
-    /// ([`Extensions::ignored_lines`]); nothing a server sends makes this panic.
+    /// ([`Extensions::ignored_lines`]); nothing a server sends makes this panic. A caller
+    /// that has not parsed the reply yet can use [`Extensions::parse`], which does the
+    /// reply grammar and this in one pass.
     pub fn from_ehlo(reply: &Reply<'_>) -> Result<Self, EhloError> {
         if reply.code() != 250 {
             return Err(EhloError::NotAccepted { code: reply.code() });
         }
         let raw = reply.as_bytes();
-        let mut text = match core::str::from_utf8(raw) {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(raw).into_owned(),
-        };
-        let mut ext = Self {
-            text: String::new(),
-            greeting: (0, 0),
-            name_end: 0,
-            flags: 0,
-            size: None,
-            auth: Vec::new(),
-            legacy_auth: false,
-            deliver_by: None,
-            limits: None,
-            ignored_lines: 0,
-        };
-        let mut scan = LineScanner {
-            text: text.as_bytes(),
-            pos: 0,
-        };
-        let (g0, g1) = scan.next_range().unwrap_or((0, 0));
-        let (g0, g1) = trim_range(text.as_bytes(), g0, g1);
-        ext.greeting = (g0 as u32, g1 as u32);
-        ext.name_end = text.as_bytes()[g0..g1]
-            .iter()
-            .position(|&b| b == b' ' || b == b'\t')
-            .map_or(g1, |i| g0 + i) as u32;
-        let len = text.len();
-        let mut pos = scan.pos;
-        // One fused pass per line: find the keyword's end (which, for the many keywords
-        // without parameters, is also the line's end), note lower case, classify.
-        while pos < len {
-            let t = text.as_bytes();
-            let mut i = (pos + 4).min(len);
-            if t.get(pos + 3).is_some_and(|b| *b == b'\r' || *b == b'\n') {
-                i = pos + 3; // a bare `250`
-            }
-            while i < len && matches!(t[i], b' ' | b'\t') {
-                i += 1;
-            }
-            let kw_start = i;
-            let mut lower = 0u8;
-            while i < len {
-                let class = BYTE_CLASS[usize::from(t[i])];
-                if class & ENDS_KEYWORD != 0 {
-                    break;
-                }
-                lower |= class;
-                i += 1;
-            }
-            let lower = lower & LOWER != 0;
-            let kw_end = i;
-            let line_end = if t.get(i) == Some(&b'\n') {
-                i
-            } else if t.get(i) == Some(&b'\r') && t.get(i + 1) == Some(&b'\n') {
-                i + 1
-            } else {
-                memchr::memchr(b'\n', &t[i.min(len)..]).map_or(len, |p| i + p)
-            };
-            let delimiter = t.get(kw_end).copied();
-            pos = line_end + 1;
-            if kw_start == kw_end {
-                ext.ignored_lines += 1;
-                continue;
-            }
-            if lower {
-                text[kw_start..kw_end].make_ascii_uppercase();
-            }
-            let Some(known) = Keyword::from_upper(&text.as_bytes()[kw_start..kw_end]) else {
-                continue;
-            };
-            ext.flags |= known.bit();
-            if !matches!(
-                known,
-                Keyword::Size | Keyword::Auth | Keyword::DeliverBy | Keyword::Limits
-            ) {
-                continue;
-            }
-            let (p0, p1) = trim_range(text.as_bytes(), (kw_end + 1).min(line_end), line_end);
-            let p1 = if p1 > p0 && text.as_bytes()[p1 - 1] == b'\r' {
-                trim_range(text.as_bytes(), p0, p1 - 1).1
-            } else {
-                p1
-            };
-            let params = &text[p0..p1];
-            match known {
-                Keyword::Size => ext.size = Some(parse_size(params)),
-                Keyword::Auth => {
-                    ext.legacy_auth |= delimiter == Some(b'=');
-                    for name in params.split_ascii_whitespace() {
-                        let m = AuthMechanism::from_name(name);
-                        if !ext.auth.contains(&m) {
-                            ext.auth.push(m);
-                        }
-                    }
-                }
-                Keyword::DeliverBy => {
-                    ext.deliver_by = Some(
-                        params
-                            .split_ascii_whitespace()
-                            .next()
-                            .and_then(|v| v.parse().ok()),
-                    );
-                }
-                _ => ext.limits = Some(parse_limits(params)),
-            }
+        let mut b = Builder::with_capacity(raw.len());
+        let mut rest = raw;
+        while !rest.is_empty() {
+            let end = crate::grammar::find_lf(rest).map_or(rest.len(), |i| i + 1);
+            b.line(&rest[..end]);
+            rest = &rest[end..];
         }
-        ext.text = text;
-        Ok(ext)
+        Ok(b.finish())
+    }
+
+    /// Parses the first complete reply in `buf` and its EHLO capabilities in one pass:
+    /// each line is validated by the reply grammar ([`ReplyParser`]'s defaults, exactly
+    /// what [`parse_reply`](crate::parse_reply) checks) and classified as it is read.
+    ///
+    /// Gives the same result as [`parse_reply`](crate::parse_reply) followed by
+    /// [`Extensions::from_ehlo`]: `Ok(None)` when more bytes are needed, the reply error,
+    /// or [`EhloError::NotAccepted`] for a valid reply that is not 250. One allocation
+    /// (the text), plus the `AUTH` mechanisms' list when there is one.
+    ///
+    /// ```
+    /// use smtping_proto::Extensions;
+    ///
+    /// let buf = b"250-mx.example.org\r\n250-SIZE 1000\r\n250 STARTTLS\r\n";
+    /// let (ext, used) = Extensions::parse(buf).unwrap().unwrap();
+    /// assert_eq!((ext.size(), ext.starttls(), used), (Some(1000), true, buf.len()));
+    /// assert!(Extensions::parse(&buf[..20]).unwrap().is_none());
+    /// ```
+    pub fn parse(buf: &[u8]) -> Result<Option<(Self, usize)>, EhloParseError> {
+        const PARSER: ReplyParser = ReplyParser::new();
+        let mut builder: Option<Builder> = None;
+        let parsed = PARSER.parse_lines(buf, &mut ReplyProgress::default(), |code, line| {
+            if code == 250 {
+                builder
+                    .get_or_insert_with(|| {
+                        Builder::with_capacity(buf.len().min(PARSER.current_limits().reply_len()))
+                    })
+                    .line(line);
+            }
+        });
+        match parsed {
+            Ok(Some((reply, used))) if reply.code() == 250 => Ok(Some((
+                builder.map_or_else(|| Builder::with_capacity(0).finish(), Builder::finish),
+                used,
+            ))),
+            Ok(Some((reply, _))) => Err(EhloParseError::Ehlo(EhloError::NotAccepted {
+                code: reply.code(),
+            })),
+            Ok(None) => Ok(None),
+            Err(e) => Err(EhloParseError::Reply(e)),
+        }
     }
 
     /// Capabilities of a server that answered HELO (RFC 5321 §4.1.1.1: no extensions):

@@ -604,6 +604,18 @@ impl ReplyParser {
         buf: &'a [u8],
         progress: &mut ReplyProgress,
     ) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
+        self.parse_lines(buf, progress, |_, _| {})
+    }
+
+    /// The reply grammar, calling `on_line(code, line)` with each line (terminator
+    /// included) once it is validated: the hook of the one-pass EHLO parser.
+    #[inline]
+    pub(crate) fn parse_lines<'a>(
+        &self,
+        buf: &'a [u8],
+        progress: &mut ReplyProgress,
+        mut on_line: impl FnMut(u16, &'a [u8]),
+    ) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
         let limits = &self.limits;
         if progress.pos > buf.len() {
             // The caller moved the buffer without resetting: start over rather than panic.
@@ -693,6 +705,7 @@ impl ReplyParser {
                 }
                 progress.flags |= FLAG_BARE_LF;
             }
+            on_line(code, &buf[progress.pos..end]);
             if progress.lines == 0 {
                 progress.code = code;
                 // Cheap pre-check (`D.`) first: most first lines are plain text.

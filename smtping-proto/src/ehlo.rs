@@ -27,7 +27,7 @@
 use core::fmt;
 
 use nom::character::complete::space0;
-use nom::combinator::map;
+use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
 use crate::reply::{Reply, ReplyError, ReplyParser, ReplyProgress};
@@ -492,140 +492,183 @@ fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) 
     (start, stop)
 }
 
-/// The one pass shared by [`Extensions::from_ehlo`] and [`Extensions::parse`]: lines are
-/// appended to the owned text one at a time and classified as they arrive, so both paths
-/// give the same result by construction.
+/// The one pass shared by [`Extensions::from_ehlo`] and [`Extensions::parse`]: each line
+/// is classified as it arrives, over the reply's own bytes, so both paths give the same
+/// result by construction; [`Builder::finish`] then makes the one owned copy.
+#[derive(Default)]
 struct Builder {
-    ext: Extensions,
-    first: bool,
+    greeting: (u32, u32),
+    name_end: u32,
+    flags: u32,
+    size: Option<SizeLimit>,
+    auth: Vec<AuthMechanism>,
+    legacy_auth: bool,
+    deliver_by: Option<Option<u64>>,
+    limits: Option<Limits>,
+    ignored_lines: u32,
+    /// A keyword had lower case: the copy is upper-cased line by line at the end.
+    lower: bool,
+    lines: u32,
 }
 
 impl Builder {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            ext: Extensions {
-                text: String::with_capacity(n),
-                greeting: (0, 0),
-                name_end: 0,
-                flags: 0,
-                size: None,
-                auth: Vec::new(),
-                legacy_auth: false,
-                deliver_by: None,
-                limits: None,
-                ignored_lines: 0,
-            },
-            first: true,
-        }
-    }
-
-    /// One line of the reply, terminator included, as the reply grammar delimited it.
-    fn line(&mut self, raw: &[u8]) {
-        let ext = &mut self.ext;
-        let pos = ext.text.len();
-        match core::str::from_utf8(raw) {
-            Ok(s) => ext.text.push_str(s),
-            Err(_) => ext.text.push_str(&String::from_utf8_lossy(raw)),
-        }
-        let len = ext.text.len();
-        if core::mem::take(&mut self.first) {
+    /// One line of the reply, terminator included, as the reply grammar delimited it;
+    /// `start` is its offset in the reply.
+    #[inline]
+    fn line(&mut self, start: usize, line: &[u8]) {
+        self.lines += 1;
+        if self.lines == 1 {
             let mut scan = LineScanner {
-                text: ext.text.as_bytes(),
-                pos,
+                text: line,
+                pos: 0,
             };
             let (g0, g1) = scan.next_range().unwrap_or((0, 0));
-            let (g0, g1) = trim_range(ext.text.as_bytes(), g0, g1);
-            ext.greeting = (g0 as u32, g1 as u32);
-            ext.name_end = ext.text.as_bytes()[g0..g1]
-                .iter()
-                .position(|&b| b == b' ' || b == b'\t')
-                .map_or(g1, |i| g0 + i) as u32;
+            let (g0, g1) = trim_range(line, g0, g1);
+            self.greeting = ((start + g0) as u32, (start + g1) as u32);
+            self.name_end = (start
+                + line[g0..g1]
+                    .iter()
+                    .position(|&b| b == b' ' || b == b'\t')
+                    .map_or(g1, |i| g0 + i)) as u32;
             return;
         }
-        let t = ext.text.as_bytes();
         // `NNN-` or `NNN ` is four bytes; a bare `250` ends at the third.
-        let head = if t.get(pos + 3).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+        let head = if line.get(3).is_some_and(|b| *b == b'\r' || *b == b'\n') {
             3
         } else {
             4
         };
-        let Ok((after_kw, (ws, kw, lower))) =
-            keyword_line((pos + head).min(len), t).map(|(r, o)| (r.len(), o))
-        else {
+        let Ok((after, (kw, lower))) = keyword_line(line.get(head..).unwrap_or_default()) else {
             return;
         };
-        let kw_start = (pos + head).min(len) + ws;
-        let kw_end = kw_start + kw;
-        debug_assert_eq!(len - after_kw, kw_end);
-        let line_end = len - 1; // the LF (or the last byte of an unterminated line)
-        let delimiter = t.get(kw_end).copied();
-        if kw == 0 {
-            ext.ignored_lines += 1;
+        if kw.is_empty() {
+            self.ignored_lines += 1;
             return;
         }
-        if lower {
-            ext.text[kw_start..kw_end].make_ascii_uppercase();
-        }
-        let Some(known) = Keyword::from_upper(&ext.text.as_bytes()[kw_start..kw_end]) else {
+        let mut upper = [0u8; 24];
+        let kw = if lower {
+            self.lower = true;
+            let Some(buf) = upper.get_mut(..kw.len()) else {
+                return; // longer than any known keyword
+            };
+            buf.copy_from_slice(kw);
+            buf.make_ascii_uppercase();
+            &*buf
+        } else {
+            kw
+        };
+        let Some(known) = Keyword::from_upper(kw) else {
             return;
         };
-        ext.flags |= known.bit();
+        self.flags |= known.bit();
         if !matches!(
             known,
             Keyword::Size | Keyword::Auth | Keyword::DeliverBy | Keyword::Limits
         ) {
             return;
         }
-        let t = ext.text.as_bytes();
-        let stop = if t.get(line_end) == Some(&b'\n') {
-            line_end
-        } else {
-            len
-        };
-        let (p0, p1) = trim_range(t, (kw_end + 1).min(stop), stop);
-        let p1 = if p1 > p0 && t[p1 - 1] == b'\r' {
-            trim_range(t, p0, p1 - 1).1
+        let delimiter = after.first().copied();
+        let stop = after.len() - usize::from(after.last() == Some(&b'\n'));
+        let (p0, p1) = trim_range(after, 1.min(stop), stop);
+        let p1 = if p1 > p0 && after[p1 - 1] == b'\r' {
+            trim_range(after, p0, p1 - 1).1
         } else {
             p1
         };
-        let params = &ext.text[p0..p1];
+        // Invalid UTF-8 here means the whole reply is, and `finish` starts over on the
+        // lossy copy.
+        let Ok(params) = core::str::from_utf8(&after[p0..p1]) else {
+            return;
+        };
         match known {
-            Keyword::Size => ext.size = Some(parse_size(params)),
+            Keyword::Size => self.size = Some(parse_size(params)),
             Keyword::Auth => {
-                ext.legacy_auth |= delimiter == Some(b'=');
+                self.legacy_auth |= delimiter == Some(b'=');
                 for name in params.split_ascii_whitespace() {
                     let m = AuthMechanism::from_name(name);
-                    if !ext.auth.contains(&m) {
-                        ext.auth.push(m);
+                    if !self.auth.contains(&m) {
+                        self.auth.push(m);
                     }
                 }
             }
             Keyword::DeliverBy => {
-                ext.deliver_by = Some(
+                self.deliver_by = Some(
                     params
                         .split_ascii_whitespace()
                         .next()
                         .and_then(|v| v.parse().ok()),
                 );
             }
-            _ => ext.limits = Some(parse_limits(params)),
+            _ => self.limits = Some(parse_limits(params)),
         }
     }
 
-    fn finish(self) -> Extensions {
-        self.ext
+    /// Classifies every line of `raw` (a reply's bytes).
+    fn over(raw: &[u8]) -> Self {
+        let mut b = Self::default();
+        let mut pos = 0;
+        while pos < raw.len() {
+            let end = crate::grammar::find_lf(&raw[pos..]).map_or(raw.len(), |i| pos + i + 1);
+            b.line(pos, &raw[pos..end]);
+            pos = end;
+        }
+        b
+    }
+
+    /// The owned copy of `raw` (the bytes the lines came from) and the values found.
+    fn finish(self, raw: &[u8]) -> Extensions {
+        let (b, mut text) = match core::str::from_utf8(raw) {
+            Ok(s) => (self, s.to_owned()),
+            Err(_) => {
+                // Rare: 8-bit text. Classify the lossy copy, whose offsets differ.
+                let text = String::from_utf8_lossy(raw).into_owned();
+                (Self::over(text.as_bytes()), text)
+            }
+        };
+        if b.lower {
+            upper_case_keywords(&mut text);
+        }
+        Extensions {
+            text,
+            greeting: b.greeting,
+            name_end: b.name_end,
+            flags: b.flags,
+            size: b.size,
+            auth: b.auth,
+            legacy_auth: b.legacy_auth,
+            deliver_by: b.deliver_by,
+            limits: b.limits,
+            ignored_lines: b.ignored_lines,
+        }
     }
 }
 
-/// `ehlo-line = *WSP ehlo-keyword` (RFC 5321 §4.1.1.1, leading blanks tolerated): from
-/// `start` in `t`, the whitespace length, the keyword length and whether it has lower case.
-/// The keyword ends at a space, tab, `=` (legacy `AUTH=`), CR or LF.
+/// Upper-cases each keyword line's keyword in place (every line but the first).
+fn upper_case_keywords(text: &mut String) {
+    let mut ranges = Vec::new();
+    {
+        let mut scan = LineScanner {
+            text: text.as_bytes(),
+            pos: 0,
+        };
+        let _ = scan.next_range();
+        while let Some(line) = scan.next_line() {
+            if let Some(l) = line {
+                ranges.push(l.kw);
+            }
+        }
+    }
+    for (a, b) in ranges {
+        text[a..b].make_ascii_uppercase();
+    }
+}
+
+/// `ehlo-line = *WSP ehlo-keyword` (RFC 5321 §4.1.1.1, leading blanks tolerated): the
+/// keyword and whether it has lower case. The keyword ends at a space, tab, `=` (legacy
+/// `AUTH=`), CR or LF.
 #[inline]
-fn keyword_line(start: usize, t: &[u8]) -> IResult<&[u8], (usize, usize, bool)> {
-    map((space0, keyword), |(ws, (kw, lower)): (&[u8], _)| {
-        (ws.len(), kw.len(), lower)
-    })
-    .parse(&t[start..])
+fn keyword_line(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
+    preceded(space0, keyword).parse(i)
 }
 
 /// The keyword itself, a hand-tuned nom primitive: one table lookup per byte classifies
@@ -658,14 +701,7 @@ impl Extensions {
             return Err(EhloError::NotAccepted { code: reply.code() });
         }
         let raw = reply.as_bytes();
-        let mut b = Builder::with_capacity(raw.len());
-        let mut rest = raw;
-        while !rest.is_empty() {
-            let end = crate::grammar::find_lf(rest).map_or(rest.len(), |i| i + 1);
-            b.line(&rest[..end]);
-            rest = &rest[end..];
-        }
-        Ok(b.finish())
+        Ok(Builder::over(raw).finish(raw))
     }
 
     /// Parses the first complete reply in `buf` and its EHLO capabilities in one pass:
@@ -675,7 +711,8 @@ impl Extensions {
     /// Gives the same result as [`parse_reply`](crate::parse_reply) followed by
     /// [`Extensions::from_ehlo`]: `Ok(None)` when more bytes are needed, the reply error,
     /// or [`EhloError::NotAccepted`] for a valid reply that is not 250. One allocation
-    /// (the text), plus the `AUTH` mechanisms' list when there is one.
+    /// (the text), plus the `AUTH` mechanisms' list when there is one; nothing is allocated
+    /// while the reply is incomplete.
     ///
     /// ```
     /// use smtping_proto::Extensions;
@@ -687,21 +724,16 @@ impl Extensions {
     /// ```
     pub fn parse(buf: &[u8]) -> Result<Option<(Self, usize)>, EhloParseError> {
         const PARSER: ReplyParser = ReplyParser::new();
-        let mut builder: Option<Builder> = None;
-        let parsed = PARSER.parse_lines(buf, &mut ReplyProgress::default(), |code, line| {
+        let mut b = Builder::default();
+        let parsed = PARSER.parse_lines(buf, &mut ReplyProgress::default(), |code, start, line| {
             if code == 250 {
-                builder
-                    .get_or_insert_with(|| {
-                        Builder::with_capacity(buf.len().min(PARSER.current_limits().reply_len()))
-                    })
-                    .line(line);
+                b.line(start, line);
             }
         });
         match parsed {
-            Ok(Some((reply, used))) if reply.code() == 250 => Ok(Some((
-                builder.map_or_else(|| Builder::with_capacity(0).finish(), Builder::finish),
-                used,
-            ))),
+            Ok(Some((reply, used))) if reply.code() == 250 => {
+                Ok(Some((b.finish(reply.as_bytes()), used)))
+            }
             Ok(Some((reply, _))) => Err(EhloParseError::Ehlo(EhloError::NotAccepted {
                 code: reply.code(),
             })),

@@ -8,13 +8,10 @@
 use core::fmt;
 use core::str::FromStr;
 
-use nom::bytes::complete::take_while_m_n;
-use nom::character::complete::{char, one_of, satisfy};
-use nom::combinator::{map, not};
-use nom::sequence::terminated;
+use nom::combinator::map;
 use nom::{IResult, Parser};
 
-use crate::grammar::fold_digits;
+use crate::grammar::{byte_of, digits_up_to};
 
 /// An enhanced mail system status code such as `5.1.1` (RFC 3463).
 ///
@@ -126,26 +123,20 @@ impl EnhancedCode {
     }
 }
 
-/// One to three digits (RFC 3463 §2: `subject = 1*3digit`); a fourth digit fails.
-#[inline]
-fn digits_1_3(t: &[u8]) -> IResult<&[u8], u16> {
-    map(
-        terminated(
-            take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()),
-            not(satisfy(|c| c.is_ascii_digit())),
-        ),
-        fold_digits,
-    )
-    .parse(t)
-}
-
-/// `status-code = class "." subject "." detail`, with `class = "2" / "4" / "5"`.
+/// `status-code = class "." subject "." detail`, with `class = "2" / "4" / "5"` and
+/// `subject`, `detail` of one to three digits (RFC 3463 §2).
 #[inline]
 fn status_code(t: &[u8]) -> IResult<&[u8], EnhancedCode> {
     map(
-        (one_of("245"), char('.'), digits_1_3, char('.'), digits_1_3),
+        (
+            byte_of(b"245"),
+            byte_of(b"."),
+            digits_up_to(3),
+            byte_of(b"."),
+            digits_up_to(3),
+        ),
         |(class, _, subject, _, detail)| EnhancedCode {
-            class: class as u8 - b'0',
+            class: class - b'0',
             subject,
             detail,
         },

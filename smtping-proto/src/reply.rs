@@ -604,17 +604,17 @@ impl ReplyParser {
         buf: &'a [u8],
         progress: &mut ReplyProgress,
     ) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
-        self.parse_lines(buf, progress, |_, _| {})
+        self.parse_lines(buf, progress, |_, _, _| {})
     }
 
-    /// The reply grammar, calling `on_line(code, line)` with each line (terminator
-    /// included) once it is validated: the hook of the one-pass EHLO parser.
+    /// The reply grammar, calling `on_line(code, offset, line)` with each line
+    /// (terminator included) and its offset in `buf` once it is validated: the hook of the one-pass EHLO parser.
     #[inline]
     pub(crate) fn parse_lines<'a>(
         &self,
         buf: &'a [u8],
         progress: &mut ReplyProgress,
-        mut on_line: impl FnMut(u16, &'a [u8]),
+        mut on_line: impl FnMut(u16, usize, &'a [u8]),
     ) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
         let limits = &self.limits;
         if progress.pos > buf.len() {
@@ -705,7 +705,7 @@ impl ReplyParser {
                 }
                 progress.flags |= FLAG_BARE_LF;
             }
-            on_line(code, &buf[progress.pos..end]);
+            on_line(code, progress.pos, &buf[progress.pos..end]);
             if progress.lines == 0 {
                 progress.code = code;
                 // Cheap pre-check (`D.`) first: most first lines are plain text.
@@ -742,22 +742,17 @@ pub(crate) use crate::grammar::find_lf;
 
 /// The reply line's head in nom (RFC 5321 §4.2).
 mod grammar {
-    use nom::bytes::streaming::take_while_m_n;
-    use nom::character::streaming::{char, one_of};
-    use nom::combinator::{map, peek};
+    use nom::character::streaming::char;
+    use nom::combinator::peek;
     use nom::{IResult, Parser};
 
-    use crate::grammar::fold_digits;
+    use crate::grammar::{byte_of, fixed_digits};
 
     /// Three digits, streaming: fewer is `Incomplete`, a non-digit among those present
     /// fails at once. The range is checked by [`code_in_range`] so that it has its own error.
     #[inline]
     pub(super) fn code(i: &[u8]) -> IResult<&[u8], u16> {
-        map(
-            take_while_m_n(3, 3, |b: u8| b.is_ascii_digit()),
-            fold_digits,
-        )
-        .parse(i)
+        fixed_digits::<3>(i)
     }
 
     /// `Reply-code = %x32-35 %x30-35 %x30-39`.
@@ -771,11 +766,11 @@ mod grammar {
     /// length check, so the verdict does not depend on how much has arrived).
     #[inline]
     pub(super) fn separator(i: &[u8]) -> IResult<&[u8], u8> {
-        let (rest, sep) = one_of(" -\r\n").parse(i)?;
-        if sep == '\r' && !rest.is_empty() {
+        let (rest, sep) = byte_of(b" -\r\n")(i)?;
+        if sep == b'\r' && !rest.is_empty() {
             peek(char('\n')).parse(rest)?;
         }
-        Ok((rest, sep as u8))
+        Ok((rest, sep))
     }
 }
 

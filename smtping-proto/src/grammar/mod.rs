@@ -44,6 +44,7 @@ pub struct Line<'a> {
 /// let (_, l) = line(8)(&b"250 ok\n"[..]).unwrap();
 /// assert!(l.bare_lf);
 /// ```
+#[inline]
 pub fn line(max_len: usize) -> impl Fn(&[u8]) -> IResult<&[u8], Line<'_>> {
     move |input: &[u8]| {
         let window = input.len().min(max_len.saturating_add(2));
@@ -68,19 +69,83 @@ pub fn line(max_len: usize) -> impl Fn(&[u8]) -> IResult<&[u8], Line<'_>> {
     }
 }
 
+/// One byte of `set`, streaming: `Incomplete` on empty input, `Err::Error` with
+/// [`ErrorKind::OneOf`] otherwise. A hand-tuned [`nom::character::streaming::one_of`] for
+/// bytes (no `char` decoding; measured 5× fewer instructions on a reply separator).
+///
+/// ```
+/// use smtping_proto::grammar::byte_of;
+///
+/// assert_eq!(byte_of(b" -")(&b"-x"[..]), Ok((&b"x"[..], b'-')));
+/// assert!(byte_of(b" -")(&b"x"[..]).is_err());
+/// ```
+pub fn byte_of(set: &'static [u8]) -> impl Fn(&[u8]) -> IResult<&[u8], u8> {
+    move |i: &[u8]| match i.first() {
+        None => Err(Err::Incomplete(Needed::new(1))),
+        Some(b) if set.contains(b) => Ok((&i[1..], *b)),
+        Some(_) => Err(Err::Error(Error::new(i, ErrorKind::OneOf))),
+    }
+}
+
+/// Exactly `N` ASCII digits as a number, streaming: `Incomplete` while fewer have arrived
+/// and all are digits, `Err::Error` ([`ErrorKind::Digit`]) at the first non-digit. The
+/// hand-tuned form of `take_while_m_n(N, N, is_digit)` (nom's generic version cost three
+/// times the instructions of the whole reply head). `N` is at most 4.
+///
+/// ```
+/// use smtping_proto::grammar::fixed_digits;
+///
+/// assert_eq!(fixed_digits::<3>(&b"250 ok"[..]), Ok((&b" ok"[..], 250)));
+/// assert!(matches!(fixed_digits::<3>(&b"25"[..]), Err(nom::Err::Incomplete(_))));
+/// assert!(matches!(fixed_digits::<3>(&b"2x"[..]), Err(nom::Err::Error(_))));
+/// ```
+#[inline]
+pub fn fixed_digits<const N: usize>(i: &[u8]) -> IResult<&[u8], u16> {
+    let mut value = 0u16;
+    for n in 0..N {
+        match i.get(n) {
+            Some(b) if b.is_ascii_digit() => value = value * 10 + u16::from(b - b'0'),
+            Some(_) => return Err(Err::Error(Error::new(i, ErrorKind::Digit))),
+            None => return Err(Err::Incomplete(Needed::new(N - n))),
+        }
+    }
+    Ok((&i[N..], value))
+}
+
+/// One to `max` ASCII digits as a number, complete input: fails on no digit or on more
+/// than `max` (so `1234` is not read as `123` then `4`). `max` is at most 4.
+///
+/// ```
+/// use smtping_proto::grammar::digits_up_to;
+///
+/// assert_eq!(digits_up_to(3)(&b"606 x"[..]), Ok((&b" x"[..], 606)));
+/// assert!(digits_up_to(3)(&b"6060"[..]).is_err());
+/// assert!(digits_up_to(3)(&b"x"[..]).is_err());
+/// ```
+pub fn digits_up_to(max: usize) -> impl Fn(&[u8]) -> IResult<&[u8], u16> {
+    move |i: &[u8]| {
+        let mut value = 0u16;
+        let mut n = 0;
+        while let Some(b) = i.get(n).filter(|b| b.is_ascii_digit()) {
+            if n == max {
+                return Err(Err::Error(Error::new(i, ErrorKind::TooLarge)));
+            }
+            value = value * 10 + u16::from(b - b'0');
+            n += 1;
+        }
+        if n == 0 {
+            return Err(Err::Error(Error::new(i, ErrorKind::Digit)));
+        }
+        Ok((&i[n..], value))
+    }
+}
+
 /// Finds the first LF (`memchr`).
 #[inline]
 pub(crate) fn find_lf(h: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', h)
 }
 
-/// Folds ASCII digits (already checked) into a number; callers bound the length.
-#[inline]
-pub(crate) fn fold_digits(digits: &[u8]) -> u16 {
-    digits
-        .iter()
-        .fold(0u16, |v, &d| v * 10 + u16::from(d - b'0'))
-}
 
 #[cfg(test)]
 mod tests;

@@ -518,10 +518,7 @@ impl Builder {
     fn line(&mut self, start: usize, line: &[u8]) {
         self.lines += 1;
         if self.lines == 1 {
-            let mut scan = LineScanner {
-                text: line,
-                pos: 0,
-            };
+            let mut scan = LineScanner { text: line, pos: 0 };
             let (g0, g1) = scan.next_range().unwrap_or((0, 0));
             let (g0, g1) = trim_range(line, g0, g1);
             self.greeting = ((start + g0) as u32, (start + g1) as u32);

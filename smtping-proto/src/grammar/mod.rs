@@ -5,6 +5,12 @@
 //! measurably slower on a hot loop (the line-end scan of every reply line), the primitive is
 //! written by hand with the same signature; the grammar that uses it still reads as nom.
 //!
+//! - [`line`], [`byte_of`], [`fixed_digits`], [`digits_up_to`]: the primitives of the reply,
+//!   enhanced-code and EHLO grammars.
+//! - [`tag_value`]: RFC 6376 §3.2 tag-value lists (DKIM, DMARC, MTA-STS, TLS-RPT records).
+//! - [`rfc5322`]: folding whitespace, comments, atoms, dot-atoms, quoted strings.
+//! - [`domain`]: domain names and their labels.
+//!
 //! ```
 //! use smtping_proto::grammar::{line, Line};
 //!
@@ -12,6 +18,10 @@
 //! assert_eq!(l, Line { content: &b"250 ok"[..], bare_lf: false });
 //! assert_eq!(rest, b"354 go");
 //! ```
+
+pub mod domain;
+pub mod rfc5322;
+pub mod tag_value;
 
 use nom::error::{Error, ErrorKind};
 use nom::{Err, IResult, Needed};
@@ -145,7 +155,6 @@ pub fn digits_up_to(max: usize) -> impl Fn(&[u8]) -> IResult<&[u8], u16> {
 pub(crate) fn find_lf(h: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', h)
 }
-
 
 #[cfg(test)]
 mod tests;

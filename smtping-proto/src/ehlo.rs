@@ -572,13 +572,16 @@ impl Builder {
         } else {
             p1
         };
+        if known == Keyword::Size {
+            self.size = Some(parse_size(&after[p0..p1]));
+            return;
+        }
         // Invalid UTF-8 here means the whole reply is, and `finish` starts over on the
         // lossy copy.
         let Ok(params) = core::str::from_utf8(&after[p0..p1]) else {
             return;
         };
         match known {
-            Keyword::Size => self.size = Some(parse_size(params)),
             Keyword::Auth => {
                 self.legacy_auth |= delimiter == Some(b'=');
                 for name in params.split_ascii_whitespace() {
@@ -973,18 +976,36 @@ impl fmt::Debug for Extensions {
     }
 }
 
-fn parse_size(params: &str) -> SizeLimit {
-    let Some(value) = params.split_ascii_whitespace().next() else {
+/// `SIZE [number]` (RFC 1870): the first whitespace-separated word, all digits. Over bytes,
+/// so the common case needs no UTF-8 check.
+fn parse_size(params: &[u8]) -> SizeLimit {
+    let Some(start) = params.iter().position(|b| !b.is_ascii_whitespace()) else {
         return SizeLimit::NoFixedLimit;
     };
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return SizeLimit::Invalid;
+    let word = &params[start..];
+    let word = &word[..word
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(word.len())];
+    let mut n = 0u64;
+    let mut overflow = false;
+    for &b in word {
+        if !b.is_ascii_digit() {
+            return SizeLimit::Invalid;
+        }
+        match n
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+        {
+            Some(v) => n = v,
+            None => overflow = true,
+        }
     }
-    match value.parse::<u64>() {
-        Ok(0) => SizeLimit::NoFixedLimit,
-        Ok(n) => SizeLimit::Max(n),
+    match n {
         // All digits but too large for u64: larger than any message we could send.
-        Err(_) => SizeLimit::Max(u64::MAX),
+        _ if overflow => SizeLimit::Max(u64::MAX),
+        0 => SizeLimit::NoFixedLimit,
+        n => SizeLimit::Max(n),
     }
 }
 

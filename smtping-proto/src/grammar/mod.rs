@@ -5,7 +5,7 @@
 //! measurably slower on a hot loop (the line-end scan of every reply line), the primitive is
 //! written by hand with the same signature; the grammar that uses it still reads as nom.
 //!
-//! - [`line`], [`byte_of`], [`fixed_digits`], [`digits_up_to`]: the primitives of the reply,
+//! - [`line()`], [`byte_of`], [`fixed_digits`], [`digits_up_to`]: the primitives of the reply,
 //!   enhanced-code and EHLO grammars.
 //! - [`tag_value`]: RFC 6376 §3.2 tag-value lists (DKIM, DMARC, MTA-STS, TLS-RPT records).
 //! - [`rfc5322`]: folding whitespace, comments, atoms, dot-atoms, quoted strings.
@@ -26,7 +26,7 @@ pub mod tag_value;
 use nom::error::{Error, ErrorKind};
 use nom::{Err, IResult, Needed};
 
-/// One line as [`line`] returns it: the bytes before the terminator, and whether that
+/// One line as [`line()`] returns it: the bytes before the terminator, and whether that
 /// terminator was a bare LF rather than CRLF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Line<'a> {

@@ -34,7 +34,12 @@ fn check(buf: &[u8]) {
                 assert!(ext.known().any(|kw: Keyword| kw.as_str() == k), "{k}");
             }
         }
-        let _ = (ext.size(), ext.size_limit(), ext.auth_mechanisms().len(), ext.limits());
+        let _ = (
+            ext.size(),
+            ext.size_limit(),
+            ext.auth_mechanisms().len(),
+            ext.limits(),
+        );
         let _ = ext.server_name();
     }
 }
@@ -44,7 +49,11 @@ fuzz_target!(|data: &[u8]| {
     let mut wire = Vec::with_capacity(data.len() + 64);
     let lines: Vec<&[u8]> = data.split(|b| *b == b'\n').take(600).collect();
     for (i, line) in lines.iter().enumerate() {
-        wire.extend_from_slice(if i + 1 == lines.len() { b"250 " } else { b"250-" });
+        wire.extend_from_slice(if i + 1 == lines.len() {
+            b"250 "
+        } else {
+            b"250-"
+        });
         wire.extend(line.iter().filter(|b| **b != b'\r'));
         wire.extend_from_slice(b"\r\n");
     }

@@ -607,8 +607,9 @@ impl ReplyParser {
         self.parse_lines(buf, progress, |_, _, _| {})
     }
 
-    /// The reply grammar, calling `on_line(code, offset, line)` with each line
-    /// (terminator included) and its offset in `buf` once it is validated: the hook of the one-pass EHLO parser.
+    /// The reply grammar, calling `on_line(code, offset, line)` with each line (terminator
+    /// included) and its offset in `buf` once it is validated: the hook of the one-pass
+    /// EHLO parser ([`Extensions::parse`](crate::Extensions::parse)).
     #[inline]
     pub(crate) fn parse_lines<'a>(
         &self,

@@ -7,8 +7,8 @@
 //!     target/release/examples/instructions ehlo-smtping 1000
 //! ```
 //!
-//! Targets: reply-smtping, reply-smtp-proto, reply-lettre, ehlo-smtping, ehlo-smtp-proto,
-//! ehlo-lettre. The total instruction count divided by the iterations gives instructions per
+//! Targets: reply-smtping, reply-smtp-proto, reply-lettre, ehlo-smtping (one pass),
+//! ehlo-smtping-two-step (`parse_reply` + `from_ehlo`), ehlo-smtp-proto, ehlo-lettre. The total instruction count divided by the iterations gives instructions per
 //! corpus pass; `docs/performance.md` lists them.
 
 use std::hint::black_box;
@@ -49,6 +49,15 @@ fn main() {
                 })
                 .sum(),
             "ehlo-smtping" => EHLO
+                .iter()
+                .map(|s| {
+                    let (e, _) = smtping_proto::Extensions::parse(black_box(s.as_bytes()))
+                        .unwrap()
+                        .unwrap();
+                    e.server_name().len() + usize::from(e.pipelining()) + e.auth_mechanisms().len()
+                })
+                .sum(),
+            "ehlo-smtping-two-step" => EHLO
                 .iter()
                 .map(|s| {
                     let (r, _) = smtping_proto::parse_reply(black_box(s.as_bytes()))

@@ -33,7 +33,8 @@ pub const REPLIES: &[&str] = &[
 // needs input every parser accepts. SMTPing's own tests cover it.
 
 /// EHLO replies as Postfix, Exim, Exchange Online, Gmail, Yahoo, Sendmail, OpenSMTPD and
-/// Haraka send them.
+/// Haraka send them, and the submission servers of Gmail (`smtp.gmail.com`) and Microsoft 365
+/// (`smtp.office365.com`) after STARTTLS, as they answer in 2026 (client address replaced).
 pub const EHLO: &[&str] = &[
     // Postfix
     "250-mail.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n",
@@ -51,6 +52,10 @@ pub const EHLO: &[&str] = &[
     "250-smtp.example.org Hello client.example.com [192.0.2.10], pleased to meet you\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SIZE 36700160\r\n250-DSN\r\n250-AUTH PLAIN LOGIN\r\n250 HELP\r\n",
     // Haraka, legacy AUTH=
     "250-haraka.example.org Hello client.example.com [192.0.2.10], Haraka is at your service.\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-SIZE 0\r\n250-AUTH PLAIN LOGIN CRAM-MD5\r\n250-AUTH=PLAIN LOGIN CRAM-MD5\r\n250 STARTTLS\r\n",
+    // Gmail submission (smtp.gmail.com:587, after STARTTLS)
+    "250-smtp.gmail.com at your service, [192.0.2.10]\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH\r\n250-ENHANCEDSTATUSCODES\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 SMTPUTF8\r\n",
+    // Microsoft 365 submission (smtp.office365.com:587, after STARTTLS)
+    "250-PA7P264CA0123.outlook.office365.com Hello [192.0.2.10]\r\n250-SIZE 157286400\r\n250-PIPELINING\r\n250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250-AUTH LOGIN XOAUTH2\r\n250-8BITMIME\r\n250-BINARYMIME\r\n250-CHUNKING\r\n250 SMTPUTF8\r\n",
 ];
 
 /// Total bytes of a corpus, for throughput figures.

@@ -26,7 +26,11 @@
 
 use core::fmt;
 
-use crate::reply::Reply;
+use nom::character::complete::space0;
+use nom::sequence::preceded;
+use nom::{IResult, Parser};
+
+use crate::reply::{Reply, ReplyError, ReplyParser, ReplyProgress};
 
 /// Why a reply cannot be read as EHLO capabilities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +42,19 @@ pub enum EhloError {
         /// The reply code received.
         code: u16,
     },
+}
+
+/// Why [`Extensions::parse`] gave no capabilities: the bytes are not a valid reply, or
+/// the reply is not 250.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EhloParseError {
+    /// The reply grammar refused the bytes.
+    #[error(transparent)]
+    Reply(#[from] ReplyError),
+    /// A valid reply, but not an acceptance of EHLO.
+    #[error(transparent)]
+    Ehlo(#[from] EhloError),
 }
 
 /// The ESMTP keywords SMTPing knows by name. Anything else is kept as an unknown keyword.
@@ -431,7 +448,7 @@ impl LineScanner<'_> {
         let line = &self.text[start..stop];
         let kw_len = line
             .iter()
-            .position(|&b| b == b' ' || b == b'\t' || b == b'=')
+            .position(|&b| matches!(b, b' ' | b'\t' | b'=' | b'\r'))
             .unwrap_or(line.len());
         if kw_len == 0 {
             return Some(None);
@@ -475,125 +492,254 @@ fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) 
     (start, stop)
 }
 
+/// The one pass shared by [`Extensions::from_ehlo`] and [`Extensions::parse`]: each line
+/// is classified as it arrives, over the reply's own bytes, so both paths give the same
+/// result by construction; [`Builder::finish`] then makes the one owned copy.
+#[derive(Default)]
+struct Builder {
+    greeting: (u32, u32),
+    name_end: u32,
+    flags: u32,
+    size: Option<SizeLimit>,
+    auth: Vec<AuthMechanism>,
+    legacy_auth: bool,
+    deliver_by: Option<Option<u64>>,
+    limits: Option<Limits>,
+    ignored_lines: u32,
+    /// A keyword had lower case: the copy is upper-cased line by line at the end.
+    lower: bool,
+    lines: u32,
+}
+
+impl Builder {
+    /// One line of the reply, terminator included, as the reply grammar delimited it;
+    /// `start` is its offset in the reply.
+    #[inline]
+    fn line(&mut self, start: usize, line: &[u8]) {
+        self.lines += 1;
+        if self.lines == 1 {
+            let mut scan = LineScanner { text: line, pos: 0 };
+            let (g0, g1) = scan.next_range().unwrap_or((0, 0));
+            let (g0, g1) = trim_range(line, g0, g1);
+            self.greeting = ((start + g0) as u32, (start + g1) as u32);
+            self.name_end = (start
+                + line[g0..g1]
+                    .iter()
+                    .position(|&b| b == b' ' || b == b'\t')
+                    .map_or(g1, |i| g0 + i)) as u32;
+            return;
+        }
+        // `NNN-` or `NNN ` is four bytes; a bare `250` ends at the third.
+        let head = if line.get(3).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+            3
+        } else {
+            4
+        };
+        let Ok((after, (kw, lower))) = keyword_line(line.get(head..).unwrap_or_default()) else {
+            return;
+        };
+        if kw.is_empty() {
+            self.ignored_lines += 1;
+            return;
+        }
+        let mut upper = [0u8; 24];
+        let kw = if lower {
+            self.lower = true;
+            let Some(buf) = upper.get_mut(..kw.len()) else {
+                return; // longer than any known keyword
+            };
+            buf.copy_from_slice(kw);
+            buf.make_ascii_uppercase();
+            &*buf
+        } else {
+            kw
+        };
+        let Some(known) = Keyword::from_upper(kw) else {
+            return;
+        };
+        self.flags |= known.bit();
+        if !matches!(
+            known,
+            Keyword::Size | Keyword::Auth | Keyword::DeliverBy | Keyword::Limits
+        ) {
+            return;
+        }
+        let delimiter = after.first().copied();
+        let stop = after.len() - usize::from(after.last() == Some(&b'\n'));
+        let (p0, p1) = trim_range(after, 1.min(stop), stop);
+        let p1 = if p1 > p0 && after[p1 - 1] == b'\r' {
+            trim_range(after, p0, p1 - 1).1
+        } else {
+            p1
+        };
+        if known == Keyword::Size {
+            self.size = Some(parse_size(&after[p0..p1]));
+            return;
+        }
+        // Invalid UTF-8 here means the whole reply is, and `finish` starts over on the
+        // lossy copy.
+        let Ok(params) = core::str::from_utf8(&after[p0..p1]) else {
+            return;
+        };
+        match known {
+            Keyword::Auth => {
+                self.legacy_auth |= delimiter == Some(b'=');
+                for name in params.split_ascii_whitespace() {
+                    let m = AuthMechanism::from_name(name);
+                    if !self.auth.contains(&m) {
+                        self.auth.push(m);
+                    }
+                }
+            }
+            Keyword::DeliverBy => {
+                self.deliver_by = Some(
+                    params
+                        .split_ascii_whitespace()
+                        .next()
+                        .and_then(|v| v.parse().ok()),
+                );
+            }
+            _ => self.limits = Some(parse_limits(params)),
+        }
+    }
+
+    /// Classifies every line of `raw` (a reply's bytes).
+    fn over(raw: &[u8]) -> Self {
+        let mut b = Self::default();
+        let mut pos = 0;
+        while pos < raw.len() {
+            let end = crate::grammar::find_lf(&raw[pos..]).map_or(raw.len(), |i| pos + i + 1);
+            b.line(pos, &raw[pos..end]);
+            pos = end;
+        }
+        b
+    }
+
+    /// The owned copy of `raw` (the bytes the lines came from) and the values found.
+    fn finish(self, raw: &[u8]) -> Extensions {
+        let (b, mut text) = match core::str::from_utf8(raw) {
+            Ok(s) => (self, s.to_owned()),
+            Err(_) => {
+                // Rare: 8-bit text. Classify the lossy copy, whose offsets differ.
+                let text = String::from_utf8_lossy(raw).into_owned();
+                (Self::over(text.as_bytes()), text)
+            }
+        };
+        if b.lower {
+            upper_case_keywords(&mut text);
+        }
+        Extensions {
+            text,
+            greeting: b.greeting,
+            name_end: b.name_end,
+            flags: b.flags,
+            size: b.size,
+            auth: b.auth,
+            legacy_auth: b.legacy_auth,
+            deliver_by: b.deliver_by,
+            limits: b.limits,
+            ignored_lines: b.ignored_lines,
+        }
+    }
+}
+
+/// Upper-cases each keyword line's keyword in place (every line but the first).
+fn upper_case_keywords(text: &mut String) {
+    let mut ranges = Vec::new();
+    {
+        let mut scan = LineScanner {
+            text: text.as_bytes(),
+            pos: 0,
+        };
+        let _ = scan.next_range();
+        while let Some(line) = scan.next_line() {
+            if let Some(l) = line {
+                ranges.push(l.kw);
+            }
+        }
+    }
+    for (a, b) in ranges {
+        text[a..b].make_ascii_uppercase();
+    }
+}
+
+/// `ehlo-line = *WSP ehlo-keyword` (RFC 5321 §4.1.1.1, leading blanks tolerated): the
+/// keyword and whether it has lower case. The keyword ends at a space, tab, `=` (legacy
+/// `AUTH=`), CR or LF.
+#[inline]
+fn keyword_line(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
+    preceded(space0, keyword).parse(i)
+}
+
+/// The keyword itself, a hand-tuned nom primitive: one table lookup per byte classifies
+/// both "ends the keyword" and "is lower case", which `take_till` plus a second pass for
+/// case cannot do in one.
+#[inline]
+fn keyword(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
+    let mut lower = 0u8;
+    let mut n = 0;
+    while n < i.len() {
+        let class = BYTE_CLASS[usize::from(i[n])];
+        if class & ENDS_KEYWORD != 0 {
+            break;
+        }
+        lower |= class;
+        n += 1;
+    }
+    Ok((&i[n..], (&i[..n], lower & LOWER != 0)))
+}
+
 impl Extensions {
     /// Reads the capabilities from a 250 reply to EHLO.
     ///
     /// Keyword lines that are empty or only whitespace are skipped and counted
-    /// ([`Extensions::ignored_lines`]); nothing a server sends makes this panic.
+    /// ([`Extensions::ignored_lines`]); nothing a server sends makes this panic. A caller
+    /// that has not parsed the reply yet can use [`Extensions::parse`], which does the
+    /// reply grammar and this in one pass.
     pub fn from_ehlo(reply: &Reply<'_>) -> Result<Self, EhloError> {
         if reply.code() != 250 {
             return Err(EhloError::NotAccepted { code: reply.code() });
         }
         let raw = reply.as_bytes();
-        let mut text = match core::str::from_utf8(raw) {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(raw).into_owned(),
-        };
-        let mut ext = Self {
-            text: String::new(),
-            greeting: (0, 0),
-            name_end: 0,
-            flags: 0,
-            size: None,
-            auth: Vec::new(),
-            legacy_auth: false,
-            deliver_by: None,
-            limits: None,
-            ignored_lines: 0,
-        };
-        let mut scan = LineScanner {
-            text: text.as_bytes(),
-            pos: 0,
-        };
-        let (g0, g1) = scan.next_range().unwrap_or((0, 0));
-        let (g0, g1) = trim_range(text.as_bytes(), g0, g1);
-        ext.greeting = (g0 as u32, g1 as u32);
-        ext.name_end = text.as_bytes()[g0..g1]
-            .iter()
-            .position(|&b| b == b' ' || b == b'\t')
-            .map_or(g1, |i| g0 + i) as u32;
-        let len = text.len();
-        let mut pos = scan.pos;
-        // One fused pass per line: find the keyword's end (which, for the many keywords
-        // without parameters, is also the line's end), note lower case, classify.
-        while pos < len {
-            let t = text.as_bytes();
-            let mut i = (pos + 4).min(len);
-            if t.get(pos + 3).is_some_and(|b| *b == b'\r' || *b == b'\n') {
-                i = pos + 3; // a bare `250`
+        Ok(Builder::over(raw).finish(raw))
+    }
+
+    /// Parses the first complete reply in `buf` and its EHLO capabilities in one pass:
+    /// each line is validated by the reply grammar ([`ReplyParser`]'s defaults, exactly
+    /// what [`parse_reply`](crate::parse_reply) checks) and classified as it is read.
+    ///
+    /// Gives the same result as [`parse_reply`](crate::parse_reply) followed by
+    /// [`Extensions::from_ehlo`]: `Ok(None)` when more bytes are needed, the reply error,
+    /// or [`EhloError::NotAccepted`] for a valid reply that is not 250. One allocation
+    /// (the text), plus the `AUTH` mechanisms' list when there is one; nothing is allocated
+    /// while the reply is incomplete.
+    ///
+    /// ```
+    /// use smtping_proto::Extensions;
+    ///
+    /// let buf = b"250-mx.example.org\r\n250-SIZE 1000\r\n250 STARTTLS\r\n";
+    /// let (ext, used) = Extensions::parse(buf).unwrap().unwrap();
+    /// assert_eq!((ext.size(), ext.starttls(), used), (Some(1000), true, buf.len()));
+    /// assert!(Extensions::parse(&buf[..20]).unwrap().is_none());
+    /// ```
+    pub fn parse(buf: &[u8]) -> Result<Option<(Self, usize)>, EhloParseError> {
+        const PARSER: ReplyParser = ReplyParser::new();
+        let mut b = Builder::default();
+        let parsed = PARSER.parse_lines(buf, &mut ReplyProgress::default(), |code, start, line| {
+            if code == 250 {
+                b.line(start, line);
             }
-            while i < len && matches!(t[i], b' ' | b'\t') {
-                i += 1;
+        });
+        match parsed {
+            Ok(Some((reply, used))) if reply.code() == 250 => {
+                Ok(Some((b.finish(reply.as_bytes()), used)))
             }
-            let kw_start = i;
-            let mut lower = 0u8;
-            while i < len {
-                let class = BYTE_CLASS[usize::from(t[i])];
-                if class & ENDS_KEYWORD != 0 {
-                    break;
-                }
-                lower |= class;
-                i += 1;
-            }
-            let lower = lower & LOWER != 0;
-            let kw_end = i;
-            let line_end = if t.get(i) == Some(&b'\n') {
-                i
-            } else if t.get(i) == Some(&b'\r') && t.get(i + 1) == Some(&b'\n') {
-                i + 1
-            } else {
-                memchr::memchr(b'\n', &t[i.min(len)..]).map_or(len, |p| i + p)
-            };
-            let delimiter = t.get(kw_end).copied();
-            pos = line_end + 1;
-            if kw_start == kw_end {
-                ext.ignored_lines += 1;
-                continue;
-            }
-            if lower {
-                text[kw_start..kw_end].make_ascii_uppercase();
-            }
-            let Some(known) = Keyword::from_upper(&text.as_bytes()[kw_start..kw_end]) else {
-                continue;
-            };
-            ext.flags |= known.bit();
-            if !matches!(
-                known,
-                Keyword::Size | Keyword::Auth | Keyword::DeliverBy | Keyword::Limits
-            ) {
-                continue;
-            }
-            let (p0, p1) = trim_range(text.as_bytes(), (kw_end + 1).min(line_end), line_end);
-            let p1 = if p1 > p0 && text.as_bytes()[p1 - 1] == b'\r' {
-                trim_range(text.as_bytes(), p0, p1 - 1).1
-            } else {
-                p1
-            };
-            let params = &text[p0..p1];
-            match known {
-                Keyword::Size => ext.size = Some(parse_size(params)),
-                Keyword::Auth => {
-                    ext.legacy_auth |= delimiter == Some(b'=');
-                    for name in params.split_ascii_whitespace() {
-                        let m = AuthMechanism::from_name(name);
-                        if !ext.auth.contains(&m) {
-                            ext.auth.push(m);
-                        }
-                    }
-                }
-                Keyword::DeliverBy => {
-                    ext.deliver_by = Some(
-                        params
-                            .split_ascii_whitespace()
-                            .next()
-                            .and_then(|v| v.parse().ok()),
-                    );
-                }
-                _ => ext.limits = Some(parse_limits(params)),
-            }
+            Ok(Some((reply, _))) => Err(EhloParseError::Ehlo(EhloError::NotAccepted {
+                code: reply.code(),
+            })),
+            Ok(None) => Ok(None),
+            Err(e) => Err(EhloParseError::Reply(e)),
         }
-        ext.text = text;
-        Ok(ext)
     }
 
     /// Capabilities of a server that answered HELO (RFC 5321 §4.1.1.1: no extensions):
@@ -830,18 +976,36 @@ impl fmt::Debug for Extensions {
     }
 }
 
-fn parse_size(params: &str) -> SizeLimit {
-    let Some(value) = params.split_ascii_whitespace().next() else {
+/// `SIZE [number]` (RFC 1870): the first whitespace-separated word, all digits. Over bytes,
+/// so the common case needs no UTF-8 check.
+fn parse_size(params: &[u8]) -> SizeLimit {
+    let Some(start) = params.iter().position(|b| !b.is_ascii_whitespace()) else {
         return SizeLimit::NoFixedLimit;
     };
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return SizeLimit::Invalid;
+    let word = &params[start..];
+    let word = &word[..word
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(word.len())];
+    let mut n = 0u64;
+    let mut overflow = false;
+    for &b in word {
+        if !b.is_ascii_digit() {
+            return SizeLimit::Invalid;
+        }
+        match n
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+        {
+            Some(v) => n = v,
+            None => overflow = true,
+        }
     }
-    match value.parse::<u64>() {
-        Ok(0) => SizeLimit::NoFixedLimit,
-        Ok(n) => SizeLimit::Max(n),
+    match n {
         // All digits but too large for u64: larger than any message we could send.
-        Err(_) => SizeLimit::Max(u64::MAX),
+        _ if overflow => SizeLimit::Max(u64::MAX),
+        0 => SizeLimit::NoFixedLimit,
+        n => SizeLimit::Max(n),
     }
 }
 

@@ -13,6 +13,8 @@
 //! - [`sasl`]: AUTH responses (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) with zeroized secrets.
 //! - [`session`]: the whole client dialogue as a deterministic state machine.
 //! - [`dns`]: DNS queries and answers (feature `dns`).
+//! - [`grammar`]: the shared [`nom`] pieces the grammars above and the record parsers to
+//!   come are built from.
 //!
 //! ```
 //! use smtping_proto::{parse_reply, Extensions};
@@ -27,6 +29,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+extern crate alloc;
+
 pub mod address;
 pub mod command;
 pub mod data;
@@ -34,13 +38,14 @@ pub mod data;
 pub mod dns;
 pub mod ehlo;
 pub mod enhanced;
+pub mod grammar;
 pub mod reply;
 pub mod sasl;
 pub mod session;
 
 pub use address::{Address, AddressError, Domain};
 pub use command::{Command, CommandError};
-pub use ehlo::{AuthMechanism, EhloError, Extensions, Keyword, Limits, SizeLimit};
+pub use ehlo::{AuthMechanism, EhloError, EhloParseError, Extensions, Keyword, Limits, SizeLimit};
 pub use enhanced::{EnhancedCode, EnhancedCodeError};
 pub use reply::{
     BareLfPolicy, Lines, OwnedReply, Reply, ReplyError, ReplyLimits, ReplyParser, ReplyProgress,

@@ -604,6 +604,19 @@ impl ReplyParser {
         buf: &'a [u8],
         progress: &mut ReplyProgress,
     ) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
+        self.parse_lines(buf, progress, |_, _, _| {})
+    }
+
+    /// The reply grammar, calling `on_line(code, offset, line)` with each line (terminator
+    /// included) and its offset in `buf` once it is validated: the hook of the one-pass
+    /// EHLO parser ([`Extensions::parse`](crate::Extensions::parse)).
+    #[inline]
+    pub(crate) fn parse_lines<'a>(
+        &self,
+        buf: &'a [u8],
+        progress: &mut ReplyProgress,
+        mut on_line: impl FnMut(u16, usize, &'a [u8]),
+    ) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
         let limits = &self.limits;
         if progress.pos > buf.len() {
             // The caller moved the buffer without resetting: start over rather than panic.
@@ -617,10 +630,27 @@ impl ReplyParser {
                     limit: limits.max_lines,
                 });
             }
-            let [d0, d1, d2, sep, ..] = *rest else {
-                return incomplete_header(rest, line_no);
+            // The head, `Reply-code` then the separator, decided as soon as its bytes are
+            // here so that garbage (a TLS record, an HTTP banner) fails at once.
+            let (after_code, code) = match grammar::code(rest) {
+                Ok(ok) => ok,
+                Err(nom::Err::Incomplete(_)) => return Ok(None),
+                Err(_) => {
+                    return Err(ReplyError::InvalidCode {
+                        line: line_no,
+                        found: Snippet::new(rest),
+                    });
+                }
             };
-            let code = decode_code([d0, d1, d2], rest, line_no)?;
+            if !grammar::code_in_range(code) {
+                return Err(ReplyError::CodeOutOfRange {
+                    line: line_no,
+                    code,
+                });
+            }
+            if after_code.is_empty() {
+                return Ok(None);
+            }
             if progress.lines > 0 && code != progress.code {
                 return Err(ReplyError::CodeMismatch {
                     line: line_no,
@@ -628,69 +658,61 @@ impl ReplyParser {
                     found: code,
                 });
             }
-            if !matches!(sep, b' ' | b'-' | b'\r' | b'\n') {
-                return Err(ReplyError::InvalidSeparator {
-                    line: line_no,
-                    found: Snippet::new(&rest[3..]),
-                });
-            }
-            // `NNN\r` must be `NNN\r\n`: decided as soon as the fifth byte is here, before
-            // any length check, so the verdict does not depend on how much has arrived.
-            if sep == b'\r' && rest.len() > 4 && rest[4] != b'\n' {
-                return Err(ReplyError::InvalidSeparator {
-                    line: line_no,
-                    found: Snippet::new(&rest[3..]),
-                });
-            }
-            // Find the end of this line, looking no further than the limit allows.
-            let window = rest.len().min(limits.max_line_len + 2);
-            let Some(lf) = find_lf(&rest[..window]) else {
-                if rest.len() >= limits.max_line_len + 2 {
+            let sep = match grammar::separator(after_code) {
+                Ok((_, sep)) => sep,
+                Err(nom::Err::Incomplete(_)) => return Ok(None),
+                Err(_) => {
+                    return Err(ReplyError::InvalidSeparator {
+                        line: line_no,
+                        found: Snippet::new(after_code),
+                    });
+                }
+            };
+            // The line itself, scanned no further than the limit allows.
+            let line = match crate::grammar::line(limits.max_line_len)(rest) {
+                Ok((_, line)) => line,
+                Err(nom::Err::Incomplete(_)) => {
+                    if buf.len() > limits.max_reply_len {
+                        return Err(ReplyError::ReplyTooLarge {
+                            limit: limits.max_reply_len,
+                        });
+                    }
+                    return Ok(None);
+                }
+                Err(_) => {
                     return Err(ReplyError::LineTooLong {
                         line: line_no,
                         limit: limits.max_line_len,
                     });
                 }
-                if buf.len() > limits.max_reply_len {
-                    return Err(ReplyError::ReplyTooLarge {
-                        limit: limits.max_reply_len,
-                    });
-                }
-                return Ok(None);
             };
-            let bare_lf = lf == 0 || rest[lf - 1] != b'\r';
-            let content_len = if bare_lf { lf } else { lf - 1 };
-            if content_len > limits.max_line_len {
-                return Err(ReplyError::LineTooLong {
-                    line: line_no,
-                    limit: limits.max_line_len,
-                });
-            }
+            let content_len = line.content.len();
+            // `NNN\r` is only the start of a bare `NNN\r\n`.
             if sep == b'\r' && content_len != 3 {
                 return Err(ReplyError::InvalidSeparator {
                     line: line_no,
-                    found: Snippet::new(&rest[3..]),
+                    found: Snippet::new(after_code),
                 });
             }
-            let end = progress.pos + lf + 1;
+            let end = progress.pos + content_len + if line.bare_lf { 1 } else { 2 };
             if end > limits.max_reply_len {
                 return Err(ReplyError::ReplyTooLarge {
                     limit: limits.max_reply_len,
                 });
             }
-            if bare_lf {
+            if line.bare_lf {
                 if self.bare_lf == BareLfPolicy::Refuse {
                     return Err(ReplyError::BareLf { line: line_no });
                 }
                 progress.flags |= FLAG_BARE_LF;
             }
+            on_line(code, progress.pos, &buf[progress.pos..end]);
             if progress.lines == 0 {
                 progress.code = code;
                 // Cheap pre-check (`D.`) first: most first lines are plain text.
-                if content_len > 5
-                    && matches!(rest[4], b'2' | b'4' | b'5')
-                    && rest[5] == b'.'
-                    && let Some((enh, _)) = EnhancedCode::parse_prefix(&rest[4..content_len])
+                let text = &line.content[4.min(content_len)..];
+                if let [b'2' | b'4' | b'5', b'.', _, ..] = text
+                    && let Some((enh, _)) = EnhancedCode::parse_prefix(text)
                 {
                     if u16::from(enh.class()) == code / 100 {
                         progress.enhanced = Some(enh);
@@ -717,49 +739,40 @@ impl ReplyParser {
     }
 }
 
-/// Finds the first LF (`memchr`: faster than a SWAR loop even on 40-byte lines, measured
-/// with callgrind on the benchmark corpus).
-#[inline]
-pub(crate) fn find_lf(h: &[u8]) -> Option<usize> {
-    memchr::memchr(b'\n', h)
-}
+pub(crate) use crate::grammar::find_lf;
 
-/// A line shorter than its four-byte head (`NNN` + separator): check the bytes present so
-/// that garbage (a TLS record, an HTTP banner) fails at once instead of waiting for more.
-/// The separator of a complete head is checked by the caller.
-fn incomplete_header(rest: &[u8], line: u32) -> Result<Option<(Reply<'_>, usize)>, ReplyError> {
-    if !rest.iter().take(3).all(u8::is_ascii_digit) {
-        return Err(ReplyError::InvalidCode {
-            line,
-            found: Snippet::new(rest),
-        });
-    }
-    if let [d0, d1, d2] = *rest {
-        decode_code([d0, d1, d2], rest, line)?;
-    }
-    Ok(None)
-}
+/// The reply line's head in nom (RFC 5321 §4.2).
+mod grammar {
+    use nom::character::streaming::char;
+    use nom::combinator::peek;
+    use nom::{IResult, Parser};
 
-/// Decodes and range-checks the three code digits (RFC 5321 §4.2:
-/// `Reply-code = %x32-35 %x30-35 %x30-39`).
-#[inline]
-fn decode_code(d: [u8; 3], line_bytes: &[u8], line: u32) -> Result<u16, ReplyError> {
-    let (a, b, c) = (
-        d[0].wrapping_sub(b'0'),
-        d[1].wrapping_sub(b'0'),
-        d[2].wrapping_sub(b'0'),
-    );
-    if a > 9 || b > 9 || c > 9 {
-        return Err(ReplyError::InvalidCode {
-            line,
-            found: Snippet::new(line_bytes),
-        });
+    use crate::grammar::{byte_of, fixed_digits};
+
+    /// Three digits, streaming: fewer is `Incomplete`, a non-digit among those present
+    /// fails at once. The range is checked by [`code_in_range`] so that it has its own error.
+    #[inline]
+    pub(super) fn code(i: &[u8]) -> IResult<&[u8], u16> {
+        fixed_digits::<3>(i)
     }
-    let code = u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c);
-    if !(2..=5).contains(&a) || b > 5 {
-        return Err(ReplyError::CodeOutOfRange { line, code });
+
+    /// `Reply-code = %x32-35 %x30-35 %x30-39`.
+    #[inline]
+    pub(super) const fn code_in_range(code: u16) -> bool {
+        matches!(code / 100, 2..=5) && (code / 10) % 10 <= 5
     }
-    Ok(code)
+
+    /// `-` (more lines follow), a space (last line), or the line end of a bare `NNN`;
+    /// a CR must be followed by LF, decided as soon as that byte is here (before any
+    /// length check, so the verdict does not depend on how much has arrived).
+    #[inline]
+    pub(super) fn separator(i: &[u8]) -> IResult<&[u8], u8> {
+        let (rest, sep) = byte_of(b" -\r\n")(i)?;
+        if sep == b'\r' && !rest.is_empty() {
+            peek(char('\n')).parse(rest)?;
+        }
+        Ok((rest, sep))
+    }
 }
 
 /// Parses the first complete reply in `buf` with the default [`ReplyParser`].

@@ -131,3 +131,104 @@ fn keyword_table_round_trips() {
         assert_eq!(Keyword::from_upper(k.as_str().as_bytes()), Some(k));
     }
 }
+
+#[test]
+fn a_bare_cr_mid_line_ends_the_keyword_everywhere() {
+    let e = ext(b"250-mx\r\n250-SMTPUTF8\rX\r\n250 SIZE\r100\r\n");
+    assert!(e.smtputf8());
+    assert!(e.supports("SMTPUTF8"));
+    assert_eq!(e.params("SMTPUTF8"), Some("X"));
+    assert_eq!(e.size(), Some(100));
+    assert_eq!(e.params("size"), Some("100"));
+}
+
+#[test]
+fn one_pass_parse_matches_both_steps() {
+    let buf = b"250-mx.example.org Hi\r\n250-auth=login\r\n250-AUTH PLAIN\r\n250 x-foo bar\r\n221 bye\r\n";
+    let (e, used) = Extensions::parse(buf).unwrap().unwrap();
+    assert_eq!(e, ext(buf));
+    assert_eq!(&buf[used..], b"221 bye\r\n");
+    assert_eq!(
+        Extensions::parse(b"554 5.7.1 no\r\n"),
+        Err(EhloParseError::Ehlo(EhloError::NotAccepted { code: 554 }))
+    );
+    assert!(matches!(
+        Extensions::parse(b"250-a\r\n251 b\r\n"),
+        Err(EhloParseError::Reply(
+            crate::ReplyError::CodeMismatch { .. }
+        ))
+    ));
+    assert_eq!(Extensions::parse(b"250-a\r\n250 b"), Ok(None));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A line's text: keyword-ish bytes, blanks, `=`, a stray CR, 8-bit bytes.
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(b"AUTHSIZEpipelngstarlsx-=0123456789".to_vec()),
+                2 => Just(b' '),
+                1 => Just(b'\t'),
+                1 => Just(b'\r'),
+                1 => any::<u8>().prop_filter("no LF", |b| *b != b'\n'),
+            ],
+            0..24,
+        )
+    }
+
+    fn ehlo() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop::collection::vec(text(), 1..8),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, bare_lf, bare_last)| {
+                let mut out = Vec::new();
+                let n = lines.len();
+                for (i, l) in lines.iter().enumerate() {
+                    let last = i + 1 == n;
+                    if last && bare_last {
+                        out.extend_from_slice(b"250");
+                    } else {
+                        out.extend_from_slice(if last { b"250 " } else { b"250-" });
+                        out.extend_from_slice(l);
+                    }
+                    out.extend_from_slice(if bare_lf && i % 2 == 1 {
+                        b"\n"
+                    } else {
+                        b"\r\n"
+                    });
+                }
+                out
+            })
+    }
+
+    proptest! {
+        /// `Extensions::parse` (one pass) and `parse_reply` + `from_ehlo` agree on every
+        /// EHLO text, accepted or refused, and `supports` agrees with the typed flags.
+        #[test]
+        fn one_pass_equals_two_steps(buf in ehlo()) {
+            let two = match crate::parse_reply(&buf) {
+                Ok(Some((r, used))) => Ok(Some((Extensions::from_ehlo(&r).unwrap(), used))),
+                Ok(None) => Ok(None),
+                Err(e) => Err(EhloParseError::Reply(e)),
+            };
+            let one = Extensions::parse(&buf);
+            prop_assert_eq!(&one, &two);
+            if let Ok(Some((e, _))) = one {
+                for k in e.known() {
+                    prop_assert!(e.supports(k.as_str()), "{:?} flagged but not found", k);
+                }
+                for (kw, _) in e.keywords() {
+                    if let Some(k) = Keyword::from_upper(kw.as_bytes()) {
+                        prop_assert!(e.has(k));
+                    }
+                }
+            }
+        }
+    }
+}

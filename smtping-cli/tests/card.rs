@@ -2,59 +2,16 @@
 //! reached, several recipients, long replies, and `--redact` of an address target.
 //! Loopback only: the binary against the scripted test server.
 
-use std::io::Write;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use smtping_testkit::certs::{Scenario, TestPki};
-use smtping_testkit::server::{Behaviour, ServerTls, TestServer, TestServerBuilder};
+use smtping_testkit::server::{Behaviour, TestServer};
 
-const NAME: &str = "mx.test";
+mod common;
+
+use common::{Lab, NAME};
 
 const SPAMHAUS: &str = "5.7.1 Service unavailable; Client host [192.0.2.77] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.77";
-
-struct Lab {
-    rt: tokio::runtime::Runtime,
-    pki: TestPki,
-    ca: tempfile::NamedTempFile,
-}
-
-impl Lab {
-    fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let pki = TestPki::new().unwrap();
-        let mut ca = tempfile::NamedTempFile::new().unwrap();
-        ca.write_all(pki.ca_cert_pem().as_bytes()).unwrap();
-        Self { rt, pki, ca }
-    }
-
-    fn server(&self, configure: impl FnOnce(TestServerBuilder) -> TestServerBuilder) -> TestServer {
-        let cert = self.pki.server_cert(Scenario::Valid, &[NAME]).unwrap();
-        let builder = TestServer::builder()
-            .hostname(NAME)
-            .tls(ServerTls::starttls(cert));
-        self.rt.block_on(configure(builder).start()).unwrap()
-    }
-
-    fn check(&self, server: &TestServer) -> Command {
-        let mut cmd = Command::cargo_bin("smtping").unwrap();
-        cmd.arg("check")
-            .arg(server.addr().to_string())
-            .arg("--sni")
-            .arg(NAME)
-            .arg("--ca-file")
-            .arg(self.ca.path())
-            .arg("--command-timeout")
-            .arg("5s")
-            .env("NO_COLOR", "1")
-            .timeout(Duration::from_secs(60));
-        cmd
-    }
-}
 
 fn stdout(cmd: &mut Command, code: i32) -> String {
     let out = cmd.output().unwrap();

@@ -6,62 +6,20 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use smtping_testkit::certs::{Scenario, TestPki};
-use smtping_testkit::server::{
-    AuthConfig, Behaviour, SaslMechanism, ServerStage, ServerTls, TestServer,
-};
+use smtping_testkit::server::{AuthConfig, Behaviour, SaslMechanism, ServerStage, TestServer};
 
-const NAME: &str = "mx.test";
+mod common;
 
-/// A test server on its own runtime (the binary runs in another process).
-struct Lab {
-    rt: tokio::runtime::Runtime,
-    pki: TestPki,
-    ca: tempfile::NamedTempFile,
-}
+use common::{Lab, NAME};
 
-impl Lab {
-    fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let pki = TestPki::new().unwrap();
-        let mut ca = tempfile::NamedTempFile::new().unwrap();
-        ca.write_all(pki.ca_cert_pem().as_bytes()).unwrap();
-        Self { rt, pki, ca }
-    }
-
-    fn server(
-        &self,
-        configure: impl FnOnce(
-            smtping_testkit::server::TestServerBuilder,
-        ) -> smtping_testkit::server::TestServerBuilder,
-    ) -> TestServer {
-        let cert = self.pki.server_cert(Scenario::Valid, &[NAME]).unwrap();
-        let builder = TestServer::builder()
-            .hostname(NAME)
-            .tls(ServerTls::starttls(cert))
-            .extensions(["PIPELINING", "ENHANCEDSTATUSCODES"]);
-        self.rt.block_on(configure(builder).start()).unwrap()
-    }
-
-    /// `smtping check <server>` trusting the test CA only through --ca-file.
-    fn check(&self, server: &TestServer) -> Command {
-        let mut cmd = Command::cargo_bin("smtping").unwrap();
-        cmd.arg("check")
-            .arg(server.addr().to_string())
-            .arg("--sni")
-            .arg(NAME)
-            .arg("--ca-file")
-            .arg(self.ca.path())
-            .arg("--command-timeout")
-            .arg("5s")
-            .env("NO_COLOR", "1")
-            .timeout(Duration::from_secs(60));
-        cmd
-    }
+/// A lab server advertising the extensions these tests expect.
+fn server(
+    lab: &Lab,
+    configure: impl FnOnce(
+        smtping_testkit::server::TestServerBuilder,
+    ) -> smtping_testkit::server::TestServerBuilder,
+) -> TestServer {
+    lab.server(|b| configure(b.extensions(["PIPELINING", "ENHANCEDSTATUSCODES"])))
 }
 
 fn json(out: &[u8]) -> serde_json::Value {
@@ -71,7 +29,7 @@ fn json(out: &[u8]) -> serde_json::Value {
 #[test]
 fn green_check_exits_0_with_the_json_contract() {
     let lab = Lab::new();
-    let server = lab.server(|b| b);
+    let server = server(&lab, |b| b);
     let out = lab
         .check(&server)
         .args([
@@ -101,7 +59,7 @@ fn green_check_exits_0_with_the_json_contract() {
 #[test]
 fn amber_and_red_exit_1_and_2() {
     let lab = Lab::new();
-    let greylist = lab.server(|b| {
+    let greylist = server(&lab, |b| {
         b.on(
             ServerStage::Rcpt,
             Behaviour::reply(451, "4.7.1 Greylisted, please try again later"),
@@ -119,7 +77,7 @@ fn amber_and_red_exit_1_and_2() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("AMBER").and(predicate::str::contains("greylisted")));
-    let unknown = lab.server(|b| {
+    let unknown = server(&lab, |b| {
         b.recipient(
             "a@example.test",
             Behaviour::reply(550, "5.1.1 no such user"),
@@ -227,7 +185,7 @@ fn bad_arguments_exit_3_with_a_message() {
 #[test]
 fn card_nagios_prometheus_and_transcript() {
     let lab = Lab::new();
-    let server = lab.server(|b| b);
+    let server = server(&lab, |b| b);
     lab.check(&server)
         .arg("--transcript")
         .assert()
@@ -268,7 +226,7 @@ fn card_nagios_prometheus_and_transcript() {
 #[test]
 fn auth_from_env_and_file_never_leaks_the_password() {
     let lab = Lab::new();
-    let server = lab.server(|b| {
+    let server = server(&lab, |b| {
         b.auth(
             AuthConfig::new()
                 .user("alice", "hunter2-secret")
@@ -316,7 +274,7 @@ fn auth_from_env_and_file_never_leaks_the_password() {
 #[test]
 fn redact_masks_local_parts() {
     let lab = Lab::new();
-    let server = lab.server(|b| b);
+    let server = server(&lab, |b| b);
     lab.check(&server)
         .args([
             "--from",
@@ -340,8 +298,8 @@ fn redact_masks_local_parts() {
 #[test]
 fn batch_with_jsonl_and_summary_table() {
     let lab = Lab::new();
-    let ok = lab.server(|b| b);
-    let bad = lab.server(|b| b.greeting(Behaviour::reply(554, "5.7.1 go away")));
+    let ok = server(&lab, |b| b);
+    let bad = server(&lab, |b| b.greeting(Behaviour::reply(554, "5.7.1 go away")));
     let mut list = tempfile::NamedTempFile::new().unwrap();
     writeln!(
         list,

@@ -316,6 +316,10 @@ struct Stats {
 }
 
 impl Stats {
+    fn total(&self) -> u64 {
+        self.udp.load(Ordering::Relaxed) + self.tcp.load(Ordering::Relaxed)
+    }
+
     fn record(&self, protocol: Protocol, query: Option<&Message>) {
         let counter = match protocol {
             Protocol::Tcp => &self.tcp,
@@ -740,6 +744,9 @@ fn to_rdata(data: &RecordData) -> Result<RData, ResponderError> {
         }
     })
 }
+
+mod memory;
+pub use memory::MemoryDns;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,49 @@
+//! Deliverability signals as sans-IO evaluators: how a receiver judges a sender.
+//!
+//! Each evaluator is a small state machine that *asks* for DNS answers and never
+//! performs I/O itself: it hands out [`Question`]s through
+//! [`Evaluator::poll_query`], takes the answers through
+//! [`Evaluator::handle_response`] (in any order), and yields its typed result from
+//! [`Evaluator::poll_result`]. Every independent question is handed out before the
+//! evaluator needs any answer, so a driver can ask them in parallel.
+//!
+//! Drivers: [`evaluate_with`] answers questions from a closure (tests, caches, the
+//! testkit's in-memory `MemoryDns`); `smtping-client` drives the same evaluators over
+//! tokio or async-std with its DNS transport.
+//!
+//! # Example: a toy evaluator answered from memory
+//!
+//! ```
+//! use smtping_proto::dns::{Question, RecordType};
+//! use smtping_signals::{evaluate_with, Evaluator, Response};
+//!
+//! /// Counts the MX records of a domain.
+//! struct CountMx { asked: bool, count: Option<usize> }
+//!
+//! impl Evaluator for CountMx {
+//!     type Output = usize;
+//!     fn poll_query(&mut self) -> Option<Question> {
+//!         (!std::mem::replace(&mut self.asked, true))
+//!             .then(|| Question { name: "example.test".into(), record_type: RecordType::Mx })
+//!     }
+//!     fn handle_response(&mut self, _: &Question, response: &Response) {
+//!         self.count = Some(response.as_ref().map_or(0, |a| a.mx().count()));
+//!     }
+//!     fn poll_result(&mut self) -> Option<usize> { self.count.take() }
+//! }
+//!
+//! let dns = smtping_testkit::dns::MemoryDns::new(
+//!     smtping_testkit::dns::Zone::new().mx("example.test", 10, "mx.example.test"),
+//! )?;
+//! let n = evaluate_with(CountMx { asked: false, count: None }, |q| dns.resolve(q))?;
+//! assert_eq!(n, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod query;
+
+pub use query::{DriveError, Evaluator, MAX_QUERIES, QueryCache, Response, evaluate_with};
+pub use smtping_proto::dns::{Answer, DnsError, DnsErrorKind, Question, RecordType};

@@ -231,6 +231,11 @@ impl<T: DnsTransport> Resolver<T> {
         &self.config
     }
 
+    /// The transport lookups run over.
+    pub(crate) fn transport(&self) -> &T {
+        &self.transport
+    }
+
     /// What reading the configuration skipped or assumed.
     #[must_use]
     pub fn notes(&self) -> &[String] {

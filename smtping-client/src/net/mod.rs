@@ -2,4 +2,5 @@
 
 pub mod connect;
 pub mod dns;
+pub mod evaluate;
 pub mod hosts;

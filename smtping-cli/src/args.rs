@@ -261,6 +261,37 @@ pub(crate) struct CheckArgs {
     pub(crate) per_host_interval: Duration,
 }
 
+/// The DNS options every command that looks things up shares.
+#[derive(Clone, Debug, clap::Args)]
+pub(crate) struct DnsArgs {
+    /// DNS server instead of /etc/resolv.conf (IP, IP:PORT or [IPv6]:PORT); repeatable.
+    #[arg(help_heading = "DNS", long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
+    pub(crate) resolver: Vec<SocketAddr>,
+
+    /// Deadline of one DNS query, retries included (e.g. 5s, 800ms).
+    #[arg(help_heading = "DNS", long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub(crate) dns_timeout: Duration,
+}
+
+impl DnsArgs {
+    /// Attempts per query within `--dns-timeout` (the first and one retry).
+    const ATTEMPTS: u8 = 2;
+
+    /// The resolver configuration: `--resolver` servers or the system's, each query
+    /// bounded by `--dns-timeout` in all.
+    pub(crate) fn config(&self) -> smtping_proto::dns::ResolverConfig {
+        let base = if self.resolver.is_empty() {
+            smtping_client::net::dns::system_config()
+        } else {
+            smtping_proto::dns::ResolverConfig::new(self.resolver.iter().copied())
+        };
+        let servers = base.effective_nameservers().len().max(1);
+        let tries = u32::from(Self::ATTEMPTS) * u32::try_from(servers).unwrap_or(1);
+        base.with_attempts(Self::ATTEMPTS)
+            .with_timeout(self.dns_timeout / tries.max(1))
+    }
+}
+
 impl CheckArgs {
     /// The `-w`/`-c` thresholds (a critical level below its warning is a usage error).
     pub(crate) fn thresholds(&self) -> Result<crate::thresholds::Thresholds, String> {

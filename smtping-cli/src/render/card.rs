@@ -19,8 +19,8 @@ pub(crate) struct CardStyle {
     pub(crate) envelope: bool,
 }
 
-struct Paint {
-    on: bool,
+pub(super) struct Paint {
+    pub(super) on: bool,
 }
 
 impl Paint {
@@ -32,7 +32,7 @@ impl Paint {
         }
     }
 
-    fn status(&self, s: Status) -> String {
+    pub(super) fn status(&self, s: Status) -> String {
         self.light(s, &format!("{:<5}", s.as_str().to_uppercase()))
     }
 
@@ -47,19 +47,19 @@ impl Paint {
     }
 
     /// The status word without padding (for the heading).
-    fn verdict(&self, s: Status) -> String {
+    pub(super) fn verdict(&self, s: Status) -> String {
         self.light(s, &s.as_str().to_uppercase())
     }
 
-    fn bold(&self, text: &str) -> String {
+    pub(super) fn bold(&self, text: &str) -> String {
         self.wrap("1", text)
     }
 
-    fn dim(&self, text: &str) -> String {
+    pub(super) fn dim(&self, text: &str) -> String {
         self.wrap("2", text)
     }
 
-    fn severity(&self, s: Severity) -> String {
+    pub(super) fn severity(&self, s: Severity) -> String {
         let word = format!("{:<7}", s.as_str());
         let code = match s {
             Severity::Error => "31",
@@ -73,7 +73,7 @@ impl Paint {
 /// Continuation lines line up under the area text.
 const INDENT: &str = "                       ";
 /// Width the card's lines are wrapped to (long replies wrap; they are never cut).
-const WIDTH: usize = 100;
+pub(super) const WIDTH: usize = 100;
 
 /// A reply as one line: code, enhanced code and every text line (joined with ` / `).
 fn reply(r: &ReplyInfo) -> String {
@@ -91,7 +91,7 @@ fn reply(r: &ReplyInfo) -> String {
 }
 
 /// Cuts `s` to `n` characters with an ellipsis (for names, never for replies).
-fn cut(s: &str, n: usize) -> String {
+pub(super) fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_owned()
     } else {
@@ -103,7 +103,7 @@ fn cut(s: &str, n: usize) -> String {
 
 /// Splits `text` into lines of at most `width` characters, at spaces when it can (a word
 /// longer than a line is split where the line ends). Nothing is dropped.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(20);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -139,7 +139,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// Writes `text` after `first` (already written, `first_len` characters wide), wrapped,
 /// continuation lines under `indent`.
-fn write_wrapped(out: &mut String, first: &str, first_len: usize, indent: &str, text: &str) {
+pub(super) fn write_wrapped(out: &mut String, first: &str, first_len: usize, indent: &str, text: &str) {
     let room = WIDTH.saturating_sub(first_len);
     let lines = wrap(text, room);
     let mut it = lines.iter();
@@ -157,18 +157,18 @@ fn write_wrapped(out: &mut String, first: &str, first_len: usize, indent: &str, 
 }
 
 /// One area line: name, traffic light, text (wrapped under the text).
-fn area(out: &mut String, p: &Paint, name: &str, status: Option<Status>, text: &str) {
+pub(super) fn area(out: &mut String, p: &Paint, name: &str, status: Option<Status>, text: &str) {
     let light = status.map_or_else(|| " ".repeat(5), |s| p.status(s));
     let first = format!("  {name:<13} {light}  ");
     write_wrapped(out, &first, INDENT.len(), INDENT, text);
 }
 
 /// A continuation line under the area text, wrapped.
-fn more(out: &mut String, text: &str) {
+pub(super) fn more(out: &mut String, text: &str) {
     write_wrapped(out, INDENT, INDENT.len(), INDENT, text);
 }
 
-fn ms(v: f64) -> String {
+pub(super) fn ms(v: f64) -> String {
     if v >= 1000.0 {
         format!("{:.2} s", v / 1000.0)
     } else {
@@ -566,13 +566,18 @@ fn error(out: &mut String, p: &Paint, r: &Report) {
 
 /// Findings, most severe first, each with its fix.
 fn findings(out: &mut String, p: &Paint, r: &Report) {
-    if r.findings.is_empty() {
+    finding_list(out, p, &r.findings);
+}
+
+/// A findings block (shared by the check and domain cards).
+pub(super) fn finding_list(out: &mut String, p: &Paint, list: &[smtping_client::Finding]) {
+    if list.is_empty() {
         return;
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "  {}", p.bold("Findings"));
     let under = " ".repeat(12);
-    for f in &r.findings {
+    for f in list {
         let first = format!("    {} {}  ", p.severity(f.severity), f.id);
         let len = 4 + 8 + f.id.as_str().len() + 2;
         write_wrapped(out, &first, len, &under, &f.message);

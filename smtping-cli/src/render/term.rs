@@ -116,6 +116,14 @@ fn escape_value(v: &mut serde_json::Value) -> bool {
 /// `None` only if the report could not be rebuilt from its escaped form; the caller then
 /// escapes its whole output instead.
 pub(crate) fn report(r: &Report) -> Option<Cow<'_, Report>> {
+    escaped(r)
+}
+
+/// Any serialisable value with every string escaped for a terminal (see [`report`]).
+pub(crate) fn escaped<T>(r: &T) -> Option<Cow<'_, T>>
+where
+    T: Serialize + serde::de::DeserializeOwned + Clone,
+{
     let mut v = serde_json::to_value(r).ok()?;
     if !escape_value(&mut v) {
         return Some(Cow::Borrowed(r));

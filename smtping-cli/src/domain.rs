@@ -1,0 +1,131 @@
+//! `smtping domain DOMAIN`: the posture of a mail domain (MX, SPF, DKIM, DMARC, reverse
+//! DNS, blocklists) as a card or JSON, with monitoring exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::net::IpAddr;
+
+use smtping_client::domain::DomainCheck;
+use smtping_client::net::dns::Resolver;
+
+use crate::args::DnsArgs;
+use crate::check::{EXIT_UNKNOWN, UsageError};
+use crate::render;
+
+/// Output formats of `smtping domain`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DomainFormat {
+    /// The human card.
+    #[default]
+    Card,
+    /// One JSON object (same as --json).
+    Json,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  smtping domain example.org
+  smtping domain example.org --dkim-selector selector1 --dkim-selector google
+  smtping domain example.org --sending-ip 192.0.2.7      # SPF verdict for that IP
+  smtping domain example.org --dnsbl default --json      # also the MX addresses on blocklists
+
+Exit codes: 0 green, 1 amber (works, with warnings), 2 red (mail to or from this domain
+is likely to fail: no MX, SPF permerror, broken DMARC, a listed MX), 3 bad arguments.
+Blocklists are queried only with --dnsbl. Every check and finding: docs/checks.md.";
+
+/// Arguments of `smtping domain`.
+#[derive(Clone, Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub(crate) struct DomainArgs {
+    /// The mail domain (e.g. example.org).
+    #[arg(value_name = "DOMAIN")]
+    pub(crate) domain: String,
+
+    /// DKIM selector to look up; repeatable (default: a short list of common selectors).
+    #[arg(long, value_name = "SELECTOR")]
+    pub(crate) dkim_selector: Vec<String>,
+
+    /// An IP the domain sends from: SPF is evaluated for it; repeatable.
+    #[arg(long, value_name = "IP")]
+    pub(crate) sending_ip: Vec<IpAddr>,
+
+    /// DNS blocklist zone to look the MX addresses up in, or `default` for the built-in
+    /// list (docs/checks.md); repeatable. Nothing is queried without it.
+    #[arg(long, value_name = "ZONE|default")]
+    pub(crate) dnsbl: Vec<String>,
+
+    #[command(flatten)]
+    pub(crate) dns: DnsArgs,
+
+    /// Print the report as one JSON object.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) json: bool,
+
+    /// Output format: card, json.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<DomainFormat>,
+}
+
+/// Runs the command; the exit code follows the verdict.
+pub(crate) fn run(args: &DomainArgs) -> Result<i32, UsageError> {
+    let mut check = DomainCheck::new(&args.domain).map_err(|e| UsageError(e.to_string()))?;
+    for s in &args.dkim_selector {
+        let s = s.trim();
+        if s.is_empty() || s.len() > 63 || !s.split('.').all(valid_label) {
+            return Err(UsageError(format!(
+                "--dkim-selector {s:?} is not a selector (letters, digits, '-' and '_', labels of at most 63 characters)"
+            )));
+        }
+        check = check.dkim_selector(s);
+    }
+    for ip in &args.sending_ip {
+        check = check.sending_ip(*ip);
+    }
+    for zone in &args.dnsbl {
+        if zone.eq_ignore_ascii_case("default") {
+            check = check.dnsbl_default(true);
+        } else if zone.trim_end_matches('.').split('.').all(valid_label) && zone.contains('.') {
+            check = check.dnsbl_zone(zone.trim_end_matches('.').to_ascii_lowercase());
+        } else {
+            return Err(UsageError(format!(
+                "--dnsbl {zone:?} is not a DNS zone (e.g. zen.spamhaus.org) or `default`"
+            )));
+        }
+    }
+    let config = args.dns.config();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
+    let report = runtime.block_on(check.run(&Resolver::new(config)));
+    let format = if args.json {
+        DomainFormat::Json
+    } else {
+        args.format.unwrap_or_default()
+    };
+    let out = match format {
+        DomainFormat::Json => render::term::json_string(&report, true)
+            .map(|mut s| {
+                s.push('\n');
+                s
+            })
+            .map_err(|e| UsageError(format!("cannot write JSON: {e}")))?,
+        DomainFormat::Card => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            render::domain::domain_card(&report, color)
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        return Ok(EXIT_UNKNOWN);
+    }
+    Ok(report.exit_code())
+}
+
+/// A DNS label as selectors and zones use them (underscores allowed).
+pub(crate) fn valid_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

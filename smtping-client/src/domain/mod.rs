@@ -1,0 +1,128 @@
+//! `smtping domain`: the posture of a mail domain as receivers judge it — MX (null MX),
+//! SPF (record, include tree, lookup count, the verdict for given sending IPs), DKIM
+//! keys, DMARC (policy, organisational domain both ways, external report
+//! authorisation), PTR/FCrDNS of every MX address and, when asked, DNS blocklists.
+//!
+//! Every question goes through the sans-IO evaluators of [`smtping_signals`], driven
+//! over a [`Resolver`](crate::net::dns::Resolver): the MX, SPF, DKIM and DMARC lookups
+//! start together; reverse DNS and blocklists of the MX addresses follow the MX answer.
+//!
+//! ```no_run
+//! use smtping_client::domain::DomainCheck;
+//! use smtping_client::net::dns::Resolver;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let check = DomainCheck::new("example.org")?
+//!     .dkim_selector("selector1")
+//!     .sending_ip("192.0.2.7".parse()?);
+//! let report = check.run(&Resolver::from_system()).await;
+//! println!("{}: {}", report.verdict, report.summary);
+//! for f in &report.findings {
+//!     println!("{} {}: {}", f.severity, f.id, f.message);
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::net::IpAddr;
+
+use smtping_proto::Domain;
+
+mod report;
+mod run;
+
+pub use report::{
+    DkimSection, DkimSelectorInfo, DmarcSection, DnsblInfo, DomainReport, DomainTimings,
+    ExternalDestination, MxHostInfo, MxSection, PtrInfo, ReputationSection, SpfIpResult, SpfNode,
+    SpfSection,
+};
+
+/// MX hosts whose addresses are looked up (and reverse-checked): the RFC 7208 cap on MX
+/// names, which is also more than any real domain publishes.
+pub const MAX_MX_HOSTS_CHECKED: usize = 10;
+
+/// The posture check of one mail domain (builder). Run it with [`DomainCheck::run`].
+#[derive(Clone, Debug)]
+pub struct DomainCheck {
+    domain: String,
+    selectors: Vec<String>,
+    sending_ips: Vec<IpAddr>,
+    dnsbl_zones: Vec<String>,
+    dnsbl_default: bool,
+}
+
+/// The domain given to [`DomainCheck::new`] is not a domain name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{input:?} is not a mail domain: {reason}")]
+pub struct DomainError {
+    /// What was given (shortened).
+    pub input: String,
+    /// Why it is refused.
+    pub reason: String,
+}
+
+impl DomainCheck {
+    /// A check of `domain` (a name, an address's domain part is not stripped: give the
+    /// domain). Trailing dot and case are normalised.
+    pub fn new(domain: &str) -> Result<Self, DomainError> {
+        let input: String = domain.chars().take(256).collect();
+        let trimmed = domain.trim().trim_end_matches('.');
+        let parsed = Domain::new(trimmed).map_err(|e| DomainError {
+            input: input.clone(),
+            reason: e.to_string(),
+        })?;
+        if parsed.is_literal() {
+            return Err(DomainError {
+                input,
+                reason: "an address literal has no mail-domain posture; give a domain name".into(),
+            });
+        }
+        if !parsed.as_str().contains('.') {
+            return Err(DomainError {
+                input,
+                reason: "a single label is not a public mail domain (e.g. example.org)".into(),
+            });
+        }
+        Ok(Self {
+            domain: parsed.as_str().to_ascii_lowercase(),
+            selectors: Vec::new(),
+            sending_ips: Vec::new(),
+            dnsbl_zones: Vec::new(),
+            dnsbl_default: false,
+        })
+    }
+
+    /// The domain checked.
+    #[must_use]
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// A DKIM selector to look up (repeatable; without any, the common selectors of
+    /// [`smtping_signals::dkim`] are tried).
+    #[must_use]
+    pub fn dkim_selector(mut self, selector: impl Into<String>) -> Self {
+        self.selectors.push(selector.into());
+        self
+    }
+
+    /// An IP the domain sends from: SPF is evaluated for it (repeatable).
+    #[must_use]
+    pub fn sending_ip(mut self, ip: IpAddr) -> Self {
+        self.sending_ips.push(ip);
+        self
+    }
+
+    /// A DNS blocklist zone to query the MX addresses in (repeatable).
+    #[must_use]
+    pub fn dnsbl_zone(mut self, zone: impl Into<String>) -> Self {
+        self.dnsbl_zones.push(zone.into());
+        self
+    }
+
+    /// Also query the built-in list of well-known blocklists (`--dnsbl default`).
+    #[must_use]
+    pub fn dnsbl_default(mut self, on: bool) -> Self {
+        self.dnsbl_default = on;
+        self
+    }
+}

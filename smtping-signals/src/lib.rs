@@ -43,7 +43,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dnsbl;
+pub mod helo;
 mod query;
+pub mod reverse;
 
+pub use dnsbl::{DnsblEvaluator, DnsblProblem, DnsblResult, DnsblTarget, DnsblZone};
+pub use helo::{HeloEvaluator, HeloProblem, HeloResult};
 pub use query::{DriveError, Evaluator, MAX_QUERIES, QueryCache, Response, evaluate_with};
+pub use reverse::{AddressScope, PtrEvaluator, PtrProblem, PtrResult, address_scope};
 pub use smtping_proto::dns::{Answer, DnsError, DnsErrorKind, Question, RecordType};

@@ -3,6 +3,9 @@
 //! - `smtping check TARGET [options]`: a full check with a report card, JSON, Nagios or
 //!   Prometheus output, and monitoring exit codes (0 green, 1 amber, 2 red, 3 unknown).
 //! - `smtping explain [TEXT…]`: classify a pasted reply, DSN diagnostic or bounce.
+//! - `smtping domain DOMAIN`: the posture of a mail domain (MX, SPF, DKIM, DMARC,
+//!   reverse DNS, blocklists).
+//! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -17,9 +20,11 @@ mod demo;
 #[cfg(not(feature = "demo"))]
 #[path = "demo_disabled.rs"]
 mod demo;
+mod domain;
 mod explain;
 mod redact;
 mod render;
+mod spf;
 mod thresholds;
 
 use std::process::ExitCode;
@@ -41,6 +46,11 @@ enum Command {
     Check(Box<args::CheckArgs>),
     /// Classify a pasted SMTP reply, DSN diagnostic or bounce: outcome, reason, remedy.
     Explain(explain::ExplainArgs),
+    /// The posture of a mail domain: MX, SPF, DKIM, DMARC, reverse DNS and (with
+    /// --dnsbl) blocklists.
+    Domain(Box<domain::DomainArgs>),
+    /// Evaluate SPF (RFC 7208) for a client IP and a MAIL FROM address or domain.
+    Spf(Box<spf::SpfArgs>),
     /// A tour of real-life situations against a built-in loopback server (no network).
     Demo(demo::DemoArgs),
 }
@@ -89,7 +99,7 @@ fn main() -> ExitCode {
             } else {
                 let sub = std::env::args()
                     .nth(1)
-                    .filter(|a| ["check", "explain", "demo"].contains(&a.as_str()));
+                    .filter(|a| ["check", "explain", "demo", "domain", "spf"].contains(&a.as_str()));
                 eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
             }
             return exit(check::EXIT_UNKNOWN);
@@ -101,6 +111,20 @@ fn main() -> ExitCode {
             Err(check::UsageError(msg)) => {
                 // The message may quote a target line or a file name: no raw controls.
                 eprintln!("smtping check: {}", render::term::escape_line(&msg));
+                exit(check::EXIT_UNKNOWN)
+            }
+        },
+        Command::Domain(args) => match domain::run(args) {
+            Ok(code) => exit(code),
+            Err(check::UsageError(msg)) => {
+                eprintln!("smtping domain: {}", render::term::escape_line(&msg));
+                exit(check::EXIT_UNKNOWN)
+            }
+        },
+        Command::Spf(args) => match spf::run(args) {
+            Ok(code) => exit(code),
+            Err(check::UsageError(msg)) => {
+                eprintln!("smtping spf: {}", render::term::escape_line(&msg));
                 exit(check::EXIT_UNKNOWN)
             }
         },

@@ -31,6 +31,8 @@ pub struct Facts {
     pub session: Option<SessionRun>,
     /// The open-relay probe, when asked for.
     pub relay: Option<RelayFacts>,
+    /// How a receiver sees this probe (when signals are on).
+    pub signals: Option<SignalFacts>,
     /// Time from the start of the check to its end.
     pub total: Duration,
 }
@@ -144,4 +146,34 @@ pub enum RelayFacts {
         /// Why it could not run.
         error: String,
     },
+}
+
+/// What the signal evaluators found about this probe (`signals` in the report).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SignalFacts {
+    /// The address the mail comes from.
+    pub sending_ip: IpAddr,
+    /// Given with `--sending-ip` (else the socket's local address).
+    pub from_option: bool,
+    /// Its scope (public, private, loopback, …).
+    pub scope: smtping_signals::AddressScope,
+    /// The sending-IP lookups ran (public address, `--sending-ip`, or lab resolvers).
+    pub looked_up: bool,
+    /// The HELO name SMTPing used.
+    pub helo_name: String,
+    /// PTR/FCrDNS of the sending IP.
+    pub ptr: Option<smtping_signals::PtrResult>,
+    /// The HELO name check.
+    pub helo: Option<smtping_signals::HeloResult>,
+    /// SPF of the MAIL FROM domain (or HELO identity) for the sending IP.
+    pub spf: Option<smtping_signals::spf::SpfResult>,
+    /// DMARC of the From domain.
+    pub dmarc: Option<smtping_signals::dmarc::DmarcResult>,
+    /// Blocklist answers about the sending IP and the MAIL FROM domain.
+    pub dnsbl: Vec<smtping_signals::DnsblResult>,
+    /// PTR/FCrDNS of the server's address.
+    pub server_ptr: Option<smtping_signals::PtrResult>,
+    /// An evaluation that could not finish (the driver's error).
+    pub errors: Vec<String>,
 }

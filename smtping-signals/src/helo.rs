@@ -74,6 +74,38 @@ pub enum HeloProblem {
     },
 }
 
+impl std::fmt::Display for HeloProblem {
+    /// One sentence for a human.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::InvalidSyntax { reason } => {
+                write!(f, "the HELO name is neither a domain name nor an address literal: {reason}")
+            }
+            Self::NotFqdn => f.write_str("the HELO name is not fully qualified (a single label or a numeric top-level label)"),
+            Self::Localhost => f.write_str("the HELO name is localhost, which every machine calls itself"),
+            Self::BareAddress => f.write_str("the HELO name is a bare IP address; RFC 5321 requires an address literal in brackets"),
+            Self::LiteralMismatch { literal, ip } => write!(
+                f,
+                "the HELO address literal [{literal}] is not the sending address {ip}"
+            ),
+            Self::DoesNotResolve => f.write_str("the HELO name has no A or AAAA record"),
+            Self::Mismatch { addresses } => write!(
+                f,
+                "the HELO name resolves to {}, not to the sending address",
+                addresses
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::TempFailure { detail } => write!(
+                f,
+                "the HELO name's lookup failed ({detail}): whether it resolves is unknown"
+            ),
+        }
+    }
+}
+
 impl HeloProblem {
     /// The proposed stable finding id.
     #[must_use]

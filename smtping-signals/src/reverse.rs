@@ -253,6 +253,44 @@ pub enum PtrProblem {
     },
 }
 
+impl std::fmt::Display for PtrProblem {
+    /// One sentence for a human.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoPtr { reverse_name } => write!(
+                f,
+                "the address has no reverse DNS (no PTR at {reverse_name}); many receivers refuse or score down mail from such addresses"
+            ),
+            Self::FcrdnsMismatch { names } => write!(
+                f,
+                "the PTR name{} {} do{} not resolve back to the address (no forward-confirmed reverse DNS)",
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if names.len() == 1 { "es" } else { "" }
+            ),
+            Self::TooManyNames { count, limit } => write!(
+                f,
+                "the address has {count} PTR names; only the first {limit} were checked"
+            ),
+            Self::InvalidName { name, reason } => {
+                write!(f, "the PTR target {name:?} is not a host name: {reason}")
+            }
+            Self::TempFailure {
+                name,
+                record_type,
+                detail,
+            } => write!(
+                f,
+                "the {record_type} lookup of {name} failed ({detail}): reverse DNS is unknown, not missing"
+            ),
+            Self::GenericName { name, hint } => write!(
+                f,
+                "the PTR name {name} looks generic ({hint}): receivers often treat such senders as end-user machines"
+            ),
+        }
+    }
+}
+
 impl PtrProblem {
     /// The proposed stable finding id.
     #[must_use]

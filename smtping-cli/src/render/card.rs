@@ -139,7 +139,13 @@ pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
 
 /// Writes `text` after `first` (already written, `first_len` characters wide), wrapped,
 /// continuation lines under `indent`.
-pub(super) fn write_wrapped(out: &mut String, first: &str, first_len: usize, indent: &str, text: &str) {
+pub(super) fn write_wrapped(
+    out: &mut String,
+    first: &str,
+    first_len: usize,
+    indent: &str,
+    text: &str,
+) {
     let room = WIDTH.saturating_sub(first_len);
     let lines = wrap(text, room);
     let mut it = lines.iter();

@@ -2,6 +2,7 @@
 //! text exposition. Text for people goes through [`term`], which escapes control bytes.
 
 pub(crate) mod card;
+pub(crate) mod domain;
 pub(crate) mod nagios;
 pub(crate) mod prometheus;
 pub(crate) mod term;

@@ -22,6 +22,7 @@ use crate::report::{
 };
 
 mod session;
+mod signals;
 mod verdict;
 
 /// Certificates expiring within this many days get a warning.
@@ -112,6 +113,9 @@ pub fn assemble(context: &Context, facts: Facts) -> Report {
         }) => b.relay(run, from, to, *local),
         Some(RelayFacts::Failed { from, to, error }) => b.relay_error(from, to, error),
         None => {}
+    }
+    if let Some(s) = &facts.signals {
+        b.signals(s);
     }
     b.finish(facts.total)
 }

@@ -18,6 +18,7 @@ use crate::tls::{TlsOptions, VerifyMode};
 
 mod plan;
 mod run;
+mod signals;
 
 /// The implicit-TLS submission port (RFC 8314).
 pub const SUBMISSIONS_PORT: u16 = 465;
@@ -131,6 +132,9 @@ pub struct Check {
     relay_probe: bool,
     mx_port: Option<u16>,
     announce_size: bool,
+    signals: bool,
+    sending_ip: Option<std::net::IpAddr>,
+    dnsbl: Vec<smtping_signals::DnsblZone>,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -167,6 +171,9 @@ impl Check {
             relay_probe: false,
             mx_port: None,
             announce_size: true,
+            signals: true,
+            sending_ip: None,
+            dnsbl: Vec::new(),
         }
     }
 
@@ -338,6 +345,30 @@ impl Check {
     /// sent). Only for servers you are authorised to test.
     pub fn relay_probe(mut self, on: bool) -> Self {
         self.relay_probe = on;
+        self
+    }
+
+    /// Look at how a receiver sees this probe (`signals`: the sending IP's reverse DNS,
+    /// the HELO name, SPF and DMARC of the MAIL FROM domain, blocklists when asked, the
+    /// server's FCrDNS). Default on; the lookups that depend on the sending IP run only
+    /// when it is public, given with [`sending_ip`](Check::sending_ip), or `--resolver`
+    /// servers were named (a lab zone).
+    pub fn signals(mut self, on: bool) -> Self {
+        self.signals = on;
+        self
+    }
+
+    /// The address receivers see this probe's mail come from (behind NAT), instead of the
+    /// connection's local address (`--sending-ip`).
+    pub fn sending_ip(mut self, ip: std::net::IpAddr) -> Self {
+        self.sending_ip = Some(ip);
+        self
+    }
+
+    /// DNS blocklists to look the sending IP (and the MAIL FROM domain, for domain
+    /// lists) up in (`--dnsbl`); nothing is queried without them.
+    pub fn dnsbl(mut self, zones: impl IntoIterator<Item = smtping_signals::DnsblZone>) -> Self {
+        self.dnsbl.extend(zones);
         self
     }
 

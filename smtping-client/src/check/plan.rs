@@ -55,7 +55,7 @@ impl Check {
     }
 
     /// The EHLO name: `--helo`, or our address as a literal (`[192.0.2.1]`).
-    fn ehlo_name(&self, local: IpAddr) -> Domain {
+    pub(super) fn ehlo_name(&self, local: IpAddr) -> Domain {
         self.helo.clone().unwrap_or_else(|| Domain::literal(local))
     }
 

@@ -65,6 +65,11 @@ impl Check {
         facts.connected = Some(connected);
         let session = Session::new(plan, rt.now());
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
+        if self.signals {
+            let helo = self.ehlo_name(local.ip());
+            facts.signals =
+                Some(self.observe_signals(rt, local.ip(), address.ip(), helo.as_str()).await);
+        }
         if self.relay_probe {
             facts.relay = Some(match rt.connect(address, self.connect_timeout).await {
                 Ok((stream, local)) => {

@@ -46,7 +46,7 @@ pub struct DomainCheck {
     domain: String,
     selectors: Vec<String>,
     sending_ips: Vec<IpAddr>,
-    dnsbl_zones: Vec<String>,
+    dnsbl_zones: Vec<smtping_signals::DnsblZone>,
     dnsbl_default: bool,
 }
 
@@ -112,10 +112,13 @@ impl DomainCheck {
         self
     }
 
-    /// A DNS blocklist zone to query the MX addresses in (repeatable).
+    /// A DNS blocklist zone to query the MX addresses (IP lists) or the domain and MX
+    /// names (domain lists) in (repeatable; see [`smtping_signals::dnsbl::parse_zones`]).
     #[must_use]
-    pub fn dnsbl_zone(mut self, zone: impl Into<String>) -> Self {
-        self.dnsbl_zones.push(zone.into());
+    pub fn dnsbl_zone(mut self, zone: smtping_signals::DnsblZone) -> Self {
+        if !self.dnsbl_zones.contains(&zone) {
+            self.dnsbl_zones.push(zone);
+        }
         self
     }
 

@@ -12,6 +12,7 @@ use crate::tls::{CertificateInfo, CertificateSummary, TlsVersion, Verification};
 
 mod enums;
 mod finding;
+pub mod signals;
 
 pub use enums::{
     AttemptResult, DeliveryOutcome, Direction, ErrorKind, LoginOutcome, Stage, TlsModeUsed,
@@ -386,6 +387,10 @@ pub struct Report {
     pub delivery: DeliveryInfo,
     /// The open-relay probe (null when not requested).
     pub relay: Option<RelayInfo>,
+    /// How a receiver sees this probe (absent when signals were turned off or no
+    /// connection was made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals: Option<signals::SignalsInfo>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Why the check stopped early (null when it ran to its end).

@@ -138,4 +138,8 @@ pub struct SignalsInfo {
     pub dnsbl: Vec<DnsblSignal>,
     /// The server's identity.
     pub server: ServerIdentity,
+    /// For a refusal for SPF, reverse DNS, a blocklist or DMARC: the signal behind it.
+    pub explains: Option<String>,
+    /// Evaluations that could not finish.
+    pub errors: Vec<String>,
 }

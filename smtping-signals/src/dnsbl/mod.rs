@@ -169,6 +169,46 @@ pub enum DnsblProblem {
     },
 }
 
+impl std::fmt::Display for DnsblProblem {
+    /// One sentence for a human.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Listed {
+                zone,
+                codes,
+                meaning,
+            } => write!(
+                f,
+                "listed on {zone} ({}): {meaning}",
+                codes
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::QueryRefused { zone, code, cause } => write!(
+                f,
+                "{zone} did not answer the question{}: {}; this is not a listing",
+                code.map_or_else(String::new, |c| format!(" ({c})")),
+                cause.description()
+            ),
+            Self::ZoneError { zone, code, cause } => {
+                write!(
+                    f,
+                    "{zone} answered {code}: {}; this is not a listing",
+                    cause.description()
+                )
+            }
+            Self::TempFailure { zone, detail } => {
+                write!(f, "the {zone} lookup failed ({detail}): listing unknown")
+            }
+            Self::InvalidQuery { zone, reason } => {
+                write!(f, "no {zone} query could be built: {reason}")
+            }
+        }
+    }
+}
+
 impl DnsblProblem {
     /// The proposed stable finding id.
     #[must_use]

@@ -1,0 +1,224 @@
+//! Running a [`DomainCheck`]: MX, SPF, DKIM and DMARC evaluations start together; the
+//! addresses of the MX hosts, then their reverse DNS and blocklist entries, follow the
+//! MX answer. The evaluators' results are turned into the report's areas and findings.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Instant;
+
+use futures_util::future::{join, join_all, join4};
+use smtping_proto::dns::MxResolution;
+use smtping_signals::dkim::DkimEvaluator;
+use smtping_signals::dmarc::DmarcEvaluator;
+use smtping_signals::dnsbl::{DEFAULT_LISTS, DnsblZone, ListKind};
+use smtping_signals::spf::{SpfEvaluator, SpfOutput, SpfRequest};
+use smtping_signals::{DnsblEvaluator, DnsblTarget, PtrEvaluator};
+
+use super::report::{DomainReport, DomainTimings, MxHostInfo, MxSection};
+use super::{DomainCheck, MAX_MX_HOSTS_CHECKED};
+use crate::net::dns::{DnsTransport, IpFamilies, Resolver};
+
+mod areas;
+
+/// The address SPF is evaluated for when no `--sending-ip` is given: the record and its
+/// tree are what matter then (TEST-NET-1, never a real sender).
+const PROBE_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+
+/// Addresses per MX host that are reverse-checked (and looked up in blocklists).
+const ADDRESSES_PER_HOST: usize = 4;
+
+/// What the evaluators returned, before judgement.
+pub(super) struct Observed {
+    pub(super) mx: MxSection,
+    pub(super) spf: Vec<(IpAddr, Result<SpfOutput, String>)>,
+    pub(super) spf_for_ips: bool,
+    pub(super) dkim: Result<smtping_signals::dkim::DkimReport, String>,
+    pub(super) dmarc: Result<smtping_signals::dmarc::DmarcReport, String>,
+    pub(super) ptr: Vec<Result<smtping_signals::PtrResult, String>>,
+    pub(super) dnsbl: Vec<smtping_signals::DnsblResult>,
+    pub(super) dnsbl_errors: Vec<String>,
+    pub(super) timings: DomainTimings,
+}
+
+fn ms_since(t: Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+impl DomainCheck {
+    /// Runs the check over `resolver` (any runtime's DNS transport).
+    pub async fn run<T: DnsTransport>(&self, resolver: &Resolver<T>) -> DomainReport {
+        let started = Instant::now();
+        let observed = self.observe(resolver, started).await;
+        let mut report = self.assemble(observed);
+        report.timings_ms.total = ms_since(started);
+        report
+    }
+
+    /// The blocklist zones asked: `--dnsbl ZONE`s and, with `default`, the built-in list.
+    fn zones(&self) -> Vec<DnsblZone> {
+        let mut zones: Vec<DnsblZone> = Vec::new();
+        if self.dnsbl_default {
+            for list in DEFAULT_LISTS {
+                if let Ok(z) = DnsblZone::new(list.zone, list.kind) {
+                    zones.push(z);
+                }
+            }
+        }
+        for z in &self.dnsbl_zones {
+            if !zones.contains(z) {
+                zones.push(z.clone());
+            }
+        }
+        zones
+    }
+
+    async fn observe<T: DnsTransport>(&self, resolver: &Resolver<T>, started: Instant) -> Observed {
+        let domain = self.domain.as_str();
+        let mx = async {
+            let t = Instant::now();
+            let mx = self.mx(resolver).await;
+            (mx, ms_since(t))
+        };
+        let spf = async {
+            let t = Instant::now();
+            let ips: Vec<IpAddr> = if self.sending_ips.is_empty() {
+                vec![PROBE_IP]
+            } else {
+                self.sending_ips.clone()
+            };
+            let runs = ips.iter().enumerate().map(|(i, ip)| async move {
+                // The tree is walked once, with the first address.
+                let request = SpfRequest::mail_from(*ip, &format!("postmaster@{domain}"), domain)
+                    .with_tree(i == 0);
+                let out = resolver
+                    .evaluate(SpfEvaluator::new(request))
+                    .await
+                    .map(|(o, _)| o)
+                    .map_err(|e| e.to_string());
+                (*ip, out)
+            });
+            (join_all(runs).await, ms_since(t))
+        };
+        let dkim = async {
+            let t = Instant::now();
+            let selectors: Vec<&str> = self.selectors.iter().map(String::as_str).collect();
+            let out = resolver
+                .evaluate(DkimEvaluator::new(domain, &selectors))
+                .await
+                .map(|(o, _)| o)
+                .map_err(|e| e.to_string());
+            (out, ms_since(t))
+        };
+        let dmarc = async {
+            let t = Instant::now();
+            let out = resolver
+                .evaluate(DmarcEvaluator::new(domain))
+                .await
+                .map(|(o, _)| o)
+                .map_err(|e| e.to_string());
+            (out, ms_since(t))
+        };
+        let ((mx, mx_ms), (spf, spf_ms), (dkim, dkim_ms), (dmarc, dmarc_ms)) =
+            join4(mx, spf, dkim, dmarc).await;
+
+        let t = Instant::now();
+        let addresses: Vec<IpAddr> = mx
+            .hosts
+            .iter()
+            .flat_map(|h| h.addresses.iter().take(ADDRESSES_PER_HOST))
+            .filter_map(|a| a.parse().ok())
+            .fold(Vec::new(), |mut v, ip| {
+                if !v.contains(&ip) {
+                    v.push(ip);
+                }
+                v
+            });
+        let zones = self.zones();
+        let ip_zones: Vec<DnsblZone> = zones.iter().filter(|z| z.kind == ListKind::Ip).cloned().collect();
+        let domain_zones: Vec<DnsblZone> =
+            zones.iter().filter(|z| z.kind == ListKind::Domain).cloned().collect();
+        let ptr = join_all(addresses.iter().map(|ip| async move {
+            resolver
+                .evaluate(PtrEvaluator::new(*ip))
+                .await
+                .map(|(o, _)| o)
+                .map_err(|e| e.to_string())
+        }));
+        let mut targets: Vec<(DnsblTarget, &[DnsblZone])> = Vec::new();
+        if !ip_zones.is_empty() {
+            targets.extend(addresses.iter().map(|ip| (DnsblTarget::Ip(*ip), ip_zones.as_slice())));
+        }
+        if !domain_zones.is_empty() {
+            targets.push((DnsblTarget::Domain(domain.to_owned()), domain_zones.as_slice()));
+            for h in mx.hosts.iter().take(MAX_MX_HOSTS_CHECKED) {
+                targets.push((DnsblTarget::Domain(h.name.clone()), domain_zones.as_slice()));
+            }
+        }
+        let lists = join_all(targets.into_iter().map(|(target, zones)| async move {
+            resolver.evaluate(DnsblEvaluator::new(target, zones)).await
+        }));
+        let (ptr, lists) = join(ptr, lists).await;
+        let mut dnsbl = Vec::new();
+        let mut dnsbl_errors = Vec::new();
+        for l in lists {
+            match l {
+                Ok((results, _)) => dnsbl.extend(results),
+                Err(e) => dnsbl_errors.push(e.to_string()),
+            }
+        }
+        let reputation_ms = ms_since(t);
+        Observed {
+            mx,
+            spf_for_ips: !self.sending_ips.is_empty(),
+            spf,
+            dkim,
+            dmarc,
+            ptr,
+            dnsbl,
+            dnsbl_errors,
+            timings: DomainTimings {
+                mx: Some(mx_ms),
+                spf: Some(spf_ms),
+                dkim: Some(dkim_ms),
+                dmarc: Some(dmarc_ms),
+                reputation: Some(reputation_ms),
+                total: ms_since(started),
+            },
+        }
+    }
+
+    /// MX hosts and their addresses (A and AAAA of every host at once).
+    async fn mx<T: DnsTransport>(&self, resolver: &Resolver<T>) -> MxSection {
+        let mut section = MxSection::default();
+        let routing: MxResolution = match resolver.lookup_mx(&self.domain).await {
+            Ok(r) => r,
+            Err(e) => {
+                section.error = Some(e.to_string());
+                return section;
+            }
+        };
+        if routing.is_null_mx() {
+            section.null_mx = true;
+            return section;
+        }
+        section.implicit_mx = routing.is_implicit();
+        let hosts = routing.hosts();
+        let lookups = hosts.iter().take(MAX_MX_HOSTS_CHECKED).map(|h| async move {
+            let ips = resolver.lookup_ip(&h.host, IpFamilies::Both).await;
+            let addresses: Vec<String> = ips.addresses().iter().map(ToString::to_string).collect();
+            let error = if addresses.is_empty() {
+                ips.error().map(ToString::to_string).or_else(|| Some("no A or AAAA record".into()))
+            } else {
+                None
+            };
+            MxHostInfo {
+                name: h.host.clone(),
+                preference: h.preference,
+                addresses,
+                dnssec: None,
+                error,
+            }
+        });
+        section.hosts = join_all(lookups).await;
+        section
+    }
+}

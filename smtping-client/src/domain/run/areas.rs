@@ -1,0 +1,342 @@
+//! The judgement half of `smtping domain`: evaluator results → areas, findings (ids from
+//! the one catalogue, [`FindingId`]), traffic lights, verdict and summary. Pure.
+
+use smtping_signals::spf::{self, SpfResult, TreeNode};
+
+use super::{Observed, PROBE_IP};
+use crate::domain::DomainCheck;
+use crate::domain::report::{
+    DkimSection, DkimSelectorInfo, DmarcSection, DnsblInfo, DomainReport, ExternalDestination,
+    PtrInfo, ReputationSection, SpfIpResult, SpfNode, SpfSection,
+};
+use crate::report::{Finding, FindingId, Severity, Status};
+
+/// Collects the findings of one area and its traffic light.
+struct Area {
+    status: Status,
+    findings: Vec<Finding>,
+}
+
+impl Area {
+    fn new() -> Self {
+        Self {
+            status: Status::Green,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Adds a finding by its catalogue id; the area takes its severity.
+    fn add(&mut self, id: &str, message: String) {
+        let Ok(id) = id.parse::<FindingId>() else {
+            // Every evaluator id is in the catalogue (a test checks it); never drop one
+            // silently in a release build either.
+            debug_assert!(false, "finding id {id:?} is not in the catalogue");
+            return;
+        };
+        self.status = self.status.worst(status_of(id.severity()));
+        if !self.findings.iter().any(|f| f.id == id && f.message == message) {
+            self.findings.push(Finding::new(id, message));
+        }
+    }
+}
+
+const fn status_of(s: Severity) -> Status {
+    match s {
+        Severity::Error => Status::Red,
+        Severity::Warning => Status::Amber,
+        _ => Status::Green,
+    }
+}
+
+fn node(n: &TreeNode) -> SpfNode {
+    SpfNode {
+        domain: n.domain.clone(),
+        record: n.record.clone(),
+        mechanisms: n.mechanisms.clone(),
+        children: n.children.iter().map(node).collect(),
+        error: n.error.as_ref().map(ToString::to_string),
+    }
+}
+
+impl DomainCheck {
+    /// Builds the report from what the evaluators returned.
+    pub(super) fn assemble(&self, o: Observed) -> DomainReport {
+        let mut findings = Vec::new();
+        let mut report = DomainReport {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            domain: self.domain.clone(),
+            timings_ms: o.timings,
+            ..DomainReport::default()
+        };
+
+        // MX
+        let mut mx = Area::new();
+        report.mx = o.mx;
+        if let Some(e) = &report.mx.error {
+            mx.add(FindingId::DnsMxLookupFailed.as_str(), e.clone());
+        } else if report.mx.null_mx {
+            mx.add(
+                FindingId::DnsNullMx.as_str(),
+                format!("{} publishes a null MX (RFC 7505): it accepts no mail", self.domain),
+            );
+        } else {
+            if report.mx.implicit_mx {
+                mx.add(
+                    FindingId::DnsImplicitMx.as_str(),
+                    format!("{} has no MX record: senders use its own address", self.domain),
+                );
+            }
+            let without: Vec<&str> = report
+                .mx
+                .hosts
+                .iter()
+                .filter(|h| h.addresses.is_empty())
+                .map(|h| h.name.as_str())
+                .collect();
+            if !without.is_empty() {
+                let all = without.len() == report.mx.hosts.len();
+                let mut f = format!("MX host{} without an address: {}", if without.len() == 1 { "" } else { "s" }, without.join(", "));
+                if all {
+                    f.push_str(" (no MX host can be reached: mail to this domain bounces)");
+                }
+                mx.add(FindingId::DnsMxNoAddress.as_str(), f);
+                if all {
+                    mx.status = Status::Red;
+                }
+            }
+        }
+        report.mx.status = if report.mx.error.is_some() { Status::Red } else { mx.status };
+        findings.extend(mx.findings);
+
+        // SPF
+        let mut area = Area::new();
+        let mut spf = SpfSection::default();
+        if let Some((_, first)) = o.spf.first() {
+            match first {
+                Ok(out) => {
+                    if let Some(root) = out.tree.first() {
+                        spf.record = root.record.clone();
+                        spf.tree = Some(node(root));
+                        spf.lookups = root.total_lookups();
+                        if let Some(text) = &root.record
+                            && let Ok(rec) = spf::record::parse(text)
+                        {
+                            spf.all = spf::all_qualifier(&rec).map(|q| format!("{}all", q.as_str()));
+                        }
+                    }
+                    spf.void_lookups = out.void_lookups;
+                    spf.error = out.error.as_ref().map(ToString::to_string);
+                    for p in spf::analyze(out) {
+                        area.add(p.finding_id(), p.to_string());
+                    }
+                }
+                Err(e) => {
+                    spf.error = Some(e.clone());
+                    area.add(FindingId::SpfEvaluationError.as_str(), e.clone());
+                }
+            }
+        }
+        for (ip, out) in &o.spf {
+            let Ok(out) = out else { continue };
+            if !o.spf_for_ips && *ip == PROBE_IP {
+                continue;
+            }
+            spf.results.push(SpfIpResult {
+                ip: ip.to_string(),
+                result: out.result.as_str().to_owned(),
+                mechanism: out.mechanism.clone(),
+            });
+            match out.result {
+                SpfResult::Fail | SpfResult::SoftFail | SpfResult::Neutral => area.add(
+                    FindingId::SpfNotAuthorized.as_str(),
+                    format!(
+                        "{ip} is not authorised by {}'s SPF: {}{}",
+                        self.domain,
+                        out.result,
+                        out.mechanism.as_deref().map_or_else(String::new, |m| format!(" via {m}"))
+                    ),
+                ),
+                SpfResult::TempError | SpfResult::PermError => area.add(
+                    FindingId::SpfEvaluationError.as_str(),
+                    format!(
+                        "SPF for {ip}: {}{}",
+                        out.result,
+                        out.error.as_ref().map_or_else(String::new, |e| format!(" ({e})"))
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        spf.status = if spf.record.is_none() && spf.error.is_some() && area.status == Status::Green {
+            Status::Grey
+        } else {
+            area.status
+        };
+        report.spf = spf;
+        findings.extend(area.findings);
+
+        // DKIM
+        let mut area = Area::new();
+        let mut dkim = DkimSection::default();
+        match &o.dkim {
+            Ok(d) => {
+                dkim.domainkey_exists = d.domainkey_exists;
+                dkim.selectors_guessed = d.guessed;
+                dkim.selectors = d
+                    .selectors
+                    .iter()
+                    .map(|s| DkimSelectorInfo {
+                        selector: s.selector.clone(),
+                        found: s.found,
+                        key_type: s.key_type.map(|k| k.as_str().to_owned()),
+                        key_bits: s.key_bits,
+                        testing: s.testing,
+                        revoked: s.revoked,
+                        error: s.error.clone(),
+                    })
+                    .collect();
+                for p in &d.problems {
+                    area.add(p.finding_id(), p.to_string());
+                }
+            }
+            Err(e) => area.add(FindingId::DkimLookupFailed.as_str(), e.clone()),
+        }
+        dkim.status = area.status;
+        report.dkim = dkim;
+        findings.extend(area.findings);
+
+        // DMARC
+        let mut area = Area::new();
+        let mut dmarc = DmarcSection::default();
+        match &o.dmarc {
+            Ok(d) => {
+                dmarc.record = d.record.clone();
+                dmarc.record_domain = d.record_domain.clone();
+                dmarc.policy = d.policy.map(|p| p.as_str().to_owned());
+                dmarc.subdomain_policy = d.subdomain_policy.map(|p| p.as_str().to_owned());
+                dmarc.pct = d.pct;
+                dmarc.adkim = d.adkim.map(|a| a.as_str().to_owned());
+                dmarc.aspf = d.aspf.map(|a| a.as_str().to_owned());
+                dmarc.rua = d.rua.clone();
+                dmarc.ruf = d.ruf.clone();
+                dmarc.org_domain = d.org_domain.clone();
+                dmarc.org_domain_rfc9989 = Some(d.org_domain_rfc9989.clone());
+                dmarc.external_rua = d
+                    .external_rua
+                    .iter()
+                    .map(|e| ExternalDestination {
+                        destination: e.destination.clone(),
+                        authorized: e.authorized,
+                    })
+                    .collect();
+                dmarc.error = d.error.clone();
+                for p in &d.problems {
+                    area.add(p.finding_id(), p.to_string());
+                }
+            }
+            Err(e) => area.add(FindingId::DmarcLookupFailed.as_str(), e.clone()),
+        }
+        dmarc.status = area.status;
+        report.dmarc = dmarc;
+        findings.extend(area.findings);
+
+        // Reputation
+        let mut area = Area::new();
+        let mut rep = ReputationSection::default();
+        for p in &o.ptr {
+            match p {
+                Ok(p) => {
+                    rep.ptr.push(PtrInfo {
+                        ip: p.ip.to_string(),
+                        names: p.names.clone(),
+                        fcrdns: p.fcrdns,
+                        error: p.error.clone(),
+                    });
+                    for problem in &p.problems {
+                        area.add(problem.finding_id(), format!("MX address {}: {problem}", p.ip));
+                    }
+                }
+                Err(e) => area.add(FindingId::DnsPtrTempFailure.as_str(), e.clone()),
+            }
+        }
+        for b in &o.dnsbl {
+            rep.dnsbl.push(DnsblInfo {
+                zone: b.zone.clone(),
+                query: b.query.clone(),
+                listed: b.listed,
+                codes: b.codes.iter().map(ToString::to_string).collect(),
+                meaning: b.meaning.clone().or_else(|| b.reason.clone()),
+                error: b.error.clone(),
+            });
+            for problem in &b.problems {
+                area.add(problem.finding_id(), format!("{}: {problem}", b.query));
+            }
+        }
+        for e in &o.dnsbl_errors {
+            area.add(FindingId::DnsblTempFailure.as_str(), e.clone());
+        }
+        rep.status = if rep.ptr.is_empty() && rep.dnsbl.is_empty() {
+            Status::Grey
+        } else {
+            area.status
+        };
+        report.reputation = rep;
+        findings.extend(area.findings);
+
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        report.findings = findings;
+        report.verdict = [
+            report.mx.status,
+            report.spf.status,
+            report.dkim.status,
+            report.dmarc.status,
+            report.reputation.status,
+        ]
+        .into_iter()
+        .fold(Status::Grey, Status::worst);
+        for f in &report.findings {
+            report.verdict = report.verdict.worst(status_of(f.severity));
+        }
+        if report.verdict == Status::Grey {
+            report.verdict = Status::Green;
+        }
+        report.summary = summary(&report);
+        report
+    }
+}
+
+/// One sentence: the worst things first, else what is in place.
+fn summary(r: &DomainReport) -> String {
+    let mut parts = Vec::new();
+    if r.mx.null_mx {
+        parts.push("null MX (accepts no mail)".to_owned());
+    } else if r.mx.error.is_some() {
+        parts.push("MX lookup failed".to_owned());
+    } else {
+        parts.push(format!("{} MX host{}", r.mx.hosts.len(), if r.mx.hosts.len() == 1 { "" } else { "s" }));
+    }
+    parts.push(match (&r.spf.record, &r.spf.all) {
+        (None, _) => "no SPF".to_owned(),
+        (Some(_), Some(all)) => format!("SPF {all}, {} lookups", r.spf.lookups),
+        (Some(_), None) => format!("SPF, {} lookups", r.spf.lookups),
+    });
+    let keys = r.dkim.selectors.iter().filter(|s| s.found && !s.revoked).count();
+    parts.push(if keys == 0 {
+        "no DKIM key found".to_owned()
+    } else {
+        format!("{keys} DKIM key{}", if keys == 1 { "" } else { "s" })
+    });
+    parts.push(match &r.dmarc.policy {
+        Some(p) => format!("DMARC p={p}"),
+        None => "no DMARC".to_owned(),
+    });
+    let listed = r.reputation.dnsbl.iter().filter(|b| b.listed).count();
+    if listed > 0 {
+        parts.push(format!("listed on {listed} blocklist{}", if listed == 1 { "" } else { "s" }));
+    }
+    let problems = r.findings.iter().filter(|f| f.severity >= Severity::Warning).count();
+    if problems > 0 {
+        parts.push(format!("{problems} problem{} to fix", if problems == 1 { "" } else { "s" }));
+    }
+    format!("{}: {}", r.domain, parts.join(", "))
+}

@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 
 mod query;
+pub mod spf;
 
 pub use query::{DriveError, Evaluator, MAX_QUERIES, QueryCache, Response, evaluate_with};
 pub use smtping_proto::dns::{Answer, DnsError, DnsErrorKind, Question, RecordType};

@@ -17,6 +17,10 @@ const SUITE: &str = include_str!("data/rfc7208-tests.yml");
 
 fn strings(v: &Value) -> Vec<Vec<u8>> {
     match v {
+        // A TXT record without strings cannot be sent (RFC 1035 §3.3.14: one or more);
+        // the suite's `[ ]` ("null text … SPF should not crash") is served as one empty
+        // string, the nearest record the wire can carry.
+        Value::Sequence(items) if items.is_empty() => vec![Vec::new()],
         Value::Sequence(items) => items
             .iter()
             .map(|s| s.as_str().unwrap_or_default().as_bytes().to_vec())
@@ -82,7 +86,11 @@ fn zone(data: Option<&Value>) -> Zone {
                         let exchange = scalar(&pair[1]);
                         RecordData::Mx(Mx {
                             preference: pair[0].as_u64().unwrap_or(0) as u16,
-                            exchange: if exchange.is_empty() { ".".into() } else { exchange },
+                            exchange: if exchange.is_empty() {
+                                ".".into()
+                            } else {
+                                exchange
+                            },
                         })
                     }
                     "TXT" => RecordData::Txt(Txt {
@@ -157,7 +165,11 @@ fn rfc7208_suite() {
             };
             let mut problems = Vec::new();
             if !wanted.iter().any(|w| w == out.result.as_str()) {
-                problems.push(format!("result {} (wanted {})", out.result, wanted.join("|")));
+                problems.push(format!(
+                    "result {} (wanted {})",
+                    out.result,
+                    wanted.join("|")
+                ));
             }
             if let Some(exp) = t.get("explanation").map(scalar) {
                 let exp = if exp == "DEFAULT" {
@@ -165,12 +177,24 @@ fn rfc7208_suite() {
                 } else {
                     exp
                 };
-                if out.result.as_str() == "fail" && out.explanation.as_deref() != Some(exp.as_str()) {
-                    problems.push(format!("explanation {:?} (wanted {exp:?})", out.explanation));
+                // Case-insensitive: v-macro-ip6 expects the nibbles of %{ir} in upper case
+                // (the host is written CAFE:BABE::1); RFC 7208 §7.3 writes them in lower case.
+                let same = out
+                    .explanation
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&exp));
+                if out.result.as_str() == "fail" && !same {
+                    problems.push(format!(
+                        "explanation {:?} (wanted {exp:?})",
+                        out.explanation
+                    ));
                 }
             }
             let back = reversed(SpfEvaluator::new(request), &dns);
-            if back.result != out.result || back.mechanism != out.mechanism || back.lookups != out.lookups {
+            if back.result != out.result
+                || back.mechanism != out.mechanism
+                || back.lookups != out.lookups
+            {
                 problems.push(format!(
                     "answers in reverse order gave {} via {:?} ({} lookups)",
                     back.result, back.mechanism, back.lookups

@@ -716,8 +716,13 @@ fn parse_name(name: &str) -> Result<Name, ResponderError> {
     // and names with spaces), as on the wire.
     let mut parsed = match Name::from_str_relaxed(name.trim()) {
         Ok(n) => n,
-        Err(e) => Name::from_labels(name.trim().trim_end_matches('.').split('.').map(str::as_bytes))
-            .map_err(|_| invalid(e.to_string()))?,
+        Err(e) => Name::from_labels(
+            name.trim()
+                .trim_end_matches('.')
+                .split('.')
+                .map(str::as_bytes),
+        )
+        .map_err(|_| invalid(e.to_string()))?,
     };
     if parsed.is_root() || name.trim().is_empty() {
         return Err(invalid("empty name".into()));

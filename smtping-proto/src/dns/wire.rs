@@ -33,10 +33,7 @@ pub(crate) fn normalise_name(input: &str) -> Result<(Name, String), String> {
     if trimmed.starts_with('.') || trimmed.contains("..") {
         return Err("the name has an empty label".into());
     }
-    if trimmed
-        .bytes()
-        .any(|b| b.is_ascii_control() || b == b'\\')
-    {
+    if trimmed.bytes().any(|b| b.is_ascii_control() || b == b'\\') {
         return Err("the name contains a control character or a backslash".into());
     }
     // Labels are any bytes on the wire (RFC 2181 §11): SPF macros legitimately build names

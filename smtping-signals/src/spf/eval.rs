@@ -15,7 +15,9 @@ use std::net::IpAddr;
 use smtping_proto::dns::{DnsError, Question, RecordType, reverse_name};
 
 use super::macros::{MacroContext, expand, shorten_domain};
-use super::record::{Directive, MacroLetter, MacroString, Mechanism, Qualifier, Record, Term, is_spf1, macro_string};
+use super::record::{
+    Directive, MacroLetter, MacroString, Mechanism, Qualifier, Record, Term, is_spf1, macro_string,
+};
 use super::result::{Scope, SpfError, SpfOutput, SpfResult, TreeNode};
 use crate::{Evaluator, Response};
 
@@ -68,7 +70,10 @@ impl SpfRequest {
     #[must_use]
     pub fn mail_from(ip: IpAddr, mail_from: &str, helo: &str) -> Self {
         let m = mail_from.trim();
-        let m = m.strip_prefix('<').and_then(|m| m.strip_suffix('>')).unwrap_or(m);
+        let m = m
+            .strip_prefix('<')
+            .and_then(|m| m.strip_suffix('>'))
+            .unwrap_or(m);
         let (local, domain) = match m.rsplit_once('@') {
             Some((l, d)) => (l, d),
             None if m.is_empty() => ("", helo),
@@ -77,7 +82,11 @@ impl SpfRequest {
         Self {
             ip: ip.to_canonical(),
             scope: Scope::MailFrom,
-            local: if local.is_empty() { "postmaster".into() } else { local.into() },
+            local: if local.is_empty() {
+                "postmaster".into()
+            } else {
+                local.into()
+            },
             domain: domain.into(),
             helo: helo.into(),
             receiver: "unknown".into(),
@@ -419,7 +428,10 @@ impl Run<'_> {
             _ => None,
         };
         let mut tree = tree?;
-        if tree.first().is_some_and(|n| n.record.is_none() && n.error.is_none()) {
+        if tree
+            .first()
+            .is_some_and(|n| n.record.is_none() && n.error.is_none())
+        {
             tree.clear();
         }
         Ok(SpfOutput {
@@ -488,11 +500,7 @@ impl Run<'_> {
     fn validated_names(&mut self) -> Step<Vec<String>> {
         let rev = reverse_name(self.req.ip);
         let names: Vec<String> = match self.get(&rev, RecordType::Ptr)? {
-            Ok(a) => a
-                .ptr()
-                .take(MAX_NAMES)
-                .map(|n| n.trim_end_matches('.').to_owned())
-                .collect(),
+            Ok(a) => a.ptr().take(MAX_NAMES).map(unescape).collect(),
             Err(_) => return Ok(Vec::new()),
         };
         let t = self.address_type();
@@ -551,10 +559,12 @@ impl Run<'_> {
                 }
             }
             Err(e) if e.is_definitive() => Ok(Fetched::None(no_record())),
-            Err(DnsError::InvalidName { reason, .. }) => Ok(Fetched::None(SpfError::InvalidDomain {
-                domain: domain.to_owned(),
-                reason: reason.clone(),
-            })),
+            Err(DnsError::InvalidName { reason, .. }) => {
+                Ok(Fetched::None(SpfError::InvalidDomain {
+                    domain: domain.to_owned(),
+                    reason: reason.clone(),
+                }))
+            }
             Err(e) => Ok(Fetched::Temp(dns_error(e, domain, RecordType::Txt))),
         }
     }
@@ -712,7 +722,11 @@ impl Run<'_> {
                 return Ok(yes(in_network(ip, IpAddr::V4(*addr), prefix.unwrap_or(32))));
             }
             Mechanism::Ip6 { addr, prefix } => {
-                return Ok(yes(in_network(ip, IpAddr::V6(*addr), prefix.unwrap_or(128))));
+                return Ok(yes(in_network(
+                    ip,
+                    IpAddr::V6(*addr),
+                    prefix.unwrap_or(128),
+                )));
             }
             _ => {}
         }
@@ -795,7 +809,9 @@ impl Run<'_> {
         let prefix = self.prefix_of(cidr);
         let ip = self.req.ip;
         Ok(match self.get(name, t)? {
-            Ok(a) => yes(a.ip_addrs().any(|x| in_network(ip, x.to_canonical(), prefix))),
+            Ok(a) => yes(a
+                .ip_addrs()
+                .any(|x| in_network(ip, x.to_canonical(), prefix))),
             Err(e) if e.is_definitive() => self.void(name, term),
             Err(DnsError::InvalidName { .. }) => Match::No,
             Err(e) => Match::Error(SpfResult::TempError, dns_error(e, name, t)),
@@ -807,7 +823,7 @@ impl Run<'_> {
             return Ok(Match::No);
         }
         let exchanges: Vec<String> = match self.get(name, RecordType::Mx)? {
-            Ok(a) => a.mx().map(|m| m.exchange.trim_end_matches('.').to_owned()).collect(),
+            Ok(a) => a.mx().map(|m| unescape(&m.exchange)).collect(),
             Err(e) if e.is_definitive() => return Ok(self.void(name, term)),
             Err(DnsError::InvalidName { .. }) => return Ok(Match::No),
             Err(e) => {
@@ -846,10 +862,15 @@ impl Run<'_> {
         let ip = self.req.ip;
         for e in &exchanges {
             match self.cache.get(&question(e, t)) {
-                Some(Ok(a)) if a.ip_addrs().any(|x| in_network(ip, x.to_canonical(), prefix)) => {
+                Some(Ok(a))
+                    if a.ip_addrs()
+                        .any(|x| in_network(ip, x.to_canonical(), prefix)) =>
+                {
                     return Ok(Match::Yes);
                 }
-                Some(Err(err)) if !err.is_definitive() && !matches!(err, DnsError::InvalidName { .. }) => {
+                Some(Err(err))
+                    if !err.is_definitive() && !matches!(err, DnsError::InvalidName { .. }) =>
+                {
                     return Ok(Match::Error(SpfResult::TempError, dns_error(err, e, t)));
                 }
                 _ => {}
@@ -931,7 +952,11 @@ impl Run<'_> {
         }
         if *budget == 0 || depth >= MAX_TREE_DEPTH {
             node.error = Some(SpfError::TreeLimit {
-                limit: if *budget == 0 { MAX_TREE_NODES } else { MAX_TREE_DEPTH },
+                limit: if *budget == 0 {
+                    MAX_TREE_NODES
+                } else {
+                    MAX_TREE_DEPTH
+                },
             });
             return Ok(node);
         }
@@ -955,7 +980,10 @@ impl Run<'_> {
         let mut blocked = false;
         for term in &record.terms {
             let (spec, via) = match term {
-                Term::Directive(Directive { mechanism: Mechanism::Include(s), .. }) => (s, "include"),
+                Term::Directive(Directive {
+                    mechanism: Mechanism::Include(s),
+                    ..
+                }) => (s, "include"),
                 Term::Modifier(super::record::Modifier::Redirect(s)) => (s, "redirect"),
                 _ => continue,
             };
@@ -1003,6 +1031,46 @@ impl Run<'_> {
 #[must_use]
 pub fn default_explanation(domain: &str, ip: IpAddr) -> String {
     format!("{domain} does not designate {ip} as a permitted sender")
+}
+
+/// A name from an answer in the form questions use: the presentation escapes of
+/// RFC 1035 §5.1 (`\:`, `\058`) undone, except an escaped dot or backslash (which a
+/// question name cannot carry); no trailing dot.
+fn unescape(name: &str) -> String {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if !name.contains('\\') {
+        return name.to_owned();
+    }
+    let b = name.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            let digits = b
+                .get(i + 1..i + 4)
+                .filter(|d| d.iter().all(u8::is_ascii_digit));
+            let (byte, len) = match digits {
+                Some(d) => (
+                    std::str::from_utf8(d)
+                        .ok()
+                        .and_then(|d| d.parse::<u8>().ok()),
+                    4,
+                ),
+                None => (Some(b[i + 1]), 2),
+            };
+            match byte {
+                Some(c) if c != b'.' && c != b'\\' => {
+                    out.push(c);
+                    i += len;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn yes(b: bool) -> Match {

@@ -91,7 +91,11 @@ pub(crate) fn expand(
                     MacroLetter::R => ctx.receiver.to_owned(),
                     MacroLetter::T => ctx.timestamp.to_string(),
                 };
-                let delims: &str = if m.delimiters.is_empty() { "." } else { &m.delimiters };
+                let delims: &str = if m.delimiters.is_empty() {
+                    "."
+                } else {
+                    &m.delimiters
+                };
                 let mut parts: Vec<&str> = raw.split(|c| delims.contains(c)).collect();
                 if m.reverse {
                     parts.reverse();
@@ -184,8 +188,14 @@ mod tests {
         assert_eq!(x("%{lr}", v4), "strong-bad");
         assert_eq!(x("%{lr-}", v4), "bad.strong");
         assert_eq!(x("%{l1r-}", v4), "strong");
-        assert_eq!(x("%{ir}.%{v}._spf.%{d2}", v4), "3.2.0.192.in-addr._spf.example.com");
-        assert_eq!(x("%{lr-}.lp._spf.%{d2}", v4), "bad.strong.lp._spf.example.com");
+        assert_eq!(
+            x("%{ir}.%{v}._spf.%{d2}", v4),
+            "3.2.0.192.in-addr._spf.example.com"
+        );
+        assert_eq!(
+            x("%{lr-}.lp._spf.%{d2}", v4),
+            "bad.strong.lp._spf.example.com"
+        );
         assert_eq!(
             x("%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}", v4),
             "3.2.0.192.in-addr.strong.lp._spf.example.com"
@@ -206,9 +216,15 @@ mod tests {
     #[test]
     fn errors_and_shortening() {
         let ms = macro_string("%{c}", false).unwrap();
-        assert_eq!(expand(&ms, &ctx("192.0.2.1"), false), Err(MacroError::ExpOnly('c')));
+        assert_eq!(
+            expand(&ms, &ctx("192.0.2.1"), false),
+            Err(MacroError::ExpOnly('c'))
+        );
         let ms = macro_string("%{d0}", false).unwrap();
-        assert_eq!(expand(&ms, &ctx("192.0.2.1"), false), Err(MacroError::ZeroDigits));
+        assert_eq!(
+            expand(&ms, &ctx("192.0.2.1"), false),
+            Err(MacroError::ZeroDigits)
+        );
         let long = format!("{}.example.com", "a.".repeat(200));
         let s = shorten_domain(long);
         assert!(s.len() <= 253 && s.ends_with(".example.com") && !s.starts_with('.'));

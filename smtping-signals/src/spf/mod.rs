@@ -25,7 +25,7 @@ pub mod record;
 mod result;
 
 pub use eval::{
-    MAX_DNS_TERMS, MAX_NAMES, MAX_SPF_QUESTIONS, MAX_TREE_DEPTH, MAX_TREE_NODES,
-    MAX_VOID_LOOKUPS, SpfEvaluator, SpfRequest, default_explanation,
+    MAX_DNS_TERMS, MAX_NAMES, MAX_SPF_QUESTIONS, MAX_TREE_DEPTH, MAX_TREE_NODES, MAX_VOID_LOOKUPS,
+    SpfEvaluator, SpfRequest, default_explanation,
 };
 pub use result::{Scope, SpfError, SpfOutput, SpfResult, TreeNode};

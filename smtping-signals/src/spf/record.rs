@@ -9,13 +9,13 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use nom::Parser;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, tag_no_case, take_while, take_while1};
 use nom::character::complete::{char, digit1, one_of};
 use nom::combinator::{all_consuming, map, opt, value};
 use nom::multi::many0;
 use nom::sequence::delimited;
-use nom::Parser;
 
 /// Longest record text the parser accepts (a TXT RRset cannot be longer on the wire).
 pub const MAX_RECORD_LEN: usize = 65_535;
@@ -416,10 +416,7 @@ fn parse_term(token: &str) -> Result<Term, &'static str> {
         b'?' => (Qualifier::Neutral, true, &token[1..]),
         _ => (Qualifier::Pass, false, token),
     };
-    let name_len = rest
-        .bytes()
-        .take_while(u8::is_ascii_alphanumeric)
-        .count();
+    let name_len = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
     let (name, args) = rest.split_at(name_len);
     let lower = name.to_ascii_lowercase();
     let colon = args.strip_prefix(':');
@@ -432,7 +429,9 @@ fn parse_term(token: &str) -> Result<Term, &'static str> {
             let (spec, cidr) = split_dual_cidr(args)?;
             let domain = match spec {
                 "" => None,
-                s => Some(domain_spec(s.strip_prefix(':').ok_or("expected :domain or /cidr")?)?),
+                s => Some(domain_spec(
+                    s.strip_prefix(':').ok_or("expected :domain or /cidr")?,
+                )?),
             };
             if lower == "a" {
                 Mechanism::A { domain, cidr }
@@ -494,7 +493,11 @@ fn cidr_len(s: &str, max: u8) -> Result<u8, &'static str> {
         && s.len() <= 3
         && s.bytes().all(|b| b.is_ascii_digit())
         && (s == "0" || !s.starts_with('0'));
-    let n: u16 = if ok { s.parse().map_err(|_| "bad CIDR length")? } else { return Err("bad CIDR length") };
+    let n: u16 = if ok {
+        s.parse().map_err(|_| "bad CIDR length")?
+    } else {
+        return Err("bad CIDR length");
+    };
     u8::try_from(n)
         .ok()
         .filter(|&n| n <= max)
@@ -531,6 +534,13 @@ fn domain_spec(s: &str) -> Result<MacroString, &'static str> {
         return Err("empty domain-spec");
     }
     let ms = macro_string(s, false)?;
+    if ms
+        .items
+        .iter()
+        .any(|i| matches!(i, MacroItem::Macro(m) if m.letter.exp_only()))
+    {
+        return Err("macros c, r and t are allowed only in explanation text");
+    }
     match ms.items.last() {
         Some(MacroItem::Macro(_) | MacroItem::Percent | MacroItem::Space | MacroItem::UrlSpace) => {
             Ok(ms)
@@ -539,7 +549,9 @@ fn domain_spec(s: &str) -> Result<MacroString, &'static str> {
             let t = text.strip_suffix('.').unwrap_or(text);
             match t.rsplit_once('.') {
                 Some((_, top)) if is_toplabel(top) => Ok(ms),
-                None if is_toplabel(t) && ms.items.len() > 1 => Err("domain-spec must end in .toplabel"),
+                None if is_toplabel(t) && ms.items.len() > 1 => {
+                    Err("domain-spec must end in .toplabel")
+                }
                 _ => Err("domain-spec must end in .toplabel or a macro"),
             }
         }
@@ -596,7 +608,9 @@ pub(crate) fn macro_string(s: &str, spaces: bool) -> Result<MacroString, &'stati
     let (_, items) = all_consuming(many0(|i| item.parse(i)))
         .parse(s)
         .map_err(|_: nom::Err<nom::error::Error<&str>>| "invalid macro (a lone % or a bad %{…})")?;
-    if !spaces && s.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
+    if s.bytes()
+        .any(|b| !(0x21..=0x7e).contains(&b) && !(spaces && b == b' '))
+    {
         return Err("control, space or non-ASCII character");
     }
     Ok(MacroString { items })
@@ -612,7 +626,11 @@ impl fmt::Display for MacroString {
                 MacroItem::UrlSpace => f.write_str("%-")?,
                 MacroItem::Macro(m) => {
                     let c = m.letter.as_char();
-                    let c = if m.url_encode { c.to_ascii_uppercase() } else { c };
+                    let c = if m.url_encode {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    };
                     write!(f, "%{{{c}")?;
                     if let Some(d) = m.digits {
                         write!(f, "{d}")?;
@@ -713,7 +731,16 @@ mod tests {
         assert_eq!(r.dns_terms(), 8);
         assert!(matches!(
             &r.terms[3],
-            Term::Directive(Directive { mechanism: Mechanism::A { cidr: DualCidr { v4: Some(24), v6: Some(64) }, .. }, .. })
+            Term::Directive(Directive {
+                mechanism: Mechanism::A {
+                    cidr: DualCidr {
+                        v4: Some(24),
+                        v6: Some(64)
+                    },
+                    ..
+                },
+                ..
+            })
         ));
     }
 
@@ -721,7 +748,10 @@ mod tests {
     fn rejects_with_positions() {
         let e = Record::parse("v=spf1 a -bogus").unwrap_err();
         assert_eq!((e.position, e.term.as_str()), (9, "-bogus"));
-        assert!(Record::parse("v=spf1 a:1.2.3.4").is_err(), "numeric toplabel");
+        assert!(
+            Record::parse("v=spf1 a:1.2.3.4").is_err(),
+            "numeric toplabel"
+        );
         assert!(Record::parse("v=spf1 ip4:1.2.3.4/33").is_err());
         assert!(Record::parse("v=spf1 ip4:01.2.3.4").is_err());
         assert!(Record::parse("v=spf1 a:%{x}.example.com").is_err());

@@ -78,7 +78,9 @@ pub enum SpfError {
         kind: String,
     },
     /// More than 10 DNS-querying terms (RFC 7208 §4.6.4).
-    #[error("more than {limit} DNS-querying terms (include, a, mx, ptr, exists, redirect); the {count}th was {term:?} in {domain}")]
+    #[error(
+        "more than {limit} DNS-querying terms (include, a, mx, ptr, exists, redirect); the {count}th was {term:?} in {domain}"
+    )]
     TooManyLookups {
         /// The limit (10).
         limit: u32,

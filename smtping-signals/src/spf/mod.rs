@@ -19,11 +19,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod analysis;
 mod eval;
 mod macros;
 pub mod record;
 mod result;
 
+pub use analysis::{Severity, SpfProblem, all_qualifier, analyze, analyze_record};
 pub use eval::{
     MAX_DNS_TERMS, MAX_NAMES, MAX_SPF_QUESTIONS, MAX_TREE_DEPTH, MAX_TREE_NODES, MAX_VOID_LOOKUPS,
     SpfEvaluator, SpfRequest, default_explanation,

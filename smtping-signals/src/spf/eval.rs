@@ -690,7 +690,19 @@ impl Run<'_> {
                 _ => continue,
             };
             budget -= 1;
-            self.prefetch_spec(spec, domain, t);
+            let name = self.prefetch_spec(spec, domain, t);
+            if let (Some(name), RecordType::Mx) = (name, t) {
+                // The MX is known already: ask every exchange's address too.
+                let exchanges: Vec<String> = match self.cache.get(&question(&name, t)) {
+                    Some(Ok(a)) if a.mx().count() <= MAX_NAMES => {
+                        a.mx().map(|m| unescape(&m.exchange)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for e in exchanges.iter().filter(|e| validate_domain(e).is_ok()) {
+                    self.prefetch(e, addr);
+                }
+            }
         }
         if budget > 0 {
             if let Some(spec) = redirect {
@@ -699,18 +711,21 @@ impl Run<'_> {
         }
     }
 
-    fn prefetch_spec(&mut self, spec: Option<&MacroString>, domain: &str, t: RecordType) {
+    /// Asks the first question of a term; returns the name asked.
+    fn prefetch_spec(
+        &mut self,
+        spec: Option<&MacroString>,
+        domain: &str,
+        t: RecordType,
+    ) -> Option<String> {
         let name = match spec {
             None => domain.to_owned(),
-            Some(s) if s.uses(MacroLetter::P) => return,
-            Some(s) => match expand(s, &self.ctx(domain, None), false) {
-                Ok(n) => shorten_domain(n),
-                Err(_) => return,
-            },
+            Some(s) if s.uses(MacroLetter::P) => return None,
+            Some(s) => shorten_domain(expand(s, &self.ctx(domain, None), false).ok()?),
         };
-        if validate_domain(&name).is_ok() {
-            self.prefetch(&name, t);
-        }
+        validate_domain(&name).ok()?;
+        self.prefetch(&name, t);
+        Some(name)
     }
 
     fn mechanism(&mut self, domain: &str, d: &Directive) -> Step<Match> {

@@ -303,13 +303,15 @@ pub fn analyze(output: &SpfOutput) -> Vec<SpfProblem> {
     }
     fn broken(node: &TreeNode, out: &mut Vec<SpfProblem>) {
         for child in &node.children {
-            if let Some(e) = &child.error {
-                if !matches!(e, SpfError::TreeLimit { .. }) {
-                    out.push(SpfProblem::BrokenInclude {
-                        domain: child.domain.clone(),
-                        error: e.to_string(),
-                    });
-                }
+            if let Some(e) = child
+                .error
+                .as_ref()
+                .filter(|e| !matches!(e, SpfError::TreeLimit { .. }))
+            {
+                out.push(SpfProblem::BrokenInclude {
+                    domain: child.domain.clone(),
+                    error: e.to_string(),
+                });
             }
             broken(child, out);
         }

@@ -704,10 +704,8 @@ impl Run<'_> {
                 }
             }
         }
-        if budget > 0 {
-            if let Some(spec) = redirect {
-                self.prefetch_spec(Some(spec), domain, RecordType::Txt);
-            }
+        if let Some(spec) = redirect.filter(|_| budget > 0) {
+            self.prefetch_spec(Some(spec), domain, RecordType::Txt);
         }
     }
 

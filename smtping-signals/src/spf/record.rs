@@ -609,7 +609,7 @@ pub(crate) fn macro_string(s: &str, spaces: bool) -> Result<MacroString, &'stati
         .parse(s)
         .map_err(|_: nom::Err<nom::error::Error<&str>>| "invalid macro (a lone % or a bad %{…})")?;
     if s.bytes()
-        .any(|b| !(0x21..=0x7e).contains(&b) && !(spaces && b == b' '))
+        .any(|b| !((0x21..=0x7e).contains(&b) || (spaces && b == b' ')))
     {
         return Err("control, space or non-ASCII character");
     }

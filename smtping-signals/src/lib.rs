@@ -47,6 +47,7 @@ pub mod dnsbl;
 pub mod helo;
 mod query;
 pub mod reverse;
+pub mod spf;
 
 pub use dnsbl::{DnsblEvaluator, DnsblProblem, DnsblResult, DnsblTarget, DnsblZone};
 pub use helo::{HeloEvaluator, HeloProblem, HeloResult};

@@ -712,7 +712,18 @@ fn parse_name(name: &str) -> Result<Name, ResponderError> {
     if name.trim() == "." {
         return Ok(Name::root());
     }
-    let mut parsed = Name::from_str_relaxed(name.trim()).map_err(|e| invalid(e.to_string()))?;
+    // Any printable bytes make a label (the RFC 7208 suite serves `foo:bar/baz.example.com`
+    // and names with spaces), as on the wire.
+    let mut parsed = match Name::from_str_relaxed(name.trim()) {
+        Ok(n) => n,
+        Err(e) => Name::from_labels(
+            name.trim()
+                .trim_end_matches('.')
+                .split('.')
+                .map(str::as_bytes),
+        )
+        .map_err(|_| invalid(e.to_string()))?,
+    };
     if parsed.is_root() || name.trim().is_empty() {
         return Err(invalid("empty name".into()));
     }

@@ -33,13 +33,16 @@ pub(crate) fn normalise_name(input: &str) -> Result<(Name, String), String> {
     if trimmed.starts_with('.') || trimmed.contains("..") {
         return Err("the name has an empty label".into());
     }
-    if trimmed
-        .bytes()
-        .any(|b| b.is_ascii_control() || b == b' ' || b == b'\\')
-    {
-        return Err("the name contains a space, a control character or a backslash".into());
+    if trimmed.bytes().any(|b| b.is_ascii_control() || b == b'\\') {
+        return Err("the name contains a control character or a backslash".into());
     }
-    let mut name = Name::from_str_relaxed(trimmed).map_err(|e| e.to_string())?;
+    // Labels are any bytes on the wire (RFC 2181 §11): SPF macros legitimately build names
+    // with `%`, `:`, `/` or spaces (RFC 7208 §7.1 `%_`), which the host-name parser refuses.
+    let mut name = match Name::from_str_relaxed(trimmed) {
+        Ok(name) => name,
+        Err(e) => Name::from_labels(trimmed.trim_end_matches('.').split('.').map(str::as_bytes))
+            .map_err(|_| e.to_string())?,
+    };
     name.set_fqdn(true);
     let display = display_name(&name);
     Ok((name, display))

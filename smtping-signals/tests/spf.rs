@@ -1,0 +1,263 @@
+//! SPF evaluator behaviour beyond the RFC suite: the tree, the limits, prefetch, the JSON
+//! shape, and robustness against arbitrary records.
+
+use std::net::IpAddr;
+
+use proptest::prelude::*;
+use smtping_proto::dns::{Question, RecordType};
+use smtping_signals::spf::{SpfEvaluator, SpfOutput, SpfRequest, SpfResult, analyze};
+use smtping_signals::{Evaluator, evaluate_with};
+use smtping_testkit::dns::{Fault, MemoryDns, Zone};
+
+fn run(zone: Zone, ip: &str, from: &str) -> SpfOutput {
+    let dns = MemoryDns::new(zone).unwrap();
+    let ip: IpAddr = ip.parse().unwrap();
+    evaluate_with(
+        SpfEvaluator::new(SpfRequest::mail_from(ip, from, "helo.example.org")),
+        |q| dns.resolve(q),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_whole_tree_is_shown_even_past_the_match_and_the_limit() {
+    let mut zone = Zone::new().txt(
+        "example.com",
+        "v=spf1 ip4:192.0.2.1 include:a.example.com include:b.example.com -all",
+    );
+    zone = zone
+        .txt("a.example.com", "v=spf1 include:c.example.com ~all")
+        .txt("b.example.com", "v=spf1 a mx mx mx mx mx mx mx mx mx -all")
+        .txt("c.example.com", "v=spf1 include:a.example.com");
+    let out = run(zone, "192.0.2.1", "x@example.com");
+    assert_eq!(out.result, SpfResult::Pass);
+    assert_eq!(out.mechanism.as_deref(), Some("ip4:192.0.2.1"));
+    assert_eq!(out.lookups, 0);
+    let root = &out.tree[0];
+    assert_eq!(root.children.len(), 2);
+    assert_eq!(root.children[0].children[0].domain, "c.example.com");
+    let looped = &root.children[0].children[0].children[0];
+    assert_eq!(looped.error.as_ref().map(|e| e.kind()), Some("loop"));
+    assert_eq!(root.total_lookups(), 2 + 1 + 10 + 1);
+    let ids: Vec<_> = analyze(&out).iter().map(|p| p.finding_id()).collect();
+    assert!(ids.contains(&"spf.too_many_lookups"), "{ids:?}");
+}
+
+#[test]
+fn the_eleventh_term_is_a_permerror() {
+    let mut zone = Zone::new().txt(
+        "example.com",
+        "v=spf1 a:a1.example.com a:a2.example.com a:a3.example.com a:a4.example.com \
+         a:a5.example.com a:a6.example.com a:a7.example.com a:a8.example.com \
+         a:a9.example.com a:a10.example.com a:a11.example.com -all",
+    );
+    for i in 1..=11 {
+        zone = zone.a(
+            &format!("a{i}.example.com"),
+            "198.51.100.1".parse().unwrap(),
+        );
+    }
+    let out = run(zone, "192.0.2.1", "x@example.com");
+    assert_eq!(out.result, SpfResult::PermError);
+    assert_eq!(out.lookups, 11);
+    assert_eq!(out.mechanism.as_deref(), Some("a:a11.example.com"));
+    assert_eq!(
+        out.error.as_ref().map(|e| e.kind()),
+        Some("too_many_lookups")
+    );
+}
+
+#[test]
+fn the_third_void_lookup_is_a_permerror() {
+    let zone = Zone::new().txt(
+        "example.com",
+        "v=spf1 a:n1.example.com exists:n2.example.com mx:n3.example.com -all",
+    );
+    let out = run(zone, "192.0.2.1", "x@example.com");
+    assert_eq!(out.result, SpfResult::PermError);
+    assert_eq!(out.void_lookups, 3);
+}
+
+#[test]
+fn servfail_is_a_temperror_and_nxdomain_is_none() {
+    let zone = Zone::new().fault("broken.example.com", Fault::ServFail);
+    assert_eq!(
+        run(zone, "192.0.2.1", "x@broken.example.com").result,
+        SpfResult::TempError
+    );
+    let out = run(Zone::new(), "192.0.2.1", "x@nowhere.example.com");
+    assert_eq!(out.result, SpfResult::None);
+    assert!(out.tree.is_empty());
+}
+
+#[test]
+fn exp_is_fetched_only_on_fail() {
+    let zone = Zone::new()
+        .txt(
+            "example.com",
+            "v=spf1 ip4:192.0.2.1 -all exp=why.example.com",
+        )
+        .txt("why.example.com", "%{i} is not one of %{d}'s servers");
+    let dns = MemoryDns::new(zone).unwrap();
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::mail_from(
+            "192.0.2.1".parse().unwrap(),
+            "a@example.com",
+            "h.example.org",
+        )),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(out.explanation, None);
+    assert!(!dns.queries().iter().any(|q| q.name.starts_with("why")));
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::mail_from(
+            "192.0.2.9".parse().unwrap(),
+            "a@example.com",
+            "h.example.org",
+        )),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(
+        out.explanation.as_deref(),
+        Some("192.0.2.9 is not one of example.com's servers")
+    );
+}
+
+#[test]
+fn independent_questions_are_handed_out_together() {
+    // Blocked on the include's TXT, the evaluator already asks the MX of the next term
+    // and the redirect's TXT; once the MX is known, every exchange's A at once.
+    let req = SpfRequest::mail_from(
+        "192.0.2.1".parse().unwrap(),
+        "a@example.com",
+        "h.example.org",
+    )
+    .with_tree(false);
+    let mut e = SpfEvaluator::new(req);
+    let first: Vec<Question> = std::iter::from_fn(|| e.poll_query()).collect();
+    assert_eq!(first.len(), 1);
+    let dns = MemoryDns::new(
+        Zone::new()
+            .txt(
+                "example.com",
+                "v=spf1 include:i.example.com mx:m.example.com redirect=r.example.com",
+            )
+            .txt("i.example.com", "v=spf1 -all")
+            .txt("r.example.com", "v=spf1 -all")
+            .mx("m.example.com", 10, "mx1.example.com")
+            .mx("m.example.com", 20, "mx2.example.com")
+            .a("mx1.example.com", "198.51.100.1".parse().unwrap())
+            .a("mx2.example.com", "192.0.2.1".parse().unwrap()),
+    )
+    .unwrap();
+    e.handle_response(&first[0], &dns.resolve(&first[0]));
+    let second: Vec<String> = std::iter::from_fn(|| e.poll_query())
+        .map(|q| q.to_string())
+        .collect();
+    assert_eq!(
+        second,
+        ["i.example.com TXT", "m.example.com MX", "r.example.com TXT"]
+    );
+    // Answer the MX first (out of order): both exchanges are asked together.
+    let mx = Question {
+        name: "m.example.com".into(),
+        record_type: RecordType::Mx,
+    };
+    e.handle_response(&mx, &dns.resolve(&mx));
+    let third: Vec<String> = std::iter::from_fn(|| e.poll_query())
+        .map(|q| q.to_string())
+        .collect();
+    assert_eq!(third, ["mx1.example.com A", "mx2.example.com A"]);
+    assert!(e.poll_result().is_none(), "the include comes first");
+    for name in ["mx1.example.com", "mx2.example.com"] {
+        let q = Question {
+            name: name.into(),
+            record_type: RecordType::A,
+        };
+        e.handle_response(&q, &dns.resolve(&q));
+    }
+    assert!(e.poll_result().is_none());
+    let inc = Question {
+        name: "i.example.com".into(),
+        record_type: RecordType::Txt,
+    };
+    e.handle_response(&inc, &dns.resolve(&inc));
+    let out = e.poll_result().expect("result");
+    assert_eq!(out.result, SpfResult::Pass);
+    assert_eq!(out.mechanism.as_deref(), Some("mx:m.example.com"));
+    assert_eq!(out.lookups, 2);
+}
+
+#[test]
+fn json_shape() {
+    let out = run(
+        Zone::new().txt("example.com", "v=spf1 -all"),
+        "192.0.2.1",
+        "",
+    );
+    assert_eq!(out.domain, "helo.example.org");
+    let out = run(
+        Zone::new().txt("example.com", "v=spf1 ~all"),
+        "192.0.2.1",
+        "a@example.com",
+    );
+    let v = serde_json::to_value(&out).unwrap();
+    for key in [
+        "ip",
+        "identity",
+        "domain",
+        "result",
+        "mechanism",
+        "explanation",
+        "lookups",
+        "void_lookups",
+        "tree",
+        "error",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing in {v}");
+    }
+    assert_eq!(v["result"], "softfail");
+    assert_eq!(v["identity"], "a@example.com");
+    assert_eq!(v["tree"][0]["record"], "v=spf1 ~all");
+    assert_eq!(v["tree"][0]["mechanisms"][0], "~all");
+    assert!(v["tree"][0]["children"].as_array().unwrap().is_empty());
+}
+
+fn term() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("-all".to_owned()),
+        "[+~?-]?(a|mx|ptr|exists|include)(:[a-z%{}.]{1,12}\\.com)?(/[0-9]{1,3}){0,2}",
+        "ip[46]:[0-9a-f:./]{1,20}",
+        "(redirect|exp|x)=[a-z%{}dl.]{1,12}",
+        "[ -~]{0,12}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_records_never_panic_and_render_back(text in "[ -~\\t\\r\\n]{0,80}") {
+        let text = format!("v=spf1 {text}");
+        if let Ok(r) = smtping_signals::spf::record::Record::parse(&text) {
+            let again = smtping_signals::spf::record::Record::parse(&r.to_string()).unwrap();
+            prop_assert_eq!(again, r);
+        }
+    }
+
+    #[test]
+    fn arbitrary_policies_evaluate_without_panic(terms in proptest::collection::vec(term(), 0..8), v6 in any::<bool>()) {
+        let record = format!("v=spf1 {}", terms.join(" "));
+        let zone = Zone::new()
+            .txt("example.com", &record)
+            .txt("b.com", &record)
+            .a("a.com", "192.0.2.1".parse().unwrap())
+            .mx("b.com", 1, "a.com");
+        let ip = if v6 { "2001:db8::1" } else { "192.0.2.1" };
+        let out = run(zone, ip, "l@example.com");
+        prop_assert!(out.lookups <= 11);
+        prop_assert_eq!(out.explanation.is_some(), out.result == SpfResult::Fail);
+    }
+}

@@ -43,6 +43,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dkim;
 mod query;
 
 pub use query::{DriveError, Evaluator, MAX_QUERIES, QueryCache, Response, evaluate_with};

@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 
 pub mod dkim;
+pub mod dmarc;
 mod query;
 
 pub use query::{DriveError, Evaluator, MAX_QUERIES, QueryCache, Response, evaluate_with};

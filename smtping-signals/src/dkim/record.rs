@@ -117,7 +117,7 @@ pub(crate) fn strip_ws(value: &str) -> String {
 pub(crate) fn colon_list(value: &str) -> Vec<String> {
     value
         .split(':')
-        .map(|s| strip_ws(s))
+        .map(strip_ws)
         .filter(|s| !s.is_empty())
         .collect()
 }

@@ -595,7 +595,9 @@ impl DmarcEvaluator {
                 .find(|(_, psd)| *psd == PsdFlag::Yes)
                 .map(|(n, _)| n.clone())
         };
-        if !self.walk.is_empty() && self.psl_org.as_deref() != Some(org_9989.as_str()) {
+        // Without any record the walk's answer is the name itself: no disagreement worth
+        // reporting.
+        if !walk_found.is_empty() && self.psl_org.as_deref() != Some(org_9989.as_str()) {
             problems.push(DmarcProblem::OrgDomainDiffers {
                 rfc7489: self.psl_org.clone(),
                 rfc9989: org_9989.clone(),

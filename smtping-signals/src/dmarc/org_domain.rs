@@ -55,7 +55,7 @@ pub fn tree_walk_names(domain: &str) -> Vec<String> {
         return Vec::new();
     }
     let mut names = vec![labels.join(".")];
-    let next = if labels.len() >= SHORTENED_LABELS + 1 {
+    let next = if labels.len() > SHORTENED_LABELS {
         labels.len() - SHORTENED_LABELS
     } else {
         1

@@ -43,6 +43,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dkim;
+pub mod dmarc;
 pub mod dnsbl;
 pub mod helo;
 mod query;

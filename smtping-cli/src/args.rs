@@ -91,6 +91,25 @@ pub(crate) struct CheckArgs {
     #[arg(help_heading = "Target", long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
     pub(crate) resolver: Vec<SocketAddr>,
 
+    /// Deadline of one DNS query, retries included (e.g. 5s, 800ms).
+    #[arg(help_heading = "Target", long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) dns_timeout: Option<Duration>,
+
+    /// The address your mail leaves from, when it is not this machine's (NAT): the
+    /// signals (PTR, SPF, blocklists) are evaluated for it.
+    #[arg(help_heading = "Signals", long, value_name = "IP")]
+    pub(crate) sending_ip: Option<std::net::IpAddr>,
+
+    /// Look the sending IP (IP lists) and the MAIL FROM domain (`domain:ZONE` lists) up
+    /// in this DNS blocklist, or `default` for the built-in list; repeatable. Nothing is
+    /// queried without it.
+    #[arg(help_heading = "Signals", long, value_name = "ZONE|default")]
+    pub(crate) dnsbl: Vec<String>,
+
+    /// Skip the signals (how a receiver sees this probe: reverse DNS, HELO, SPF, DMARC).
+    #[arg(help_heading = "Signals", long, conflicts_with_all = ["sending_ip", "dnsbl"])]
+    pub(crate) no_signals: bool,
+
     /// IPv4 only.
     #[arg(help_heading = "Target", short = '4', conflicts_with = "ipv6")]
     pub(crate) ipv4: bool,

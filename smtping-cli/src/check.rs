@@ -111,6 +111,20 @@ pub(crate) fn build(
     for f in &args.ca_file {
         check = check.ca_file(f.clone());
     }
+    if let Some(t) = args.dns_timeout {
+        check = check.dns_timeout(t);
+    }
+    if args.no_signals {
+        check = check.signals(false);
+    }
+    if let Some(ip) = args.sending_ip {
+        check = check.sending_ip(ip);
+    }
+    if !args.dnsbl.is_empty() {
+        let zones = smtping_signals::dnsbl::parse_zones(args.dnsbl.iter().map(String::as_str))
+            .map_err(|e| UsageError(format!("--dnsbl: {e}")))?;
+        check = check.dnsbl(zones);
+    }
     for r in &args.resolver {
         check = check.resolver(*r);
     }

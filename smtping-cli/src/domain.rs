@@ -48,8 +48,9 @@ pub(crate) struct DomainArgs {
     #[arg(long, value_name = "IP")]
     pub(crate) sending_ip: Vec<IpAddr>,
 
-    /// DNS blocklist zone to look the MX addresses up in, or `default` for the built-in
-    /// list (docs/checks.md); repeatable. Nothing is queried without it.
+    /// DNS blocklist zone to look the MX addresses (IP lists) and the domain and MX names
+    /// (domain lists: `domain:ZONE`) up in, or `default` for the built-in list
+    /// (docs/checks.md); repeatable. Nothing is queried without it.
     #[arg(long, value_name = "ZONE|default")]
     pub(crate) dnsbl: Vec<String>,
 
@@ -80,16 +81,10 @@ pub(crate) fn run(args: &DomainArgs) -> Result<i32, UsageError> {
     for ip in &args.sending_ip {
         check = check.sending_ip(*ip);
     }
-    for zone in &args.dnsbl {
-        if zone.eq_ignore_ascii_case("default") {
-            check = check.dnsbl_default(true);
-        } else if zone.trim_end_matches('.').split('.').all(valid_label) && zone.contains('.') {
-            check = check.dnsbl_zone(zone.trim_end_matches('.').to_ascii_lowercase());
-        } else {
-            return Err(UsageError(format!(
-                "--dnsbl {zone:?} is not a DNS zone (e.g. zen.spamhaus.org) or `default`"
-            )));
-        }
+    let zones = smtping_signals::dnsbl::parse_zones(args.dnsbl.iter().map(String::as_str))
+        .map_err(|e| UsageError(format!("--dnsbl: {e}")))?;
+    for zone in zones {
+        check = check.dnsbl_zone(zone);
     }
     let config = args.dns.config();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -115,7 +110,11 @@ pub(crate) fn run(args: &DomainArgs) -> Result<i32, UsageError> {
         }
     };
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         return Ok(EXIT_UNKNOWN);
     }
     Ok(report.exit_code())

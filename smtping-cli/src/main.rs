@@ -97,9 +97,9 @@ fn main() -> ExitCode {
             if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                 let _ = e.print();
             } else {
-                let sub = std::env::args()
-                    .nth(1)
-                    .filter(|a| ["check", "explain", "demo", "domain", "spf"].contains(&a.as_str()));
+                let sub = std::env::args().nth(1).filter(|a| {
+                    ["check", "explain", "demo", "domain", "spf"].contains(&a.as_str())
+                });
                 eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
             }
             return exit(check::EXIT_UNKNOWN);

@@ -107,7 +107,11 @@ pub(crate) fn run(args: &SpfArgs) -> Result<i32, UsageError> {
         human(&out, color)
     };
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         return Ok(EXIT_UNKNOWN);
     }
     Ok(exit_code(out.result))

@@ -167,9 +167,9 @@ pub struct SignalFacts {
     /// The HELO name check.
     pub helo: Option<smtping_signals::HeloResult>,
     /// SPF of the MAIL FROM domain (or HELO identity) for the sending IP.
-    pub spf: Option<smtping_signals::spf::SpfResult>,
+    pub spf: Option<smtping_signals::spf::SpfOutput>,
     /// DMARC of the From domain.
-    pub dmarc: Option<smtping_signals::dmarc::DmarcResult>,
+    pub dmarc: Option<smtping_signals::dmarc::DmarcReport>,
     /// Blocklist answers about the sending IP and the MAIL FROM domain.
     pub dnsbl: Vec<smtping_signals::DnsblResult>,
     /// PTR/FCrDNS of the server's address.

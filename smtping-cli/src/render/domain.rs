@@ -109,7 +109,10 @@ fn spf(out: &mut String, p: &Paint, r: &DomainReport) {
             more(out, l);
         }
         if lines.len() > 24 {
-            more(out, &format!("… {} more records (see --json)", lines.len() - 24));
+            more(
+                out,
+                &format!("… {} more records (see --json)", lines.len() - 24),
+            );
         }
     }
 }
@@ -121,7 +124,11 @@ fn tree_lines(node: &SpfNode, depth: usize, out: &mut Vec<String>) {
         (Some(rec), None) => format!("{}: {}", node.domain, cut(rec, 70)),
         (None, None) => format!("{}: no record", node.domain),
     };
-    out.push(format!("{}{}{what}", "  ".repeat(depth), if depth > 0 { "↳ " } else { "" }));
+    out.push(format!(
+        "{}{}{what}",
+        "  ".repeat(depth),
+        if depth > 0 { "↳ " } else { "" }
+    ));
     if depth < 10 {
         for c in &node.children {
             tree_lines(c, depth + 1, out);
@@ -157,7 +164,7 @@ fn dkim(out: &mut String, p: &Paint, r: &DomainReport) {
             t
         })
         .collect();
-    let tried = d.selectors.len();
+    let tried = d.selectors_tried.len().max(d.selectors.len());
     let text = if found.is_empty() {
         let how = if d.selectors_guessed {
             format!("none of {tried} common selectors has a key (name yours with --dkim-selector)")
@@ -191,12 +198,17 @@ fn dmarc(out: &mut String, p: &Paint, r: &DomainReport) {
     if let Some(at) = &d.record_domain
         && *at != format!("_dmarc.{}", r.domain)
     {
-        more(out, &format!("found at {at} (the organisational domain's policy)"));
+        more(
+            out,
+            &format!("found at {at} (the organisational domain's policy)"),
+        );
     }
     match (&d.org_domain, &d.org_domain_rfc9989) {
         (Some(a), Some(b)) if a != b => more(
             out,
-            &format!("organisational domain: {a} (public suffix list, RFC 7489) but {b} (DNS tree walk, RFC 9989)"),
+            &format!(
+                "organisational domain: {a} (public suffix list, RFC 7489) but {b} (DNS tree walk, RFC 9989)"
+            ),
         ),
         (Some(a), _) => more(out, &format!("organisational domain: {a}")),
         _ => {}
@@ -236,7 +248,11 @@ fn reputation(out: &mut String, p: &Paint, r: &DomainReport) {
     } else {
         ptr.join(" · ")
     };
-    let light = if rep.ptr.is_empty() { Status::Grey } else { rep.status };
+    let light = if rep.ptr.is_empty() {
+        Status::Grey
+    } else {
+        rep.status
+    };
     area(out, p, "Reverse DNS", Some(light), &text);
     if rep.dnsbl.is_empty() {
         area(

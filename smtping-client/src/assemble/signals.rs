@@ -10,8 +10,8 @@ use smtping_signals::spf::SpfResult;
 use super::Builder;
 use crate::facts::SignalFacts;
 use crate::report::signals::{
-    DmarcSignal, DnsblSignal, HeloSignal, PtrSignal, SendingIpSource, ServerIdentity,
-    SignalsInfo, SpfSignal,
+    DmarcSignal, DnsblSignal, HeloSignal, PtrSignal, SendingIpSource, ServerIdentity, SignalsInfo,
+    SpfSignal,
 };
 use crate::report::{Finding, FindingId, Severity, Status};
 
@@ -30,7 +30,7 @@ impl Builder<'_> {
             ..SignalsInfo::default()
         };
         let mut status = Status::Green;
-        let mut raise = |st: &mut Status, sev: Severity| {
+        let raise = |st: &mut Status, sev: Severity| {
             *st = st.worst(match sev {
                 Severity::Error => Status::Red,
                 Severity::Warning => Status::Amber,
@@ -181,7 +181,11 @@ impl Builder<'_> {
             banner_name,
             ehlo_name,
             fcrdns: s.server_ptr.as_ref().map(|p| p.fcrdns),
-            ptr_names: s.server_ptr.as_ref().map(|p| p.names.clone()).unwrap_or_default(),
+            ptr_names: s
+                .server_ptr
+                .as_ref()
+                .map(|p| p.names.clone())
+                .unwrap_or_default(),
         };
         for e in &s.errors {
             info.errors.push(e.clone());
@@ -245,7 +249,10 @@ impl Builder<'_> {
                         info.dnsbl.len()
                     )
                 } else {
-                    format!("the server refused for a blocklist; {ip} is listed on {}", listed.join(", "))
+                    format!(
+                        "the server refused for a blocklist; {ip} is listed on {}",
+                        listed.join(", ")
+                    )
                 })
             }
             Reason::DmarcFailed => Some(match &info.dmarc {
@@ -254,9 +261,14 @@ impl Builder<'_> {
                     d.domain,
                     d.policy.as_deref().unwrap_or("none (no record)"),
                     if d.spf_aligned { "yes" } else { "no" },
-                    if d.dkim_aligned { "yes" } else { "no (the test message is unsigned)" }
+                    if d.dkim_aligned {
+                        "yes"
+                    } else {
+                        "no (the test message is unsigned)"
+                    }
                 ),
-                None => "the server said DMARC failed; give --from to see the From domain's policy".into(),
+                None => "the server said DMARC failed; give --from to see the From domain's policy"
+                    .into(),
             }),
             _ => None,
         }

@@ -133,6 +133,7 @@ pub struct Check {
     mx_port: Option<u16>,
     announce_size: bool,
     signals: bool,
+    dns_timeout: Option<Duration>,
     sending_ip: Option<std::net::IpAddr>,
     dnsbl: Vec<smtping_signals::DnsblZone>,
 }
@@ -172,6 +173,7 @@ impl Check {
             mx_port: None,
             announce_size: true,
             signals: true,
+            dns_timeout: None,
             sending_ip: None,
             dnsbl: Vec::new(),
         }
@@ -243,6 +245,13 @@ impl Check {
         } else {
             VerifyMode::Diagnose
         };
+        self
+    }
+
+    /// The deadline of one DNS query, retries included (`--dns-timeout`); default: the
+    /// resolver configuration's own timeout and attempts.
+    pub fn dns_timeout(mut self, timeout: Duration) -> Self {
+        self.dns_timeout = Some(timeout);
         self
     }
 

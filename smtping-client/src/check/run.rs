@@ -67,8 +67,10 @@ impl Check {
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
         if self.signals {
             let helo = self.ehlo_name(local.ip());
-            facts.signals =
-                Some(self.observe_signals(rt, local.ip(), address.ip(), helo.as_str()).await);
+            facts.signals = Some(
+                self.observe_signals(rt, local.ip(), address.ip(), helo.as_str())
+                    .await,
+            );
         }
         if self.relay_probe {
             facts.relay = Some(match rt.connect(address, self.connect_timeout).await {
@@ -148,11 +150,20 @@ impl Check {
             .collect()
     }
 
-    fn resolver_config(&self) -> ResolverConfig {
-        if self.resolvers.is_empty() {
+    pub(super) fn resolver_config(&self) -> ResolverConfig {
+        let config = if self.resolvers.is_empty() {
             system_config()
         } else {
             ResolverConfig::new(self.resolvers.iter().copied())
+        };
+        match self.dns_timeout {
+            // The whole budget over every try: 2 rounds over the servers.
+            Some(total) => {
+                let servers =
+                    u32::try_from(config.effective_nameservers().len().max(1)).unwrap_or(1);
+                config.with_attempts(2).with_timeout(total / (2 * servers))
+            }
+            None => config,
         }
     }
 

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use futures_util::future::join4;
 use smtping_signals::dmarc::DmarcEvaluator;
-use smtping_signals::spf::{SpfEvaluator, SpfRequest};
 use smtping_signals::dnsbl::ListKind;
+use smtping_signals::spf::{SpfEvaluator, SpfRequest};
 use smtping_signals::{DnsblEvaluator, DnsblTarget, HeloEvaluator, PtrEvaluator, address_scope};
 
 use super::Check;
@@ -61,15 +61,18 @@ impl Check {
         };
         let server_ptr = async {
             if server_lookup {
-                Some(resolver.evaluate(PtrEvaluator::new(server.to_canonical())).await)
+                Some(
+                    resolver
+                        .evaluate(PtrEvaluator::new(server.to_canonical()))
+                        .await,
+                )
             } else {
                 None
             }
         };
         let (ptr, helo_result, spf, server_ptr) = join4(ptr, helo_check, spf, server_ptr).await;
 
-        let spf = spf.and_then(|r| r.map_err(|e| errors.push(format!("SPF: {e}"))).ok());
-        let spf = spf.map(|(out, _)| out);
+        let spf = taken("SPF", spf, &mut errors);
         let spf_domain = spf
             .as_ref()
             .filter(|o| o.result == smtping_signals::spf::SpfResult::Pass)
@@ -101,12 +104,16 @@ impl Check {
                 .filter(|z| z.kind == ListKind::Domain)
                 .cloned()
                 .collect();
-            let by_ip = resolver.evaluate(DnsblEvaluator::new(DnsblTarget::Ip(sending_ip), &ip_zones));
+            let by_ip =
+                resolver.evaluate(DnsblEvaluator::new(DnsblTarget::Ip(sending_ip), &ip_zones));
             let by_domain = async {
                 match &from_domain {
                     Some(d) if !domain_zones.is_empty() => Some(
                         resolver
-                            .evaluate(DnsblEvaluator::new(DnsblTarget::Domain(d.clone()), &domain_zones))
+                            .evaluate(DnsblEvaluator::new(
+                                DnsblTarget::Domain(d.clone()),
+                                &domain_zones,
+                            ))
                             .await,
                     ),
                     _ => None,
@@ -120,16 +127,9 @@ impl Check {
                 }
             }
         }
-        let mut take = |name: &str, r: Option<Result<_, smtping_signals::DriveError>>| {
-            r.and_then(|r| {
-                r.map(|(out, _)| out)
-                    .map_err(|e| errors.push(format!("{name}: {e}")))
-                    .ok()
-            })
-        };
-        let ptr = take("PTR", ptr);
-        let helo_out = take("HELO", Some(helo_result));
-        let server_ptr = take("server PTR", server_ptr);
+        let ptr = taken("PTR", ptr, &mut errors);
+        let helo_out = taken("HELO", Some(helo_result), &mut errors);
+        let server_ptr = taken("server PTR", server_ptr, &mut errors);
         SignalFacts {
             sending_ip,
             from_option,
@@ -143,6 +143,21 @@ impl Check {
             dnsbl,
             server_ptr,
             errors,
+        }
+    }
+}
+
+/// The output of an evaluation that ran, or `None` with its error noted.
+fn taken<T, S>(
+    name: &str,
+    result: Option<Result<(T, S), smtping_signals::DriveError>>,
+    errors: &mut Vec<String>,
+) -> Option<T> {
+    match result? {
+        Ok((out, _)) => Some(out),
+        Err(e) => {
+            errors.push(format!("{name}: {e}"));
+            None
         }
     }
 }

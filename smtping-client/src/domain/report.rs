@@ -160,6 +160,8 @@ pub struct DkimSection {
     /// Whether the selectors were named (`--dkim-selector`) or guessed from the common
     /// list.
     pub selectors_guessed: bool,
+    /// The selectors asked.
+    pub selectors_tried: Vec<String>,
     /// The selectors.
     pub selectors: Vec<DkimSelectorInfo>,
 }

@@ -133,9 +133,16 @@ impl DomainCheck {
                 v
             });
         let zones = self.zones();
-        let ip_zones: Vec<DnsblZone> = zones.iter().filter(|z| z.kind == ListKind::Ip).cloned().collect();
-        let domain_zones: Vec<DnsblZone> =
-            zones.iter().filter(|z| z.kind == ListKind::Domain).cloned().collect();
+        let ip_zones: Vec<DnsblZone> = zones
+            .iter()
+            .filter(|z| z.kind == ListKind::Ip)
+            .cloned()
+            .collect();
+        let domain_zones: Vec<DnsblZone> = zones
+            .iter()
+            .filter(|z| z.kind == ListKind::Domain)
+            .cloned()
+            .collect();
         let ptr = join_all(addresses.iter().map(|ip| async move {
             resolver
                 .evaluate(PtrEvaluator::new(*ip))
@@ -145,10 +152,17 @@ impl DomainCheck {
         }));
         let mut targets: Vec<(DnsblTarget, &[DnsblZone])> = Vec::new();
         if !ip_zones.is_empty() {
-            targets.extend(addresses.iter().map(|ip| (DnsblTarget::Ip(*ip), ip_zones.as_slice())));
+            targets.extend(
+                addresses
+                    .iter()
+                    .map(|ip| (DnsblTarget::Ip(*ip), ip_zones.as_slice())),
+            );
         }
         if !domain_zones.is_empty() {
-            targets.push((DnsblTarget::Domain(domain.to_owned()), domain_zones.as_slice()));
+            targets.push((
+                DnsblTarget::Domain(domain.to_owned()),
+                domain_zones.as_slice(),
+            ));
             for h in mx.hosts.iter().take(MAX_MX_HOSTS_CHECKED) {
                 targets.push((DnsblTarget::Domain(h.name.clone()), domain_zones.as_slice()));
             }
@@ -206,7 +220,9 @@ impl DomainCheck {
             let ips = resolver.lookup_ip(&h.host, IpFamilies::Both).await;
             let addresses: Vec<String> = ips.addresses().iter().map(ToString::to_string).collect();
             let error = if addresses.is_empty() {
-                ips.error().map(ToString::to_string).or_else(|| Some("no A or AAAA record".into()))
+                ips.error()
+                    .map(ToString::to_string)
+                    .or_else(|| Some("no A or AAAA record".into()))
             } else {
                 None
             };

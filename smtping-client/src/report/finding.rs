@@ -107,6 +107,158 @@ word_enum! {
         DeliveryPartial => "delivery.partial",
         /// An open relay.
         RelayOpen => "relay.open",
+        /// The MX lookup failed (NXDOMAIN, SERVFAIL, timeout).
+        DnsMxLookupFailed => "dns.mx_lookup_failed",
+        /// An MX host has no A or AAAA record.
+        DnsMxNoAddress => "dns.mx_no_address",
+        /// The address has no reverse DNS (no PTR record).
+        DnsNoPtr => "dns.no_ptr",
+        /// No PTR name of the address resolves back to it (no forward-confirmed reverse DNS, FCrDNS).
+        DnsFcrdnsMismatch => "dns.fcrdns_mismatch",
+        /// The address has more than 10 PTR names.
+        DnsPtrTooManyNames => "dns.ptr_too_many_names",
+        /// A PTR target is not a host name.
+        DnsPtrInvalidName => "dns.ptr_invalid_name",
+        /// A PTR or forward lookup failed (timeout, SERVFAIL).
+        DnsPtrTempFailure => "dns.ptr_temp_failure",
+        /// The PTR name looks generic.
+        DnsPtrGeneric => "dns.ptr_generic",
+        /// The HELO name is neither a domain name nor an address literal.
+        HeloInvalidSyntax => "helo.invalid_syntax",
+        /// The HELO name is a single label or has an all-numeric top-level label.
+        HeloNotFqdn => "helo.not_fqdn",
+        /// The HELO name is localhost (or under localhost. / localdomain), which every machine calls itself.
+        HeloLocalhost => "helo.localhost",
+        /// The HELO name is an IP address without brackets (RFC 5321 requires an address literal).
+        HeloBareAddress => "helo.bare_address",
+        /// The HELO address literal is not the sending address.
+        HeloLiteralMismatch => "helo.literal_mismatch",
+        /// The HELO name has no A or AAAA record.
+        HeloDoesNotResolve => "helo.does_not_resolve",
+        /// The HELO name resolves, but not to the sending address.
+        HeloMismatch => "helo.mismatch",
+        /// The HELO name's lookup failed.
+        HeloTempFailure => "helo.temp_failure",
+        /// The address or domain is listed.
+        DnsblListed => "dnsbl.listed",
+        /// The list refused to answer (Spamhaus 127.255.255.254/.255, SURBL 127.0.0.1, DNS REFUSED).
+        DnsblQueryRefused => "dnsbl.query_refused",
+        /// The answer shows the zone is wrong, not the item (Spamhaus 127.255.255.252 typo, DBL 127.0.1.255 IP queried, any answer outside 127.0.0.0/8).
+        DnsblZoneError => "dnsbl.zone_error",
+        /// The blocklist lookup failed (timeout, SERVFAIL).
+        DnsblTempFailure => "dnsbl.temp_failure",
+        /// No query could be built (the domain is not a host name, or the query name is too long).
+        DnsblInvalidQuery => "dnsbl.invalid_query",
+        /// The domain has no SPF record.
+        SpfNoRecord => "spf.no_record",
+        /// More than one v=spf1 record.
+        SpfMultipleRecords => "spf.multiple_records",
+        /// The SPF record does not parse.
+        SpfSyntaxError => "spf.syntax_error",
+        /// +all lets any host on the Internet pass SPF for the domain.
+        SpfPassAll => "spf.pass_all",
+        /// ?all asserts nothing about unlisted hosts.
+        SpfNeutralAll => "spf.neutral_all",
+        /// The record has no all and no redirect.
+        SpfNoAll => "spf.no_all",
+        /// Terms after all are never evaluated.
+        SpfTermsAfterAll => "spf.terms_after_all",
+        /// Redirect= is ignored because the record has an all term.
+        SpfRedirectIgnored => "spf.redirect_ignored",
+        /// The ptr mechanism is slow, unreliable and discouraged by RFC 7208.
+        SpfPtrUsed => "spf.ptr_used",
+        /// An unknown modifier (ignored by receivers, but often a typo).
+        SpfUnknownModifier => "spf.unknown_modifier",
+        /// The include/redirect tree needs more than 10 DNS-querying terms.
+        SpfTooManyLookups => "spf.too_many_lookups",
+        /// The record is longer than 450 bytes.
+        SpfRecordTooLong => "spf.record_too_long",
+        /// An ip4/ip6 range has host bits set (it still matches the whole range).
+        SpfHostBitsSet => "spf.host_bits_set",
+        /// An include points at a domain without a usable SPF record.
+        SpfBrokenInclude => "spf.broken_include",
+        /// SPF of the domain gives fail, softfail or neutral for the sending address.
+        SpfNotAuthorized => "spf.not_authorized",
+        /// SPF evaluation ended in temperror or permerror for the sending address.
+        SpfEvaluationError => "spf.evaluation_error",
+        /// No DKIM key at any selector tried (the named ones, or the common list).
+        DkimNoneFound => "dkim.none_found",
+        /// A selector that was named has no key record.
+        DkimSelectorNotFound => "dkim.selector_not_found",
+        /// A selector cannot be a DNS name.
+        DkimInvalidSelector => "dkim.invalid_selector",
+        /// More selectors than SMTPing asks in one run.
+        DkimTooManySelectors => "dkim.too_many_selectors",
+        /// An RSA key under 1024 bits.
+        DkimKeyTooShort => "dkim.key_too_short",
+        /// An RSA key under 2048 bits (RFC 8301.
+        DkimKeyWeak => "dkim.key_weak",
+        /// T=y.
+        DkimTesting => "dkim.testing",
+        /// P= is empty.
+        DkimRevoked => "dkim.revoked",
+        /// The key record does not parse.
+        DkimSyntax => "dkim.syntax",
+        /// P= does not decode to a key of the stated type.
+        DkimBadKey => "dkim.bad_key",
+        /// K= names a key type receivers do not know.
+        DkimUnknownKeyType => "dkim.unknown_key_type",
+        /// H= allows only SHA-1, which RFC 8301 forbids for signing and verifying.
+        DkimSha1Only => "dkim.sha1_only",
+        /// S= does not include email.
+        DkimNotForEmail => "dkim.not_for_email",
+        /// Several key records at one selector.
+        DkimMultipleRecords => "dkim.multiple_records",
+        /// A selector lookup failed (timeout, SERVFAIL).
+        DkimLookupFailed => "dkim.lookup_failed",
+        /// _domainkey answered NXDOMAIN although a key exists below it.
+        DkimNxdomainAboveKeys => "dkim.nxdomain_above_keys",
+        /// The domain is not a valid name, so no DMARC record can be looked up.
+        DmarcInvalidDomain => "dmarc.invalid_domain",
+        /// No DMARC record at the domain nor at its organisational domain.
+        DmarcMissing => "dmarc.missing",
+        /// The DMARC lookup failed (timeout, SERVFAIL).
+        DmarcLookupFailed => "dmarc.lookup_failed",
+        /// Several DMARC records.
+        DmarcMultipleRecords => "dmarc.multiple_records",
+        /// V=DMARC1 is not the first tag.
+        DmarcVersionNotFirst => "dmarc.version_not_first",
+        /// The DMARC record does not parse.
+        DmarcSyntax => "dmarc.syntax",
+        /// A tag DMARC does not define (often a typo).
+        DmarcUnknownTag => "dmarc.unknown_tag",
+        /// A tag has a value DMARC does not allow.
+        DmarcInvalidValue => "dmarc.invalid_value",
+        /// No p= tag.
+        DmarcMissingPolicy => "dmarc.missing_policy",
+        /// A tag that RFC 9989 removed.
+        DmarcRemovedTag => "dmarc.removed_tag",
+        /// A rua/ruf entry is not a valid URI.
+        DmarcInvalidReportUri => "dmarc.invalid_report_uri",
+        /// More report URIs than SMTPing reads.
+        DmarcTooManyReportUris => "dmarc.too_many_report_uris",
+        /// P=none.
+        DmarcPolicyNone => "dmarc.policy_none",
+        /// Sp=none.
+        DmarcSubdomainPolicyNone => "dmarc.subdomain_policy_none",
+        /// Pct below 100.
+        DmarcPctPartial => "dmarc.pct_partial",
+        /// T=y (RFC 9989).
+        DmarcTesting => "dmarc.testing",
+        /// No aggregate report address.
+        DmarcNoRua => "dmarc.no_rua",
+        /// An external report destination has not authorised the domain.
+        DmarcExternalRuaUnauthorized => "dmarc.external_rua_unauthorized",
+        /// The authorisation of an external report destination could not be looked up.
+        DmarcExternalRuaUnverified => "dmarc.external_rua_unverified",
+        /// More external destinations than SMTPing verifies.
+        DmarcTooManyExternalDestinations => "dmarc.too_many_external_destinations",
+        /// The organisational domain by the public suffix list (RFC 7489) differs from the one the DNS tree walk (RFC 9989) finds.
+        DmarcOrgDomainDiffers => "dmarc.org_domain_differs",
+        /// RFC 7489 and RFC 9989 discovery find different policy records.
+        DmarcDiscoveryDiffers => "dmarc.discovery_differs",
+        /// The From domain publishes p=quarantine or p=reject and this probe has neither an aligned SPF pass nor an aligned DKIM signature.
+        DmarcWouldFail => "dmarc.would_fail",
     }
 }
 
@@ -144,6 +296,82 @@ impl FindingId {
             | Self::TlsCertificateInvalid
             | Self::AuthRequiredNotEnforced
             | Self::RelayOpen => Error,
+            Self::DnsPtrGeneric
+            | Self::HeloMismatch
+            | Self::HeloTempFailure
+            | Self::DnsblTempFailure
+            | Self::SpfRedirectIgnored
+            | Self::SpfUnknownModifier
+            | Self::SpfRecordTooLong
+            | Self::SpfHostBitsSet
+            | Self::DkimTooManySelectors
+            | Self::DkimRevoked
+            | Self::DkimNxdomainAboveKeys
+            | Self::DmarcRemovedTag
+            | Self::DmarcTooManyReportUris
+            | Self::DmarcSubdomainPolicyNone
+            | Self::DmarcNoRua
+            | Self::DmarcExternalRuaUnverified
+            | Self::DmarcTooManyExternalDestinations
+            | Self::DmarcOrgDomainDiffers
+            | Self::DmarcDiscoveryDiffers
+            | Self::DmarcWouldFail => Info,
+            Self::DnsMxNoAddress
+            | Self::DnsNoPtr
+            | Self::DnsFcrdnsMismatch
+            | Self::DnsPtrTooManyNames
+            | Self::DnsPtrInvalidName
+            | Self::DnsPtrTempFailure
+            | Self::HeloNotFqdn
+            | Self::HeloLocalhost
+            | Self::HeloBareAddress
+            | Self::HeloLiteralMismatch
+            | Self::HeloDoesNotResolve
+            | Self::DnsblQueryRefused
+            | Self::DnsblZoneError
+            | Self::DnsblInvalidQuery
+            | Self::SpfNoRecord
+            | Self::SpfNeutralAll
+            | Self::SpfNoAll
+            | Self::SpfTermsAfterAll
+            | Self::SpfPtrUsed
+            | Self::SpfNotAuthorized
+            | Self::SpfEvaluationError
+            | Self::DkimNoneFound
+            | Self::DkimInvalidSelector
+            | Self::DkimKeyWeak
+            | Self::DkimTesting
+            | Self::DkimUnknownKeyType
+            | Self::DkimNotForEmail
+            | Self::DkimMultipleRecords
+            | Self::DkimLookupFailed
+            | Self::DmarcLookupFailed
+            | Self::DmarcVersionNotFirst
+            | Self::DmarcUnknownTag
+            | Self::DmarcInvalidValue
+            | Self::DmarcInvalidReportUri
+            | Self::DmarcPolicyNone
+            | Self::DmarcPctPartial
+            | Self::DmarcTesting
+            | Self::DmarcExternalRuaUnauthorized => Warning,
+            Self::DnsMxLookupFailed
+            | Self::HeloInvalidSyntax
+            | Self::DnsblListed
+            | Self::SpfMultipleRecords
+            | Self::SpfSyntaxError
+            | Self::SpfPassAll
+            | Self::SpfTooManyLookups
+            | Self::SpfBrokenInclude
+            | Self::DkimSelectorNotFound
+            | Self::DkimKeyTooShort
+            | Self::DkimSyntax
+            | Self::DkimBadKey
+            | Self::DkimSha1Only
+            | Self::DmarcInvalidDomain
+            | Self::DmarcMissing
+            | Self::DmarcMultipleRecords
+            | Self::DmarcSyntax
+            | Self::DmarcMissingPolicy => Error,
         }
     }
 
@@ -229,6 +457,176 @@ impl FindingId {
             }
             Self::RelayOpen => {
                 "Restrict relaying to your own networks and authenticated users (Postfix: smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination)."
+            }
+            Self::DnsMxLookupFailed => {
+                "Fix the domain's DNS (its name servers must answer MX queries) or, if the name is wrong, check the spelling."
+            }
+            Self::DnsMxNoAddress => {
+                "Publish A/AAAA records for every MX host, or remove the MX records that point nowhere."
+            }
+            Self::DnsNoPtr => {
+                "Ask whoever owns the address block (hosting provider or ISP) for a PTR record naming the mail server."
+            }
+            Self::DnsFcrdnsMismatch => {
+                "Give the PTR name an A/AAAA record with this address, or point the PTR at a name that has one."
+            }
+            Self::DnsPtrTooManyNames => "Keep one PTR record per address.",
+            Self::DnsPtrInvalidName => {
+                "Make the PTR target a valid host name (letters, digits and hyphens)."
+            }
+            Self::DnsPtrTempFailure => {
+                "Check the reverse and forward zones' name servers, then run the check again."
+            }
+            Self::DnsPtrGeneric => {
+                "Give the mail server its own PTR name (such as mail.example.com) instead of the provider's generic one."
+            }
+            Self::HeloInvalidSyntax => {
+                "Announce the mail server's fully qualified host name in HELO/EHLO."
+            }
+            Self::HeloNotFqdn => {
+                "Announce a fully qualified domain name (mail.example.com), not a bare host name."
+            }
+            Self::HeloLocalhost => "Announce the server's public host name, not localhost.",
+            Self::HeloBareAddress => {
+                "Use a host name, or an address literal in brackets ([192.0.2.7])."
+            }
+            Self::HeloLiteralMismatch => {
+                "Announce the address the mail leaves from, or a host name that resolves to it."
+            }
+            Self::HeloDoesNotResolve => {
+                "Publish an A/AAAA record for the HELO name (ideally the same name as the PTR)."
+            }
+            Self::HeloMismatch => {
+                "Announce a name that resolves to the sending address (ideally its PTR name)."
+            }
+            Self::HeloTempFailure => {
+                "Check the DNS of the HELO name's zone, then run the check again."
+            }
+            Self::DnsblListed => {
+                "Find and stop the cause (compromised account, open relay, bad list hygiene), then request delisting from the list's operator."
+            }
+            Self::DnsblQueryRefused => {
+                "Query the list through your own resolver (not a public one), or use the operator's registered or paid access."
+            }
+            Self::DnsblZoneError => {
+                "Fix the zone name, or stop using a list that answers every name."
+            }
+            Self::DnsblTempFailure => {
+                "Run the check again; the listing status is unknown until the list answers."
+            }
+            Self::DnsblInvalidQuery => "Pass a valid domain name to domain blocklists.",
+            Self::SpfNoRecord => {
+                "Publish a TXT record \"v=spf1 … -all\" listing the hosts that send for the domain (or \"v=spf1 -all\" if it sends no mail)."
+            }
+            Self::SpfMultipleRecords => {
+                "Merge the SPF records into one TXT record starting with v=spf1."
+            }
+            Self::SpfSyntaxError => {
+                "Correct the record's syntax (the message says where it breaks)."
+            }
+            Self::SpfPassAll => "Replace +all with -all (or ~all) after listing the real senders.",
+            Self::SpfNeutralAll => {
+                "End the record with -all (or ~all while testing) so that unlisted hosts fail."
+            }
+            Self::SpfNoAll => "End the record with -all (or ~all) so that unlisted hosts fail.",
+            Self::SpfTermsAfterAll => {
+                "Move the terms before all (they are never evaluated after it)."
+            }
+            Self::SpfRedirectIgnored => {
+                "Remove redirect= from a record that has an all term (it is ignored)."
+            }
+            Self::SpfPtrUsed => {
+                "Replace ptr with ip4/ip6 or a mechanisms (RFC 7208 §5.5 says do not use ptr)."
+            }
+            Self::SpfUnknownModifier => "Remove the unknown modifier, or check its spelling.",
+            Self::SpfTooManyLookups => {
+                "Flatten includes or remove unused ones so that the whole tree needs at most 10 DNS lookups."
+            }
+            Self::SpfRecordTooLong => {
+                "Shorten the record (split into includes) so that it fits one 512-byte UDP answer."
+            }
+            Self::SpfHostBitsSet => {
+                "Write the network address of the range (192.0.2.0/24, not 192.0.2.7/24)."
+            }
+            Self::SpfBrokenInclude => {
+                "Fix or remove the include whose domain has no valid SPF record."
+            }
+            Self::SpfNotAuthorized => {
+                "Add the sending address to the domain's SPF record (ip4:/ip6:/include:), or send through a host that is listed."
+            }
+            Self::SpfEvaluationError => {
+                "Fix the record (permerror) or the domain's DNS (temperror); the message says which."
+            }
+            Self::DkimNoneFound => {
+                "Name your selectors with --dkim-selector (they are in the DKIM-Signature s= tag of a sent message), or publish a key and sign outgoing mail."
+            }
+            Self::DkimSelectorNotFound => {
+                "Publish the selector's key at selector._domainkey.domain, or fix the selector name in the signer."
+            }
+            Self::DkimInvalidSelector => {
+                "Give selectors as DNS labels (letters, digits, hyphens, dots)."
+            }
+            Self::DkimTooManySelectors => "Ask for at most 32 selectors at once.",
+            Self::DkimKeyTooShort => {
+                "Generate a 2048-bit RSA key (or Ed25519 alongside it) and publish it under a new selector."
+            }
+            Self::DkimKeyWeak => "Rotate to a 2048-bit RSA key under a new selector.",
+            Self::DkimTesting => {
+                "Remove t=y once signing works, so that receivers act on the signatures."
+            }
+            Self::DkimRevoked => {
+                "Remove the record when no message signed with that key is still in transit."
+            }
+            Self::DkimSyntax => "Correct the key record's tag list (tag=value; pairs).",
+            Self::DkimBadKey => {
+                "Publish the public key again (base64 of the SubjectPublicKeyInfo, without line breaks or quotes inside)."
+            }
+            Self::DkimUnknownKeyType => "Use k=rsa or k=ed25519.",
+            Self::DkimSha1Only => "Allow sha256 (h=sha256, or drop h=) and sign with rsa-sha256.",
+            Self::DkimNotForEmail => "Set s=email or s=* (or drop s=).",
+            Self::DkimMultipleRecords => "Keep exactly one TXT record at the selector.",
+            Self::DkimLookupFailed => "Check the domain's name servers, then run the check again.",
+            Self::DkimNxdomainAboveKeys => {
+                "Make sure _domainkey answers NOERROR when keys exist below it (RFC 8020)."
+            }
+            Self::DmarcInvalidDomain => "Give a valid domain name.",
+            Self::DmarcMissing => {
+                "Publish _dmarc.domain TXT \"v=DMARC1; p=none; rua=mailto:…\" and tighten p= once reports look clean."
+            }
+            Self::DmarcLookupFailed => "Check the domain's name servers, then run the check again.",
+            Self::DmarcMultipleRecords => "Keep exactly one v=DMARC1 record at _dmarc.domain.",
+            Self::DmarcVersionNotFirst => "Start the record with v=DMARC1.",
+            Self::DmarcSyntax => "Correct the record's tag list (tag=value; pairs).",
+            Self::DmarcUnknownTag => "Remove the unknown tag or check its spelling.",
+            Self::DmarcInvalidValue => "Use a value the tag allows (the message names it).",
+            Self::DmarcMissingPolicy => "Add p=none, p=quarantine or p=reject.",
+            Self::DmarcRemovedTag => "Remove the tag: RFC 9989 dropped it (pct, rf, ri).",
+            Self::DmarcInvalidReportUri => "Give report destinations as mailto: URIs.",
+            Self::DmarcTooManyReportUris => "Keep to a few report destinations.",
+            Self::DmarcPolicyNone => {
+                "Move to p=quarantine, then p=reject, once aggregate reports show your legitimate mail passing."
+            }
+            Self::DmarcSubdomainPolicyNone => {
+                "Set sp=quarantine or sp=reject if subdomains do not send mail."
+            }
+            Self::DmarcPctPartial => "Raise pct to 100 (or drop it) once the policy is proven.",
+            Self::DmarcTesting => "Remove t=y once the policy is proven.",
+            Self::DmarcNoRua => "Add rua=mailto:… to receive aggregate reports.",
+            Self::DmarcExternalRuaUnauthorized => {
+                "Ask the destination to publish domain._report._dmarc.destination TXT \"v=DMARC1\", or use an address in your own domain."
+            }
+            Self::DmarcExternalRuaUnverified => {
+                "Run the check again; the authorisation lookup failed."
+            }
+            Self::DmarcTooManyExternalDestinations => "Use fewer external report destinations.",
+            Self::DmarcOrgDomainDiffers => {
+                "Nothing to fix unless the two should agree; check the record at each organisational domain."
+            }
+            Self::DmarcDiscoveryDiffers => {
+                "Publish the policy where both discovery methods find it (at the domain itself)."
+            }
+            Self::DmarcWouldFail => {
+                "Send from an address SPF authorises for the From domain, or sign with its DKIM key (--dkim-key), or use a From domain you control."
             }
         }
     }

@@ -44,6 +44,18 @@ pub enum KeyType {
     Unknown,
 }
 
+impl KeyType {
+    /// `"rsa"`, `"ed25519"` or `"unknown"` (the JSON word).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Rsa => "rsa",
+            Self::Ed25519 => "ed25519",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
 /// How the key bytes were encoded.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -70,6 +70,17 @@ pub enum AlignmentMode {
     Strict,
 }
 
+impl AlignmentMode {
+    /// The tag value: `"r"` or `"s"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Relaxed => "r",
+            Self::Strict => "s",
+        }
+    }
+}
+
 /// RFC 9989 `psd=`: is the domain a public suffix domain?
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -11,10 +11,12 @@ use crate::domain::report::{
 };
 use crate::report::{Finding, FindingId, Severity, Status};
 
-/// Collects the findings of one area and its traffic light.
+/// Collects the findings of one area and its traffic light. The same finding id for many
+/// names (a lookup failure for every selector) is reported once, with a count.
 struct Area {
     status: Status,
     findings: Vec<Finding>,
+    repeats: Vec<usize>,
 }
 
 impl Area {
@@ -22,7 +24,22 @@ impl Area {
         Self {
             status: Status::Green,
             findings: Vec::new(),
+            repeats: Vec::new(),
         }
+    }
+
+    /// The findings, repeated ones with their count.
+    fn into_findings(self) -> Vec<Finding> {
+        self.findings
+            .into_iter()
+            .zip(self.repeats)
+            .map(|(mut f, more)| {
+                if more > 0 {
+                    f.message = format!("{} (and {more} more like it)", f.message);
+                }
+                f
+            })
+            .collect()
     }
 
     /// Adds a finding by its catalogue id; the area takes its severity.
@@ -33,11 +50,60 @@ impl Area {
             debug_assert!(false, "finding id {id:?} is not in the catalogue");
             return;
         };
-        self.status = self.status.worst(status_of(id.severity()));
-        if !self.findings.iter().any(|f| f.id == id && f.message == message) {
-            self.findings.push(Finding::new(id, message));
+        self.add_finding(Finding::new(id, message));
+    }
+
+    /// Adds a finding by its catalogue id, with the severity the evaluator gave it (some
+    /// ids are worse in some cases, e.g. a missing `p=` with or without `rua`).
+    fn add_as(&mut self, id: &str, message: String, severity: Severity) {
+        let Ok(id) = id.parse::<FindingId>() else {
+            debug_assert!(false, "finding id {id:?} is not in the catalogue");
+            return;
+        };
+        self.add_finding(Finding::new(id, message).severity(severity));
+    }
+
+    /// Adds a finding with its own severity.
+    fn add_finding(&mut self, finding: Finding) {
+        self.status = self.status.worst(status_of(finding.severity));
+        match self
+            .findings
+            .iter()
+            .position(|f| f.id == finding.id && f.severity == finding.severity)
+        {
+            Some(i) => {
+                if self.findings[i].message != finding.message {
+                    self.repeats[i] += 1;
+                }
+            }
+            None => {
+                self.findings.push(finding);
+                self.repeats.push(0);
+            }
         }
     }
+}
+
+fn spf_severity(s: spf::Severity) -> Severity {
+    match s {
+        spf::Severity::Error => Severity::Error,
+        spf::Severity::Warning => Severity::Warning,
+        _ => Severity::Info,
+    }
+}
+
+fn dkim_severity(s: smtping_signals::dkim::Severity) -> Severity {
+    use smtping_signals::dkim::Severity as S;
+    match s {
+        S::Error => Severity::Error,
+        S::Warning => Severity::Warning,
+        _ => Severity::Info,
+    }
+}
+
+/// DMARC problems use the DKIM module's severity scale.
+fn dmarc_severity(s: smtping_signals::dkim::Severity) -> Severity {
+    dkim_severity(s)
 }
 
 const fn status_of(s: Severity) -> Status {
@@ -77,13 +143,19 @@ impl DomainCheck {
         } else if report.mx.null_mx {
             mx.add(
                 FindingId::DnsNullMx.as_str(),
-                format!("{} publishes a null MX (RFC 7505): it accepts no mail", self.domain),
+                format!(
+                    "{} publishes a null MX (RFC 7505): it accepts no mail",
+                    self.domain
+                ),
             );
         } else {
             if report.mx.implicit_mx {
                 mx.add(
                     FindingId::DnsImplicitMx.as_str(),
-                    format!("{} has no MX record: senders use its own address", self.domain),
+                    format!(
+                        "{} has no MX record: senders use its own address",
+                        self.domain
+                    ),
                 );
             }
             let without: Vec<&str> = report
@@ -95,7 +167,11 @@ impl DomainCheck {
                 .collect();
             if !without.is_empty() {
                 let all = without.len() == report.mx.hosts.len();
-                let mut f = format!("MX host{} without an address: {}", if without.len() == 1 { "" } else { "s" }, without.join(", "));
+                let mut f = format!(
+                    "MX host{} without an address: {}",
+                    if without.len() == 1 { "" } else { "s" },
+                    without.join(", ")
+                );
                 if all {
                     f.push_str(" (no MX host can be reached: mail to this domain bounces)");
                 }
@@ -105,8 +181,12 @@ impl DomainCheck {
                 }
             }
         }
-        report.mx.status = if report.mx.error.is_some() { Status::Red } else { mx.status };
-        findings.extend(mx.findings);
+        report.mx.status = if report.mx.error.is_some() {
+            Status::Red
+        } else {
+            mx.status
+        };
+        findings.extend(mx.into_findings());
 
         // SPF
         let mut area = Area::new();
@@ -119,15 +199,16 @@ impl DomainCheck {
                         spf.tree = Some(node(root));
                         spf.lookups = root.total_lookups();
                         if let Some(text) = &root.record
-                            && let Ok(rec) = spf::record::parse(text)
+                            && let Ok(rec) = spf::record::Record::parse(text)
                         {
-                            spf.all = spf::all_qualifier(&rec).map(|q| format!("{}all", q.as_str()));
+                            spf.all =
+                                spf::all_qualifier(&rec).map(|q| format!("{}all", q.as_char()));
                         }
                     }
                     spf.void_lookups = out.void_lookups;
                     spf.error = out.error.as_ref().map(ToString::to_string);
                     for p in spf::analyze(out) {
-                        area.add(p.finding_id(), p.to_string());
+                        area.add_as(p.finding_id(), p.to_string(), spf_severity(p.severity()));
                     }
                 }
                 Err(e) => {
@@ -153,7 +234,9 @@ impl DomainCheck {
                         "{ip} is not authorised by {}'s SPF: {}{}",
                         self.domain,
                         out.result,
-                        out.mechanism.as_deref().map_or_else(String::new, |m| format!(" via {m}"))
+                        out.mechanism
+                            .as_deref()
+                            .map_or_else(String::new, |m| format!(" via {m}"))
                     ),
                 ),
                 SpfResult::TempError | SpfResult::PermError => area.add(
@@ -161,19 +244,22 @@ impl DomainCheck {
                     format!(
                         "SPF for {ip}: {}{}",
                         out.result,
-                        out.error.as_ref().map_or_else(String::new, |e| format!(" ({e})"))
+                        out.error
+                            .as_ref()
+                            .map_or_else(String::new, |e| format!(" ({e})"))
                     ),
                 ),
                 _ => {}
             }
         }
-        spf.status = if spf.record.is_none() && spf.error.is_some() && area.status == Status::Green {
+        spf.status = if spf.record.is_none() && spf.error.is_some() && area.status == Status::Green
+        {
             Status::Grey
         } else {
             area.status
         };
         report.spf = spf;
-        findings.extend(area.findings);
+        findings.extend(area.into_findings());
 
         // DKIM
         let mut area = Area::new();
@@ -182,6 +268,7 @@ impl DomainCheck {
             Ok(d) => {
                 dkim.domainkey_exists = d.domainkey_exists;
                 dkim.selectors_guessed = d.guessed;
+                dkim.selectors_tried = d.selectors_tried.clone();
                 dkim.selectors = d
                     .selectors
                     .iter()
@@ -196,14 +283,14 @@ impl DomainCheck {
                     })
                     .collect();
                 for p in &d.problems {
-                    area.add(p.finding_id(), p.to_string());
+                    area.add_as(p.finding_id(), p.to_string(), dkim_severity(p.severity()));
                 }
             }
             Err(e) => area.add(FindingId::DkimLookupFailed.as_str(), e.clone()),
         }
         dkim.status = area.status;
         report.dkim = dkim;
-        findings.extend(area.findings);
+        findings.extend(area.into_findings());
 
         // DMARC
         let mut area = Area::new();
@@ -231,14 +318,14 @@ impl DomainCheck {
                     .collect();
                 dmarc.error = d.error.clone();
                 for p in &d.problems {
-                    area.add(p.finding_id(), p.to_string());
+                    area.add_as(p.finding_id(), p.to_string(), dmarc_severity(p.severity()));
                 }
             }
             Err(e) => area.add(FindingId::DmarcLookupFailed.as_str(), e.clone()),
         }
         dmarc.status = area.status;
         report.dmarc = dmarc;
-        findings.extend(area.findings);
+        findings.extend(area.into_findings());
 
         // Reputation
         let mut area = Area::new();
@@ -253,7 +340,10 @@ impl DomainCheck {
                         error: p.error.clone(),
                     });
                     for problem in &p.problems {
-                        area.add(problem.finding_id(), format!("MX address {}: {problem}", p.ip));
+                        area.add(
+                            problem.finding_id(),
+                            format!("MX address {}: {problem}", p.ip),
+                        );
                     }
                 }
                 Err(e) => area.add(FindingId::DnsPtrTempFailure.as_str(), e.clone()),
@@ -281,7 +371,7 @@ impl DomainCheck {
             area.status
         };
         report.reputation = rep;
-        findings.extend(area.findings);
+        findings.extend(area.into_findings());
 
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         report.findings = findings;
@@ -313,14 +403,23 @@ fn summary(r: &DomainReport) -> String {
     } else if r.mx.error.is_some() {
         parts.push("MX lookup failed".to_owned());
     } else {
-        parts.push(format!("{} MX host{}", r.mx.hosts.len(), if r.mx.hosts.len() == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{} MX host{}",
+            r.mx.hosts.len(),
+            if r.mx.hosts.len() == 1 { "" } else { "s" }
+        ));
     }
     parts.push(match (&r.spf.record, &r.spf.all) {
         (None, _) => "no SPF".to_owned(),
         (Some(_), Some(all)) => format!("SPF {all}, {} lookups", r.spf.lookups),
         (Some(_), None) => format!("SPF, {} lookups", r.spf.lookups),
     });
-    let keys = r.dkim.selectors.iter().filter(|s| s.found && !s.revoked).count();
+    let keys = r
+        .dkim
+        .selectors
+        .iter()
+        .filter(|s| s.found && !s.revoked)
+        .count();
     parts.push(if keys == 0 {
         "no DKIM key found".to_owned()
     } else {
@@ -332,11 +431,21 @@ fn summary(r: &DomainReport) -> String {
     });
     let listed = r.reputation.dnsbl.iter().filter(|b| b.listed).count();
     if listed > 0 {
-        parts.push(format!("listed on {listed} blocklist{}", if listed == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "listed on {listed} blocklist{}",
+            if listed == 1 { "" } else { "s" }
+        ));
     }
-    let problems = r.findings.iter().filter(|f| f.severity >= Severity::Warning).count();
+    let problems = r
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .count();
     if problems > 0 {
-        parts.push(format!("{problems} problem{} to fix", if problems == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{problems} problem{} to fix",
+            if problems == 1 { "" } else { "s" }
+        ));
     }
     format!("{}: {}", r.domain, parts.join(", "))
 }

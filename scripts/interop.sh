@@ -398,7 +398,7 @@ setup_dns() {
         "$K/zones/0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.zone"
     # Deliverability signals (issue 14; the DKIM keys come from setup_dkim_keys).
     local z
-    for z in signals.test reports.test elsewhere.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa; do
+    for z in signals.test reports.test elsewhere.test _dmarc.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa; do
         render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
     done
     knotc -c "$K/knot.conf" conf-check >"$WORK/log/knot-conf-check.log" 2>&1 || {

@@ -5,6 +5,7 @@
 #   scripts/interop.sh setup      install (apt-get) + configure + start; writes $WORK/env
 #   scripts/interop.sh check      verify every endpoint with swaks / kdig / openssl; table; exit 1 on mismatch
 #   scripts/interop.sh test       run the Rust interop tests against a running setup
+#   scripts/interop.sh crosscheck smtping spf/domain vs pyspf, opendkim-testkey, checkdmarc (issue 14)
 #   scripts/interop.sh stop       stop every daemon, remove the firewall rule and $WORK
 #   scripts/interop.sh status     show what of ours is running
 #
@@ -362,7 +363,7 @@ do_cleanup() {
 
 dump_logs() {
     local f
-    for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/exim/log/mainlog \
+    for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/rbldnsd/queries.log "$WORK"/exim/log/mainlog \
         "$WORK"/exim/log/paniclog "$WORK"/exim/log/rejectlog "$WORK"/log/*.log; do
         [ -s "$f" ] || continue
         echo "----- last lines of $f -----" >&2
@@ -841,6 +842,17 @@ do_test() {
     return $rc
 }
 
+# The deliverability-signal cross-check (issue 14): smtping spf / smtping domain against pyspf,
+# opendkim-testkey + openssl, checkdmarc, dnspython and rbldnsd on the signals.test zones.
+do_crosscheck() {
+    [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
+    local rc=0 t0=$SECONDS
+    log "signals cross-check (scripts/crosscheck-signals.sh)"
+    SMTPING_INTEROP_DIR=$WORK bash "$HERE/crosscheck-signals.sh" || rc=$?
+    log "signals cross-check: rc=$rc, $((SECONDS - t0)) s"
+    return $rc
+}
+
 # json_get FILE PATH: the value at a slash-separated PATH of the JSON object in FILE
 # ("null" when absent; booleans as true/false). Perl's core JSON::PP: no jq needed.
 json_get() {
@@ -998,6 +1010,7 @@ main() {
             do_check
             ;;
         test) do_test ;;
+        crosscheck) do_crosscheck ;;
         stop)
             require_root
             check_workdir
@@ -1030,6 +1043,10 @@ main() {
                 dump_logs
                 log "interop tests failed (rc=$rc)"
             fi
+            do_crosscheck || {
+                log "signals cross-check failed"
+                rc=1
+            }
             exit $rc
             ;;
         -h | --help | help) usage ;;

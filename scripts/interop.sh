@@ -402,6 +402,7 @@ setup_dns() {
     for z in signals.test reports.test elsewhere.test _dmarc.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa; do
         render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
     done
+    for z in dnsbl.test dbl.test; do render "$TPL/knot/dnsbl-stub.zone.in" "$K/zones/$z.zone"; done
     knotc -c "$K/knot.conf" conf-check >"$WORK/log/knot-conf-check.log" 2>&1 || {
         cat "$WORK/log/knot-conf-check.log" >&2
         die "knot configuration invalid"
@@ -567,8 +568,8 @@ setup_dkim_keys() {
 }
 
 # rbldnsd on 127.0.0.1:$PORT_RBLDNSD (UDP): an IP list dnsbl.test (IPv4 and IPv6 entries) and a
-# domain list dbl.test, data in scripts/interop/rbldnsd/. Knot forwards the names it does not
-# serve to it (mod-dnsproxy), so both zones also answer on the suite's resolver.
+# domain list dbl.test, data in scripts/interop/rbldnsd/. Knot forwards those two zones to it
+# (mod-dnsproxy), so they also answer on the suite's resolver (over UDP).
 setup_rbldnsd() {
     log "rbldnsd on 127.0.0.1:$PORT_RBLDNSD (UDP): dnsbl.test, dbl.test"
     local R=$WORK/rbldnsd i

@@ -77,6 +77,19 @@ SPF_CASES = [
     ("spf.nxdomain", "192.0.2.10", f"nxdomain.{Z}", None, "none", None),
     ("spf.helo", "192.0.2.10", "", f"spf-pass.{Z}", "pass", None),
 ]
+# The RFC 7208 4.6.4 counts of an evaluation, (lookups, void_lookups), compared for these cases
+# (results that are not errors: where an evaluation aborts, the count it reports is its own).
+SPF_COUNTS = {
+    "spf.ip4.fail": (0, 0),
+    "spf.include.nested": (2, 0),
+    "spf.include.first": (2, 0),
+    "spf.redirect.pass": (1, 0),
+    "spf.mx.cidr.pass": (1, 0),
+    "spf.exists.macro.pass": (1, 0),
+    "spf.ptr.pass": (1, 0),
+    "spf.limit.ten": (10, 0),
+    "spf.void.two": (2, 2),
+}
 SPF_EXIT = {"pass": 0, "neutral": 1, "none": 1, "softfail": 1, "fail": 2, "permerror": 2, "temperror": 2}
 
 # DKIM: selector -> expected (found, key_type, key_bits, testing, revoked), all in signals.test.
@@ -271,10 +284,16 @@ def main():
             row(name, "exit", exit_want, exit_want, code)
             if want_exp:
                 row(name, "explanation", want_exp, o["explanation"], doc.get("explanation"))
+            if name in SPF_COUNTS:
+                row(name, "lookups", SPF_COUNTS[name][0], o["lookups"], doc.get("lookups"))
+                row(name, "void_lookups", SPF_COUNTS[name][1], o["void_lookups"], doc.get("void_lookups"))
         else:
             row(name, "result", want, o["result"], note_spf, compare=False)
             if want_exp:
                 row(name, "explanation", want_exp, o["explanation"], note_spf, compare=False)
+            if name in SPF_COUNTS:
+                row(name, "lookups", SPF_COUNTS[name][0], o["lookups"], note_spf, compare=False)
+                row(name, "void_lookups", SPF_COUNTS[name][1], o["void_lookups"], note_spf, compare=False)
 
     # --- DKIM: opendkim-testkey + openssl vs smtping domain --dkim-selector ---
     dargs = ["domain", Z] + [a for s in DKIM_CASES for a in ("--dkim-selector", s)]

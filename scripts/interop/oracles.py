@@ -3,7 +3,8 @@
 
 Each subcommand prints one JSON object on stdout:
 
-  pyspf IP IDENTITY [HELO]   pyspf (Debian python3-spf) check_host: {result, explanation}
+  pyspf IP IDENTITY [HELO]   pyspf (Debian python3-spf) check_host: {result, explanation,
+                             lookups, void_lookups}
   dmarc DOMAIN               checkdmarc (PyPI, in the venv): {record, policy, subdomain_policy, pct,
                              rua[], org_domain, external_rua[{destination, authorized}], error}
   spf-posture DOMAIN         checkdmarc: {record, lookups, void_lookups, error}
@@ -134,8 +135,11 @@ def pyspf(ip, identity, helo=None):
     if not helo:
         helo = identity.split("@", 1)[1] if identity else ""
     # An empty MAIL FROM: pyspf checks the HELO identity (postmaster@HELO), as RFC 7208 2.4 says.
-    result, _code, explanation = spf.query(i=ip, s=identity, h=helo, timeout=TIMEOUT * 4).check()
-    return {"result": result, "explanation": explanation if result == "fail" else None}
+    q = spf.query(i=ip, s=identity, h=helo, timeout=TIMEOUT * 4)
+    result, _code, explanation = q.check()
+    # RFC 7208 4.6.4 counts: DNS-querying terms (include a mx ptr exists redirect) and void lookups.
+    return {"result": result, "explanation": explanation if result == "fail" else None,
+            "lookups": q.lookups, "void_lookups": q.void_lookups}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# SMTPing interop suite: real mail and DNS servers on loopback, in a throwaway configuration.
+# SMTPing interop suite: real mail, DNS and DNSBL servers on loopback, in a throwaway configuration,
+# and the cross-check of the deliverability signals against independent implementations.
 #
 #   scripts/interop.sh            setup, check, run the interop tests, stop (always stops)
 #   scripts/interop.sh setup      install (apt-get) + configure + start; writes $WORK/env

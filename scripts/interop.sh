@@ -2,7 +2,7 @@
 # SMTPing interop suite: real mail, DNS and DNSBL servers on loopback, in a throwaway configuration,
 # and the cross-check of the deliverability signals against independent implementations.
 #
-#   scripts/interop.sh            setup, check, run the interop tests, stop (always stops)
+#   scripts/interop.sh            setup, check, interop tests, signals cross-check, stop (always stops)
 #   scripts/interop.sh setup      install (apt-get) + configure + start; writes $WORK/env
 #   scripts/interop.sh check      verify every endpoint with swaks / kdig / openssl; table; exit 1 on mismatch
 #   scripts/interop.sh test       run the Rust interop tests against a running setup
@@ -16,10 +16,10 @@
 #
 # Environment:
 #   SMTPING_INTEROP_DIR     work directory (default /tmp/smtping-interop); must not contain spaces
-#   SMTPING_INTEROP_CACHE   where the extracted Exim .deb is kept between runs
-#                           (default /var/cache/smtping-interop)
+#   SMTPING_INTEROP_CACHE   where the extracted Exim .deb and the checkdmarc venv are kept
+#                           between runs (default /var/cache/smtping-interop)
 #   SMTPING_INTEROP_KEEP=1  `stop` leaves $WORK (configs, logs, mailboxes) in place
-#   SMTPING_INTEROP_NO_APT=1  never call apt-get (fail if something is missing)
+#   SMTPING_INTEROP_NO_APT=1  never call apt-get or pip (fail if something is missing)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -996,7 +996,7 @@ cli_test() {
 # ---------------------------------------------------------------------------------------------
 
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^# shellcheck/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 main() {

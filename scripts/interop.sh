@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# SMTPing interop suite: real mail and DNS servers on loopback, in a throwaway configuration.
+# SMTPing interop suite: real mail, DNS and DNSBL servers on loopback, in a throwaway configuration,
+# and the cross-check of the deliverability signals against independent implementations.
 #
-#   scripts/interop.sh            setup, check, run the interop tests, stop (always stops)
+#   scripts/interop.sh            setup, check, interop tests, signals cross-check, stop (always stops)
 #   scripts/interop.sh setup      install (apt-get) + configure + start; writes $WORK/env
 #   scripts/interop.sh check      verify every endpoint with swaks / kdig / openssl; table; exit 1 on mismatch
 #   scripts/interop.sh test       run the Rust interop tests against a running setup
+#   scripts/interop.sh crosscheck smtping spf/domain vs pyspf, opendkim-testkey, checkdmarc (issue 14)
 #   scripts/interop.sh stop       stop every daemon, remove the firewall rule and $WORK
 #   scripts/interop.sh status     show what of ours is running
 #
@@ -14,10 +16,10 @@
 #
 # Environment:
 #   SMTPING_INTEROP_DIR     work directory (default /tmp/smtping-interop); must not contain spaces
-#   SMTPING_INTEROP_CACHE   where the extracted Exim .deb is kept between runs
-#                           (default /var/cache/smtping-interop)
+#   SMTPING_INTEROP_CACHE   where the extracted Exim .deb and the checkdmarc venv are kept
+#                           between runs (default /var/cache/smtping-interop)
 #   SMTPING_INTEROP_KEEP=1  `stop` leaves $WORK (configs, logs, mailboxes) in place
-#   SMTPING_INTEROP_NO_APT=1  never call apt-get (fail if something is missing)
+#   SMTPING_INTEROP_NO_APT=1  never call apt-get or pip (fail if something is missing)
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -44,6 +46,7 @@ PORT_TLS_NOTYETVALID=10036
 PORT_EXIM=10040            # Exim STARTTLS
 PORT_SMTPS=10046           # Postfix implicit TLS ("465")
 PORT_DNS=10053             # Knot DNS, UDP and TCP
+PORT_RBLDNSD=10054         # rbldnsd (UDP only): the DNSBL zones dnsbl.test and dbl.test
 PORT_BLACKHOLE=10060       # SYNs dropped by a firewall rule (connect timeout)
 PORT_SILENT=10061          # accepts, never speaks
 PORT_REFUSED=10062         # nothing listens (connection refused)
@@ -67,11 +70,21 @@ LISTEN_PORTS=(
     "$PORT_SILENT" "$PORT_SUBMISSION" "$PORT_POSTGREY"
 )
 ALL_PORTS=("${LISTEN_PORTS[@]}" "$PORT_BLACKHOLE" "$PORT_REFUSED")
+# UDP-only listeners (checked separately).
+UDP_PORTS=("$PORT_RBLDNSD")
+
+# checkdmarc (PyPI, pinned) for the deliverability-signal cross-check: installed with pip into a
+# venv under $CACHE, kept between runs like the Exim extraction.
+CHECKDMARC_VERSION=6.0.4
 
 APT_PACKAGES=(
     postfix sasl2-bin libsasl2-modules knot knot-dnsutils swaks postgrey
     libnet-ssleay-perl libio-socket-ssl-perl openssl perl iproute2 procps adduser
     nftables iptables
+    # Deliverability signals (issue 14): the blocklist server and the independent oracles the
+    # cross-check compares smtping with (pyspf, opendkim-testkey; checkdmarc comes from PyPI
+    # into a venv, see setup_checkdmarc).
+    rbldnsd opendkim-tools python3-spf python3-dnspython python3-venv
     # Exim's runtime libraries (the Exim binary itself is extracted from its .deb, see setup_exim).
     libc6 libcrypt1 libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0
 )
@@ -123,7 +136,7 @@ wait_tcp() {
 port_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 # Processes that belong to this instance: Postfix processes whose MAIL_CONFIG is ours, and our
-# other daemons (knotd, exim4, postgrey, silent-server.pl) whose command line names $WORK.
+# other daemons (knotd, exim4, postgrey, silent-server.pl, rbldnsd) whose command line names $WORK.
 our_pids() {
     local p pid args
     for p in /proc/[0-9]*; do
@@ -140,7 +153,7 @@ our_pids() {
             *) continue ;;
         esac
         case "$(cut -d' ' -f1-3 <<<"$args")" in
-            *knotd* | *exim4* | *postgrey* | *silent-server.pl*) echo "$pid" ;;
+            *knotd* | *exim4* | *postgrey* | *silent-server.pl* | *rbldnsd*) echo "$pid" ;;
         esac
     done
 }
@@ -320,6 +333,7 @@ do_stop() {
     kill_pidfile "$WORK/run/exim.pid" exim4
     kill_pidfile "$WORK/postgrey/postgrey.pid" postgrey
     kill_pidfile "$WORK/knot/run/knot.pid" knotd
+    kill_pidfile "$WORK/run/rbldnsd.pid" rbldnsd
     kill_pidfile "$WORK/run/silent.pid" silent-server
     firewall_off
     # Anything of ours still alive (e.g. a previous run whose pid files were lost).
@@ -350,7 +364,7 @@ do_cleanup() {
 
 dump_logs() {
     local f
-    for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/exim/log/mainlog \
+    for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/rbldnsd/queries.log "$WORK"/exim/log/mainlog \
         "$WORK"/exim/log/paniclog "$WORK"/exim/log/rejectlog "$WORK"/log/*.log; do
         [ -s "$f" ] || continue
         echo "----- last lines of $f -----" >&2
@@ -384,6 +398,12 @@ setup_dns() {
     render "$TPL/knot/127.in-addr.arpa.zone.in" "$K/zones/127.in-addr.arpa.zone"
     render "$TPL/knot/ip6.zone.in" \
         "$K/zones/0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.zone"
+    # Deliverability signals (issue 14; the DKIM keys come from setup_dkim_keys).
+    local z
+    for z in signals.test reports.test elsewhere.test _dmarc.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa; do
+        render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
+    done
+    for z in dnsbl.test dbl.test; do render "$TPL/knot/dnsbl-stub.zone.in" "$K/zones/$z.zone"; done
     knotc -c "$K/knot.conf" conf-check >"$WORK/log/knot-conf-check.log" 2>&1 || {
         cat "$WORK/log/knot-conf-check.log" >&2
         die "knot configuration invalid"
@@ -500,6 +520,137 @@ setup_silent() {
         >"$WORK/log/silent.log" 2>&1 || die "silent server failed to start"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Deliverability signals (issue 14): DKIM keys, rbldnsd, the oracles' loopback configuration.
+
+# dkim_txt TAGS BASE64: a DKIM key record's TXT rdata in presentation form, the key split into
+# quoted strings of at most 200 characters (a TXT string holds 255).
+dkim_txt() {
+    local tags=$1 b64=$2 out
+    out="\"$tags p=\""
+    while [ -n "$b64" ]; do
+        out+=" \"${b64:0:200}\""
+        b64=${b64:200}
+    done
+    printf '%s' "$out"
+}
+
+# The DKIM keys of signals.test and reports.test, made at every setup: private keys (PKCS#8 PEM,
+# mode 0600, for opendkim-testkey -k) in $WORK/dkim/SELECTOR.key, the TXT rdata in TPL_DKIM_*.
+setup_dkim_keys() {
+    log "DKIM keys (openssl): RSA 512/1024/2048, PKCS#1, Ed25519, t=y, and a CNAME'd selector"
+    local D=$WORK/dkim sel bits spki
+    mkdir -p "$D"
+    chmod 0700 "$D"
+    for sel in weak:512 rsa1024:1024 rsa2048:2048 pkcs1:2048 testing:2048 s1:2048; do
+        bits=${sel#*:}
+        sel=${sel%%:*}
+        openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" -out "$D/$sel.key" \
+            2>>"$WORK/log/dkim-keys.log" || die "openssl: cannot make the $bits-bit RSA key $sel"
+    done
+    openssl genpkey -algorithm ED25519 -out "$D/ed.key" 2>>"$WORK/log/dkim-keys.log" ||
+        die "openssl: cannot make the Ed25519 key"
+    chmod 0600 "$D"/*.key
+    spki() { openssl pkey -in "$D/$1.key" -pubout -outform DER 2>>"$WORK/log/dkim-keys.log" | base64 -w0; }
+    export TPL_DKIM_WEAK TPL_DKIM_RSA1024 TPL_DKIM_RSA2048 TPL_DKIM_PKCS1 TPL_DKIM_TESTING \
+        TPL_DKIM_S1 TPL_DKIM_ED
+    TPL_DKIM_WEAK=$(dkim_txt "v=DKIM1; k=rsa;" "$(spki weak)")
+    TPL_DKIM_RSA1024=$(dkim_txt "v=DKIM1; k=rsa;" "$(spki rsa1024)")
+    TPL_DKIM_RSA2048=$(dkim_txt "v=DKIM1; k=rsa;" "$(spki rsa2048)")
+    TPL_DKIM_TESTING=$(dkim_txt "v=DKIM1; k=rsa; t=y;" "$(spki testing)")
+    TPL_DKIM_S1=$(dkim_txt "v=DKIM1; k=rsa;" "$(spki s1)")
+    # A bare PKCS#1 RSAPublicKey (what some old generators publish) instead of an SPKI.
+    TPL_DKIM_PKCS1=$(dkim_txt "v=DKIM1; k=rsa;" "$(openssl rsa -in "$D/pkcs1.key" -RSAPublicKey_out \
+        -outform DER 2>>"$WORK/log/dkim-keys.log" | base64 -w0)")
+    # RFC 8463: p= is the raw 32-byte Ed25519 public key (the last 32 bytes of its SPKI).
+    TPL_DKIM_ED=$(dkim_txt "v=DKIM1; k=ed25519;" "$(openssl pkey -in "$D/ed.key" -pubout -outform DER \
+        2>>"$WORK/log/dkim-keys.log" | tail -c 32 | base64 -w0)")
+    unset -f spki
+}
+
+# rbldnsd on 127.0.0.1:$PORT_RBLDNSD (UDP): an IP list dnsbl.test (IPv4 and IPv6 entries) and a
+# domain list dbl.test, data in scripts/interop/rbldnsd/. Knot forwards those two zones to it
+# (mod-dnsproxy), so they also answer on the suite's resolver (over UDP).
+setup_rbldnsd() {
+    log "rbldnsd on 127.0.0.1:$PORT_RBLDNSD (UDP): dnsbl.test, dbl.test"
+    local R=$WORK/rbldnsd i
+    mkdir -p "$R"
+    cp "$TPL/rbldnsd/dnsbl.test.ip4" "$TPL/rbldnsd/dnsbl.test.ip6" "$TPL/rbldnsd/dbl.test.dom" "$R/"
+    chmod 0644 "$R"/*
+    # The query log is written after the chroot, as rbldns.
+    chown rbldns: "$R"
+    # Forks into the background after loading the zones (errors are fatal before that); chroots
+    # into $R and runs as the package's rbldns user; the pid file is written before both.
+    rbldnsd -u rbldns -r "$R" -b "127.0.0.1/$PORT_RBLDNSD" -p "$WORK/run/rbldnsd.pid" -l +queries.log \
+        dnsbl.test:ip4set:dnsbl.test.ip4 dnsbl.test:ip6trie:dnsbl.test.ip6 dbl.test:dnset:dbl.test.dom \
+        >"$WORK/log/rbldnsd.log" 2>&1 || {
+        cat "$WORK/log/rbldnsd.log" >&2
+        die "rbldnsd failed to start"
+    }
+    for ((i = 0; i < 50; i++)); do
+        if kdig +timeout=1 +retry=0 @127.0.0.1 -p "$PORT_RBLDNSD" A 2.0.0.127.dnsbl.test 2>/dev/null |
+            grep -q 'status: NOERROR'; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    die "rbldnsd does not answer on 127.0.0.1:$PORT_RBLDNSD"
+}
+
+# checkdmarc from PyPI (pinned) in a venv under $CACHE, reused between runs. The venv is made
+# with Debian's /usr/bin/python3 (python3-venv), never with another Python on the PATH.
+CHECKDMARC_PY=
+setup_checkdmarc() {
+    local venv=$CACHE/checkdmarc-$CHECKDMARC_VERSION
+    CHECKDMARC_PY=$venv/bin/python3
+    if [ -x "$CHECKDMARC_PY" ] && "$CHECKDMARC_PY" -c 'import checkdmarc, sys
+sys.exit(0 if checkdmarc.__version__ == sys.argv[1] else 1)' "$CHECKDMARC_VERSION" 2>/dev/null; then
+        return 0
+    fi
+    [ -z "${SMTPING_INTEROP_NO_APT:-}" ] || die "checkdmarc $CHECKDMARC_VERSION not in $venv and SMTPING_INTEROP_NO_APT is set"
+    log "pip install checkdmarc==$CHECKDMARC_VERSION into $venv"
+    local t0=$SECONDS
+    mkdir -p "$CACHE"
+    rm -rf "$venv"
+    {
+        /usr/bin/python3 -m venv "$venv" &&
+            timeout 300 "$venv/bin/pip" install -q --disable-pip-version-check "checkdmarc==$CHECKDMARC_VERSION"
+    } >"$WORK/log/pip-checkdmarc.log" 2>&1 || {
+        tail -20 "$WORK/log/pip-checkdmarc.log" >&2
+        rm -rf "$venv"
+        die "pip install checkdmarc==$CHECKDMARC_VERSION failed"
+    }
+    log "checkdmarc installed in $((SECONDS - t0)) s"
+}
+
+# The oracles' view of the suite's DNS: opendkim-testkey resolves with libunbound, configured
+# here to ask only Knot on loopback (stub zones for the test zones and for the root, so that
+# nothing is ever sent elsewhere; no trust anchor, so no validation). pyspf, checkdmarc and the
+# dnspython checks get the address from the env file (scripts/interop/oracles.py); nobody
+# touches /etc/resolv.conf.
+setup_oracles() {
+    local O=$WORK/oracles z
+    mkdir -p "$O"
+    {
+        echo "# libunbound configuration for opendkim-testkey (made by interop.sh)"
+        echo "server:"
+        echo "    do-not-query-localhost: no"
+        echo "    module-config: \"iterator\""
+        echo "    local-zone: \"test.\" nodefault"
+        echo "    local-zone: \"127.in-addr.arpa.\" nodefault"
+        echo "    local-zone: \"8.b.d.0.1.0.0.2.ip6.arpa.\" nodefault"
+        echo "    local-zone: \"2.0.192.in-addr.arpa.\" nodefault"
+        for z in . signals.test reports.test elsewhere.test interop.test; do
+            echo "stub-zone:"
+            echo "    name: \"$z\""
+            echo "    stub-addr: 127.0.0.1@$PORT_DNS"
+            echo "    stub-first: no"
+        done
+    } >"$O/unbound.conf"
+    printf 'ResolverConfiguration %s\n' "$O/unbound.conf" >"$O/opendkim.conf"
+    chmod 0644 "$O/unbound.conf" "$O/opendkim.conf"
+}
+
 write_env() {
     local blackhole=
     [ "$BLACKHOLE_KIND" = none ] || blackhole=127.0.0.1:$PORT_BLACKHOLE
@@ -572,6 +723,13 @@ SMTPING_INTEROP_DNS_BIG=big.$DOMAIN
 SMTPING_INTEROP_DNS_NXDOMAIN=nxdomain.$DOMAIN
 SMTPING_INTEROP_DNS_TLSA=_25._tcp.$MX_HOST
 SMTPING_INTEROP_TLSA_SHA256=$(cat "$WORK/certs/valid.tlsa311")
+SMTPING_INTEROP_RBLDNSD=127.0.0.1:$PORT_RBLDNSD
+SMTPING_INTEROP_SIGNALS_DOMAIN=signals.test
+SMTPING_INTEROP_DKIM_DIR=$WORK/dkim
+SMTPING_INTEROP_DNSBL_IP=dnsbl.test
+SMTPING_INTEROP_DNSBL_DOMAIN=dbl.test
+SMTPING_INTEROP_CHECKDMARC_PY=$CHECKDMARC_PY
+SMTPING_INTEROP_OPENDKIM_CONF=$WORK/oracles/opendkim.conf
 SMTPING_INTEROP_READY=1
 EOF
     mv -f "$tmp" "$WORK/env"
@@ -604,6 +762,9 @@ do_setup() {
     for p in "${ALL_PORTS[@]}"; do
         if port_listening "$p"; then busy+=("$p"); fi
     done
+    for p in "${UDP_PORTS[@]}"; do
+        if ss -Hlun "sport = :$p" 2>/dev/null | grep -q .; then busy+=("$p/udp"); fi
+    done
     if [ ${#busy[@]} -gt 0 ]; then
         ss -Hltnp | grep -E ":($(
             IFS='|'
@@ -614,11 +775,15 @@ do_setup() {
 
     local t1=$SECONDS
     install_packages
+    setup_checkdmarc
     local t_apt=$((SECONDS - t1))
     fetch_exim
     template_env
     setup_certs
+    setup_dkim_keys
+    setup_rbldnsd
     setup_dns
+    setup_oracles
     setup_postgrey
     setup_postfix
     setup_exim
@@ -676,6 +841,17 @@ do_test() {
         cli_test || rc=$?
         log "CLI checks: $((SECONDS - t1)) s (build included)"
     fi
+    return $rc
+}
+
+# The deliverability-signal cross-check (issue 14): smtping spf / smtping domain against pyspf,
+# opendkim-testkey + openssl, checkdmarc, dnspython and rbldnsd on the signals.test zones.
+do_crosscheck() {
+    [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
+    local rc=0 t0=$SECONDS
+    log "signals cross-check (scripts/crosscheck-signals.sh)"
+    SMTPING_INTEROP_DIR=$WORK bash "$HERE/crosscheck-signals.sh" || rc=$?
+    log "signals cross-check: rc=$rc, $((SECONDS - t0)) s"
     return $rc
 }
 
@@ -820,7 +996,7 @@ cli_test() {
 # ---------------------------------------------------------------------------------------------
 
 usage() {
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^# shellcheck/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -836,6 +1012,7 @@ main() {
             do_check
             ;;
         test) do_test ;;
+        crosscheck) do_crosscheck ;;
         stop)
             require_root
             check_workdir
@@ -868,6 +1045,10 @@ main() {
                 dump_logs
                 log "interop tests failed (rc=$rc)"
             fi
+            do_crosscheck || {
+                log "signals cross-check failed"
+                rc=1
+            }
             exit $rc
             ;;
         -h | --help | help) usage ;;

@@ -187,6 +187,20 @@ check_dns() {
     dns_case dns.outside "REFUSED" "${at[@]}" A outside.example
     dns_case dns.over-ipv6 "127.0.0.1" @::1 -p "$PORT_DNS" A mx.interop.test
     dns_case dns.over-tcp "127.0.0.1" "${at[@]}" +tcp A mx.interop.test
+    # Deliverability signals (issue 14): the signals.test zones, rbldnsd directly and through
+    # Knot's proxy, and the empty _dmarc.test node (the cross-check compares the rest).
+    dns_case dns.signals.spf '"v=spf1 ip4:192.0.2.10 ip6:2001:db8::10 -all"' "${at[@]}" TXT spf-pass.signals.test
+    dns_case dns.signals.dkim-cname "s1._domainkey.esp.signals.test." "${at[@]}" CNAME alias._domainkey.signals.test
+    dns_case dns.signals.domainkey-ent "NOERROR/empty" "${at[@]}" TXT _domainkey.signals.test
+    dns_case dns.signals.ptr "good.signals.test." "${at[@]}" -x 192.0.2.10
+    dns_case dns.signals.ptr6 "good.signals.test." "${at[@]}" -x 2001:db8::10
+    dns_case dns.signals.report-auth '"v=DMARC1"' "${at[@]}" TXT signals.test._report._dmarc.reports.test
+    dns_case dns.signals.dmarc-tld "NOERROR/empty" "${at[@]}" TXT _dmarc.test
+    dns_case dns.rbldnsd.listed "127.0.0.2" @127.0.0.1 -p "$PORT_RBLDNSD" A 2.0.0.127.dnsbl.test
+    dns_case dns.rbldnsd.unlisted "NXDOMAIN" @127.0.0.1 -p "$PORT_RBLDNSD" A 10.2.0.192.dnsbl.test
+    dns_case dns.rbldnsd.proxied "127.0.0.2" "${at[@]}" A 2.0.0.127.dnsbl.test
+    dns_case dns.rbldnsd.proxied.txt '"Listed: the conventional DNSBL test entry 127.0.0.2"' "${at[@]}" TXT 2.0.0.127.dnsbl.test
+    dns_case dns.rbldnsd.domain "127.0.1.2" "${at[@]}" A mx-listed.signals.test.dbl.test
     # Truncation: over UDP the big answer has TC set; over TCP it is complete.
     local out n
     out=$(kdig +timeout=2 +retry=1 +notcp +ignore "${at[@]}" TXT big.interop.test 2>&1) || true

@@ -40,6 +40,7 @@ fn zone() -> Zone {
         .a("mx.weak.test", Ipv4Addr::new(192, 0, 2, 26))
         .txt("weak.test", "v=spf1 +all")
         .txt("_dmarc.weak.test", "v=DMARC1; p=none")
+        .txt("soft.test", "v=spf1 ~all")
         .null_mx("nomail.test")
         .fault("slow.test", Fault::Drop)
 }
@@ -119,7 +120,7 @@ fn spf_fail_and_softfail_and_bad_arguments_have_their_exit_codes() {
     assert_eq!(fail.status.code(), Some(2));
     let text = String::from_utf8_lossy(&fail.stdout);
     assert!(text.contains("SPF FAIL") && text.contains("-all"), "{text}");
-    let soft = smtping(&dns, &["spf", "203.0.113.5", "bob@good.test"])
+    let soft = smtping(&dns, &["spf", "203.0.113.5", "bob@soft.test"])
         .output()
         .unwrap();
     assert_eq!(

@@ -25,7 +25,7 @@ impl Builder<'_> {
             } else {
                 SendingIpSource::Socket
             },
-            private_address: !s.scope.is_public(),
+            private_address: s.scope.is_private_or_loopback(),
             address_scope: Some(s.scope.as_str().to_owned()),
             ..SignalsInfo::default()
         };

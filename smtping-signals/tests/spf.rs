@@ -261,3 +261,123 @@ proptest! {
         prop_assert_eq!(out.explanation.is_some(), out.result == SpfResult::Fail);
     }
 }
+
+#[test]
+fn helo_identity_and_the_p_macro() {
+    let ip: IpAddr = "192.0.2.5".parse().unwrap();
+    let dns = MemoryDns::new(
+        Zone::new()
+            .txt(
+                "mx.example.org",
+                "v=spf1 exists:%{p}.allowed.example.org -all",
+            )
+            .ptr(ip, "mx.example.org")
+            .ptr(ip, "liar.example.net")
+            .a("mx.example.org", ip.to_string().parse().unwrap())
+            .a("liar.example.net", "198.51.100.1".parse().unwrap())
+            .a(
+                "mx.example.org.allowed.example.org",
+                "127.0.0.2".parse().unwrap(),
+            ),
+    )
+    .unwrap();
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::helo(ip, "mx.example.org")),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(out.scope, smtping_signals::spf::Scope::Helo);
+    assert_eq!(out.identity, "postmaster@mx.example.org");
+    assert_eq!(out.result, SpfResult::Pass, "{out:?}");
+    assert_eq!(
+        out.mechanism.as_deref(),
+        Some("exists:%{p}.allowed.example.org")
+    );
+    // Not a FQDN: none, without a query.
+    let out = evaluate_with(SpfEvaluator::new(SpfRequest::helo(ip, "localhost")), |q| {
+        dns.resolve(q)
+    })
+    .unwrap();
+    assert_eq!(out.result, SpfResult::None);
+    assert_eq!(out.error.as_ref().map(|e| e.kind()), Some("invalid_domain"));
+}
+
+#[test]
+fn ptr_examines_ten_names_and_mx_more_than_ten_is_a_permerror() {
+    let ip: IpAddr = "192.0.2.5".parse().unwrap();
+    let mut zone = Zone::new()
+        .txt("example.com", "v=spf1 ptr -all")
+        .txt("mx.example.com", "v=spf1 mx -all");
+    for i in 0..11 {
+        zone = zone
+            .ptr(ip, &format!("h{i}.example.com"))
+            .a(
+                &format!("h{i}.example.com"),
+                ip.to_string().parse().unwrap(),
+            )
+            .mx("mx.example.com", i, &format!("h{i}.example.com"));
+    }
+    let dns = MemoryDns::new(zone).unwrap();
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::mail_from(ip, "a@example.com", "h.example.org")),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(out.result, SpfResult::Pass);
+    let asked_a = dns
+        .queries()
+        .iter()
+        .filter(|q| q.record_type == "A" && q.name.starts_with('h'))
+        .count();
+    assert_eq!(asked_a, 10, "only the first 10 PTR names are examined");
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::mail_from(
+            ip,
+            "a@mx.example.com",
+            "h.example.org",
+        )),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(out.result, SpfResult::PermError);
+    assert_eq!(
+        out.error.as_ref().map(|e| e.kind()),
+        Some("too_many_mx_names")
+    );
+}
+
+#[test]
+fn policy_of_a_domain_with_broken_and_permissive_includes() {
+    let dns = MemoryDns::new(
+        Zone::new()
+            .txt(
+                "example.com",
+                "v=spf1 include:open.example.net include:gone.example.net ~all",
+            )
+            .txt("open.example.net", "v=spf1 +all"),
+    )
+    .unwrap();
+    let policy = evaluate_with(
+        smtping_signals::spf::SpfPolicyEvaluator::new("example.com"),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(policy.lookups, 2);
+    let ids: Vec<_> = policy.problems.iter().map(|p| p.finding_id()).collect();
+    assert!(ids.contains(&"spf.include_pass_all"), "{ids:?}");
+    assert!(ids.contains(&"spf.broken_include"), "{ids:?}");
+    assert!(dns.queries().iter().all(|q| q.record_type == "TXT"));
+    let none = evaluate_with(
+        smtping_signals::spf::SpfPolicyEvaluator::new("nothing.example.org"),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(
+        none.problems
+            .iter()
+            .map(|p| p.finding_id())
+            .collect::<Vec<_>>(),
+        ["spf.no_record"]
+    );
+    assert!(none.record.is_none() && none.tree.is_empty());
+}

@@ -200,14 +200,16 @@ impl SpfEvaluator {
             return;
         }
         for q in want {
+            if self.asked.contains(&q) {
+                continue;
+            }
             if self.asked.len() >= MAX_SPF_QUESTIONS {
                 self.result = Some(self.gave_up());
                 self.finished = true;
                 return;
             }
-            if self.asked.insert(q.clone()) {
-                self.outbox.push_back(q);
-            }
+            self.asked.insert(q.clone());
+            self.outbox.push_back(q);
         }
     }
 

@@ -166,7 +166,8 @@ impl SpfEvaluator {
         Self::start(request, false)
     }
 
-    fn start(request: SpfRequest, policy_only: bool) -> Self {
+    fn start(mut request: SpfRequest, policy_only: bool) -> Self {
+        request.ip = request.ip.to_canonical();
         let mut e = Self {
             request,
             cache: HashMap::new(),

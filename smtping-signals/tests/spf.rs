@@ -381,3 +381,66 @@ fn policy_of_a_domain_with_broken_and_permissive_includes() {
     );
     assert!(none.record.is_none() && none.tree.is_empty());
 }
+
+/// Answers pending questions in an order picked by `picks`.
+fn shuffled(mut e: SpfEvaluator, dns: &MemoryDns, picks: &[usize]) -> SpfOutput {
+    let mut pending: Vec<Question> = Vec::new();
+    let mut n = 0;
+    loop {
+        while let Some(q) = e.poll_query() {
+            pending.push(q);
+        }
+        if let Some(out) = e.poll_result() {
+            return out;
+        }
+        let i = picks.get(n).copied().unwrap_or(0) % pending.len();
+        n += 1;
+        let q = pending.swap_remove(i);
+        let r = dns.resolve(&q);
+        e.handle_response(&q, &r);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn answer_order_does_not_change_the_result(picks in proptest::collection::vec(any::<usize>(), 0..64), host in 0u8..8) {
+        let zone = Zone::new()
+            .txt("example.com", "v=spf1 include:i1.example.com mx a:a.example.com ptr exists:%{i}.e.example.com include:i2.example.com redirect=r.example.com")
+            .txt("i1.example.com", "v=spf1 ip4:192.0.2.1 mx:m.example.net -all")
+            .txt("i2.example.com", "v=spf1 a:nx1.example.com a:nx2.example.com ~all")
+            .txt("r.example.com", "v=spf1 ip4:192.0.2.7 -all exp=x.example.com")
+            .txt("x.example.com", "not %{i}")
+            .mx("example.com", 1, "mx1.example.com")
+            .mx("example.com", 2, "mx2.example.com")
+            .mx("m.example.net", 1, "mx2.example.com")
+            .a("mx1.example.com", "192.0.2.2".parse().unwrap())
+            .a("mx2.example.com", "192.0.2.3".parse().unwrap())
+            .a("a.example.com", "192.0.2.4".parse().unwrap())
+            .ptr("192.0.2.5".parse().unwrap(), "h.example.com")
+            .a("h.example.com", "192.0.2.5".parse().unwrap())
+            .a("192.0.2.6.e.example.com", "127.0.0.2".parse().unwrap())
+            .fault("slow.example.com", Fault::Drop);
+        let dns = MemoryDns::new(zone).unwrap();
+        let ip: IpAddr = format!("192.0.2.{host}").parse().unwrap();
+        let req = SpfRequest::mail_from(ip, "a@example.com", "h.example.org");
+        let reference = evaluate_with(SpfEvaluator::new(req.clone()), |q| dns.resolve(q)).unwrap();
+        let other = shuffled(SpfEvaluator::new(req), &dns, &picks);
+        prop_assert_eq!(other, reference);
+    }
+
+    #[test]
+    fn arbitrary_txt_bytes_never_panic(strings in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..4), prefix in any::<bool>()) {
+        let mut strings = strings;
+        if prefix {
+            strings.insert(0, b"v=spf1 ".to_vec());
+        }
+        let zone = Zone::new()
+            .record("example.com", smtping_proto::dns::RecordData::Txt(smtping_proto::dns::Txt { strings: strings.clone() }))
+            .record("e.example.com", smtping_proto::dns::RecordData::Txt(smtping_proto::dns::Txt { strings }))
+            .txt("x.example.com", "v=spf1 include:example.com -all exp=e.example.com");
+        let out = run(zone, "192.0.2.1", "a@x.example.com");
+        prop_assert!(out.lookups <= 11);
+    }
+}

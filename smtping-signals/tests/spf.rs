@@ -380,6 +380,22 @@ fn policy_of_a_domain_with_broken_and_permissive_includes() {
         ["spf.no_record"]
     );
     assert!(none.record.is_none() && none.tree.is_empty());
+    let dns = MemoryDns::new(Zone::new().txt("bad.example", "v=spf1 a:1.2.3.4 -all")).unwrap();
+    let bad = evaluate_with(
+        smtping_signals::spf::SpfPolicyEvaluator::new("bad.example"),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(bad.record.as_deref(), Some("v=spf1 a:1.2.3.4 -all"));
+    assert_eq!(
+        bad.problems
+            .iter()
+            .map(|p| p.finding_id())
+            .collect::<Vec<_>>(),
+        ["spf.syntax_error"]
+    );
+    let e = bad.error.expect("syntax error").to_string();
+    assert!(e.contains("byte 7") && e.contains("a:1.2.3.4"), "{e}");
 }
 
 /// Answers pending questions in an order picked by `picks`.

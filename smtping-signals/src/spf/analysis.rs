@@ -330,18 +330,18 @@ pub fn analyze(output: &SpfOutput) -> Vec<SpfProblem> {
         return out;
     };
     match (&root.record, &root.error) {
+        (_, Some(SpfError::MultipleRecords { count, .. })) => {
+            out.push(SpfProblem::MultipleRecords { count: *count });
+        }
+        (_, Some(SpfError::Syntax { error, .. })) => {
+            out.push(SpfProblem::Syntax {
+                error: error.to_string(),
+            });
+        }
         (Some(text), _) => {
             if let Ok(r) = Record::parse(text) {
                 out.extend(analyze_record(&r, text));
             }
-        }
-        (None, Some(SpfError::MultipleRecords { count, .. })) => {
-            out.push(SpfProblem::MultipleRecords { count: *count });
-        }
-        (None, Some(SpfError::Syntax { error, .. })) => {
-            out.push(SpfProblem::Syntax {
-                error: error.to_string(),
-            });
         }
         _ => {}
     }

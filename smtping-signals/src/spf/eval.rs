@@ -404,6 +404,8 @@ enum Fetched {
     None(SpfError),
     Temp(SpfError),
     Perm(SpfError),
+    /// One record that does not parse: its text and the error.
+    Broken(String, SpfError),
 }
 
 struct Run<'a> {
@@ -657,10 +659,13 @@ impl Run<'_> {
                         let text = String::from_utf8_lossy(one).into_owned();
                         match Record::parse(&text) {
                             Ok(r) => Ok(Fetched::Record(text, r)),
-                            Err(error) => Ok(Fetched::Perm(SpfError::Syntax {
-                                domain: domain.to_owned(),
-                                error,
-                            })),
+                            Err(error) => Ok(Fetched::Broken(
+                                text,
+                                SpfError::Syntax {
+                                    domain: domain.to_owned(),
+                                    error,
+                                },
+                            )),
                         }
                     }
                     many => Ok(Fetched::Perm(SpfError::MultipleRecords {
@@ -685,7 +690,9 @@ impl Run<'_> {
             Fetched::Record(_, r) => r,
             Fetched::None(e) => return Ok(Outcome::error(SpfResult::None, e)),
             Fetched::Temp(e) => return Ok(Outcome::error(SpfResult::TempError, e)),
-            Fetched::Perm(e) => return Ok(Outcome::error(SpfResult::PermError, e)),
+            Fetched::Perm(e) | Fetched::Broken(_, e) => {
+                return Ok(Outcome::error(SpfResult::PermError, e));
+            }
         };
         let directives: Vec<&Directive> = record.directives().collect();
         for (i, d) in directives.iter().enumerate() {
@@ -1091,6 +1098,11 @@ impl Run<'_> {
                 r
             }
             Fetched::None(e) if depth == 0 && matches!(e, SpfError::NoRecord { .. }) => {
+                return Ok(node);
+            }
+            Fetched::Broken(text, e) => {
+                node.record = Some(text);
+                node.error = Some(e);
                 return Ok(node);
             }
             Fetched::None(e) | Fetched::Temp(e) | Fetched::Perm(e) => {

@@ -261,3 +261,202 @@ proptest! {
         prop_assert_eq!(out.explanation.is_some(), out.result == SpfResult::Fail);
     }
 }
+
+#[test]
+fn helo_identity_and_the_p_macro() {
+    let ip: IpAddr = "192.0.2.5".parse().unwrap();
+    let dns = MemoryDns::new(
+        Zone::new()
+            .txt(
+                "mx.example.org",
+                "v=spf1 exists:%{p}.allowed.example.org -all",
+            )
+            .ptr(ip, "mx.example.org")
+            .ptr(ip, "liar.example.net")
+            .a("mx.example.org", ip.to_string().parse().unwrap())
+            .a("liar.example.net", "198.51.100.1".parse().unwrap())
+            .a(
+                "mx.example.org.allowed.example.org",
+                "127.0.0.2".parse().unwrap(),
+            ),
+    )
+    .unwrap();
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::helo(ip, "mx.example.org")),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(out.scope, smtping_signals::spf::Scope::Helo);
+    assert_eq!(out.identity, "postmaster@mx.example.org");
+    assert_eq!(out.result, SpfResult::Pass, "{out:?}");
+    assert_eq!(
+        out.mechanism.as_deref(),
+        Some("exists:%{p}.allowed.example.org")
+    );
+    // Not a FQDN: none, without a query.
+    let out = evaluate_with(SpfEvaluator::new(SpfRequest::helo(ip, "localhost")), |q| {
+        dns.resolve(q)
+    })
+    .unwrap();
+    assert_eq!(out.result, SpfResult::None);
+    assert_eq!(out.error.as_ref().map(|e| e.kind()), Some("invalid_domain"));
+}
+
+#[test]
+fn ptr_examines_ten_names_and_mx_more_than_ten_is_a_permerror() {
+    let ip: IpAddr = "192.0.2.5".parse().unwrap();
+    let mut zone = Zone::new()
+        .txt("example.com", "v=spf1 ptr -all")
+        .txt("mx.example.com", "v=spf1 mx -all");
+    for i in 0..11 {
+        zone = zone
+            .ptr(ip, &format!("h{i}.example.com"))
+            .a(
+                &format!("h{i}.example.com"),
+                ip.to_string().parse().unwrap(),
+            )
+            .mx("mx.example.com", i, &format!("h{i}.example.com"));
+    }
+    let dns = MemoryDns::new(zone).unwrap();
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::mail_from(ip, "a@example.com", "h.example.org")),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(out.result, SpfResult::Pass);
+    let asked_a = dns
+        .queries()
+        .iter()
+        .filter(|q| q.record_type == "A" && q.name.starts_with('h'))
+        .count();
+    assert_eq!(asked_a, 10, "only the first 10 PTR names are examined");
+    let out = evaluate_with(
+        SpfEvaluator::new(SpfRequest::mail_from(
+            ip,
+            "a@mx.example.com",
+            "h.example.org",
+        )),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(out.result, SpfResult::PermError);
+    assert_eq!(
+        out.error.as_ref().map(|e| e.kind()),
+        Some("too_many_mx_names")
+    );
+}
+
+#[test]
+fn policy_of_a_domain_with_broken_and_permissive_includes() {
+    let dns = MemoryDns::new(
+        Zone::new()
+            .txt(
+                "example.com",
+                "v=spf1 include:open.example.net include:gone.example.net ~all",
+            )
+            .txt("open.example.net", "v=spf1 +all"),
+    )
+    .unwrap();
+    let policy = evaluate_with(
+        smtping_signals::spf::SpfPolicyEvaluator::new("example.com"),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(policy.lookups, 2);
+    let ids: Vec<_> = policy.problems.iter().map(|p| p.finding_id()).collect();
+    assert!(ids.contains(&"spf.include_pass_all"), "{ids:?}");
+    assert!(ids.contains(&"spf.broken_include"), "{ids:?}");
+    assert!(dns.queries().iter().all(|q| q.record_type == "TXT"));
+    let none = evaluate_with(
+        smtping_signals::spf::SpfPolicyEvaluator::new("nothing.example.org"),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(
+        none.problems
+            .iter()
+            .map(|p| p.finding_id())
+            .collect::<Vec<_>>(),
+        ["spf.no_record"]
+    );
+    assert!(none.record.is_none() && none.tree.is_empty());
+    let dns = MemoryDns::new(Zone::new().txt("bad.example", "v=spf1 a:1.2.3.4 -all")).unwrap();
+    let bad = evaluate_with(
+        smtping_signals::spf::SpfPolicyEvaluator::new("bad.example"),
+        |q| dns.resolve(q),
+    )
+    .unwrap();
+    assert_eq!(bad.record.as_deref(), Some("v=spf1 a:1.2.3.4 -all"));
+    assert_eq!(
+        bad.problems
+            .iter()
+            .map(|p| p.finding_id())
+            .collect::<Vec<_>>(),
+        ["spf.syntax_error"]
+    );
+    let e = bad.error.expect("syntax error").to_string();
+    assert!(e.contains("byte 7") && e.contains("a:1.2.3.4"), "{e}");
+}
+
+/// Answers pending questions in an order picked by `picks`.
+fn shuffled(mut e: SpfEvaluator, dns: &MemoryDns, picks: &[usize]) -> SpfOutput {
+    let mut pending: Vec<Question> = Vec::new();
+    let mut n = 0;
+    loop {
+        while let Some(q) = e.poll_query() {
+            pending.push(q);
+        }
+        if let Some(out) = e.poll_result() {
+            return out;
+        }
+        let i = picks.get(n).copied().unwrap_or(0) % pending.len();
+        n += 1;
+        let q = pending.swap_remove(i);
+        let r = dns.resolve(&q);
+        e.handle_response(&q, &r);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn answer_order_does_not_change_the_result(picks in proptest::collection::vec(any::<usize>(), 0..64), host in 0u8..8) {
+        let zone = Zone::new()
+            .txt("example.com", "v=spf1 include:i1.example.com mx a:a.example.com ptr exists:%{i}.e.example.com include:i2.example.com redirect=r.example.com")
+            .txt("i1.example.com", "v=spf1 ip4:192.0.2.1 mx:m.example.net -all")
+            .txt("i2.example.com", "v=spf1 a:nx1.example.com a:nx2.example.com ~all")
+            .txt("r.example.com", "v=spf1 ip4:192.0.2.7 -all exp=x.example.com")
+            .txt("x.example.com", "not %{i}")
+            .mx("example.com", 1, "mx1.example.com")
+            .mx("example.com", 2, "mx2.example.com")
+            .mx("m.example.net", 1, "mx2.example.com")
+            .a("mx1.example.com", "192.0.2.2".parse().unwrap())
+            .a("mx2.example.com", "192.0.2.3".parse().unwrap())
+            .a("a.example.com", "192.0.2.4".parse().unwrap())
+            .ptr("192.0.2.5".parse().unwrap(), "h.example.com")
+            .a("h.example.com", "192.0.2.5".parse().unwrap())
+            .a("192.0.2.6.e.example.com", "127.0.0.2".parse().unwrap())
+            .fault("slow.example.com", Fault::Drop);
+        let dns = MemoryDns::new(zone).unwrap();
+        let ip: IpAddr = format!("192.0.2.{host}").parse().unwrap();
+        let req = SpfRequest::mail_from(ip, "a@example.com", "h.example.org");
+        let reference = evaluate_with(SpfEvaluator::new(req.clone()), |q| dns.resolve(q)).unwrap();
+        let other = shuffled(SpfEvaluator::new(req), &dns, &picks);
+        prop_assert_eq!(other, reference);
+    }
+
+    #[test]
+    fn arbitrary_txt_bytes_never_panic(strings in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..4), prefix in any::<bool>()) {
+        let mut strings = strings;
+        if prefix {
+            strings.insert(0, b"v=spf1 ".to_vec());
+        }
+        let zone = Zone::new()
+            .record("example.com", smtping_proto::dns::RecordData::Txt(smtping_proto::dns::Txt { strings: strings.clone() }))
+            .record("e.example.com", smtping_proto::dns::RecordData::Txt(smtping_proto::dns::Txt { strings }))
+            .txt("x.example.com", "v=spf1 include:example.com -all exp=e.example.com");
+        let out = run(zone, "192.0.2.1", "a@x.example.com");
+        prop_assert!(out.lookups <= 11);
+    }
+}

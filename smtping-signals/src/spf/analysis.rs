@@ -13,6 +13,12 @@ use super::{MAX_DNS_TERMS, SpfOutput};
 /// RFC 7208 §3.4: records above this size may not fit a 512-byte UDP answer.
 pub const RECOMMENDED_MAX_RECORD_LEN: usize = 450;
 
+/// Modifiers from pre-RFC drafts and vendor dialects that receivers ignore.
+const DEPRECATED_MODIFIERS: &[&str] = &["default", "match_subdomains", "scope", "accredit"];
+
+/// Modifiers registered besides `redirect` and `exp` (RFC 6652: `ra`, `rp`, `rr`).
+const REGISTERED_MODIFIERS: &[&str] = &["ra", "rp", "rr"];
+
 /// How bad a problem is.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -58,6 +64,23 @@ pub enum SpfProblem {
     RedirectIgnored,
     /// `ptr` is used (slow, unreliable, discouraged by RFC 7208 §5.5).
     PtrUsed,
+    /// A pre-RFC modifier receivers ignore (`default=`, `match_subdomains=`, …): what
+    /// its author meant has no effect.
+    DeprecatedModifier {
+        /// Its name.
+        name: String,
+    },
+    /// An included or redirected record ends in `+all`: it authorises every host for
+    /// every domain that includes it.
+    IncludePassAll {
+        /// The domain of that record.
+        domain: String,
+    },
+    /// The evaluation for a sending IP hit a processing limit (void lookups, MX names).
+    LimitExceeded {
+        /// What was exceeded, as text.
+        error: String,
+    },
     /// A modifier SPF does not define (ignored by receivers; often a typo).
     UnknownModifier {
         /// Its name.
@@ -102,6 +125,9 @@ impl SpfProblem {
             Self::RedirectIgnored => "spf.redirect_ignored",
             Self::PtrUsed => "spf.ptr_used",
             Self::UnknownModifier { .. } => "spf.unknown_modifier",
+            Self::DeprecatedModifier { .. } => "spf.deprecated_modifier",
+            Self::IncludePassAll { .. } => "spf.include_pass_all",
+            Self::LimitExceeded { .. } => "spf.limit_exceeded",
             Self::TooManyLookups { .. } => "spf.too_many_lookups",
             Self::RecordTooLong { .. } => "spf.record_too_long",
             Self::HostBitsSet { .. } => "spf.host_bits_set",
@@ -117,12 +143,15 @@ impl SpfProblem {
             | Self::Syntax { .. }
             | Self::PassAll
             | Self::TooManyLookups { .. }
-            | Self::BrokenInclude { .. } => Severity::Error,
+            | Self::BrokenInclude { .. }
+            | Self::IncludePassAll { .. }
+            | Self::LimitExceeded { .. } => Severity::Error,
             Self::NoRecord
             | Self::NeutralAll
             | Self::NoAll
             | Self::PtrUsed
-            | Self::TermsAfterAll { .. } => Severity::Warning,
+            | Self::TermsAfterAll { .. }
+            | Self::DeprecatedModifier { .. } => Severity::Warning,
             Self::RedirectIgnored
             | Self::UnknownModifier { .. }
             | Self::RecordTooLong { .. }
@@ -148,6 +177,13 @@ impl fmt::Display for SpfProblem {
             Self::RedirectIgnored => f.write_str("redirect= is ignored because the record has all"),
             Self::PtrUsed => f.write_str("the ptr mechanism is discouraged (RFC 7208 §5.5)"),
             Self::UnknownModifier { name } => write!(f, "unknown modifier {name}="),
+            Self::DeprecatedModifier { name } => {
+                write!(f, "{name}= is a pre-RFC modifier that receivers ignore")
+            }
+            Self::IncludePassAll { domain } => {
+                write!(f, "{domain} (included) ends in +all: every host passes")
+            }
+            Self::LimitExceeded { error } => write!(f, "processing limit exceeded: {error}"),
             Self::TooManyLookups { count } => {
                 write!(
                     f,
@@ -249,7 +285,12 @@ pub fn analyze_record(record: &Record, text: &str) -> Vec<SpfProblem> {
                 }
             }
             Term::Modifier(Modifier::Unknown { name, .. }) => {
-                out.push(SpfProblem::UnknownModifier { name: name.clone() });
+                let lower = name.to_ascii_lowercase();
+                if DEPRECATED_MODIFIERS.contains(&lower.as_str()) {
+                    out.push(SpfProblem::DeprecatedModifier { name: name.clone() });
+                } else if !REGISTERED_MODIFIERS.contains(&lower.as_str()) {
+                    out.push(SpfProblem::UnknownModifier { name: name.clone() });
+                }
             }
             Term::Modifier(_) => {}
         }
@@ -266,6 +307,13 @@ pub fn analyze_record(record: &Record, text: &str) -> Vec<SpfProblem> {
 #[must_use]
 pub fn analyze(output: &SpfOutput) -> Vec<SpfProblem> {
     let mut out = Vec::new();
+    if let Some(e @ (SpfError::TooManyVoidLookups { .. } | SpfError::TooManyMxNames { .. })) =
+        &output.error
+    {
+        out.push(SpfProblem::LimitExceeded {
+            error: e.to_string(),
+        });
+    }
     let Some(root) = output.tree.first() else {
         match &output.error {
             Some(SpfError::MultipleRecords { count, .. }) => {
@@ -282,18 +330,18 @@ pub fn analyze(output: &SpfOutput) -> Vec<SpfProblem> {
         return out;
     };
     match (&root.record, &root.error) {
+        (_, Some(SpfError::MultipleRecords { count, .. })) => {
+            out.push(SpfProblem::MultipleRecords { count: *count });
+        }
+        (_, Some(SpfError::Syntax { error, .. })) => {
+            out.push(SpfProblem::Syntax {
+                error: error.to_string(),
+            });
+        }
         (Some(text), _) => {
             if let Ok(r) = Record::parse(text) {
                 out.extend(analyze_record(&r, text));
             }
-        }
-        (None, Some(SpfError::MultipleRecords { count, .. })) => {
-            out.push(SpfProblem::MultipleRecords { count: *count });
-        }
-        (None, Some(SpfError::Syntax { error, .. })) => {
-            out.push(SpfProblem::Syntax {
-                error: error.to_string(),
-            });
         }
         _ => {}
     }
@@ -303,6 +351,16 @@ pub fn analyze(output: &SpfOutput) -> Vec<SpfProblem> {
     }
     fn broken(node: &TreeNode, out: &mut Vec<SpfProblem>) {
         for child in &node.children {
+            let pass_all = child
+                .record
+                .as_deref()
+                .and_then(|t| Record::parse(t).ok())
+                .is_some_and(|r| all_qualifier(&r) == Some(Qualifier::Pass));
+            if pass_all {
+                out.push(SpfProblem::IncludePassAll {
+                    domain: child.domain.clone(),
+                });
+            }
             if let Some(e) = child
                 .error
                 .as_ref()
@@ -351,6 +409,10 @@ mod tests {
         assert_eq!(
             problems("v=spf1 ~all redirect=x.example"),
             ["spf.redirect_ignored"]
+        );
+        assert_eq!(
+            problems("v=spf1 -all default=deny ra=postmaster"),
+            ["spf.deprecated_modifier"]
         );
         let long = format!("v=spf1 {} -all", "ip4:192.0.2.1 ".repeat(40));
         assert_eq!(problems(&long), ["spf.record_too_long"]);

@@ -156,12 +156,18 @@ pub struct SpfEvaluator {
     outbox: VecDeque<Question>,
     result: Option<SpfOutput>,
     finished: bool,
+    policy_only: bool,
 }
 
 impl SpfEvaluator {
     /// Starts an evaluation (the first questions are ready at once).
     #[must_use]
     pub fn new(request: SpfRequest) -> Self {
+        Self::start(request, false)
+    }
+
+    fn start(mut request: SpfRequest, policy_only: bool) -> Self {
+        request.ip = request.ip.to_canonical();
         let mut e = Self {
             request,
             cache: HashMap::new(),
@@ -169,6 +175,7 @@ impl SpfEvaluator {
             outbox: VecDeque::new(),
             result: None,
             finished: false,
+            policy_only,
         };
         e.step();
         e
@@ -184,6 +191,7 @@ impl SpfEvaluator {
             want: Vec::new(),
             lookups: 0,
             voids: 0,
+            policy_only: self.policy_only,
         };
         let outcome = run.evaluate();
         let want = std::mem::take(&mut run.want);
@@ -193,14 +201,16 @@ impl SpfEvaluator {
             return;
         }
         for q in want {
+            if self.asked.contains(&q) {
+                continue;
+            }
             if self.asked.len() >= MAX_SPF_QUESTIONS {
                 self.result = Some(self.gave_up());
                 self.finished = true;
                 return;
             }
-            if self.asked.insert(q.clone()) {
-                self.outbox.push_back(q);
-            }
+            self.asked.insert(q.clone());
+            self.outbox.push_back(q);
         }
     }
 
@@ -243,6 +253,98 @@ impl Evaluator for SpfEvaluator {
     fn poll_result(&mut self) -> Option<SpfOutput> {
         self.result.take()
     }
+}
+
+/// The published policy of a domain without a client to check (for `smtping domain`):
+/// the record, its `all`, the include/redirect tree with its static lookup count, and
+/// the problems found. Asks only TXT records (and PTR/A for a `%{p}` in a target).
+///
+/// ```
+/// use smtping_signals::evaluate_with;
+/// use smtping_signals::spf::SpfPolicyEvaluator;
+/// use smtping_testkit::dns::{MemoryDns, Zone};
+///
+/// let dns = MemoryDns::new(Zone::new().txt("example.com", "v=spf1 ptr +all"))?;
+/// let policy = evaluate_with(SpfPolicyEvaluator::new("example.com"), |q| dns.resolve(q))?;
+/// assert_eq!(policy.record.as_deref(), Some("v=spf1 ptr +all"));
+/// assert_eq!(policy.all, Some(smtping_signals::spf::record::Qualifier::Pass));
+/// let ids: Vec<_> = policy.problems.iter().map(|p| p.finding_id()).collect();
+/// assert_eq!(ids, ["spf.pass_all", "spf.ptr_used"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SpfPolicyEvaluator(SpfEvaluator);
+
+impl SpfPolicyEvaluator {
+    /// Starts reading the policy of `domain`.
+    #[must_use]
+    pub fn new(domain: &str) -> Self {
+        let ip = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        Self(SpfEvaluator::start(
+            SpfRequest::mail_from(ip, &format!("postmaster@{domain}"), domain),
+            true,
+        ))
+    }
+}
+
+impl Evaluator for SpfPolicyEvaluator {
+    type Output = SpfPolicy;
+
+    fn poll_query(&mut self) -> Option<Question> {
+        self.0.poll_query()
+    }
+
+    fn handle_response(&mut self, question: &Question, response: &Response) {
+        self.0.handle_response(question, response);
+    }
+
+    fn poll_result(&mut self) -> Option<SpfPolicy> {
+        let out = self.0.poll_result()?;
+        let root = out.tree.first();
+        let record = root.and_then(|n| n.record.clone());
+        let all = record
+            .as_deref()
+            .and_then(|t| Record::parse(t).ok())
+            .and_then(|r| super::analysis::all_qualifier(&r));
+        let error = match root {
+            Some(n) => n.error.clone(),
+            None => out.error.clone().or_else(|| {
+                Some(SpfError::NoRecord {
+                    domain: out.domain.clone(),
+                })
+            }),
+        };
+        Some(SpfPolicy {
+            problems: super::analysis::analyze(&out),
+            lookups: root.map_or(0, TreeNode::total_lookups),
+            domain: out.domain,
+            record,
+            all,
+            tree: out.tree,
+            error,
+        })
+    }
+}
+
+/// A domain's published SPF policy (no client checked): the parts of `smtping domain`'s
+/// `spf{record, all, lookups, tree, error}` and its findings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SpfPolicy {
+    /// The domain.
+    pub domain: String,
+    /// The record text, when there is exactly one.
+    pub record: Option<String>,
+    /// The qualifier of its `all`, if any.
+    pub all: Option<Qualifier>,
+    /// DNS-querying terms in the whole tree (static; over 10 means some checks will
+    /// end in permerror).
+    pub lookups: u32,
+    /// The include/redirect tree (one root node; empty without a record).
+    pub tree: Vec<TreeNode>,
+    /// What is wrong or weak, most severe first.
+    pub problems: Vec<super::analysis::SpfProblem>,
+    /// Why there is no usable record, when there is none.
+    pub error: Option<SpfError>,
 }
 
 fn normalised(q: &Question) -> Question {
@@ -302,6 +404,8 @@ enum Fetched {
     None(SpfError),
     Temp(SpfError),
     Perm(SpfError),
+    /// One record that does not parse: its text and the error.
+    Broken(String, SpfError),
 }
 
 struct Run<'a> {
@@ -310,6 +414,8 @@ struct Run<'a> {
     want: Vec<Question>,
     lookups: u32,
     voids: u32,
+    /// Only the published tree, no `check_host()` (for [`SpfPolicyEvaluator`]).
+    policy_only: bool,
 }
 
 fn dns_error(e: &DnsError, name: &str, t: RecordType) -> SpfError {
@@ -405,6 +511,13 @@ impl Run<'_> {
     fn evaluate(&mut self) -> Step<SpfOutput> {
         let domain = self.req.domain.trim_end_matches('.').to_owned();
         let checked = match validate_domain(&domain) {
+            Ok(()) if self.policy_only => Ok(Outcome {
+                result: SpfResult::None,
+                mechanism: None,
+                mechanism_domain: None,
+                error: None,
+                exp: None,
+            }),
             Err(reason) => Ok(Outcome::error(
                 SpfResult::None,
                 SpfError::InvalidDomain {
@@ -414,7 +527,7 @@ impl Run<'_> {
             )),
             Ok(()) => self.check_host(&domain),
         };
-        let walk = self.req.walk_tree && validate_domain(&domain).is_ok();
+        let walk = (self.req.walk_tree || self.policy_only) && validate_domain(&domain).is_ok();
         let tree = if walk {
             let mut budget = MAX_TREE_NODES;
             self.walk(&domain, None, 0, &mut Vec::new(), &mut budget)
@@ -546,10 +659,13 @@ impl Run<'_> {
                         let text = String::from_utf8_lossy(one).into_owned();
                         match Record::parse(&text) {
                             Ok(r) => Ok(Fetched::Record(text, r)),
-                            Err(error) => Ok(Fetched::Perm(SpfError::Syntax {
-                                domain: domain.to_owned(),
-                                error,
-                            })),
+                            Err(error) => Ok(Fetched::Broken(
+                                text,
+                                SpfError::Syntax {
+                                    domain: domain.to_owned(),
+                                    error,
+                                },
+                            )),
                         }
                     }
                     many => Ok(Fetched::Perm(SpfError::MultipleRecords {
@@ -574,7 +690,9 @@ impl Run<'_> {
             Fetched::Record(_, r) => r,
             Fetched::None(e) => return Ok(Outcome::error(SpfResult::None, e)),
             Fetched::Temp(e) => return Ok(Outcome::error(SpfResult::TempError, e)),
-            Fetched::Perm(e) => return Ok(Outcome::error(SpfResult::PermError, e)),
+            Fetched::Perm(e) | Fetched::Broken(_, e) => {
+                return Ok(Outcome::error(SpfResult::PermError, e));
+            }
         };
         let directives: Vec<&Directive> = record.directives().collect();
         for (i, d) in directives.iter().enumerate() {
@@ -980,6 +1098,11 @@ impl Run<'_> {
                 r
             }
             Fetched::None(e) if depth == 0 && matches!(e, SpfError::NoRecord { .. }) => {
+                return Ok(node);
+            }
+            Fetched::Broken(text, e) => {
+                node.record = Some(text);
+                node.error = Some(e);
                 return Ok(node);
             }
             Fetched::None(e) | Fetched::Temp(e) | Fetched::Perm(e) => {

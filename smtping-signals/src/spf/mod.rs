@@ -28,6 +28,6 @@ mod result;
 pub use analysis::{Severity, SpfProblem, all_qualifier, analyze, analyze_record};
 pub use eval::{
     MAX_DNS_TERMS, MAX_NAMES, MAX_SPF_QUESTIONS, MAX_TREE_DEPTH, MAX_TREE_NODES, MAX_VOID_LOOKUPS,
-    SpfEvaluator, SpfRequest, default_explanation,
+    SpfEvaluator, SpfPolicy, SpfPolicyEvaluator, SpfRequest, default_explanation,
 };
 pub use result::{Scope, SpfError, SpfOutput, SpfResult, TreeNode};

@@ -47,16 +47,20 @@ pub struct Directive {
     pub mechanism: Mechanism,
 }
 
-/// `+ - ~ ?`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// `+ - ~ ?` (serialised as `pass`, `fail`, `softfail`, `neutral`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Qualifier {
     /// `+`: pass.
+    #[serde(rename = "pass")]
     Pass,
     /// `-`: fail.
+    #[serde(rename = "fail")]
     Fail,
     /// `~`: softfail.
+    #[serde(rename = "softfail")]
     SoftFail,
     /// `?`: neutral.
+    #[serde(rename = "neutral")]
     Neutral,
 }
 

@@ -23,7 +23,12 @@ fn names_are_normalised() {
     assert!(normalise_name("").is_err());
     assert!(normalise_name("a..b").is_err());
     assert!(normalise_name(".a").is_err());
-    assert!(normalise_name("a b").is_err());
+    // Labels are bytes (RFC 2181 §11): SPF macros build `a b` (`%_`) and `foo:bar/baz`
+    // (RFC 7208 §7.1, the RFC 7208 suite asks for both); controls and `\\` stay refused.
+    assert!(normalise_name("a b.example").is_ok());
+    assert!(normalise_name("foo:bar/baz.example.com").is_ok());
+    assert!(normalise_name("a\tb.example").is_err());
+    assert!(normalise_name("a\\.example").is_err());
     assert!(normalise_name(&"a".repeat(64)).is_err());
     let long = vec!["abcdefghi"; 30].join(".");
     assert!(normalise_name(&long).is_err());

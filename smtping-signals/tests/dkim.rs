@@ -235,3 +235,11 @@ fn json_shape() {
     }
     assert_eq!(s["key_type"], "rsa");
 }
+
+#[test]
+fn failed_lookups_alone_leave_the_state_unknown() {
+    let zone = Zone::new().fault("s1._domainkey.example.test", Fault::Drop);
+    let (report, _) = run(zone, "example.test", &["s1"]);
+    assert_eq!(ids(&report), ["dkim.lookup_failed"]);
+    assert_eq!(report.status, Status::Grey);
+}

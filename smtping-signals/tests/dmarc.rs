@@ -324,3 +324,21 @@ fn json_contract_fields() {
     assert_eq!(json["adkim"], "relaxed");
     assert_eq!(json["status"], "amber");
 }
+
+#[test]
+fn sample_report_serialises() {
+    // Also prints the sample used in the docs (run with --nocapture).
+    let zone = Zone::new()
+        .txt(
+            "_dmarc.example.com",
+            "v=DMARC1; p=quarantine; pct=50; rua=mailto:d@example.com,mailto:x@vendor.test",
+        )
+        .txt("example.com._report._dmarc.vendor.test", "v=DMARC1");
+    let report = run(zone, "mail.example.com");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["record_domain"], "example.com");
+    assert_eq!(json["pct"], 50);
+    assert_eq!(json["external_rua"][0]["authorized"], true);
+    assert_eq!(json["problems"][1]["kind"], "pct_partial");
+    println!("{}", serde_json::to_string_pretty(&json).unwrap());
+}

@@ -683,7 +683,13 @@ impl Evaluator for DkimEvaluator {
             });
         }
         let known = any_found || (!any_failed && domainkey_exists.is_some());
-        let status = if self.guessed && !any_found && domainkey_exists == Some(true) {
+        let worst = problems.iter().map(DkimProblem::severity).max();
+        let status = if !any_found
+            && (any_failed || self.guessed && domainkey_exists == Some(true))
+            && worst != Some(Severity::Error)
+        {
+            // Nothing found, and either the lookups failed or the keys hide under
+            // selectors not tried: the state of DKIM is unknown.
             Status::Grey
         } else {
             status_of(problems.iter().map(DkimProblem::severity), known)

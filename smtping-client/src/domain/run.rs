@@ -2,7 +2,7 @@
 //! addresses of the MX hosts, then their reverse DNS and blocklist entries, follow the
 //! MX answer. The evaluators' results are turned into the report's areas and findings.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::time::Instant;
 
 use futures_util::future::{join, join_all, join4};
@@ -10,7 +10,7 @@ use smtping_proto::dns::MxResolution;
 use smtping_signals::dkim::DkimEvaluator;
 use smtping_signals::dmarc::DmarcEvaluator;
 use smtping_signals::dnsbl::{DEFAULT_LISTS, DnsblZone, ListKind};
-use smtping_signals::spf::{SpfEvaluator, SpfOutput, SpfRequest};
+use smtping_signals::spf::{SpfEvaluator, SpfOutput, SpfPolicy, SpfPolicyEvaluator, SpfRequest};
 use smtping_signals::{DnsblEvaluator, DnsblTarget, PtrEvaluator};
 
 use super::report::{DomainReport, DomainTimings, MxHostInfo, MxSection};
@@ -19,18 +19,14 @@ use crate::net::dns::{DnsTransport, IpFamilies, Resolver};
 
 mod areas;
 
-/// The address SPF is evaluated for when no `--sending-ip` is given: the record and its
-/// tree are what matter then (TEST-NET-1, never a real sender).
-const PROBE_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
-
 /// Addresses per MX host that are reverse-checked (and looked up in blocklists).
 const ADDRESSES_PER_HOST: usize = 4;
 
 /// What the evaluators returned, before judgement.
 pub(super) struct Observed {
     pub(super) mx: MxSection,
+    pub(super) spf_policy: Result<SpfPolicy, String>,
     pub(super) spf: Vec<(IpAddr, Result<SpfOutput, String>)>,
-    pub(super) spf_for_ips: bool,
     pub(super) dkim: Result<smtping_signals::dkim::DkimReport, String>,
     pub(super) dmarc: Result<smtping_signals::dmarc::DmarcReport, String>,
     pub(super) ptr: Vec<Result<smtping_signals::PtrResult, String>>,
@@ -80,23 +76,27 @@ impl DomainCheck {
         };
         let spf = async {
             let t = Instant::now();
-            let ips: Vec<IpAddr> = if self.sending_ips.is_empty() {
-                vec![PROBE_IP]
-            } else {
-                self.sending_ips.clone()
+            // The published policy (TXT only), and the verdict for each sending IP
+            // (without the tree, which the policy already holds).
+            let policy = async {
+                resolver
+                    .evaluate(SpfPolicyEvaluator::new(domain))
+                    .await
+                    .map(|(o, _)| o)
+                    .map_err(|e| e.to_string())
             };
-            let runs = ips.iter().enumerate().map(|(i, ip)| async move {
-                // The tree is walked once, with the first address.
+            let runs = join_all(self.sending_ips.iter().map(|ip| async move {
                 let request = SpfRequest::mail_from(*ip, &format!("postmaster@{domain}"), domain)
-                    .with_tree(i == 0);
+                    .with_tree(false);
                 let out = resolver
                     .evaluate(SpfEvaluator::new(request))
                     .await
                     .map(|(o, _)| o)
                     .map_err(|e| e.to_string());
                 (*ip, out)
-            });
-            (join_all(runs).await, ms_since(t))
+            }));
+            let (policy, runs) = join(policy, runs).await;
+            (policy, runs, ms_since(t))
         };
         let dkim = async {
             let t = Instant::now();
@@ -117,7 +117,7 @@ impl DomainCheck {
                 .map_err(|e| e.to_string());
             (out, ms_since(t))
         };
-        let ((mx, mx_ms), (spf, spf_ms), (dkim, dkim_ms), (dmarc, dmarc_ms)) =
+        let ((mx, mx_ms), (spf_policy, spf, spf_ms), (dkim, dkim_ms), (dmarc, dmarc_ms)) =
             join4(mx, spf, dkim, dmarc).await;
 
         let t = Instant::now();
@@ -182,7 +182,7 @@ impl DomainCheck {
         let reputation_ms = ms_since(t);
         Observed {
             mx,
-            spf_for_ips: !self.sending_ips.is_empty(),
+            spf_policy,
             spf,
             dkim,
             dmarc,

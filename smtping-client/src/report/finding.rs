@@ -259,6 +259,12 @@ word_enum! {
         DmarcDiscoveryDiffers => "dmarc.discovery_differs",
         /// The From domain publishes p=quarantine or p=reject and this probe has neither an aligned SPF pass nor an aligned DKIM signature.
         DmarcWouldFail => "dmarc.would_fail",
+        /// A modifier from pre-RFC drafts (default=, match_subdomains=, scope=, accredit=) that receivers ignore.
+        SpfDeprecatedModifier => "spf.deprecated_modifier",
+        /// An included or redirected record ends in +all.
+        SpfIncludePassAll => "spf.include_pass_all",
+        /// The evaluation for an address hit the void-lookup (2) or MX-name (10) limit.
+        SpfLimitExceeded => "spf.limit_exceeded",
     }
 }
 
@@ -353,7 +359,8 @@ impl FindingId {
             | Self::DmarcPolicyNone
             | Self::DmarcPctPartial
             | Self::DmarcTesting
-            | Self::DmarcExternalRuaUnauthorized => Warning,
+            | Self::DmarcExternalRuaUnauthorized
+            | Self::SpfDeprecatedModifier => Warning,
             Self::DnsMxLookupFailed
             | Self::HeloInvalidSyntax
             | Self::DnsblListed
@@ -371,7 +378,9 @@ impl FindingId {
             | Self::DmarcMissing
             | Self::DmarcMultipleRecords
             | Self::DmarcSyntax
-            | Self::DmarcMissingPolicy => Error,
+            | Self::DmarcMissingPolicy
+            | Self::SpfIncludePassAll
+            | Self::SpfLimitExceeded => Error,
         }
     }
 
@@ -627,6 +636,15 @@ impl FindingId {
             }
             Self::DmarcWouldFail => {
                 "Send from an address SPF authorises for the From domain, or sign with its DKIM key (--dkim-key), or use a From domain you control."
+            }
+            Self::SpfDeprecatedModifier => {
+                "Remove the modifier (default=deny means: end the record with -all)."
+            }
+            Self::SpfIncludePassAll => {
+                "Stop including the record, or get its owner to replace +all."
+            }
+            Self::SpfLimitExceeded => {
+                "Remove terms whose lookups return nothing, or bring the MX hosts under 10."
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use smtping_signals::spf::{self, SpfResult, TreeNode};
 
-use super::{Observed, PROBE_IP};
+use super::Observed;
 use crate::domain::DomainCheck;
 use crate::domain::report::{
     DkimSection, DkimSelectorInfo, DmarcSection, DnsblInfo, DomainReport, ExternalDestination,
@@ -191,36 +191,43 @@ impl DomainCheck {
         // SPF
         let mut area = Area::new();
         let mut spf = SpfSection::default();
-        if let Some((_, first)) = o.spf.first() {
-            match first {
-                Ok(out) => {
-                    if let Some(root) = out.tree.first() {
-                        spf.record = root.record.clone();
-                        spf.tree = Some(node(root));
-                        spf.lookups = root.total_lookups();
-                        if let Some(text) = &root.record
-                            && let Ok(rec) = spf::record::Record::parse(text)
-                        {
-                            spf.all =
-                                spf::all_qualifier(&rec).map(|q| format!("{}all", q.as_char()));
-                        }
-                    }
-                    spf.void_lookups = out.void_lookups;
-                    spf.error = out.error.as_ref().map(ToString::to_string);
-                    for p in spf::analyze(out) {
-                        area.add_as(p.finding_id(), p.to_string(), spf_severity(p.severity()));
-                    }
+        match &o.spf_policy {
+            Ok(policy) => {
+                spf.record = policy.record.clone();
+                spf.all = policy.all.map(|q| format!("{}all", q.as_char()));
+                spf.lookups = policy.lookups;
+                spf.tree = policy.tree.first().map(node);
+                spf.error = policy.error.as_ref().map(ToString::to_string);
+                for p in &policy.problems {
+                    area.add_as(p.finding_id(), p.to_string(), spf_severity(p.severity()));
                 }
-                Err(e) => {
-                    spf.error = Some(e.clone());
-                    area.add(FindingId::SpfEvaluationError.as_str(), e.clone());
-                }
+            }
+            Err(e) => {
+                spf.error = Some(e.clone());
+                area.add(FindingId::SpfEvaluationError.as_str(), e.clone());
             }
         }
         for (ip, out) in &o.spf {
-            let Ok(out) = out else { continue };
-            if !o.spf_for_ips && *ip == PROBE_IP {
-                continue;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) => {
+                    area.add(
+                        FindingId::SpfEvaluationError.as_str(),
+                        format!("SPF for {ip}: {e}"),
+                    );
+                    continue;
+                }
+            };
+            spf.void_lookups = spf.void_lookups.max(out.void_lookups);
+            for p in spf::analyze(out)
+                .into_iter()
+                .filter(|p| p.finding_id() == "spf.limit_exceeded")
+            {
+                area.add_as(
+                    p.finding_id(),
+                    format!("SPF for {ip}: {p}"),
+                    spf_severity(p.severity()),
+                );
             }
             spf.results.push(SpfIpResult {
                 ip: ip.to_string(),

@@ -65,3 +65,44 @@ fn ids_serialise_as_their_dotted_word() {
     assert_eq!(json["id"], "tls.not_offered");
     assert_eq!(json["severity"], "warning");
 }
+
+/// Every finding id an evaluator of smtping-signals can propose (the `=> "area.name"`
+/// arms of their `finding_id()`), read from their sources.
+fn evaluator_ids() -> Vec<String> {
+    let sources = [
+        include_str!("../../../../smtping-signals/src/spf/analysis.rs"),
+        include_str!("../../../../smtping-signals/src/dkim/mod.rs"),
+        include_str!("../../../../smtping-signals/src/dmarc/mod.rs"),
+        include_str!("../../../../smtping-signals/src/reverse.rs"),
+        include_str!("../../../../smtping-signals/src/helo.rs"),
+        include_str!("../../../../smtping-signals/src/dnsbl/mod.rs"),
+    ];
+    let mut ids = Vec::new();
+    for src in sources {
+        for part in src.split("=> \"").skip(1) {
+            let Some((id, _)) = part.split_once('"') else {
+                continue;
+            };
+            if id.contains('.')
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
+            {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn every_evaluator_finding_id_is_in_the_catalogue() {
+    let ids = evaluator_ids();
+    assert!(ids.len() > 60, "the scan found only {} ids", ids.len());
+    for id in ids {
+        assert!(
+            id.parse::<FindingId>().is_ok(),
+            "smtping-signals proposes {id}, which FindingId does not know (add it with its severity, remediation and docs/checks.md row)"
+        );
+    }
+}

@@ -27,8 +27,8 @@ pub(crate) struct DemoArgs {
     /// Print one JSON report per line instead of the cards.
     #[arg(long)]
     pub(crate) jsonl: bool,
-    /// Run only this scenario (1-9).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=9))]
+    /// Run only this scenario (1-11).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=11))]
     pub(crate) only: Option<u8>,
 }
 
@@ -43,7 +43,7 @@ struct Scene {
     expect: fn(&Report) -> bool,
 }
 
-const SCENES: [Scene; 9] = [
+const SCENES: [Scene; 10] = [
     Scene {
         title: "A healthy mail server",
         story: "STARTTLS with a valid certificate, PIPELINING, the test message accepted.",
@@ -112,7 +112,49 @@ const SCENES: [Scene; 9] = [
                 && r.verdict == Status::Red
         },
     },
+    Scene {
+        title: "Refused for SPF, and why",
+        story: "The server refuses RCPT with 550 5.7.23 (SPF violation). SMTPing's signals evaluate SPF of the MAIL FROM domain for the sending IP (--sending-ip 198.51.100.7, as behind NAT) and point at the term that failed.",
+        expect: |r| {
+            r.delivery.reason == Some(Reason::SpfFailed)
+                && r.signals.as_ref().is_some_and(|s| {
+                    s.explains
+                        .as_deref()
+                        .is_some_and(|e| e.contains("fail via -all"))
+                })
+        },
+    },
 ];
+
+/// The last scene: not a server but a mail domain's posture (`smtping domain`).
+const DOMAIN_SCENE: (&str, &str) = (
+    "A mail domain's posture",
+    "smtping domain demo.test: MX, SPF with its include tree, a DKIM key, DMARC with an external report address that never agreed to receive reports, and the reverse DNS of the MX address.",
+);
+
+/// A 2048-bit RSA public key for the demo's DKIM selector (made with openssl).
+const DEMO_DKIM_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwzMu4LzBVMqwatfwlyM5atu4FLBTlEqjdwW1ap5QN5kHd1M+BHGuCTtTcCsVun1mUPivILKEPNi0jPfp7WoMjpsLtrVFYibTrNz55/+webmUKPSWzsLpAZlxMsWDAjx40MZtHS5TUgI9p2jEUpQJe589/7KeBLw1ra+inNXiGriiFRtgQLZMJ2HVnrYMMnOqbXOUpl6imVvLFjvQfi0GOtCS4aSVnjH2ernWj726Nhw/duNjOs4VbuUBVfVYQq9jelNNoqDKu+e3+hAuqI7FmxaHbicH4FTh5tduEf7amhu8/CgzzYA8E1r1HZo2P0hOtmOFjjAr48E1lmIhRc/FCwIDAQAB";
+
+/// The demo's DNS: the mail domain, its MX, SPF, DKIM, DMARC and reverse DNS, and the
+/// probe's sender domain.
+fn demo_zone() -> Zone {
+    Zone::new()
+        .mx(DOMAIN, 10, MX)
+        .a(MX, Ipv4Addr::LOCALHOST)
+        .ptr(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), MX)
+        .txt(DOMAIN, "v=spf1 mx include:_spf.demo.test -all")
+        .txt("_spf.demo.test", "v=spf1 ip4:192.0.2.0/24 -all")
+        .txt(
+            "s1._domainkey.demo.test",
+            &format!("v=DKIM1; k=rsa; p={DEMO_DKIM_KEY}"),
+        )
+        .txt(
+            "_dmarc.demo.test",
+            "v=DMARC1; p=quarantine; rua=mailto:dmarc@reports.example",
+        )
+        .txt("smtping.example", "v=spf1 ip4:192.0.2.0/24 -all")
+        .txt("_dmarc.smtping.example", "v=DMARC1; p=reject")
+}
 
 async fn server(i: usize, pki: &TestPki) -> Result<TestServer, String> {
     let cert = |scenario| {
@@ -147,6 +189,10 @@ async fn server(i: usize, pki: &TestPki) -> Result<TestServer, String> {
         6 => starttls(base(), Scenario::Valid)?.on(
             ServerStage::Rcpt,
             Behaviour::reply(421, "4.7.28 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. Try again later."),
+        ),
+        9 => starttls(base(), Scenario::Valid)?.on(
+            ServerStage::Rcpt,
+            Behaviour::reply(550, "5.7.23 The message was rejected because of Sender Policy Framework violation"),
         ),
         7 => {
             return TestServer::builder()
@@ -200,6 +246,11 @@ fn check_for(
     if i == 4 {
         check = check.body_size(20_000);
     }
+    if i == 9 {
+        check = check
+            .sending_ip(Ipv4Addr::new(198, 51, 100, 7).into())
+            .quit_after(smtping_proto::session::QuitAfter::Rcpt);
+    }
     Ok(check)
 }
 
@@ -215,14 +266,9 @@ pub(crate) fn run(args: &DemoArgs) -> Result<i32, String> {
 
 async fn tour(args: &DemoArgs) -> Result<i32, String> {
     let pki = TestPki::new().map_err(|e| format!("making the demo PKI: {e}"))?;
-    let dns = DnsResponder::start(
-        Zone::new()
-            .mx(DOMAIN, 10, MX)
-            .a(MX, Ipv4Addr::LOCALHOST)
-            .txt(DOMAIN, "v=spf1 -all"),
-    )
-    .await
-    .map_err(|e| format!("starting the demo DNS server: {e}"))?;
+    let dns = DnsResponder::start(demo_zone())
+        .await
+        .map_err(|e| format!("starting the demo DNS server: {e}"))?;
     let color =
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut out = io::stdout().lock();
@@ -244,7 +290,7 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
         if args.jsonl {
             let _ = writeln!(out, "{}", render::json_line(&report));
         } else {
-            let heading = format!("{}/{} {}", i + 1, SCENES.len(), scene.title);
+            let heading = format!("{}/{} {}", i + 1, SCENES.len() + 1, scene.title);
             let heading = if color {
                 format!("\x1b[1;4m{heading}\x1b[0m")
             } else {
@@ -274,6 +320,9 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
             ));
         }
     }
+    if args.only.is_none_or(|n| usize::from(n) == SCENES.len() + 1) {
+        domain_scene(args, &dns, color, &mut out, &mut failures).await;
+    }
     let _ = out.flush();
     if failures.is_empty() {
         if !args.jsonl {
@@ -288,5 +337,59 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
             eprintln!("smtping demo: unexpected result in {f}");
         }
         Ok(1)
+    }
+}
+
+/// The posture scene: `smtping domain demo.test --dkim-selector s1` on the demo zone.
+async fn domain_scene(
+    args: &DemoArgs,
+    dns: &DnsResponder,
+    color: bool,
+    out: &mut impl Write,
+    failures: &mut Vec<String>,
+) {
+    let n = SCENES.len() + 1;
+    let report = match smtping_client::domain::DomainCheck::new(DOMAIN) {
+        Ok(check) => {
+            let resolver = smtping_client::net::dns::Resolver::new(dns.resolver_config());
+            check.dkim_selector("s1").run(&resolver).await
+        }
+        Err(e) => {
+            failures.push(format!("scene {n}: {e}"));
+            return;
+        }
+    };
+    if args.jsonl {
+        let _ = writeln!(
+            out,
+            "{}",
+            render::term::json_string(&report, false).unwrap_or_default()
+        );
+    } else {
+        let (title, story) = DOMAIN_SCENE;
+        let heading = format!("{n}/{n} {title}");
+        let heading = if color {
+            format!("\x1b[1;4m{heading}\x1b[0m")
+        } else {
+            heading
+        };
+        let _ = writeln!(out, "{heading}\n{story}\n");
+        let _ = write!(out, "{}", render::domain::domain_card(&report, color));
+        let _ = writeln!(out);
+    }
+    let expected = report.spf.all.as_deref() == Some("-all")
+        && report
+            .dkim
+            .selectors
+            .iter()
+            .any(|s| s.key_bits == Some(2048))
+        && report.dmarc.policy.as_deref() == Some("quarantine")
+        && report.finding("dmarc.external_rua_unauthorized").is_some()
+        && report.reputation.ptr.first().is_some_and(|p| p.fcrdns);
+    if !expected {
+        failures.push(format!(
+            "scene {n} ({}): {}",
+            DOMAIN_SCENE.0, report.summary
+        ));
     }
 }

@@ -230,6 +230,7 @@ fn draw(r: &Report, style: CardStyle) -> String {
     auth(&mut out, &p, r);
     delivery(&mut out, &p, r, style);
     relay(&mut out, &p, r);
+    signals(&mut out, &p, r);
     error(&mut out, &p, r);
     findings(&mut out, &p, r);
     timings(&mut out, &p, r);
@@ -531,8 +532,115 @@ fn delivery(out: &mut String, p: &Paint, r: &Report, style: CardStyle) {
             write_wrapped(out, INDENT, INDENT.len(), &under, &text);
         }
     }
+    if let Some(why) = r.signals.as_ref().and_then(|s| s.explains.as_deref()) {
+        let first = format!("{INDENT}{} ", p.bold("signal:"));
+        write_wrapped(out, &first, INDENT.len() + 8, INDENT, why);
+    }
     if let Some(id) = &d.message_id {
         let _ = writeln!(out, "{INDENT}{}", p.dim(&format!("Message-ID {id}")));
+    }
+}
+
+/// How a receiver sees this probe: sending IP and its PTR, HELO, SPF, DMARC, blocklists,
+/// and the server's own names.
+fn signals(out: &mut String, p: &Paint, r: &Report) {
+    let Some(s) = &r.signals else { return };
+    let ip = s.sending_ip.as_deref().unwrap_or("?");
+    let mut first = format!("from {ip}");
+    if s.sending_ip_source == smtping_client::report::signals::SendingIpSource::Option {
+        first.push_str(" (--sending-ip)");
+    }
+    match &s.ptr {
+        Some(ptr) if ptr.error.is_none() => {
+            if ptr.names.is_empty() {
+                first.push_str(", no PTR");
+            } else {
+                let _ = write!(
+                    first,
+                    ", PTR {}{}",
+                    ptr.names.join(", "),
+                    if ptr.fcrdns {
+                        " (forward-confirmed)"
+                    } else {
+                        " (does not resolve back)"
+                    }
+                );
+            }
+        }
+        Some(ptr) => {
+            let _ = write!(first, ": {}", ptr.error.as_deref().unwrap_or(""));
+        }
+        None => {}
+    }
+    area(out, p, "Signals", Some(s.status), &first);
+    let mut parts = Vec::new();
+    if let Some(h) = &s.helo {
+        let how = if h.address_literal {
+            if h.matches_ip {
+                "address literal, matches"
+            } else {
+                "address literal"
+            }
+        } else if !h.fqdn {
+            "not an FQDN"
+        } else if h.matches_ip {
+            "resolves to the sending IP"
+        } else if h.resolves {
+            "resolves elsewhere"
+        } else {
+            "does not resolve"
+        };
+        parts.push(format!("HELO {} ({how})", h.name));
+    }
+    if let Some(spf) = &s.spf {
+        parts.push(format!(
+            "SPF {} {}{}",
+            spf.domain,
+            spf.result,
+            spf.mechanism
+                .as_deref()
+                .map_or_else(String::new, |m| format!(" via {m}"))
+        ));
+    }
+    if let Some(d) = &s.dmarc {
+        parts.push(format!(
+            "DMARC {} p={}, SPF {}aligned",
+            d.domain,
+            d.policy.as_deref().unwrap_or("none (no record)"),
+            if d.spf_aligned { "" } else { "not " }
+        ));
+    }
+    let listed: Vec<&str> = s
+        .dnsbl
+        .iter()
+        .filter(|b| b.listed)
+        .map(|b| b.zone.as_str())
+        .collect();
+    if !s.dnsbl.is_empty() {
+        parts.push(if listed.is_empty() {
+            format!("on none of {} blocklists", s.dnsbl.len())
+        } else {
+            format!("LISTED on {}", listed.join(", "))
+        });
+    }
+    if !parts.is_empty() {
+        more(out, &parts.join(" · "));
+    }
+    let mut server = Vec::new();
+    if let Some(b) = &s.server.banner_name {
+        server.push(format!("banner {b}"));
+    }
+    if let Some(e) = &s.server.ehlo_name {
+        server.push(format!("EHLO {e}"));
+    }
+    match s.server.fcrdns {
+        Some(true) => server.push(format!("FCrDNS ok ({})", s.server.ptr_names.join(", "))),
+        Some(false) if s.server.ptr_names.is_empty() => server.push("no PTR".into()),
+        Some(false) => server.push("PTR does not resolve back".into()),
+        None => {}
+    }
+    if !server.is_empty() {
+        more(out, &format!("server: {}", server.join(" · ")));
     }
 }
 

@@ -16,7 +16,7 @@
 //!     .dkim_selector("selector1")
 //!     .sending_ip("192.0.2.7".parse()?);
 //! let report = check.run(&Resolver::from_system()).await;
-//! println!("{}: {}", report.verdict, report.summary);
+//! println!("{}: {}", report.verdict.as_str(), report.summary);
 //! for f in &report.findings {
 //!     println!("{} {}: {}", f.severity, f.id, f.message);
 //! }

@@ -143,7 +143,8 @@ DNSBL_CASES = [
     (f"fcrdns.{Z}", "11.2.0.192.dnsbl.test", True, ["127.0.0.4"]),
     (f"fcrdns.{Z}", "10.2.0.192.dnsbl.test", False, []),
 ]
-DNSBL_ZONES = ["dnsbl.test", "dbl.test"]
+# dbl.test is a domain list: `domain:` tells smtping so (a bare zone is an IP list).
+DNSBL_ZONES = ["dnsbl.test", "domain:dbl.test"]
 
 # `smtping domain --sending-ip` verdicts (spf.results[]) against pyspf for the same domain.
 SENDING_IP_CASES = [(Z, "192.0.2.10", "pass"), (Z, "192.0.2.21", "pass"), (Z, "192.0.2.99", "fail")]
@@ -344,7 +345,13 @@ def main():
                 "subdomain_policy": dm.get("subdomain_policy"),
                 "pct": dm.get("pct"),
                 "rua": norm_rua(dm.get("rua")),
-                "org_domain": norm_name(dm.get("org_domain")),
+                # checkdmarc's org_domain is the domain whose record applies (its own
+                # record when it has one, else the base domain's): smtping calls that
+                # record_domain. smtping's org_domain is the RFC 7489 one (public suffix
+                # list: .test is not listed, so its default rule makes every name under
+                # signals.test belong to signals.test) and org_domain_rfc9989 the tree
+                # walk's, which also finds signals.test (the fewest labels with a record).
+                "org_domain": norm_name(dm.get("record_domain")),
                 "external_rua": sorted((norm_name(e.get("destination")), e.get("authorized"))
                                        for e in dm.get("external_rua") or []),
             }

@@ -156,10 +156,9 @@ pub fn classify(zone: &str, code: Ipv4Addr) -> CodeClass {
         return CodeClass::ZoneError(ZoneErrorCause::OutsideLoopback);
     }
     let fam = family(zone);
-    if matches!(
-        fam,
-        Family::SpamhausIp | Family::SpamhausDbl | Family::SpamhausOther
-    ) {
+    // Spamhaus's error codes are the convention other lists (and mirrors under other
+    // names) follow: no list uses them as listing codes, so they are errors everywhere.
+    {
         match (b, c, d) {
             (255, 255, 252) => return CodeClass::ZoneError(ZoneErrorCause::TypoInZone),
             (255, 255, 254) => return CodeClass::Refused(RefusalCause::PublicResolver),
@@ -333,9 +332,18 @@ mod tests {
             classify("rbl.example.test", ip([192, 0, 2, 1])),
             CodeClass::ZoneError(ZoneErrorCause::OutsideLoopback)
         );
-        // Spamhaus error codes mean nothing special for another list.
-        match classify("rbl.example.test", ip([127, 255, 255, 254])) {
-            CodeClass::Listed { meaning } => assert!(meaning.contains("127.255.255.254")),
+        // Spamhaus's error codes are errors on every list (mirrors and lists that follow
+        // the convention), never listings.
+        assert_eq!(
+            classify("rbl.example.test", ip([127, 255, 255, 254])),
+            CodeClass::Refused(RefusalCause::PublicResolver)
+        );
+        assert_eq!(
+            classify("dbl.example.test", ip([127, 0, 1, 255])),
+            CodeClass::ZoneError(ZoneErrorCause::IpInDomainList)
+        );
+        match classify("rbl.example.test", ip([127, 0, 0, 9])) {
+            CodeClass::Listed { meaning } => assert!(meaning.contains("127.0.0.9")),
             other => panic!("{other:?}"),
         }
         match classify("bl.spamcop.net", ip([127, 0, 0, 2])) {

@@ -574,7 +574,7 @@ pub(crate) fn shorten(text: &str) -> String {
 
 /// Why `name` looks like an ISP's generic name for `ip`, if it does.
 ///
-/// Two heuristics, both documented in docs/signals-reputation.md:
+/// Two heuristics, both documented in docs/signals.md:
 /// - the IPv4 address's four octets appear as four consecutive numeric words, forwards
 ///   or backwards (`192-0-2-1.pool.example`, `1.2.0.192.isp.example`), or as one word of
 ///   zero-padded decimal (`192000002001`) or hexadecimal (`c0000201`) digits;

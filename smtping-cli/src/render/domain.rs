@@ -124,11 +124,10 @@ fn tree_lines(node: &SpfNode, depth: usize, out: &mut Vec<String>) {
         (Some(rec), None) => format!("{}: {}", node.domain, cut(rec, 70)),
         (None, None) => format!("{}: no record", node.domain),
     };
-    out.push(format!(
-        "{}{}{what}",
-        "  ".repeat(depth),
-        if depth > 0 { "↳ " } else { "" }
-    ));
+    // No-break spaces: the card's wrapping keeps them, so the tree stays indented.
+    let indent = "\u{a0}\u{a0}".repeat(depth.saturating_sub(1));
+    let arrow = if depth > 0 { "↳\u{a0}" } else { "" };
+    out.push(format!("{indent}{arrow}{what}"));
     if depth < 10 {
         for c in &node.children {
             tree_lines(c, depth + 1, out);
@@ -196,7 +195,7 @@ fn dmarc(out: &mut String, p: &Paint, r: &DomainReport) {
         more(out, e);
     }
     if let Some(at) = &d.record_domain
-        && *at != format!("_dmarc.{}", r.domain)
+        && at.trim_start_matches("_dmarc.") != r.domain
     {
         more(
             out,

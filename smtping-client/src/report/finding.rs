@@ -635,7 +635,7 @@ impl FindingId {
                 "Publish the policy where both discovery methods find it (at the domain itself)."
             }
             Self::DmarcWouldFail => {
-                "Send from an address SPF authorises for the From domain, or sign with its DKIM key (--dkim-key), or use a From domain you control."
+                "Send from an address SPF authorises for the From domain, or sign the mail with the domain's DKIM key, or use a From domain you control."
             }
             Self::SpfDeprecatedModifier => {
                 "Remove the modifier (default=deny means: end the record with -all)."

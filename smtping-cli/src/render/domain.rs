@@ -269,14 +269,10 @@ fn reputation(out: &mut String, p: &Paint, r: &DomainReport) {
         .filter(|b| b.listed || b.error.is_some())
         .map(|b| match &b.error {
             Some(e) => format!("{}: {e}", b.query),
-            None => format!(
-                "{} listed ({}{})",
-                b.query,
-                b.codes.join(", "),
-                b.meaning
-                    .as_deref()
-                    .map_or_else(String::new, |m| format!(": {m}"))
-            ),
+            None => match &b.meaning {
+                Some(m) if !m.is_empty() => format!("{} listed: {m}", b.query),
+                _ => format!("{} listed ({})", b.query, b.codes.join(", ")),
+            },
         })
         .collect();
     let zones = {

@@ -187,5 +187,15 @@ pub(crate) fn find_lf(h: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', h)
 }
 
+/// Finds the first space or tab (`memchr2`, SSE2 directly on x86-64 as in [`find_lf`]).
+#[inline]
+pub(crate) fn find_blank(h: &[u8]) -> Option<usize> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if let Some(searcher) = memchr::arch::x86_64::sse2::memchr::Two::new(b' ', b'\t') {
+        return searcher.find(h);
+    }
+    memchr::memchr2(b' ', b'\t', h)
+}
+
 #[cfg(test)]
 mod tests;

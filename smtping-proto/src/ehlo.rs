@@ -683,15 +683,32 @@ fn keyword_line(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
     preceded(space0, keyword).parse(i)
 }
 
-/// The keyword itself, a hand-tuned nom primitive: one table lookup per byte classifies
-/// both "ends the keyword" and "is lower case", which `take_till` plus a second pass for
-/// case cannot do in one.
+/// The keyword itself, a hand-tuned nom primitive: it ends at a space, tab, `=`, CR or LF
+/// (or the end of input) and reports whether it has lower case, in one pass. Eight bytes
+/// at a time (SWAR on a `u64`) skip the bytes that can be neither (upper case, digits,
+/// `-` and most punctuation); each byte that might be is classified with one table
+/// lookup, as the whole keyword would be without the word loop.
 #[inline]
 fn keyword(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
     let mut lower = 0u8;
     let mut n = 0;
-    while n < i.len() {
-        let class = BYTE_CLASS[usize::from(i[n])];
+    loop {
+        // Skip the plain bytes of whole words.
+        while let Some(word) = i.get(n..n + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            let flagged = maybe_special(u64::from_le_bytes(w));
+            if flagged == 0 {
+                n += 8;
+            } else {
+                n += (flagged.trailing_zeros() / 8) as usize;
+                break;
+            }
+        }
+        let Some(&b) = i.get(n) else {
+            break;
+        };
+        let class = BYTE_CLASS[usize::from(b)];
         if class & ENDS_KEYWORD != 0 {
             break;
         }
@@ -699,6 +716,22 @@ fn keyword(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
         n += 1;
     }
     Ok((&i[n..], (&i[..n], lower & LOWER != 0)))
+}
+
+/// For each byte of `w` that may end a keyword or be lower case (below `-`, `=`, `a` and
+/// above, 8-bit), the high bit of that byte; exact for the lowest such byte, which is
+/// all [`keyword`] uses (a borrow can only flag bytes above a flagged one).
+#[inline]
+const fn maybe_special(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let high = w & HIGH;
+    let x = w & !HIGH; // seven bits per byte: the additions below cannot carry
+    let below_dash = !(x + ONES * (0x80 - b'-' as u64)) & HIGH;
+    let lower_or_above = (x + ONES * (0x80 - b'a' as u64)) & HIGH;
+    let eq = x ^ (ONES * b'=' as u64);
+    let equals = eq.wrapping_sub(ONES) & !eq & HIGH;
+    high | below_dash | lower_or_above | equals
 }
 
 /// `250-` or `250 `: the head of every line the one-scan path takes (anything else,

@@ -273,6 +273,29 @@ mod properties {
     }
 
     proptest! {
+        /// The word-at-a-time keyword scan equals the byte-at-a-time definition: up to the
+        /// first space, tab, `=`, CR or LF, with "has lower case" over those bytes.
+        #[test]
+        fn keyword_scan_equals_byte_loop(
+            bytes in prop::collection::vec(
+                prop_oneof![
+                    4 => prop::sample::select(b"ABCXYZ019-.abz_=@`{ \t\r\n".to_vec()),
+                    1 => any::<u8>(),
+                ],
+                0..40,
+            )
+        ) {
+            let end = bytes
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t' | b'=' | b'\r' | b'\n'))
+                .unwrap_or(bytes.len());
+            let lower = bytes[..end].iter().any(u8::is_ascii_lowercase);
+            let (rest, (kw, has_lower)) = keyword(&bytes).unwrap();
+            prop_assert_eq!(kw, &bytes[..end]);
+            prop_assert_eq!(rest, &bytes[end..]);
+            prop_assert_eq!(has_lower, lower);
+        }
+
         /// The one-scan path and the general path agree on common-shaped replies.
         #[test]
         fn one_scan_equals_general(buf in common_ehlo()) {

@@ -284,22 +284,31 @@ impl AuthMechanism {
     /// letter, then one comparison.
     #[inline]
     fn known(name: &[u8]) -> Option<Self> {
-        let (m, upper): (Self, &[u8]) = match (name.len(), name.first()? | 0x20) {
-            (5, b'p') => (Self::Plain, b"PLAIN"),
-            (5, b'l') => (Self::Login, b"LOGIN"),
-            (8, b'c') => (Self::CramMd5, b"CRAM-MD5"),
-            (10, b'd') => (Self::DigestMd5, b"DIGEST-MD5"),
-            (7, b'x') => (Self::XOAuth2, b"XOAUTH2"),
-            (11, b'o') => (Self::OAuthBearer, b"OAUTHBEARER"),
-            (11, b's') => (Self::ScramSha1, b"SCRAM-SHA-1"),
-            (13, b's') => (Self::ScramSha256, b"SCRAM-SHA-256"),
-            (6, b'g') => (Self::Gssapi, b"GSSAPI"),
-            (4, b'n') => (Self::Ntlm, b"NTLM"),
-            (8, b'e') => (Self::External, b"EXTERNAL"),
-            (9, b'a') => (Self::Anonymous, b"ANONYMOUS"),
-            _ => return None,
-        };
-        name.eq_ignore_ascii_case(upper).then_some(m)
+        // Exact (servers send upper case) before the case-insensitive comparison; the
+        // fixed-size name makes the first a few word compares.
+        #[inline(always)]
+        fn is<const N: usize>(
+            name: &[u8],
+            upper: &[u8; N],
+            m: AuthMechanism,
+        ) -> Option<AuthMechanism> {
+            (name == upper || name.eq_ignore_ascii_case(upper)).then_some(m)
+        }
+        match (name.len(), name.first()? | 0x20) {
+            (5, b'p') => is(name, b"PLAIN", Self::Plain),
+            (5, b'l') => is(name, b"LOGIN", Self::Login),
+            (8, b'c') => is(name, b"CRAM-MD5", Self::CramMd5),
+            (10, b'd') => is(name, b"DIGEST-MD5", Self::DigestMd5),
+            (7, b'x') => is(name, b"XOAUTH2", Self::XOAuth2),
+            (11, b'o') => is(name, b"OAUTHBEARER", Self::OAuthBearer),
+            (11, b's') => is(name, b"SCRAM-SHA-1", Self::ScramSha1),
+            (13, b's') => is(name, b"SCRAM-SHA-256", Self::ScramSha256),
+            (6, b'g') => is(name, b"GSSAPI", Self::Gssapi),
+            (4, b'n') => is(name, b"NTLM", Self::Ntlm),
+            (8, b'e') => is(name, b"EXTERNAL", Self::External),
+            (9, b'a') => is(name, b"ANONYMOUS", Self::Anonymous),
+            _ => None,
+        }
     }
 
     /// The mechanism name as sent in `AUTH <name>`.

@@ -1,6 +1,7 @@
-//! Fuzz the EHLO grammar: `Extensions::parse` (one pass from the bytes) and
-//! `parse_reply` + `Extensions::from_ehlo` with arbitrary EHLO replies. Never panic; both
-//! paths give the same result; every keyword reported is found again by `supports`, and
+//! Fuzz the EHLO grammar: `Extensions::parse` (one pass from the bytes),
+//! `Extensions::parse_general` (the same without the one-scan path for the common reply
+//! shape) and `parse_reply` + `Extensions::from_ehlo` with arbitrary EHLO replies. Never
+//! panic; all three paths give the same result; every keyword reported is found again by `supports`, and
 //! every flagged keyword too; and the one-pass parser fed a growing prefix byte by byte
 //! gives the one-shot verdict.
 #![no_main]
@@ -21,6 +22,7 @@ fn two_step(buf: &[u8]) -> Result<Option<(Extensions, usize)>, EhloParseError> {
 fn check(buf: &[u8]) {
     let one = Extensions::parse(buf);
     assert_eq!(one, two_step(buf));
+    assert_eq!(one, Extensions::parse_general(buf));
     if let Ok(Some((ext, _))) = &one {
         for (k, _) in ext.keywords() {
             assert!(ext.supports(k));

@@ -175,67 +175,52 @@ impl Keyword {
     }
 
     /// Looks up an upper-case keyword.
+    #[inline]
     fn from_upper(kw: &[u8]) -> Option<Self> {
-        // Dispatch on length first: one comparison on average instead of 25.
-        let k = match kw.len() {
-            3 => match kw {
-                b"DSN" => Keyword::Dsn,
-                _ => return None,
-            },
-            4 => match kw {
-                b"SIZE" => Keyword::Size,
-                b"AUTH" => Keyword::Auth,
-                b"VRFY" => Keyword::Vrfy,
-                b"EXPN" => Keyword::Expn,
-                b"ETRN" => Keyword::Etrn,
-                b"ATRN" => Keyword::Atrn,
-                b"HELP" => Keyword::Help,
-                b"BURL" => Keyword::Burl,
-                _ => return None,
-            },
-            6 => match kw {
-                b"LIMITS" => Keyword::Limits,
-                _ => return None,
-            },
-            7 => match kw {
-                b"XCLIENT" => Keyword::Xclient,
-                _ => return None,
-            },
-            8 => match kw {
-                b"8BITMIME" => Keyword::EightBitMime,
-                b"SMTPUTF8" => Keyword::SmtpUtf8,
-                b"STARTTLS" => Keyword::StartTls,
-                b"CHUNKING" => Keyword::Chunking,
-                b"XFORWARD" => Keyword::Xforward,
-                _ => return None,
-            },
-            9 => match kw {
-                b"DELIVERBY" => Keyword::DeliverBy,
-                _ => return None,
-            },
-            10 => match kw {
-                b"PIPELINING" => Keyword::Pipelining,
-                b"BINARYMIME" => Keyword::BinaryMime,
-                b"REQUIRETLS" => Keyword::RequireTls,
-                _ => return None,
-            },
-            11 => match kw {
-                b"MT-PRIORITY" => Keyword::MtPriority,
-                b"PIPECONNECT" => Keyword::PipeConnect,
-                _ => return None,
-            },
-            13 => match kw {
-                b"FUTURERELEASE" => Keyword::FutureRelease,
-                b"NO-SOLICITING" => Keyword::NoSoliciting,
-                _ => return None,
-            },
-            19 => match kw {
-                b"ENHANCEDSTATUSCODES" => Keyword::EnhancedStatusCodes,
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(k)
+        // Dispatch on length and first byte, then one comparison with a fixed-size name
+        // (a few machine-word compares, no `memcmp` call).
+        #[inline(always)]
+        fn is<const N: usize>(kw: &[u8], name: &[u8; N], k: Keyword) -> Option<Keyword> {
+            (kw == name).then_some(k)
+        }
+        match (kw.len(), *kw.first()?) {
+            (3, b'D') => is(kw, b"DSN", Keyword::Dsn),
+            (4, b'S') => is(kw, b"SIZE", Keyword::Size),
+            (4, b'A') if kw[1] == b'U' => is(kw, b"AUTH", Keyword::Auth),
+            (4, b'A') => is(kw, b"ATRN", Keyword::Atrn),
+            (4, b'V') => is(kw, b"VRFY", Keyword::Vrfy),
+            (4, b'E') if kw[1] == b'X' => is(kw, b"EXPN", Keyword::Expn),
+            (4, b'E') => is(kw, b"ETRN", Keyword::Etrn),
+            (4, b'H') => is(kw, b"HELP", Keyword::Help),
+            (4, b'B') => is(kw, b"BURL", Keyword::Burl),
+            (6, b'L') => is(kw, b"LIMITS", Keyword::Limits),
+            (7, b'X') => is(kw, b"XCLIENT", Keyword::Xclient),
+            (8, b'8') => is(kw, b"8BITMIME", Keyword::EightBitMime),
+            (8, b'S') if kw[1] == b'M' => is(kw, b"SMTPUTF8", Keyword::SmtpUtf8),
+            (8, b'S') => is(kw, b"STARTTLS", Keyword::StartTls),
+            (8, b'C') => is(kw, b"CHUNKING", Keyword::Chunking),
+            (8, b'X') => is(kw, b"XFORWARD", Keyword::Xforward),
+            (9, b'D') => is(kw, b"DELIVERBY", Keyword::DeliverBy),
+            (10, b'P') => is(kw, b"PIPELINING", Keyword::Pipelining),
+            (10, b'B') => is(kw, b"BINARYMIME", Keyword::BinaryMime),
+            (10, b'R') => is(kw, b"REQUIRETLS", Keyword::RequireTls),
+            (11, b'M') => is(kw, b"MT-PRIORITY", Keyword::MtPriority),
+            (11, b'P') => is(kw, b"PIPECONNECT", Keyword::PipeConnect),
+            (13, b'F') => is(kw, b"FUTURERELEASE", Keyword::FutureRelease),
+            (13, b'N') => is(kw, b"NO-SOLICITING", Keyword::NoSoliciting),
+            (19, b'E') => is(kw, b"ENHANCEDSTATUSCODES", Keyword::EnhancedStatusCodes),
+            _ => None,
+        }
+    }
+
+    /// Looks up a keyword that has lower case (rare: servers advertise upper case).
+    #[inline(never)]
+    fn from_any_case(kw: &[u8]) -> Option<Self> {
+        let mut upper = [0u8; 24];
+        let buf = upper.get_mut(..kw.len())?; // longer than any known keyword
+        buf.copy_from_slice(kw);
+        buf.make_ascii_uppercase();
+        Self::from_upper(buf)
     }
 
     const fn bit(self) -> u32 {
@@ -291,28 +276,38 @@ impl AuthMechanism {
     /// ```
     #[must_use]
     pub fn from_name(name: &str) -> Self {
-        let mut buf = [0u8; 16];
-        let upper: &[u8] = if name.len() <= buf.len() {
-            buf[..name.len()].copy_from_slice(name.as_bytes());
-            buf[..name.len()].make_ascii_uppercase();
-            &buf[..name.len()]
-        } else {
-            &[]
-        };
-        match upper {
-            b"PLAIN" => Self::Plain,
-            b"LOGIN" => Self::Login,
-            b"CRAM-MD5" => Self::CramMd5,
-            b"DIGEST-MD5" => Self::DigestMd5,
-            b"XOAUTH2" => Self::XOAuth2,
-            b"OAUTHBEARER" => Self::OAuthBearer,
-            b"SCRAM-SHA-1" => Self::ScramSha1,
-            b"SCRAM-SHA-256" => Self::ScramSha256,
-            b"GSSAPI" => Self::Gssapi,
-            b"NTLM" => Self::Ntlm,
-            b"EXTERNAL" => Self::External,
-            b"ANONYMOUS" => Self::Anonymous,
-            _ => Self::Other(name.to_ascii_uppercase().into_boxed_str()),
+        Self::known(name.as_bytes())
+            .unwrap_or_else(|| Self::Other(name.to_ascii_uppercase().into_boxed_str()))
+    }
+
+    /// A mechanism SMTPing knows by name, case-insensitively: dispatch on length and first
+    /// letter, then one comparison.
+    #[inline]
+    fn known(name: &[u8]) -> Option<Self> {
+        // Exact (servers send upper case) before the case-insensitive comparison; the
+        // fixed-size name makes the first a few word compares.
+        #[inline(always)]
+        fn is<const N: usize>(
+            name: &[u8],
+            upper: &[u8; N],
+            m: AuthMechanism,
+        ) -> Option<AuthMechanism> {
+            (name == upper || name.eq_ignore_ascii_case(upper)).then_some(m)
+        }
+        match (name.len(), name.first()? | 0x20) {
+            (5, b'p') => is(name, b"PLAIN", Self::Plain),
+            (5, b'l') => is(name, b"LOGIN", Self::Login),
+            (8, b'c') => is(name, b"CRAM-MD5", Self::CramMd5),
+            (10, b'd') => is(name, b"DIGEST-MD5", Self::DigestMd5),
+            (7, b'x') => is(name, b"XOAUTH2", Self::XOAuth2),
+            (11, b'o') => is(name, b"OAUTHBEARER", Self::OAuthBearer),
+            (11, b's') => is(name, b"SCRAM-SHA-1", Self::ScramSha1),
+            (13, b's') => is(name, b"SCRAM-SHA-256", Self::ScramSha256),
+            (6, b'g') => is(name, b"GSSAPI", Self::Gssapi),
+            (4, b'n') => is(name, b"NTLM", Self::Ntlm),
+            (8, b'e') => is(name, b"EXTERNAL", Self::External),
+            (9, b'a') => is(name, b"ANONYMOUS", Self::Anonymous),
+            _ => None,
         }
     }
 
@@ -518,15 +513,7 @@ impl Builder {
     fn line(&mut self, start: usize, line: &[u8]) {
         self.lines += 1;
         if self.lines == 1 {
-            let mut scan = LineScanner { text: line, pos: 0 };
-            let (g0, g1) = scan.next_range().unwrap_or((0, 0));
-            let (g0, g1) = trim_range(line, g0, g1);
-            self.greeting = ((start + g0) as u32, (start + g1) as u32);
-            self.name_end = (start
-                + line[g0..g1]
-                    .iter()
-                    .position(|&b| b == b' ' || b == b'\t')
-                    .map_or(g1, |i| g0 + i)) as u32;
+            self.first_line(start, line);
             return;
         }
         // `NNN-` or `NNN ` is four bytes; a bare `250` ends at the third.
@@ -542,19 +529,37 @@ impl Builder {
             self.ignored_lines += 1;
             return;
         }
-        let mut upper = [0u8; 24];
-        let kw = if lower {
+        self.keyword(kw, lower, after);
+    }
+
+    /// The greeting line: the server name and the greeting text.
+    #[inline]
+    fn first_line(&mut self, start: usize, line: &[u8]) {
+        let mut scan = LineScanner { text: line, pos: 0 };
+        let (_, stop) = scan.next_range().unwrap_or((0, 0));
+        self.greeting_line(start, line, stop);
+    }
+
+    /// The greeting line, `stop` being where its text ends (before the terminator).
+    #[inline]
+    fn greeting_line(&mut self, start: usize, line: &[u8], stop: usize) {
+        let (g0, g1) = trim_range(line, 4.min(stop), stop);
+        self.greeting = ((start + g0) as u32, (start + g1) as u32);
+        self.name_end =
+            (start + crate::grammar::find_blank(&line[g0..g1]).map_or(g1, |i| g0 + i)) as u32;
+    }
+
+    /// A keyword line's keyword (not empty; `lower` when it has lower case) and what
+    /// follows it up to and including the line's terminator.
+    #[inline]
+    fn keyword(&mut self, kw: &[u8], lower: bool, after: &[u8]) {
+        let known = if lower {
             self.lower = true;
-            let Some(buf) = upper.get_mut(..kw.len()) else {
-                return; // longer than any known keyword
-            };
-            buf.copy_from_slice(kw);
-            buf.make_ascii_uppercase();
-            &*buf
+            Keyword::from_any_case(kw)
         } else {
-            kw
+            Keyword::from_upper(kw)
         };
-        let Some(known) = Keyword::from_upper(kw) else {
+        let Some(known) = known else {
             return;
         };
         self.flags |= known.bit();
@@ -564,6 +569,12 @@ impl Builder {
         ) {
             return;
         }
+        self.params(known, after);
+    }
+
+    /// The parameters of the keywords with typed values.
+    #[inline(never)]
+    fn params(&mut self, known: Keyword, after: &[u8]) {
         let delimiter = after.first().copied();
         let stop = after.len() - usize::from(after.last() == Some(&b'\n'));
         let (p0, p1) = trim_range(after, 1.min(stop), stop);
@@ -576,21 +587,31 @@ impl Builder {
             self.size = Some(parse_size(&after[p0..p1]));
             return;
         }
-        // Invalid UTF-8 here means the whole reply is, and `finish` starts over on the
-        // lossy copy.
+        if known == Keyword::Auth {
+            self.legacy_auth |= delimiter == Some(b'=');
+            for name in after[p0..p1]
+                .split(u8::is_ascii_whitespace)
+                .filter(|w| !w.is_empty())
+            {
+                let m = match AuthMechanism::known(name) {
+                    Some(m) => m,
+                    // Invalid UTF-8 here means the whole reply is, and `finish` starts
+                    // over on the lossy copy.
+                    None => match core::str::from_utf8(name) {
+                        Ok(name) => AuthMechanism::Other(name.to_ascii_uppercase().into()),
+                        Err(_) => return,
+                    },
+                };
+                if !self.auth.contains(&m) {
+                    self.auth.push(m);
+                }
+            }
+            return;
+        }
         let Ok(params) = core::str::from_utf8(&after[p0..p1]) else {
             return;
         };
         match known {
-            Keyword::Auth => {
-                self.legacy_auth |= delimiter == Some(b'=');
-                for name in params.split_ascii_whitespace() {
-                    let m = AuthMechanism::from_name(name);
-                    if !self.auth.contains(&m) {
-                        self.auth.push(m);
-                    }
-                }
-            }
             Keyword::DeliverBy => {
                 self.deliver_by = Some(
                     params
@@ -671,15 +692,32 @@ fn keyword_line(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
     preceded(space0, keyword).parse(i)
 }
 
-/// The keyword itself, a hand-tuned nom primitive: one table lookup per byte classifies
-/// both "ends the keyword" and "is lower case", which `take_till` plus a second pass for
-/// case cannot do in one.
+/// The keyword itself, a hand-tuned nom primitive: it ends at a space, tab, `=`, CR or LF
+/// (or the end of input) and reports whether it has lower case, in one pass. Eight bytes
+/// at a time (SWAR on a `u64`) skip the bytes that can be neither (upper case, digits,
+/// `-` and most punctuation); each byte that might be is classified with one table
+/// lookup, as the whole keyword would be without the word loop.
 #[inline]
 fn keyword(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
     let mut lower = 0u8;
     let mut n = 0;
-    while n < i.len() {
-        let class = BYTE_CLASS[usize::from(i[n])];
+    loop {
+        // Skip the plain bytes of whole words.
+        while let Some(word) = i.get(n..n + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            let flagged = maybe_special(u64::from_le_bytes(w));
+            if flagged == 0 {
+                n += 8;
+            } else {
+                n += (flagged.trailing_zeros() / 8) as usize;
+                break;
+            }
+        }
+        let Some(&b) = i.get(n) else {
+            break;
+        };
+        let class = BYTE_CLASS[usize::from(b)];
         if class & ENDS_KEYWORD != 0 {
             break;
         }
@@ -687,6 +725,117 @@ fn keyword(i: &[u8]) -> IResult<&[u8], (&[u8], bool)> {
         n += 1;
     }
     Ok((&i[n..], (&i[..n], lower & LOWER != 0)))
+}
+
+/// For each byte of `w` that may end a keyword or be lower case (below `-`, `=`, `a` and
+/// above, 8-bit), the high bit of that byte; exact for the lowest such byte, which is
+/// all [`keyword`] uses (a borrow can only flag bytes above a flagged one).
+#[inline]
+const fn maybe_special(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let high = w & HIGH;
+    let x = w & !HIGH; // seven bits per byte: the additions below cannot carry
+    let below_dash = !(x + ONES * (0x80 - b'-' as u64)) & HIGH;
+    let lower_or_above = (x + ONES * (0x80 - b'a' as u64)) & HIGH;
+    let eq = x ^ (ONES * b'=' as u64);
+    let equals = eq.wrapping_sub(ONES) & !eq & HIGH;
+    high | below_dash | lower_or_above | equals
+}
+
+/// `250-` or `250 `: the head of every line the one-scan path takes (anything else,
+/// including a bare `250`, goes to the general path).
+#[inline]
+fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
+    match i {
+        [b'2', b'5', b'0', sep @ (b'-' | b' '), rest @ ..] => Ok((rest, *sep)),
+        _ => Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Tag,
+        ))),
+    }
+}
+
+/// What [`simple_keyword_line`] reads.
+struct KeywordLine<'a> {
+    /// `-` or a space (the last line).
+    sep: u8,
+    /// The keyword as sent.
+    kw: &'a [u8],
+    /// The keyword has lower case.
+    lower: bool,
+    /// What follows the keyword, CRLF included.
+    after: &'a [u8],
+}
+
+/// One keyword line as the one-scan path reads it: `250-` or `250 `, a keyword that starts
+/// at once, then CRLF or a delimiter (space, tab, `=`) and parameters up to CRLF, within
+/// the default line limit. Returns the separator, the keyword, whether it has lower case
+/// and what follows the keyword up to and including the CRLF.
+#[inline]
+fn simple_keyword_line(i: &[u8]) -> IResult<&[u8], KeywordLine<'_>> {
+    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify));
+    let (rest, sep) = head_250(i)?;
+    let (after, (kw, lower)) = keyword(rest)?;
+    if kw.is_empty() {
+        return Err(fail());
+    }
+    // The keyword scan stopped at a space, tab, `=`, CR or LF (or the end of input).
+    let tail = match after {
+        [b'\r', b'\n', ..] => 2,
+        [b' ' | b'\t' | b'=', ..] => match crate::grammar::find_lf(after) {
+            Some(lf) if after[lf - 1] == b'\r' => lf + 1,
+            _ => return Err(fail()),
+        },
+        _ => return Err(fail()),
+    };
+    let content_len = i.len() - after.len() + tail - 2;
+    if content_len > crate::reply::DEFAULT_MAX_LINE_LEN {
+        return Err(fail());
+    }
+    Ok((
+        &after[tail..],
+        KeywordLine {
+            sep,
+            kw,
+            lower,
+            after: &after[..tail],
+        },
+    ))
+}
+
+/// The EHLO reply as nearly every server sends it, in one scan from the bytes: every line
+/// `250-` or `250 ` and ended by CRLF, every keyword line starting with its keyword, within
+/// the default limits. The line ends are found while the keyword is classified (a keyword
+/// alone on its line needs no separate line-end search). `None` at the first line it does
+/// not take, and the caller runs the general path ([`ReplyParser`] and [`Builder::line`]),
+/// which gives the same result on every input this path accepts.
+fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
+    let mut b = Builder::default();
+    let (_, sep) = head_250(buf).ok()?;
+    let (_, first) = crate::grammar::line(crate::reply::DEFAULT_MAX_LINE_LEN)(buf).ok()?;
+    if first.bare_lf {
+        return None;
+    }
+    let mut pos = first.content.len() + 2;
+    b.lines = 1;
+    b.greeting_line(0, first.content, first.content.len());
+    let mut last = sep == b' ';
+    while !last {
+        if b.lines as usize >= crate::reply::DEFAULT_MAX_LINES {
+            return None;
+        }
+        let line = &buf[pos..];
+        let (rest, l) = simple_keyword_line(line).ok()?;
+        b.lines += 1;
+        b.keyword(l.kw, l.lower, l.after);
+        pos += line.len() - rest.len();
+        last = l.sep == b' ';
+    }
+    if pos > crate::reply::DEFAULT_MAX_REPLY_LEN {
+        return None;
+    }
+    Some((b.finish(&buf[..pos]), pos))
 }
 
 impl Extensions {
@@ -701,6 +850,11 @@ impl Extensions {
             return Err(EhloError::NotAccepted { code: reply.code() });
         }
         let raw = reply.as_bytes();
+        if let Some((ext, used)) = one_scan(raw)
+            && used == raw.len()
+        {
+            return Ok(ext);
+        }
         Ok(Builder::over(raw).finish(raw))
     }
 
@@ -723,6 +877,17 @@ impl Extensions {
     /// assert!(Extensions::parse(&buf[..20]).unwrap().is_none());
     /// ```
     pub fn parse(buf: &[u8]) -> Result<Option<(Self, usize)>, EhloParseError> {
+        if let Some(done) = one_scan(buf) {
+            return Ok(Some(done));
+        }
+        Self::parse_general(buf)
+    }
+
+    /// [`Extensions::parse`] without its one-scan path for the common reply shape: the
+    /// reply grammar line by line and the general classifier. Always the same result as
+    /// [`Extensions::parse`]; public for the fuzz target that checks so.
+    #[doc(hidden)]
+    pub fn parse_general(buf: &[u8]) -> Result<Option<(Self, usize)>, EhloParseError> {
         const PARSER: ReplyParser = ReplyParser::new();
         let mut b = Builder::default();
         let parsed = PARSER.parse_lines(buf, &mut ReplyProgress::default(), |code, start, line| {
@@ -977,29 +1142,37 @@ impl fmt::Debug for Extensions {
 }
 
 /// `SIZE [number]` (RFC 1870): the first whitespace-separated word, all digits. Over bytes,
-/// so the common case needs no UTF-8 check.
+/// in one loop, so the common case needs no UTF-8 check and no overflow check per digit.
 fn parse_size(params: &[u8]) -> SizeLimit {
-    let Some(start) = params.iter().position(|b| !b.is_ascii_whitespace()) else {
+    let mut i = 0;
+    while i < params.len() && params[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if i == params.len() {
         return SizeLimit::NoFixedLimit;
-    };
-    let word = &params[start..];
-    let word = &word[..word
-        .iter()
-        .position(u8::is_ascii_whitespace)
-        .unwrap_or(word.len())];
+    }
     let mut n = 0u64;
     let mut overflow = false;
-    for &b in word {
-        if !b.is_ascii_digit() {
+    while let Some(&b) = params.get(i) {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            if b.is_ascii_whitespace() {
+                break;
+            }
             return SizeLimit::Invalid;
         }
-        match n
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
-        {
-            Some(v) => n = v,
-            None => overflow = true,
+        if n <= (u64::MAX - 9) / 10 {
+            n = n * 10 + u64::from(digit);
+        } else {
+            match n
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(digit)))
+            {
+                Some(v) => n = v,
+                None => overflow = true,
+            }
         }
+        i += 1;
     }
     match n {
         // All digits but too large for u64: larger than any message we could send.

@@ -11,7 +11,7 @@ use core::str::FromStr;
 use nom::combinator::map;
 use nom::{IResult, Parser};
 
-use crate::grammar::{byte_of, digits_up_to};
+use crate::grammar::{byte, byte_of, digits_up_to};
 
 /// An enhanced mail system status code such as `5.1.1` (RFC 3463).
 ///
@@ -130,9 +130,9 @@ fn status_code(t: &[u8]) -> IResult<&[u8], EnhancedCode> {
     map(
         (
             byte_of(b"245"),
-            byte_of(b"."),
+            byte(b'.'),
             digits_up_to(3),
-            byte_of(b"."),
+            byte(b'.'),
             digits_up_to(3),
         ),
         |(class, _, subject, _, detail)| EnhancedCode {

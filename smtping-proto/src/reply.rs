@@ -303,7 +303,7 @@ impl<'a> Reply<'a> {
     /// (empty for a bare `NNN`). NUL and 8-bit bytes are kept as received.
     #[must_use]
     pub fn lines(&self) -> Lines<'a> {
-        Lines { rest: self.raw }
+        Lines::new(self.raw, self.line_count)
     }
 
     /// The text of the first line.
@@ -404,24 +404,58 @@ impl fmt::Display for Reply<'_> {
 #[derive(Clone, Debug)]
 pub struct Lines<'a> {
     rest: &'a [u8],
+    /// Lines left, so that the last one is cut without scanning it again.
+    left: u32,
+}
+
+impl<'a> Lines<'a> {
+    const fn new(raw: &'a [u8], lines: u32) -> Self {
+        Self {
+            rest: raw,
+            left: lines,
+        }
+    }
 }
 
 impl<'a> Iterator for Lines<'a> {
     type Item = &'a [u8];
 
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         if self.rest.is_empty() {
             return None;
         }
-        let end = find_lf(self.rest).unwrap_or(self.rest.len());
-        let mut line = &self.rest[..end];
-        self.rest = self.rest.get(end + 1..).unwrap_or_default();
+        let mut line;
+        if self.left == 1 {
+            // The last line ends the reply: no scan for its LF.
+            line = self.rest;
+            self.rest = &[];
+            if let [head @ .., b'\n'] = line {
+                line = head;
+            }
+        } else {
+            let end = find_lf(self.rest).unwrap_or(self.rest.len());
+            line = &self.rest[..end];
+            self.rest = self.rest.get(end + 1..).unwrap_or_default();
+        }
+        self.left = self.left.saturating_sub(1);
         if let [head @ .., b'\r'] = line {
             line = head;
         }
         Some(line.get(4..).unwrap_or_default())
     }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = if self.rest.is_empty() {
+            0
+        } else {
+            self.left as usize
+        };
+        (n, Some(n))
+    }
 }
+
+impl ExactSizeIterator for Lines<'_> {}
 
 /// A reply that owns its bytes; made by [`Reply::to_owned`].
 ///
@@ -474,7 +508,7 @@ impl OwnedReply {
     /// The text of each line; see [`Reply::lines`].
     #[must_use]
     pub fn lines(&self) -> Lines<'_> {
-        Lines { rest: &self.raw }
+        Lines::new(&self.raw, self.line_count)
     }
 
     /// The exact bytes received.
@@ -578,7 +612,9 @@ impl ReplyParser {
     /// number of bytes it took, `Ok(None)` when more bytes are needed, or an error as soon
     /// as the bytes seen so far cannot become a valid reply within the limits.
     pub fn parse<'a>(&self, buf: &'a [u8]) -> Result<Option<(Reply<'a>, usize)>, ReplyError> {
-        self.parse_resumable(buf, &mut ReplyProgress::default())
+        // A fresh progress the compiler can see: its loads fold to constants and its
+        // stores vanish.
+        self.parse_lines(buf, &mut ReplyProgress::default(), |_, _, _| {})
     }
 
     /// Like [`ReplyParser::parse`], but remembers in `progress` how far it validated, so
@@ -622,10 +658,11 @@ impl ReplyParser {
             // The caller moved the buffer without resetting: start over rather than panic.
             *progress = ReplyProgress::default();
         }
+        let p = progress;
         loop {
-            let line_no = progress.lines + 1;
-            let rest = &buf[progress.pos..];
-            if progress.lines as usize >= limits.max_lines {
+            let line_no = p.lines + 1;
+            let rest = &buf[p.pos..];
+            if p.lines as usize >= limits.max_lines {
                 return Err(ReplyError::TooManyLines {
                     limit: limits.max_lines,
                 });
@@ -642,7 +679,7 @@ impl ReplyParser {
                     });
                 }
             };
-            if !grammar::code_in_range(code) {
+            if !grammar::code_in_range(rest) {
                 return Err(ReplyError::CodeOutOfRange {
                     line: line_no,
                     code,
@@ -651,10 +688,10 @@ impl ReplyParser {
             if after_code.is_empty() {
                 return Ok(None);
             }
-            if progress.lines > 0 && code != progress.code {
+            if p.lines > 0 && code != p.code {
                 return Err(ReplyError::CodeMismatch {
                     line: line_no,
-                    expected: progress.code,
+                    expected: p.code,
                     found: code,
                 });
             }
@@ -694,7 +731,7 @@ impl ReplyParser {
                     found: Snippet::new(after_code),
                 });
             }
-            let end = progress.pos + content_len + if line.bare_lf { 1 } else { 2 };
+            let end = p.pos + content_len + if line.bare_lf { 1 } else { 2 };
             if end > limits.max_reply_len {
                 return Err(ReplyError::ReplyTooLarge {
                     limit: limits.max_reply_len,
@@ -704,35 +741,35 @@ impl ReplyParser {
                 if self.bare_lf == BareLfPolicy::Refuse {
                     return Err(ReplyError::BareLf { line: line_no });
                 }
-                progress.flags |= FLAG_BARE_LF;
+                p.flags |= FLAG_BARE_LF;
             }
-            on_line(code, progress.pos, &buf[progress.pos..end]);
-            if progress.lines == 0 {
-                progress.code = code;
+            on_line(code, p.pos, &buf[p.pos..end]);
+            if p.lines == 0 {
+                p.code = code;
                 // Cheap pre-check (`D.`) first: most first lines are plain text.
-                let text = &line.content[4.min(content_len)..];
+                let text = line.content.get(4..).unwrap_or_default();
                 if let [b'2' | b'4' | b'5', b'.', _, ..] = text
                     && let Some((enh, _)) = EnhancedCode::parse_prefix(text)
                 {
                     if u16::from(enh.class()) == code / 100 {
-                        progress.enhanced = Some(enh);
+                        p.enhanced = Some(enh);
                     } else {
-                        progress.mismatched = Some(enh);
+                        p.mismatched = Some(enh);
                     }
                 }
             }
-            progress.lines += 1;
-            progress.pos = end;
+            p.lines += 1;
+            p.pos = end;
             if sep != b'-' {
                 let reply = Reply {
                     raw: &buf[..end],
                     code,
-                    line_count: progress.lines,
-                    flags: progress.flags,
-                    enhanced: progress.enhanced,
-                    mismatched: progress.mismatched,
+                    line_count: p.lines,
+                    flags: p.flags,
+                    enhanced: p.enhanced,
+                    mismatched: p.mismatched,
                 };
-                *progress = ReplyProgress::default();
+                *p = ReplyProgress::default();
                 return Ok(Some((reply, end)));
             }
         }
@@ -756,10 +793,11 @@ mod grammar {
         fixed_digits::<3>(i)
     }
 
-    /// `Reply-code = %x32-35 %x30-35 %x30-39`.
+    /// `Reply-code = %x32-35 %x30-35 %x30-39`, checked on the digits [`code`] accepted
+    /// (two byte comparisons instead of two divisions).
     #[inline]
-    pub(super) const fn code_in_range(code: u16) -> bool {
-        matches!(code / 100, 2..=5) && (code / 10) % 10 <= 5
+    pub(super) fn code_in_range(digits: &[u8]) -> bool {
+        matches!(digits, [b'2'..=b'5', b'0'..=b'5', ..])
     }
 
     /// `-` (more lines follow), a space (last line), or the line end of a bare `NNN`;

@@ -207,7 +207,106 @@ mod properties {
             })
     }
 
+    /// Replies of the common shape (the one-scan path's): real keywords in any case,
+    /// parameters of the kinds servers send, now and then a line the path leaves to the
+    /// general one.
+    fn common_ehlo() -> impl Strategy<Value = Vec<u8>> {
+        let keyword = prop::sample::select(vec![
+            "SIZE",
+            "AUTH",
+            "auth",
+            "AUTH=",
+            "PIPELINING",
+            "8BITMIME",
+            "STARTTLS",
+            "DSN",
+            "LIMITS",
+            "DELIVERBY",
+            "SmtpUtf8",
+            "X-EXPS",
+            "XEXCH50",
+            "CHUNKING",
+            "HELP",
+            "",
+        ]);
+        let params = prop::sample::select(vec![
+            "",
+            " 10240000",
+            " 0",
+            "  35882577 ",
+            " 999999999999999999999999",
+            " abc",
+            " PLAIN LOGIN",
+            " login CRAM-MD5 XOAUTH2 plain-clienttoken",
+            "\tGSSAPI NTLM",
+            " RCPTMAX=100 MAILMAX=10",
+            " 240",
+            " x\ry",
+            "PLAIN",
+            " \u{e9}t\u{e9}",
+        ]);
+        let line = (keyword, params, 0..20u8).prop_map(|(k, p, odd)| {
+            let mut l = Vec::new();
+            l.extend_from_slice(k.as_bytes());
+            l.extend_from_slice(p.as_bytes());
+            match odd {
+                0 => l.insert(0, b' '),
+                1 => l.push(b'\r'),
+                2 => l.push(0xff),
+                _ => {}
+            }
+            l
+        });
+        (prop::collection::vec(line, 0..10), any::<bool>()).prop_map(|(lines, bare_lf)| {
+            let mut out = b"250-mx.example.org Hello [192.0.2.1]\r\n".to_vec();
+            let n = lines.len();
+            for (i, l) in lines.iter().enumerate() {
+                out.extend_from_slice(if i + 1 == n { b"250 " } else { b"250-" });
+                out.extend_from_slice(l);
+                out.extend_from_slice(if bare_lf && i == 3 { b"\n" } else { b"\r\n" });
+            }
+            if n == 0 {
+                out.extend_from_slice(b"250 OK\r\n");
+            }
+            out
+        })
+    }
+
     proptest! {
+        /// The word-at-a-time keyword scan equals the byte-at-a-time definition: up to the
+        /// first space, tab, `=`, CR or LF, with "has lower case" over those bytes.
+        #[test]
+        fn keyword_scan_equals_byte_loop(
+            bytes in prop::collection::vec(
+                prop_oneof![
+                    4 => prop::sample::select(b"ABCXYZ019-.abz_=@`{ \t\r\n".to_vec()),
+                    1 => any::<u8>(),
+                ],
+                0..40,
+            )
+        ) {
+            let end = bytes
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t' | b'=' | b'\r' | b'\n'))
+                .unwrap_or(bytes.len());
+            let lower = bytes[..end].iter().any(u8::is_ascii_lowercase);
+            let (rest, (kw, has_lower)) = keyword(&bytes).unwrap();
+            prop_assert_eq!(kw, &bytes[..end]);
+            prop_assert_eq!(rest, &bytes[end..]);
+            prop_assert_eq!(has_lower, lower);
+        }
+
+        /// The one-scan path and the general path agree on common-shaped replies.
+        #[test]
+        fn one_scan_equals_general(buf in common_ehlo()) {
+            let one = Extensions::parse(&buf);
+            prop_assert_eq!(&one, &Extensions::parse_general(&buf));
+            let (r, _) = crate::parse_reply(&buf).unwrap().unwrap();
+            let general = Builder::over(r.as_bytes()).finish(r.as_bytes());
+            prop_assert_eq!(Extensions::from_ehlo(&r).unwrap(), general);
+        }
+
+
         /// `Extensions::parse` (one pass) and `parse_reply` + `from_ehlo` agree on every
         /// EHLO text, accepted or refused, and `supports` agrees with the typed flags.
         #[test]
@@ -219,6 +318,13 @@ mod properties {
             };
             let one = Extensions::parse(&buf);
             prop_assert_eq!(&one, &two);
+            // The one-scan path (taken whenever the reply has the common shape) and the
+            // general path agree.
+            prop_assert_eq!(&one, &Extensions::parse_general(&buf));
+            if let Ok(Some((r, _))) = crate::parse_reply(&buf) {
+                let general = Builder::over(r.as_bytes()).finish(r.as_bytes());
+                prop_assert_eq!(Extensions::from_ehlo(&r).ok(), (r.code() == 250).then_some(general));
+            }
             if let Ok(Some((e, _))) = one {
                 for k in e.known() {
                     prop_assert!(e.supports(k.as_str()), "{:?} flagged but not found", k);

@@ -7,6 +7,7 @@
 #   scripts/interop.sh check      verify every endpoint with swaks / kdig / openssl; table; exit 1 on mismatch
 #   scripts/interop.sh test       run the Rust interop tests against a running setup
 #   scripts/interop.sh crosscheck smtping spf/domain vs pyspf, opendkim-testkey, checkdmarc (issue 14)
+#   scripts/interop/testssl-oracle.sh  testssl.sh against the legacy TLS servers (issue 15; slow, oracle only)
 #   scripts/interop.sh stop       stop every daemon, remove the firewall rule and $WORK
 #   scripts/interop.sh status     show what of ours is running
 #

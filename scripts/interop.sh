@@ -96,7 +96,7 @@ APT_PACKAGES=(
     rbldnsd opendkim-tools python3-spf python3-dnspython python3-venv
     # Transport security (issue 15): the validating resolver (Unbound, with dig to look at its
     # answers), the MTA-STS policy server (nginx), and testssl.sh as the TLS-scan oracle.
-    unbound bind9-dnsutils nginx-light testssl.sh
+    unbound bind9-dnsutils nginx-light testssl.sh curl knot-dnssecutils
     # Exim's runtime libraries (the Exim binary itself is extracted from its .deb, see setup_exim).
     libc6 libcrypt1 libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0
 )
@@ -436,6 +436,21 @@ setup_dns() {
         render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
     done
     for z in dnsbl.test dbl.test; do render "$TPL/knot/dnsbl-stub.zone.in" "$K/zones/$z.zone"; done
+    # expired.secure.test first: signed offline as if 30 days ago (RRSIG lifetime 14 days), so its
+    # signatures have expired; its DS (SHA-256) goes into the parent secure.test.
+    mkdir -p "$K/offline"
+    render "$TPL/knot/kzonesign.conf.in" "$K/kzonesign.conf"
+    render "$TPL/knot/expired.secure.test.zone.in" "$K/offline/expired.secure.test.zone"
+    kzonesign -c "$K/kzonesign.conf" -t "$(($(date +%s) - 30 * 86400))" expired.secure.test \
+        >"$WORK/log/kzonesign.log" 2>&1 || {
+        cat "$WORK/log/kzonesign.log" >&2
+        die "kzonesign failed for expired.secure.test"
+    }
+    cp "$K/offline/expired.secure.test.zone" "$K/zones/expired.secure.test.zone"
+    export TPL_EXPIRED_DS
+    TPL_EXPIRED_DS=$(keymgr -c "$K/kzonesign.conf" expired.secure.test ds 2>>"$WORK/log/kzonesign.log" |
+        awk '{ for (i = 1; i < NF; i++) if ($i == "DS" && $(i + 3) == 2) { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit } }')
+    [ -n "$TPL_EXPIRED_DS" ] || die "keymgr printed no DS for expired.secure.test"
     for z in secure.test bogus.secure.test unsigned.secure.test; do
         render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
     done
@@ -593,7 +608,7 @@ setup_silent() {
 # TLS server and the port-sweep firewall rules.
 
 # The zones Unbound reaches through Knot (stub zones), "." included so nothing goes elsewhere.
-VALIDATOR_STUBS=(. secure.test bogus.secure.test unsigned.secure.test interop.test signals.test
+VALIDATOR_STUBS=(. secure.test bogus.secure.test expired.secure.test unsigned.secure.test interop.test signals.test
     reports.test elsewhere.test _dmarc.test dnsbl.test dbl.test 127.in-addr.arpa 2.0.192.in-addr.arpa
     8.b.d.0.1.0.0.2.ip6.arpa 0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa)
 
@@ -898,6 +913,7 @@ SMTPING_INTEROP_SECURE_MX=127.0.0.1:$PORT_SECURE_MX
 SMTPING_INTEROP_SECURE_MX6=[::1]:$PORT_SECURE_MX
 SMTPING_INTEROP_SECURE_MX_ADDR=127.0.0.37
 SMTPING_INTEROP_BOGUS_DOMAIN=bogus.secure.test
+SMTPING_INTEROP_EXPIRED_DOMAIN=expired.secure.test
 SMTPING_INTEROP_INSECURE_DOMAIN=unsigned.secure.test
 SMTPING_INTEROP_TLSA_SECURE_311=$(cat "$WORK/certs/secure.tlsa311")
 SMTPING_INTEROP_TLSA_NEXT_311=$(cat "$WORK/certs/next.tlsa311")

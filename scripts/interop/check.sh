@@ -417,6 +417,7 @@ check_transport() {
     vdns_case dnssec.secure.nxdomain "NXDOMAIN ad" A nothing-here.secure.test
     vdns_case dnssec.bogus.mx "SERVFAIL noad ede=9" MX bogus.secure.test
     vdns_case dnssec.bogus.tlsa "SERVFAIL noad ede=9" TLSA _25._tcp.mx.bogus.secure.test
+    vdns_case dnssec.expired.mx "SERVFAIL noad ede=7" MX expired.secure.test
     vdns_case dnssec.unsigned.mx "NOERROR noad" MX unsigned.secure.test
     vdns_case dnssec.insecure.interop "NOERROR noad" MX interop.test
     vdns_case dnssec.validator6 "NOERROR ad" MX secure.test @::1 -p "$PORT_VALIDATOR"

@@ -358,7 +358,7 @@ vdns_case() {
 }
 
 # dane_case NAME WANT MXHOST: openssl s_client's DANE verdict (the TLSA set from the validating
-# resolver, -dane_tlsa_rrdata) on MXHOST:25 at 127.0.0.37 (nft: the secure Postfix listener).
+# resolver, -dane_tlsa_rrdata) on the secure Postfix listener (what MXHOST:25 at 127.0.0.37 reaches).
 dane_case() {
     local name=$1 want=$2 host=$3 out got rr args=() l
     rr=$(dig +time=3 +tries=1 +short @127.0.0.1 -p "$PORT_VALIDATOR" TLSA "_25._tcp.$host" 2>/dev/null |

@@ -395,7 +395,7 @@ dump_logs() {
 # Setup
 
 setup_certs() {
-    log "certificates (test root + intermediate, 8 leaves)"
+    log "certificates (test root + intermediate, 10 leaves)"
     bash "$TPL/certs.sh" "$WORK/certs" >"$WORK/log/certs.log" 2>&1 || {
         cat "$WORK/log/certs.log" >&2
         die "certificate generation failed"

@@ -7,6 +7,7 @@
 #   scripts/interop.sh check      verify every endpoint with swaks / kdig / openssl; table; exit 1 on mismatch
 #   scripts/interop.sh test       run the Rust interop tests against a running setup
 #   scripts/interop.sh crosscheck smtping spf/domain vs pyspf, opendkim-testkey, checkdmarc (issue 14)
+#   scripts/interop/testssl-oracle.sh  testssl.sh against the legacy TLS servers (issue 15; slow, oracle only)
 #   scripts/interop.sh stop       stop every daemon, remove the firewall rule and $WORK
 #   scripts/interop.sh status     show what of ours is running
 #
@@ -52,6 +53,13 @@ PORT_SILENT=10061          # accepts, never speaks
 PORT_REFUSED=10062         # nothing listens (connection refused)
 PORT_SUBMISSION=10087      # Postfix submission-like ("587"): 530 until AUTH
 PORT_POSTGREY=10099        # postgrey policy service (internal)
+# Transport security (issue 15).
+PORT_SECURE_MX=10037       # Postfix STARTTLS for the MX hosts of the signed zone secure.test (DANE)
+PORT_LEGACY_STARTTLS=10038 # Postfix STARTTLS, TLS 1.0-1.2, every cipher at @SECLEVEL=0
+PORT_VALIDATOR=10055       # Unbound, validating (trust anchor: secure.test), UDP and TCP
+PORT_LEGACY_TLS=10065      # openssl s_server, implicit TLS 1.0-1.2 at @SECLEVEL=0 (speaks HTTP, -www)
+PORT_MTASTS=10443          # nginx, HTTPS: the MTA-STS policy hosts mta-sts.*.secure.test
+SWEEP_ADDR=127.0.0.25      # sweep.interop.test: nft drops :25, forwards :465 :587 :2525 (below)
 
 SIZE_LIMIT=20000
 RCPT_LIMIT=5
@@ -68,6 +76,7 @@ LISTEN_PORTS=(
     "$PORT_TLS_MISMATCH" "$PORT_TLS_EXPIRED" "$PORT_TLS_SELFSIGNED" "$PORT_TLS_INCOMPLETE"
     "$PORT_TLS_UNTRUSTED" "$PORT_TLS_NOTYETVALID" "$PORT_EXIM" "$PORT_SMTPS" "$PORT_DNS"
     "$PORT_SILENT" "$PORT_SUBMISSION" "$PORT_POSTGREY"
+    "$PORT_SECURE_MX" "$PORT_LEGACY_STARTTLS" "$PORT_VALIDATOR" "$PORT_LEGACY_TLS" "$PORT_MTASTS"
 )
 ALL_PORTS=("${LISTEN_PORTS[@]}" "$PORT_BLACKHOLE" "$PORT_REFUSED")
 # UDP-only listeners (checked separately).
@@ -85,6 +94,9 @@ APT_PACKAGES=(
     # cross-check compares smtping with (pyspf, opendkim-testkey; checkdmarc comes from PyPI
     # into a venv, see setup_checkdmarc).
     rbldnsd opendkim-tools python3-spf python3-dnspython python3-venv
+    # Transport security (issue 15): the validating resolver (Unbound, with dig to look at its
+    # answers), the MTA-STS policy server (nginx), and testssl.sh as the TLS-scan oracle.
+    unbound bind9-dnsutils nginx-light testssl.sh curl knot-dnssecutils
     # Exim's runtime libraries (the Exim binary itself is extracted from its .deb, see setup_exim).
     libc6 libcrypt1 libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0
 )
@@ -136,7 +148,9 @@ wait_tcp() {
 port_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 # Processes that belong to this instance: Postfix processes whose MAIL_CONFIG is ours, and our
-# other daemons (knotd, exim4, postgrey, silent-server.pl, rbldnsd) whose command line names $WORK.
+# other daemons (knotd, exim4, postgrey, silent-server.pl, rbldnsd, unbound, nginx's master,
+# openssl s_server) whose command line names $WORK. (nginx's worker is a child of its master and
+# stops with it.)
 our_pids() {
     local p pid args
     for p in /proc/[0-9]*; do
@@ -153,7 +167,8 @@ our_pids() {
             *) continue ;;
         esac
         case "$(cut -d' ' -f1-3 <<<"$args")" in
-            *knotd* | *exim4* | *postgrey* | *silent-server.pl* | *rbldnsd*) echo "$pid" ;;
+            *knotd* | *exim4* | *postgrey* | *silent-server.pl* | *rbldnsd* | *unbound* | \
+                *"nginx: master"* | *"openssl s_server"*) echo "$pid" ;;
         esac
     done
 }
@@ -335,6 +350,9 @@ do_stop() {
     kill_pidfile "$WORK/knot/run/knot.pid" knotd
     kill_pidfile "$WORK/run/rbldnsd.pid" rbldnsd
     kill_pidfile "$WORK/run/silent.pid" silent-server
+    kill_pidfile "$WORK/unbound/unbound.pid" unbound
+    kill_pidfile "$WORK/nginx/nginx.pid" nginx
+    kill_pidfile "$WORK/run/legacy-tls.pid" s_server
     firewall_off
     # Anything of ours still alive (e.g. a previous run whose pid files were lost).
     local pids i
@@ -364,7 +382,8 @@ do_cleanup() {
 
 dump_logs() {
     local f
-    for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/rbldnsd/queries.log "$WORK"/exim/log/mainlog \
+    for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/unbound/unbound.log \
+        "$WORK"/nginx/error.log "$WORK"/log/legacy-tls.log "$WORK"/rbldnsd/queries.log "$WORK"/exim/log/mainlog \
         "$WORK"/exim/log/paniclog "$WORK"/exim/log/rejectlog "$WORK"/log/*.log; do
         [ -s "$f" ] || continue
         echo "----- last lines of $f -----" >&2
@@ -376,7 +395,7 @@ dump_logs() {
 # Setup
 
 setup_certs() {
-    log "certificates (test root + intermediate, 8 leaves)"
+    log "certificates (test root + intermediate, 10 leaves)"
     bash "$TPL/certs.sh" "$WORK/certs" >"$WORK/log/certs.log" 2>&1 || {
         cat "$WORK/log/certs.log" >&2
         die "certificate generation failed"
@@ -393,6 +412,19 @@ setup_dns() {
     TPL_BIG_TXT=$(for ((i = 1; i <= 30; i++)); do
         printf 'big         TXT     "record %02d: %s"\n' "$i" "$(printf 'x%.0s' {1..180})"
     done)
+    # Issue 15: the TLSA digests of the signed zone (certs.sh) and the parent's deliberately wrong
+    # DS for bogus.secure.test (key tag 4242, which no key has; a made-up SHA-256 digest).
+    local c=$WORK/certs
+    export TPL_TLSA_SECURE_311 TPL_TLSA_SECURE_302 TPL_TLSA_NEXT_311 TPL_TLSA_MISMATCH_311 \
+        TPL_TLSA_INTERMEDIATE_201 TPL_TLSA_INTERMEDIATE_211 TPL_TLSA_CA_001 TPL_BOGUS_DS
+    TPL_TLSA_SECURE_311=$(cat "$c/secure.tlsa311")
+    TPL_TLSA_SECURE_302=$(cat "$c/secure.tlsa302")
+    TPL_TLSA_NEXT_311=$(cat "$c/next.tlsa311")
+    TPL_TLSA_MISMATCH_311=$(cat "$c/mismatch.tlsa311")
+    TPL_TLSA_INTERMEDIATE_201=$(cat "$c/intermediate.tlsa201")
+    TPL_TLSA_INTERMEDIATE_211=$(cat "$c/intermediate.tlsa211")
+    TPL_TLSA_CA_001=$(cat "$c/ca.tlsa001")
+    TPL_BOGUS_DS="4242 13 2 $(printf 'SMTPing interop: no such key' | openssl dgst -sha256 -hex | sed 's/^.*= *//')"
     render "$TPL/knot/knot.conf.in" "$K/knot.conf"
     render "$TPL/knot/interop.test.zone.in" "$K/zones/interop.test.zone"
     render "$TPL/knot/127.in-addr.arpa.zone.in" "$K/zones/127.in-addr.arpa.zone"
@@ -404,6 +436,24 @@ setup_dns() {
         render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
     done
     for z in dnsbl.test dbl.test; do render "$TPL/knot/dnsbl-stub.zone.in" "$K/zones/$z.zone"; done
+    # expired.secure.test first: signed offline as if 30 days ago (RRSIG lifetime 14 days), so its
+    # signatures have expired; its DS (SHA-256) goes into the parent secure.test.
+    mkdir -p "$K/offline"
+    render "$TPL/knot/kzonesign.conf.in" "$K/kzonesign.conf"
+    render "$TPL/knot/expired.secure.test.zone.in" "$K/offline/expired.secure.test.zone"
+    kzonesign -c "$K/kzonesign.conf" -t "$(($(date +%s) - 30 * 86400))" expired.secure.test \
+        >"$WORK/log/kzonesign.log" 2>&1 || {
+        cat "$WORK/log/kzonesign.log" >&2
+        die "kzonesign failed for expired.secure.test"
+    }
+    cp "$K/offline/expired.secure.test.zone" "$K/zones/expired.secure.test.zone"
+    export TPL_EXPIRED_DS
+    TPL_EXPIRED_DS=$(keymgr -c "$K/kzonesign.conf" expired.secure.test ds 2>>"$WORK/log/kzonesign.log" |
+        awk '{ for (i = 1; i < NF; i++) if ($i == "DS" && $(i + 3) == 2) { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit } }')
+    [ -n "$TPL_EXPIRED_DS" ] || die "keymgr printed no DS for expired.secure.test"
+    for z in secure.test bogus.secure.test unsigned.secure.test; do
+        render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
+    done
     knotc -c "$K/knot.conf" conf-check >"$WORK/log/knot-conf-check.log" 2>&1 || {
         cat "$WORK/log/knot-conf-check.log" >&2
         die "knot configuration invalid"
@@ -441,7 +491,7 @@ setup_postgrey() {
 
 SASL_PASSWORD=
 setup_postfix() {
-    log "postfix (one instance, 15 loopback listeners)"
+    log "postfix (one instance, 18 loopback listeners)"
     local P=$WORK/postfix f
     mkdir -p "$P/etc" "$P/queue" "$P/data" "$P/etc/sasl" "$WORK/mail"
     render "$TPL/postfix/main.cf.in" "$P/etc/main.cf"
@@ -515,11 +565,130 @@ EOF
     log "blackhole port $PORT_BLACKHOLE: $BLACKHOLE_KIND"
 }
 
+# Issue 15, in the same nftables table (so `stop` removes it with the blackhole): the port-sweep
+# host $SWEEP_ADDR (sweep.interop.test) drops SYNs to port 25 (a connect timeout) and forwards 465,
+# 587 and 2525 to the Postfix listeners smtps, submission and mx; and the secure.test addresses
+# 127.0.0.37:25 (its MX hosts) and 127.0.0.44:443 (its MTA-STS policy hosts) go to the secure
+# Postfix listener and to nginx. Output-hook DNAT: only connections made on this machine, to
+# these 127/8 addresses. Needs nftables with NAT; otherwise SWEEP_KIND=none and the clients use
+# --connect-to instead.
+SWEEP_KIND=none
+setup_sweep() {
+    if [ "$BLACKHOLE_KIND" = nft ] && nft -f - >>"$WORK/log/nft.log" 2>&1 <<EOF; then
+table inet $NFT_TABLE {
+    chain sweep_input {
+        type filter hook input priority -10; policy accept;
+        iifname "lo" ip daddr $SWEEP_ADDR tcp dport 25 tcp flags & (syn | ack) == syn drop
+    }
+    chain sweep_nat {
+        type nat hook output priority -100; policy accept;
+        ip daddr $SWEEP_ADDR tcp dport 465 dnat ip to 127.0.0.1:$PORT_SMTPS
+        ip daddr $SWEEP_ADDR tcp dport 587 dnat ip to 127.0.0.1:$PORT_SUBMISSION
+        ip daddr $SWEEP_ADDR tcp dport 2525 dnat ip to 127.0.0.1:$PORT_MX
+        ip daddr 127.0.0.37 tcp dport 25 dnat ip to 127.0.0.1:$PORT_SECURE_MX
+        ip daddr 127.0.0.44 tcp dport 443 dnat ip to 127.0.0.1:$PORT_MTASTS
+    }
+}
+EOF
+        SWEEP_KIND=nft
+    else
+        SWEEP_KIND=none
+        log "WARNING: no nftables NAT; no sweep host, secure.test needs --connect-to"
+    fi
+    log "sweep host $SWEEP_ADDR (25 dropped; 465, 587, 2525 forwarded), 127.0.0.37:25, 127.0.0.44:443: $SWEEP_KIND"
+}
+
 setup_silent() {
     perl "$TPL/silent-server.pl" 127.0.0.1 "$PORT_SILENT" "$WORK/run/silent.pid" "$SILENT_LIFETIME" \
         >"$WORK/log/silent.log" 2>&1 || die "silent server failed to start"
 }
 
+# ---------------------------------------------------------------------------------------------
+# Transport security (issue 15): the validating resolver, the MTA-STS policy server, the legacy
+# TLS server and the port-sweep firewall rules.
+
+# The zones Unbound reaches through Knot (stub zones), "." included so nothing goes elsewhere.
+VALIDATOR_STUBS=(. secure.test bogus.secure.test expired.secure.test unsigned.secure.test interop.test signals.test
+    reports.test elsewhere.test _dmarc.test dnsbl.test dbl.test 127.in-addr.arpa 2.0.192.in-addr.arpa
+    8.b.d.0.1.0.0.2.ip6.arpa 0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa)
+
+# Unbound on 127.0.0.1/::1:$PORT_VALIDATOR, validating with the DS of secure.test's KSK (which
+# Knot made when it first signed the zone, in setup_dns) as its only trust anchor.
+setup_validator() {
+    log "unbound (validating) on 127.0.0.1:$PORT_VALIDATOR and [::1]:$PORT_VALIDATOR"
+    local U=$WORK/unbound K=$WORK/knot i z ds
+    mkdir -p "$U"
+    # Knot signs at load, in the background: wait (bounded) for both signed zones' DNSKEY sets.
+    for z in secure.test bogus.secure.test; do
+        for ((i = 0; i < 50; i++)); do
+            if kdig +timeout=1 +retry=0 +short @127.0.0.1 -p "$PORT_DNS" DNSKEY "$z" 2>/dev/null | grep -q '^257 3 13 '; then
+                break
+            fi
+            sleep 0.2
+        done
+        [ "$i" -lt 50 ] || die "knot has not signed $z (no DNSKEY after 10 s)"
+    done
+    ds=$(keymgr -c "$K/knot.conf" secure.test ds 2>"$WORK/log/keymgr.log" | awk '{ for (i = 1; i < NF; i++) if ($i == "DS" && $(i + 3) == 2) { print; next } }') ||
+        die "keymgr: no DS for secure.test ($(cat "$WORK/log/keymgr.log"))"
+    [ -n "$ds" ] || die "keymgr printed no SHA-256 DS for secure.test"
+    printf '%s\n' "$ds" >"$U/secure.test.ds"
+    export TPL_STUB_ZONES
+    TPL_STUB_ZONES=$(for z in "${VALIDATOR_STUBS[@]}"; do
+        printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n\n' "$z" "$PORT_DNS"
+    done)
+    render "$TPL/unbound/unbound.conf.in" "$U/unbound.conf"
+    chown -R unbound: "$U"
+    unbound-checkconf "$U/unbound.conf" >"$WORK/log/unbound-checkconf.log" 2>&1 || {
+        cat "$WORK/log/unbound-checkconf.log" >&2
+        die "unbound configuration invalid"
+    }
+    unbound -c "$U/unbound.conf" >"$WORK/log/unbound-start.log" 2>&1 || {
+        cat "$WORK/log/unbound-start.log" "$U/unbound.log" >&2
+        die "unbound failed to start"
+    }
+    for ((i = 0; i < 50; i++)); do
+        if kdig +timeout=1 +retry=0 +dnssec @127.0.0.1 -p "$PORT_VALIDATOR" SOA secure.test 2>/dev/null |
+            grep -qE ';; Flags:.* ad( |;|$)'; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    die "unbound does not answer secure.test with AD on 127.0.0.1:$PORT_VALIDATOR"
+}
+
+# nginx on 127.0.0.1:$PORT_MTASTS (HTTPS): the MTA-STS policies (scripts/interop/nginx/).
+setup_mtasts() {
+    log "nginx (MTA-STS policies) on 127.0.0.1:$PORT_MTASTS"
+    local N=$WORK/nginx
+    mkdir -p "$N/tmp" "$N/policies"
+    cp "$TPL"/nginx/policies/*.txt "$N/policies/"
+    chmod 0644 "$N"/policies/*.txt
+    render "$TPL/nginx/nginx.conf.in" "$N/nginx.conf"
+    # -e: the error log before the configuration is read (the compiled-in one may not be writable).
+    nginx -t -q -e "$N/error.log" -c "$N/nginx.conf" >"$WORK/log/nginx-check.log" 2>&1 || {
+        cat "$WORK/log/nginx-check.log" >&2
+        die "nginx configuration invalid"
+    }
+    nginx -e "$N/error.log" -c "$N/nginx.conf" >"$WORK/log/nginx-start.log" 2>&1 || {
+        cat "$WORK/log/nginx-start.log" >&2
+        die "nginx failed to start"
+    }
+}
+
+# openssl s_server on 127.0.0.1:$PORT_LEGACY_TLS: implicit TLS 1.0-1.2 (no 1.3), every cipher this
+# OpenSSL has at @SECLEVEL=0 (NULL, anonymous, CBC-SHA1, RSA key exchange; Debian 12's OpenSSL
+# 3.0 has no SSLv3, RC4, 3DES or EXPORT any more), the RSA leaf mx.interop.test + intermediate.
+# -www: after the handshake it answers an HTTP GET with a status page, so it never reads stdin.
+setup_legacy_tls() {
+    log "openssl s_server (legacy TLS 1.0-1.2, @SECLEVEL=0) on 127.0.0.1:$PORT_LEGACY_TLS"
+    local c=$WORK/certs
+    # setsid + nohup: its own session, no terminal; the pid file is the s_server process itself.
+    setsid nohup openssl s_server -accept "127.0.0.1:$PORT_LEGACY_TLS" -naccept 100000 \
+        -cert "$c/valid.crt" -key "$c/valid.key" -cert_chain "$c/intermediate.pem" \
+        -min_protocol TLSv1 -max_protocol TLSv1.2 -cipher 'ALL:eNULL:@SECLEVEL=0' \
+        -legacy_renegotiation -www -quiet </dev/null >"$WORK/log/legacy-tls.log" 2>&1 &
+    echo $! >"$WORK/run/legacy-tls.pid"
+}
 # ---------------------------------------------------------------------------------------------
 # Deliverability signals (issue 14): DKIM keys, rbldnsd, the oracles' loopback configuration.
 
@@ -654,6 +823,12 @@ setup_oracles() {
 write_env() {
     local blackhole=
     [ "$BLACKHOLE_KIND" = none ] || blackhole=127.0.0.1:$PORT_BLACKHOLE
+    local sweep= sweep_filtered= sweep_open=
+    if [ "$SWEEP_KIND" != none ]; then
+        sweep=$SWEEP_ADDR
+        sweep_filtered=25
+        sweep_open=465,587,2525
+    fi
     local tmp=$WORK/env.tmp
     # One KEY=VALUE per line, nothing else (no comments, no quoting, no spaces): docs/interop.md.
     cat >"$tmp" <<EOF
@@ -730,6 +905,28 @@ SMTPING_INTEROP_DNSBL_IP=dnsbl.test
 SMTPING_INTEROP_DNSBL_DOMAIN=dbl.test
 SMTPING_INTEROP_CHECKDMARC_PY=$CHECKDMARC_PY
 SMTPING_INTEROP_OPENDKIM_CONF=$WORK/oracles/opendkim.conf
+SMTPING_INTEROP_VALIDATOR=127.0.0.1:$PORT_VALIDATOR
+SMTPING_INTEROP_VALIDATOR6=[::1]:$PORT_VALIDATOR
+SMTPING_INTEROP_TRUST_ANCHOR=$WORK/unbound/secure.test.ds
+SMTPING_INTEROP_SECURE_DOMAIN=secure.test
+SMTPING_INTEROP_SECURE_MX=127.0.0.1:$PORT_SECURE_MX
+SMTPING_INTEROP_SECURE_MX6=[::1]:$PORT_SECURE_MX
+SMTPING_INTEROP_SECURE_MX_ADDR=127.0.0.37
+SMTPING_INTEROP_BOGUS_DOMAIN=bogus.secure.test
+SMTPING_INTEROP_EXPIRED_DOMAIN=expired.secure.test
+SMTPING_INTEROP_INSECURE_DOMAIN=unsigned.secure.test
+SMTPING_INTEROP_TLSA_SECURE_311=$(cat "$WORK/certs/secure.tlsa311")
+SMTPING_INTEROP_TLSA_NEXT_311=$(cat "$WORK/certs/next.tlsa311")
+SMTPING_INTEROP_TLSA_INTERMEDIATE_201=$(cat "$WORK/certs/intermediate.tlsa201")
+SMTPING_INTEROP_MTASTS=127.0.0.1:$PORT_MTASTS
+SMTPING_INTEROP_MTASTS_ADDR=127.0.0.44
+SMTPING_INTEROP_LEGACY_TLS=127.0.0.1:$PORT_LEGACY_TLS
+SMTPING_INTEROP_LEGACY_STARTTLS=127.0.0.1:$PORT_LEGACY_STARTTLS
+SMTPING_INTEROP_SWEEP_HOST=sweep.$DOMAIN
+SMTPING_INTEROP_SWEEP_ADDR=$sweep
+SMTPING_INTEROP_SWEEP_KIND=$SWEEP_KIND
+SMTPING_INTEROP_SWEEP_FILTERED=$sweep_filtered
+SMTPING_INTEROP_SWEEP_OPEN=$sweep_open
 SMTPING_INTEROP_READY=1
 EOF
     mv -f "$tmp" "$WORK/env"
@@ -789,6 +986,10 @@ do_setup() {
     setup_exim
     setup_blackhole
     setup_silent
+    setup_validator
+    setup_mtasts
+    setup_legacy_tls
+    setup_sweep
 
     log "waiting for listeners"
     for p in "${LISTEN_PORTS[@]}"; do

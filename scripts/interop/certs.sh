@@ -21,6 +21,13 @@
 #   selfsigned       mx.interop.test, self-signed leaf (basicConstraints CA:FALSE)
 #   incomplete       mx.interop.test, signed by the intermediate, served WITHOUT the intermediate
 #   untrusted        mx.interop.test, signed by other-ca (not in ca.pem), served with other-ca
+# Transport security (issue 15):
+#   secure           the MX hosts of the signed zone secure.test (mx-dane, mx-roll, mx-ta, …; NOT
+#                    mx-ta-badname), signed by the intermediate, served with it (Postfix 10037)
+#   mtasts           the MTA-STS policy hosts mta-sts.{secure,testing.secure,nomatch.secure,
+#                    missing.secure,redirect.secure,ctype.secure,twotxt.secure}.test (nginx)
+#   next.key         a spare key, never in a certificate: the "next" key of the DANE rollover
+# and the TLSA digests of them (*.tlsaUSMM, hex, lower case; see the end of this file).
 set -euo pipefail
 
 out=${1:?usage: certs.sh OUTDIR}
@@ -144,6 +151,16 @@ leaf notyetvalid intermediate mx.interop.test "DNS:mx.interop.test" \
     -startdate 20990101000000Z -enddate 21000101000000Z
 leaf incomplete intermediate mx.interop.test "DNS:mx.interop.test" -days 825
 leaf untrusted other-ca mx.interop.test "DNS:mx.interop.test" -days 825
+secure_names=""
+for h in mx-dane mx-dual mx-dane-302 mx-roll mx-roll-ta mx-ta mx-mismatch mx-pkix mx-notlsa; do
+    secure_names+="DNS:$h.secure.test,"
+done
+secure_names+="DNS:mx.bogus.secure.test,DNS:mx.unsigned.secure.test"
+leaf secure intermediate mx-dane.secure.test "$secure_names" -days 825
+mtasts_names=DNS:mta-sts.secure.test
+for d in testing nomatch missing redirect ctype twotxt; do mtasts_names+=",DNS:mta-sts.$d.secure.test"; done
+leaf mtasts intermediate mta-sts.secure.test "$mtasts_names" -days 825
+ec_key next.key
 
 ec_key selfsigned.key
 LEAF_SAN="DNS:mx.interop.test" ossl req -new -x509 -key selfsigned.key -out selfsigned.crt \
@@ -151,13 +168,13 @@ LEAF_SAN="DNS:mx.interop.test" ossl req -new -x509 -key selfsigned.key -out self
     -config ext.cnf -extensions selfsigned_leaf
 
 # What each server presents.
-for n in valid exim mismatch expired notyetvalid; do
+for n in valid exim mismatch expired notyetvalid secure mtasts; do
     cat "$n.crt" intermediate.pem >"$n.chain.pem"
 done
 cp selfsigned.crt selfsigned.chain.pem
 cp incomplete.crt incomplete.chain.pem
 cat untrusted.crt other-ca.pem >untrusted.chain.pem
-for n in valid exim mismatch expired notyetvalid selfsigned incomplete untrusted; do
+for n in valid exim mismatch expired notyetvalid selfsigned incomplete untrusted secure mtasts; do
     cat "$n.key" "$n.chain.pem" >"$n.bundle.pem"
 done
 
@@ -172,6 +189,25 @@ fi
 # DANE: "3 1 1" digest (SHA-256 of the valid leaf's SubjectPublicKeyInfo).
 openssl x509 -in valid.crt -noout -pubkey | openssl pkey -pubin -outform DER |
     openssl dgst -sha256 -hex | sed 's/^.*= *//' >valid.tlsa311
+
+# Issue 15: the TLSA digests of the signed zone secure.test (usage selector matching, RFC 6698):
+#   secure.tlsa311 / secure.tlsa302   DANE-EE: SHA-256 of the secure leaf's SPKI / SHA-512 of the whole cert
+#   next.tlsa311                      DANE-EE of the spare key (the rollover's "next" record)
+#   mismatch.tlsa311                  a real but different key (the wrong.example.net leaf)
+#   intermediate.tlsa201 / .tlsa211   DANE-TA: SHA-256 of the intermediate cert / of its SPKI
+#   ca.tlsa001                        PKIX-TA (usage 0): SHA-256 of the root cert
+spki_digest() { openssl pkey -in "$1" -pubout -outform DER | openssl dgst "-$2" -hex | sed 's/^.*= *//'; }
+cert_digest() { openssl x509 -in "$1" -outform DER | openssl dgst "-$2" -hex | sed 's/^.*= *//'; }
+cert_spki_digest() {
+    openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst "-$2" -hex | sed 's/^.*= *//'
+}
+cert_spki_digest secure.crt sha256 >secure.tlsa311
+cert_digest secure.crt sha512 >secure.tlsa302
+spki_digest next.key sha256 >next.tlsa311
+cert_spki_digest mismatch.crt sha256 >mismatch.tlsa311
+cert_digest intermediate.pem sha256 >intermediate.tlsa201
+cert_spki_digest intermediate.pem sha256 >intermediate.tlsa211
+cert_digest ca.pem sha256 >ca.tlsa001
 
 rm -f ./*.csr
 # Test-only keys; servers running as their own users (postfix, Debian-exim) must read them.

@@ -341,6 +341,135 @@ check_network() {
     record net.loopback-only "yes" "${bad:+no: $bad}${bad:-yes}"
 }
 
+# --- Transport security (issue 15) ------------------------------------------------------------
+
+# vdns_case NAME WANT KDIG_ARGS...: a query to the validating resolver (with DO). GOT = "STATUS ad"
+# or "STATUS noad", then " ede CODE" when the answer carries an Extended DNS Error. A bogus zone's
+# first failure is EDE 9 (DNSKEY Missing) / 7 (Signature Expired); while Unbound keeps the failed
+# key in its key cache, later answers say EDE 6 (DNSSEC Bogus): so the bogus cases accept any code.
+vdns_case() {
+    local name=$1 want=$2 out status ad ede
+    shift 2
+    out=$(dig +time=3 +tries=1 +dnssec @127.0.0.1 -p "$PORT_VALIDATOR" "$@" 2>&1) || true
+    status=$(printf '%s\n' "$out" | sed -n 's/.*status: \([A-Z]*\).*/\1/p' | head -1)
+    if printf '%s\n' "$out" | grep -qE '^;; flags:[^;]* ad[ ;]'; then ad=ad; else ad=noad; fi
+    ede=$(printf '%s\n' "$out" | sed -n 's/^; EDE: \([0-9]*\).*/ ede \1/p' | head -1)
+    record "$name" "$want" "${status:-no-answer} $ad$ede" "$out"
+}
+
+# dane_case NAME WANT MXHOST: openssl s_client's DANE verdict (the TLSA set from the validating
+# resolver, -dane_tlsa_rrdata) on the secure Postfix listener (what MXHOST:25 at 127.0.0.37 reaches).
+dane_case() {
+    local name=$1 want=$2 host=$3 out got rr args=() l
+    rr=$(dig +time=3 +tries=1 +short @127.0.0.1 -p "$PORT_VALIDATOR" TLSA "_25._tcp.$host" 2>/dev/null |
+        awk '{ d = ""; for (i = 4; i <= NF; i++) d = d $i; print $1, $2, $3, d }')
+    while read -r l; do [ -n "$l" ] && args+=(-dane_tlsa_rrdata "$l"); done <<<"$rr"
+    out=$(timeout 20 openssl s_client -connect "127.0.0.1:$PORT_SECURE_MX" -starttls smtp -name "$CHECK_CLIENT" \
+        -servername "$host" -dane_tlsa_domain "$host" "${args[@]}" -CAfile "$WORK/certs/ca.pem" \
+        -brief </dev/null 2>&1) || true
+    got=$(printf '%s\n' "$out" | perl -e '
+        my ($err, $ok, $m);
+        while (my $l = <STDIN>) {
+            $err //= $1 if $l =~ /^verify error:num=\d+:(.*?)\s*$/;
+            $ok = 1 if $l =~ /^Verification: OK/;
+            $m = "$1 $2 $3" if $l =~ /^DANE TLSA (\d) (\d) (\d) .*matched/;
+        }
+        print $ok && $m ? "OK $m\n" : $err ? "$err\n" : "no-handshake\n";
+    ')
+    record "$name" "$want" "$got" "$out"
+}
+
+# https_case NAME WANT HOST: GET https://HOST/.well-known/mta-sts.txt through nginx
+# (--connect-to HOST:443:127.0.0.1:PORT_MTASTS), CA = the test root: "CODE content-type" or curl's error.
+https_case() {
+    local name=$1 want=$2 host=$3 out got
+    out=$(curl -sS --max-time 10 --cacert "$WORK/certs/ca.pem" --connect-to "$host:443:127.0.0.1:$PORT_MTASTS" \
+        -o /dev/null -w '%{http_code} %{content_type}' "https://$host/.well-known/mta-sts.txt" 2>&1) || true
+    got=$(printf '%s' "$out" | sed -e 's/^curl: (\([0-9]*\)).*/curl-error-\1/' -e 's/;.*//' | head -1)
+    record "$name" "$want" "$got" "$out"
+}
+
+# legacy_case NAME WANT PORT VERSION [starttls]: the protocol openssl s_client negotiates when
+# limited to VERSION (tls1, tls1_1, tls1_2, tls1_3) at @SECLEVEL=0, or "refused".
+legacy_case() {
+    local name=$1 want=$2 port=$3 v=$4 mode=${5:-implicit} out got args
+    args=(-connect "127.0.0.1:$port" "-$v" -brief)
+    [ "$v" = tls1_3 ] || args+=(-cipher 'ALL:eNULL:@SECLEVEL=0')
+    [ "$mode" = starttls ] && args+=(-starttls smtp -name "$CHECK_CLIENT")
+    out=$(timeout 15 openssl s_client "${args[@]}" </dev/null 2>&1) || true
+    got=$(printf '%s\n' "$out" | sed -n 's/^Protocol version: \(.*\)/\1/p' | head -1)
+    record "$name" "$want" "${got:-refused}" "$out"
+}
+
+check_transport() {
+    if [ -z "${SMTPING_INTEROP_VALIDATOR:-}" ]; then
+        CHECK_ROWS+=("SKIP|transport|-|no SMTPING_INTEROP_VALIDATOR in env")
+        return 0
+    fi
+    local at=(@127.0.0.1 -p "$PORT_DNS")
+    # Knot signs (RRSIG present at the authoritative server) and the validator sets AD.
+    dns_case dnssec.knot.mx "10 mx-dane.secure.test. | 20 mx-roll.secure.test. | 30 mx-ta.secure.test." "${at[@]}" MX secure.test
+    local out
+    out=$(kdig +timeout=2 +retry=1 +dnssec "${at[@]}" MX secure.test 2>&1) || true
+    if printf '%s\n' "$out" | grep -q 'RRSIG.*MX 13 2'; then record dnssec.knot.rrsig "RRSIG MX 13" "RRSIG MX 13" "$out"; else record dnssec.knot.rrsig "RRSIG MX 13" none "$out"; fi
+    vdns_case dnssec.secure.mx "NOERROR ad" MX secure.test
+    vdns_case dnssec.secure.a "NOERROR ad" A mx-dane.secure.test
+    vdns_case dnssec.secure.tlsa "NOERROR ad" TLSA _25._tcp.mx-dane.secure.test
+    vdns_case dnssec.secure.notlsa "NXDOMAIN ad" TLSA _25._tcp.mx-notlsa.secure.test
+    vdns_case dnssec.secure.nxdomain "NXDOMAIN ad" A nothing-here.secure.test
+    vdns_case dnssec.bogus.mx "SERVFAIL noad ede" MX bogus.secure.test
+    vdns_case dnssec.bogus.tlsa "SERVFAIL noad ede" TLSA _25._tcp.mx.bogus.secure.test
+    vdns_case dnssec.expired.mx "SERVFAIL noad ede" MX expired.secure.test
+    vdns_case dnssec.unsigned.mx "NOERROR noad" MX unsigned.secure.test
+    vdns_case dnssec.insecure.interop "NOERROR noad" MX interop.test
+    vdns_case dnssec.validator6 "NOERROR ad" MX secure.test @::1 -p "$PORT_VALIDATOR"
+    vdns_case dnssec.mtasts.txt "NOERROR ad" TXT _mta-sts.secure.test
+    vdns_case dnssec.tlsrpt.txt "NOERROR ad" TXT _smtp._tls.secure.test
+
+    # DANE, with OpenSSL as the oracle (it also accepts PKIX usages 0/1, which SMTP must not).
+    dane_case dane.ee "OK 3 1 1" mx-dane.secure.test
+    dane_case dane.ee.302 "OK 3 0 2" mx-dane-302.secure.test
+    dane_case dane.rollover "OK 3 1 1" mx-roll.secure.test
+    dane_case dane.rollover.ta "OK 3 1 1" mx-roll-ta.secure.test
+    dane_case dane.ta "OK 2" mx-ta.secure.test
+    dane_case dane.mismatch "no matching DANE TLSA records" mx-mismatch.secure.test
+    dane_case dane.ta.badname "hostname mismatch" mx-ta-badname.secure.test
+    if [ "${SMTPING_INTEROP_SWEEP_KIND:-none}" != none ]; then
+        connect_case dane.mx.port25 speaks 127.0.0.37 25
+    fi
+
+    # MTA-STS policy hosts (nginx).
+    https_case mtasts.enforce "200 text/plain" mta-sts.secure.test
+    https_case mtasts.testing "200 text/plain" mta-sts.testing.secure.test
+    https_case mtasts.nomatch "200 text/plain" mta-sts.nomatch.secure.test
+    https_case mtasts.missing "404 text/html" mta-sts.missing.secure.test
+    https_case mtasts.redirect "301 text/html" mta-sts.redirect.secure.test
+    https_case mtasts.ctype "200 text/html" mta-sts.ctype.secure.test
+    https_case mtasts.badcert "curl-error-60" mta-sts.badcert.secure.test
+    dns_case mtasts.twotxt '"v=STSv1; id=twotxt1;" | "v=STSv1; id=twotxt2;"' "${at[@]}" TXT _mta-sts.twotxt.secure.test
+
+    # Legacy TLS: openssl s_server (implicit) and Postfix (STARTTLS) take TLS 1.0-1.2, not 1.3.
+    legacy_case legacy.implicit.tls1 TLSv1 "$PORT_LEGACY_TLS" tls1
+    legacy_case legacy.implicit.tls1_1 TLSv1.1 "$PORT_LEGACY_TLS" tls1_1
+    legacy_case legacy.implicit.tls1_2 TLSv1.2 "$PORT_LEGACY_TLS" tls1_2
+    legacy_case legacy.implicit.tls1_3 refused "$PORT_LEGACY_TLS" tls1_3
+    legacy_case legacy.starttls.tls1 TLSv1 "$PORT_LEGACY_STARTTLS" tls1 starttls
+    legacy_case legacy.starttls.tls1_3 refused "$PORT_LEGACY_STARTTLS" tls1_3 starttls
+    legacy_case tls12only.tls1 refused "$PORT_TLS12" tls1 starttls
+    legacy_case tls12only.tls1_3 refused "$PORT_TLS12" tls1_3 starttls
+
+    # The port sweep host: 25 filtered (timeout), 465 / 587 / 2525 answer.
+    if [ "${SMTPING_INTEROP_SWEEP_KIND:-none}" != none ]; then
+        connect_case sweep.25 timeout "$SMTPING_INTEROP_SWEEP_ADDR" 25
+        connect_case sweep.465 silent "$SMTPING_INTEROP_SWEEP_ADDR" 465
+        connect_case sweep.587 speaks "$SMTPING_INTEROP_SWEEP_ADDR" 587
+        connect_case sweep.2525 speaks "$SMTPING_INTEROP_SWEEP_ADDR" 2525
+        dns_case sweep.a "127.0.0.25" "${at[@]}" A sweep.interop.test
+    else
+        CHECK_ROWS+=("SKIP|sweep|timeout|no nftables NAT (SMTPING_INTEROP_SWEEP_ADDR empty)")
+    fi
+}
+
 print_table() {
     local row status name want got
     printf '\n%-4s  %-28s  %-45s  %s\n' RES CHECK EXPECTED GOT
@@ -367,6 +496,7 @@ do_check() {
     check_postfix "$SMTPING_INTEROP_PASSWORD"
     check_exim
     check_network
+    check_transport
     print_table
     local total=${#CHECK_ROWS[@]} skipped
     skipped=$(printf '%s\n' "${CHECK_ROWS[@]}" | grep -c '^SKIP|' || true)

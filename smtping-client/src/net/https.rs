@@ -241,201 +241,224 @@ pub struct HttpsResponse {
     pub body: Vec<u8>,
 }
 
-/// Makes one `GET path` to `host` over TLS with strict verification, within
-/// `options.timeout`. `judge_head` sees the head as soon as it is read and may refuse
-/// the response (the body is then not read).
-///
-/// `tls` supplies the versions and the verification time; its verification mode and SNI
-/// override are ignored (always strict, always `host`).
-pub async fn https_get<R, T>(
-    runtime: &R,
-    resolver: &Resolver<T>,
-    tls: &TlsOptions,
-    trust: &TrustStore,
-    host: &str,
-    path: &str,
-    options: &HttpsOptions,
-    judge_head: impl Fn(&ResponseHead) -> Result<(), FetchFailure> + Send + Sync,
-) -> Result<HttpsResponse, HttpsError>
-where
-    R: Runtime,
-    T: DnsTransport,
-{
-    let deadline = runtime.now() + options.timeout;
-    let fetch = get_within(
-        runtime,
-        resolver,
-        tls,
-        trust,
-        host,
-        path,
-        options,
-        &judge_head,
-    );
-    match within(runtime, deadline, fetch).await {
-        Some(result) => result,
-        None => Err(HttpsError::Timeout {
-            host: host.to_owned(),
-            path: path.to_owned(),
-            limit: options.timeout,
-        }),
-    }
+/// What an HTTPS GET is made with: the runtime, the resolver for the host, the TLS
+/// options (versions, verification time) and the trust anchors (`--ca-file` included).
+#[derive(Debug)]
+pub struct HttpsClient<'a, R, T: DnsTransport> {
+    /// The runtime to connect with.
+    pub runtime: &'a R,
+    /// The resolver the host is looked up with (unless `connect_to` is given).
+    pub resolver: &'a Resolver<T>,
+    /// Versions and verification time; the verification mode and SNI override are
+    /// ignored (always strict, always the host).
+    pub tls: &'a TlsOptions,
+    /// The trust anchors.
+    pub trust: &'a TrustStore,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn get_within<R, T>(
-    runtime: &R,
-    resolver: &Resolver<T>,
-    tls: &TlsOptions,
-    trust: &TrustStore,
-    host: &str,
-    path: &str,
-    options: &HttpsOptions,
-    judge_head: &(impl Fn(&ResponseHead) -> Result<(), FetchFailure> + Send + Sync),
-) -> Result<HttpsResponse, HttpsError>
-where
-    R: Runtime,
-    T: DnsTransport,
-{
-    let mut strict = tls.clone();
-    strict.verify_mode = VerifyMode::Strict;
-    strict.sni = None;
-    let name = strict
-        .server_name(host)
-        .map_err(|source| HttpsError::InvalidHost {
-            host: host.to_owned(),
-            source,
-        })?;
-    let request = get_request(&name.verified_as, path).map_err(|source| HttpsError::Request {
-        host: host.to_owned(),
-        source,
-    })?;
-
-    let addresses: Vec<SocketAddr> = match options.connect_to {
-        Some(address) => vec![address],
-        None => {
-            let lookup = resolver.lookup_ip(host, options.families).await;
-            let ips = lookup.into_result().map_err(|e| HttpsError::Resolve {
-                host: host.to_owned(),
-                message: e.to_string(),
-            })?;
-            if ips.is_empty() {
-                return Err(HttpsError::Resolve {
-                    host: host.to_owned(),
-                    message: "no A or AAAA record".into(),
-                });
-            }
-            ips.into_iter()
-                .map(|ip| SocketAddr::new(ip, options.port))
-                .collect()
-        }
-    };
-
-    // The first address that accepts a connection; the time limit covers them all.
-    let mut connected = None;
-    let mut last_error = None;
-    for address in &addresses {
-        match runtime.connect(*address, options.timeout).await {
-            Ok((stream, _local)) => {
-                connected = Some((stream, *address));
-                break;
-            }
-            Err(e) => last_error = Some((*address, e)),
+impl<'a, R: Runtime, T: DnsTransport> HttpsClient<'a, R, T> {
+    /// A client from its parts.
+    #[must_use]
+    pub fn new(
+        runtime: &'a R,
+        resolver: &'a Resolver<T>,
+        tls: &'a TlsOptions,
+        trust: &'a TrustStore,
+    ) -> Self {
+        Self {
+            runtime,
+            resolver,
+            tls,
+            trust,
         }
     }
-    let Some((stream, address)) = connected else {
-        let (address, source) = last_error.unwrap_or_else(|| {
-            (
-                addresses[0],
-                io::Error::new(io::ErrorKind::NotFound, "no address to connect to"),
-            )
-        });
-        return Err(HttpsError::Connect {
-            host: host.to_owned(),
-            address,
-            source,
-        });
-    };
 
-    let setup = client_config(&strict, trust).map_err(|source| HttpsError::TlsConfig {
-        host: host.to_owned(),
-        source,
-    })?;
-    let mut tls_stream = runtime
-        .tls_connect(stream, setup.config, name.server_name)
-        .await
-        .map_err(|e| {
-            let mut failure = classify_handshake_error(&e);
-            if let Some(record) = setup.verification.get()
-                && !record.is_trusted()
-            {
-                failure.kind = HandshakeFailureKind::Certificate;
-                failure.message = format!(
-                    "the certificate is not valid for {} ({}): {}",
-                    record.server_name, record.verification, record.detail
-                );
-            }
-            HttpsError::Handshake {
+    /// Makes one `GET path` to `host` over TLS with strict verification, within
+    /// `options.timeout`. `judge_head` sees the head as soon as it is read and may
+    /// refuse the response (the body is then not read).
+    pub async fn get(
+        &self,
+        host: &str,
+        path: &str,
+        options: &HttpsOptions,
+        judge_head: impl Fn(&ResponseHead) -> Result<(), FetchFailure> + Send + Sync,
+    ) -> Result<HttpsResponse, HttpsError> {
+        let deadline = self.runtime.now() + options.timeout;
+        let fetch = self.get_within(host, path, options, &judge_head);
+        match within(self.runtime, deadline, fetch).await {
+            Some(result) => result,
+            None => Err(HttpsError::Timeout {
                 host: host.to_owned(),
-                address,
-                failure,
-            }
-        })?;
+                path: path.to_owned(),
+                limit: options.timeout,
+            }),
+        }
+    }
 
-    tls_stream
-        .write_all(&request)
+    /// Fetches the MTA-STS policy of `domain`; see [`fetch_mta_sts_policy`].
+    pub async fn fetch_mta_sts_policy(
+        &self,
+        domain: &str,
+        options: &HttpsOptions,
+    ) -> Result<HttpsResponse, HttpsError> {
+        self.get(
+            &policy_host(domain),
+            POLICY_PATH,
+            options,
+            check_policy_head,
+        )
         .await
-        .map_err(|source| HttpsError::Io {
-            step: "sending the request to",
-            host: host.to_owned(),
-            source,
-        })?;
+    }
 
-    let mut limits = HttpLimits::default();
-    limits.max_body = options.max_body;
-    let mut reader = ResponseReader::new(limits);
-    let mut buf = vec![0u8; 8192];
-    let http = |source| HttpsError::Http {
-        host: host.to_owned(),
-        source,
-    };
-    let mut judged = false;
-    loop {
-        let n = tls_stream
-            .read(&mut buf)
-            .await
-            .map_err(|source| HttpsError::Io {
-                step: "reading the response from",
+    async fn get_within(
+        &self,
+        host: &str,
+        path: &str,
+        options: &HttpsOptions,
+        judge_head: &(impl Fn(&ResponseHead) -> Result<(), FetchFailure> + Send + Sync),
+    ) -> Result<HttpsResponse, HttpsError> {
+        let (runtime, resolver, tls, trust) = (self.runtime, self.resolver, self.tls, self.trust);
+        let mut strict = tls.clone();
+        strict.verify_mode = VerifyMode::Strict;
+        strict.sni = None;
+        let name = strict
+            .server_name(host)
+            .map_err(|source| HttpsError::InvalidHost {
                 host: host.to_owned(),
                 source,
             })?;
-        let progress = if n == 0 {
-            reader.push_eof().map_err(http)?
-        } else {
-            reader.push(&buf[..n]).map_err(http)?
-        };
-        if !judged && let Some(head) = reader.head() {
-            judged = true;
-            judge_head(head).map_err(|failure| HttpsError::Rejected {
+        let request =
+            get_request(&name.verified_as, path).map_err(|source| HttpsError::Request {
                 host: host.to_owned(),
-                path: path.to_owned(),
-                failure,
+                source,
             })?;
+
+        let addresses: Vec<SocketAddr> = match options.connect_to {
+            Some(address) => vec![address],
+            None => {
+                let lookup = resolver.lookup_ip(host, options.families).await;
+                let ips = lookup.into_result().map_err(|e| HttpsError::Resolve {
+                    host: host.to_owned(),
+                    message: e.to_string(),
+                })?;
+                if ips.is_empty() {
+                    return Err(HttpsError::Resolve {
+                        host: host.to_owned(),
+                        message: "no A or AAAA record".into(),
+                    });
+                }
+                ips.into_iter()
+                    .map(|ip| SocketAddr::new(ip, options.port))
+                    .collect()
+            }
+        };
+
+        // The first address that accepts a connection; the time limit covers them all.
+        let mut connected = None;
+        let mut last_error = None;
+        for address in &addresses {
+            match runtime.connect(*address, options.timeout).await {
+                Ok((stream, _local)) => {
+                    connected = Some((stream, *address));
+                    break;
+                }
+                Err(e) => last_error = Some((*address, e)),
+            }
         }
-        if progress == Progress::Complete {
-            break;
+        let Some((stream, address)) = connected else {
+            let (address, source) = last_error.unwrap_or_else(|| {
+                (
+                    addresses[0],
+                    io::Error::new(io::ErrorKind::NotFound, "no address to connect to"),
+                )
+            });
+            return Err(HttpsError::Connect {
+                host: host.to_owned(),
+                address,
+                source,
+            });
+        };
+
+        let setup = client_config(&strict, trust).map_err(|source| HttpsError::TlsConfig {
+            host: host.to_owned(),
+            source,
+        })?;
+        let mut tls_stream = runtime
+            .tls_connect(stream, setup.config, name.server_name)
+            .await
+            .map_err(|e| {
+                let mut failure = classify_handshake_error(&e);
+                if let Some(record) = setup.verification.get()
+                    && !record.is_trusted()
+                {
+                    failure.kind = HandshakeFailureKind::Certificate;
+                    failure.message = format!(
+                        "the certificate is not valid for {} ({}): {}",
+                        record.server_name, record.verification, record.detail
+                    );
+                }
+                HttpsError::Handshake {
+                    host: host.to_owned(),
+                    address,
+                    failure,
+                }
+            })?;
+
+        tls_stream
+            .write_all(&request)
+            .await
+            .map_err(|source| HttpsError::Io {
+                step: "sending the request to",
+                host: host.to_owned(),
+                source,
+            })?;
+
+        let mut limits = HttpLimits::default();
+        limits.max_body = options.max_body;
+        let mut reader = ResponseReader::new(limits);
+        let mut buf = vec![0u8; 8192];
+        let http = |source| HttpsError::Http {
+            host: host.to_owned(),
+            source,
+        };
+        let mut judged = false;
+        loop {
+            let n = tls_stream
+                .read(&mut buf)
+                .await
+                .map_err(|source| HttpsError::Io {
+                    step: "reading the response from",
+                    host: host.to_owned(),
+                    source,
+                })?;
+            let progress = if n == 0 {
+                reader.push_eof().map_err(http)?
+            } else {
+                reader.push(&buf[..n]).map_err(http)?
+            };
+            if !judged && let Some(head) = reader.head() {
+                judged = true;
+                judge_head(head).map_err(|failure| HttpsError::Rejected {
+                    host: host.to_owned(),
+                    path: path.to_owned(),
+                    failure,
+                })?;
+            }
+            if progress == Progress::Complete {
+                break;
+            }
         }
+        // Polite close; the response is already complete.
+        let _ = tls_stream.shutdown().await;
+        let HttpResponse { head, body, .. } = reader
+            .take_response()
+            .ok_or_else(|| http(HttpError::Truncated { stage: "body" }))?;
+        Ok(HttpsResponse {
+            address,
+            head,
+            body,
+        })
     }
-    // Polite close; the response is already complete.
-    let _ = tls_stream.shutdown().await;
-    let HttpResponse { head, body, .. } = reader
-        .take_response()
-        .ok_or_else(|| http(HttpError::Truncated { stage: "body" }))?;
-    Ok(HttpsResponse {
-        address,
-        head,
-        body,
-    })
 }
 
 /// Fetches `https://mta-sts.<domain>/.well-known/mta-sts.txt` as RFC 8461 §3.3 asks:
@@ -455,16 +478,7 @@ where
     R: Runtime,
     T: DnsTransport,
 {
-    let host = policy_host(domain);
-    https_get(
-        runtime,
-        resolver,
-        tls,
-        trust,
-        &host,
-        POLICY_PATH,
-        options,
-        check_policy_head,
-    )
-    .await
+    HttpsClient::new(runtime, resolver, tls, trust)
+        .fetch_mta_sts_policy(domain, options)
+        .await
 }

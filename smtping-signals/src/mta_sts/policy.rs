@@ -441,7 +441,8 @@ mod tests {
 
     #[test]
     fn invalid_policies() {
-        let cases: &[(&str, fn(&PolicyError) -> bool)] = &[
+        type Check = fn(&PolicyError) -> bool;
+        let cases: &[(&str, Check)] = &[
             (
                 "mode: enforce\nmx: a.test\nmax_age: 1\n",
                 |e| matches!(e, PolicyError::Missing { key } if key == "version"),

@@ -33,6 +33,10 @@ enum Answer {
     Oversized,
     OversizedClose,
     Silent,
+    /// Close-delimited, ended with close_notify.
+    PolicyClose,
+    /// Close-delimited, the TCP connection cut without close_notify.
+    PolicyCut,
 }
 
 fn response(answer: Answer) -> Vec<u8> {
@@ -80,6 +84,13 @@ fn response(answer: Answer) -> Vec<u8> {
             out
         }
         Answer::Silent => Vec::new(),
+        Answer::PolicyClose | Answer::PolicyCut => {
+            let mut out =
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+                    .to_vec();
+            out.extend_from_slice(POLICY.as_bytes());
+            out
+        }
     }
 }
 
@@ -126,6 +137,12 @@ async fn serve(pki: &TestPki, scenario: Scenario, answer: Answer) -> SocketAddr 
                 }
                 // The client may stop reading early (a refused head); errors are fine.
                 let _ = tls.write_all(&response(answer)).await;
+                let _ = tls.flush().await;
+                if matches!(answer, Answer::PolicyCut) {
+                    let (mut tcp, _) = tls.into_inner();
+                    let _ = tcp.shutdown().await;
+                    return;
+                }
                 let _ = tls.shutdown().await;
             });
         }
@@ -379,4 +396,18 @@ async fn refused_connection_is_a_connect_failure() {
         .await
         .unwrap_err();
     assert_eq!(err.failure().kind, FetchFailureKind::Connect, "{err}");
+}
+
+#[tokio::test]
+async fn close_delimited_policy_needs_close_notify() {
+    let pki = TestPki::new().unwrap();
+    let fetched = fetch(&pki, Scenario::Valid, Answer::PolicyClose, LIMIT)
+        .await
+        .expect("fetched");
+    assert_eq!(fetched.body, POLICY.as_bytes());
+    // Cut without close_notify: possibly truncated, so refused.
+    let err = fetch(&pki, Scenario::Valid, Answer::PolicyCut, LIMIT)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HttpsError::Io { .. }), "{err}");
 }

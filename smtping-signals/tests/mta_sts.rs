@@ -509,3 +509,56 @@ fn tls_rpt_record_and_problems() {
     assert_eq!(failed.status, Status::Grey);
     assert_eq!(failed.problems[0].finding_id(), "tls_rpt.lookup_failed");
 }
+
+/// A response carrying `body` with framing `kind` (0 length, 1 chunked in pieces of
+/// `piece` bytes, 2 close-delimited).
+fn framed(body: &[u8], kind: u8, piece: usize) -> Vec<u8> {
+    let mut out = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n".to_vec();
+    match kind {
+        0 => {
+            out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+            out.extend_from_slice(body);
+        }
+        1 => {
+            out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+            for chunk in body.chunks(piece.max(1)) {
+                out.extend_from_slice(format!("{:X}\r\n", chunk.len()).as_bytes());
+                out.extend_from_slice(chunk);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0\r\n\r\n");
+        }
+        _ => {
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(body);
+        }
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn http_reader_any_framing_any_splits(
+        body in proptest::collection::vec(any::<u8>(), 0..600),
+        kind in 0u8..3,
+        piece in 1usize..64,
+        cuts in proptest::collection::vec(0usize..2000, 0..6),
+    ) {
+        let wire = framed(&body, kind, piece);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (wire.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut reader = ResponseReader::new(HttpLimits::default());
+        let mut start = 0;
+        let mut progress = Progress::NeedMore;
+        for cut in cuts.into_iter().chain([wire.len()]) {
+            progress = reader.push(&wire[start..cut]).unwrap();
+            start = cut;
+        }
+        if progress == Progress::NeedMore {
+            prop_assert_eq!(kind, 2);
+            progress = reader.push_eof().unwrap();
+        }
+        prop_assert_eq!(progress, Progress::Complete);
+        prop_assert_eq!(reader.take_response().unwrap().body, body);
+    }
+}

@@ -562,3 +562,15 @@ proptest! {
         prop_assert_eq!(reader.take_response().unwrap().body, body);
     }
 }
+
+#[test]
+fn an_error_is_sticky() {
+    let mut reader = ResponseReader::new(HttpLimits::default());
+    let first = reader
+        .push(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")
+        .unwrap_err();
+    assert_eq!(first, HttpError::BadContentLength);
+    assert_eq!(reader.push(b"more"), Err(first.clone()));
+    assert_eq!(reader.push_eof(), Err(first));
+    assert!(reader.take_response().is_none());
+}

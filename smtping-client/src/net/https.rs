@@ -97,6 +97,13 @@ impl HttpsOptions {
         self
     }
 
+    /// Sets the address families resolved (`-4`, `-6`).
+    #[must_use]
+    pub fn families(mut self, families: IpFamilies) -> Self {
+        self.families = families;
+        self
+    }
+
     /// Sets the largest body accepted.
     #[must_use]
     pub fn max_body(mut self, max_body: usize) -> Self {

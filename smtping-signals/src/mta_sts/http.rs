@@ -226,6 +226,8 @@ pub struct ResponseReader {
     head: Option<ResponseHead>,
     body: Vec<u8>,
     trailer_bytes: usize,
+    /// The error that ended reading, returned again by later calls.
+    error: Option<HttpError>,
 }
 
 impl ResponseReader {
@@ -239,6 +241,7 @@ impl ResponseReader {
             head: None,
             body: Vec::new(),
             trailer_bytes: 0,
+            error: None,
         }
     }
 
@@ -263,6 +266,7 @@ impl ResponseReader {
     fn fail(&mut self, e: HttpError) -> Result<Progress, HttpError> {
         self.state = State::Failed;
         self.pending = Vec::new();
+        self.error = Some(e.clone());
         Err(e)
     }
 
@@ -272,11 +276,7 @@ impl ResponseReader {
         loop {
             match self.state {
                 State::Complete => return Ok(Progress::Complete),
-                State::Failed => {
-                    return Err(HttpError::MalformedHead {
-                        reason: "the response was already rejected".into(),
-                    });
-                }
+                State::Failed => return Err(self.failed()),
                 State::Head => {
                     if input.is_empty() {
                         return Ok(Progress::NeedMore);
@@ -445,9 +445,15 @@ impl ResponseReader {
                 Ok(Progress::Complete)
             }
             State::Head => self.fail(HttpError::Truncated { stage: "head" }),
-            State::Failed => Err(HttpError::Truncated { stage: "body" }),
+            State::Failed => Err(self.failed()),
             _ => self.fail(HttpError::Truncated { stage: "body" }),
         }
+    }
+
+    fn failed(&self) -> HttpError {
+        self.error
+            .clone()
+            .unwrap_or(HttpError::Truncated { stage: "body" })
     }
 
     /// Parses the head in `pending`: `Ok(Some(len))` once complete.

@@ -360,11 +360,14 @@ impl<'a, R: Runtime, T: DnsTransport> HttpsClient<'a, R, T> {
             }
         };
 
-        // The first address that accepts a connection; the time limit covers them all.
+        // The first address that accepts a connection; the time limit covers them all,
+        // and each gets its share so one silent address does not use it up.
+        let count = u32::try_from(addresses.len()).unwrap_or(u32::MAX).max(1);
+        let per_address = (options.timeout / count).max(Duration::from_secs(1));
         let mut connected = None;
         let mut last_error = None;
         for address in &addresses {
-            match runtime.connect(*address, options.timeout).await {
+            match runtime.connect(*address, per_address).await {
                 Ok((stream, _local)) => {
                     connected = Some((stream, *address));
                     break;

@@ -376,16 +376,16 @@ impl<'a, R: Runtime, T: DnsTransport> HttpsClient<'a, R, T> {
             }
         }
         let Some((stream, address)) = connected else {
-            let (address, source) = last_error.unwrap_or_else(|| {
-                (
-                    addresses[0],
-                    io::Error::new(io::ErrorKind::NotFound, "no address to connect to"),
-                )
-            });
-            return Err(HttpsError::Connect {
-                host: host.to_owned(),
-                address,
-                source,
+            return Err(match last_error {
+                Some((address, source)) => HttpsError::Connect {
+                    host: host.to_owned(),
+                    address,
+                    source,
+                },
+                None => HttpsError::Resolve {
+                    host: host.to_owned(),
+                    message: "no address to connect to".into(),
+                },
             });
         };
 

@@ -47,12 +47,16 @@ pub mod dkim;
 pub mod dmarc;
 pub mod dnsbl;
 pub mod helo;
+pub mod mta_sts;
 mod query;
 pub mod reverse;
 pub mod spf;
+pub mod tls_rpt;
 
 pub use dnsbl::{DnsblEvaluator, DnsblProblem, DnsblResult, DnsblTarget, DnsblZone};
 pub use helo::{HeloEvaluator, HeloProblem, HeloResult};
+pub use mta_sts::{MtaStsEvaluator, MtaStsProblem, MtaStsReport, StsDiscovery};
 pub use query::{DriveError, Evaluator, MAX_QUERIES, QueryCache, Response, evaluate_with};
 pub use reverse::{AddressScope, PtrEvaluator, PtrProblem, PtrResult, address_scope};
 pub use smtping_proto::dns::{Answer, DnsError, DnsErrorKind, Question, RecordType};
+pub use tls_rpt::{TlsRptEvaluator, TlsRptProblem, TlsRptReport};

@@ -4,3 +4,4 @@ pub mod connect;
 pub mod dns;
 pub mod evaluate;
 pub mod hosts;
+pub mod https;

@@ -29,6 +29,8 @@ pub struct Facts {
     pub message_id: Option<String>,
     /// The SMTP session on that connection.
     pub session: Option<SessionRun>,
+    /// How long that session took (from the connection to its end).
+    pub session_elapsed: Option<Duration>,
     /// The open-relay probe, when asked for.
     pub relay: Option<RelayFacts>,
     /// How a receiver sees this probe (when signals are on).

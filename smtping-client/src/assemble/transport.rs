@@ -121,7 +121,13 @@ impl Builder<'_> {
                 PortRun::Main => {
                     let (o, est, err) = port_outcome(facts.session.as_ref());
                     let t = &self.report.timings_ms;
-                    let elapsed = t.connect.unwrap_or(0.0) + t.greeting.unwrap_or(0.0);
+                    // Answered: until the greeting; otherwise until the session gave up.
+                    let after_connect = match (o, t.greeting, facts.session_elapsed) {
+                        (AttemptResult::Connected, Some(g), _) => g,
+                        (_, _, Some(s)) => ms(s),
+                        _ => 0.0,
+                    };
+                    let elapsed = t.connect.unwrap_or(0.0) + after_connect;
                     (o, (elapsed * 10.0).round() / 10.0, est, err)
                 }
                 PortRun::Failed(a) => (a.outcome.into(), ms(a.elapsed), false, a.error.clone()),

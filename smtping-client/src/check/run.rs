@@ -91,7 +91,9 @@ impl Check {
         let address = connected.address;
         facts.connected = Some(connected);
         let session = Session::new(plan, rt.now());
+        let t = rt.now();
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
+        facts.session_elapsed = Some(rt.now().saturating_duration_since(t));
         if self.signals {
             let helo = self.ehlo_name(local.ip());
             facts.signals = Some(

@@ -151,3 +151,47 @@ async fn a_failing_backup_mx_turns_the_verdict_red_even_when_the_first_is_fine()
     assert_eq!(hosts[0].verdict, Status::Green);
     assert_eq!(hosts[1].verdict, Status::Red);
 }
+
+#[tokio::test]
+async fn ipv4_and_ipv6_addresses_of_one_host_are_each_checked() {
+    let pki = TestPki::new().unwrap();
+    let v4 = server_at(&pki, Ipv4Addr::new(127, 0, 0, 1), 0, "mx1.test").await;
+    let port = v4.addr().port();
+    let v6 = TestServer::builder()
+        .bind(SocketAddr::new(
+            IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            port,
+        ))
+        .hostname("mx1.test")
+        .tls(ServerTls::starttls(
+            pki.server_cert(Scenario::Valid, &["mx1.test"]).unwrap(),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let zone = Zone::new()
+        .mx("example.test", 10, "mx1.test")
+        .a("mx1.test", Ipv4Addr::new(127, 0, 0, 1))
+        .aaaa("mx1.test", std::net::Ipv6Addr::LOCALHOST);
+    let dns = DnsResponder::start(zone).await.unwrap();
+    let r = check(&dns, &pki, port)
+        .ip_families(IpFamilies::Both)
+        .run()
+        .await;
+    let hosts = r.hosts.as_ref().unwrap();
+    let addrs: Vec<&str> = hosts.iter().map(|h| h.address.as_str()).collect();
+    assert_eq!(hosts.len(), 2, "{addrs:?}");
+    assert!(
+        addrs.contains(&format!("[::1]:{port}").as_str()),
+        "{addrs:?}"
+    );
+    assert!(
+        addrs.contains(&format!("127.0.0.1:{port}").as_str()),
+        "{addrs:?}"
+    );
+    assert!(
+        hosts.iter().all(|h| h.verdict == Status::Green),
+        "{hosts:#?}"
+    );
+    assert_eq!((v4.connections(), v6.connections()), (1, 1));
+}

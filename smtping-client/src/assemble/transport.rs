@@ -377,3 +377,6 @@ pub(super) fn merge_hosts(cx: &Context, report: &mut Report, hosts: Vec<HostFact
         .sort_by_key(|f| std::cmp::Reverse(f.severity));
     report.hosts = Some(out);
 }
+
+#[cfg(test)]
+mod tests;

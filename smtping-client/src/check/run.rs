@@ -52,6 +52,9 @@ impl Check {
         let main = self
             .observe_main(rt, &candidates, trust.as_ref(), facts)
             .await;
+        if facts.setup_error.is_some() {
+            return; // the TLS set-up failed (a bad --sni): every other session would too
+        }
         if self.all_mx && *self.target.kind() == TargetKind::MailDomain {
             self.observe_hosts(rt, &candidates, trust.as_ref(), facts)
                 .await;

@@ -297,7 +297,8 @@ fn describe_failures(ports: &[SweepPort]) -> String {
 
 /// Adds `hosts[]` to a finished report: the main address from the report itself, every
 /// other one assembled from its own facts; the worst decides the verdict. Each address's
-/// facts are dropped once summarised (memory stays bounded by one session at a time).
+/// facts are consumed and dropped as it is summarised, so the report keeps only the summary
+/// (the facts held before assembly are bounded: at most `MAX_ALL_MX_ADDRESSES` sessions).
 pub(super) fn merge_hosts(cx: &Context, report: &mut Report, hosts: Vec<HostFacts>) {
     let own_verdict = report.verdict;
     let mut out = Vec::with_capacity(hosts.len());

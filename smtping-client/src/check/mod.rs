@@ -417,6 +417,27 @@ impl Check {
     /// the first matching rule wins) while `HOST` stays the name for SNI, certificate
     /// names and everything else. Applies to the MX hosts of a mail domain, to host and IP
     /// targets, to every `--all-mx` address, every port of a sweep and every probe.
+    ///
+    /// ```no_run
+    /// use smtping_client::{Check, ConnectTo};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The new server before the DNS cut-over, its submission ports swept, and whether
+    /// // it takes a transaction before STARTTLS.
+    /// let rule: ConnectTo = "mx.example.org::192.0.2.10:".parse()?;
+    /// let report = Check::parse("mx.example.org:25")?
+    ///     .connect_to(rule)
+    ///     .ports(smtping_client::parse_port_list("25,submission")?)
+    ///     .probe_enforcement(true)
+    ///     .run()
+    ///     .await;
+    /// if let Some(sweep) = &report.sweep {
+    ///     println!("{}", sweep.conclusion);
+    /// }
+    /// println!("enforced: {:?}", report.tls.enforced);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect_to(mut self, rule: ConnectTo) -> Self {
         self.connect_to.push(rule);
         self

@@ -237,6 +237,29 @@ pub(crate) struct CheckArgs {
     #[arg(help_heading = "Envelope", long)]
     pub(crate) relay_probe: bool,
 
+    /// Reach HOST:PORT at HOST2:PORT2 instead (curl's meaning, repeatable; an empty HOST or
+    /// PORT matches any, an empty HOST2 or PORT2 keeps the original), while HOST stays the
+    /// name for SNI, certificate checks and everything else: test a new server before the
+    /// DNS cut-over.
+    #[arg(help_heading = "Target", long = "connect-to", value_name = "HOST:PORT:HOST2:PORT2", value_parser = parse_connect_to)]
+    pub(crate) connect_to: Vec<smtping_client::ConnectTo>,
+
+    /// For a mail domain: check every MX host and each of its addresses (IPv4 and IPv6),
+    /// one session per address, one after the other; the worst decides the verdict.
+    #[arg(help_heading = "Transport", long, conflicts_with = "port")]
+    pub(crate) all_mx: bool,
+
+    /// Sweep these ports of the target host, each in its natural TLS mode (465 implicit,
+    /// others STARTTLS): 25,465,587,2525, submission (465,587) or all.
+    #[arg(help_heading = "Transport", long, value_name = "PORTS", value_parser = parse_ports)]
+    pub(crate) ports: Option<PortList>,
+
+    /// Also try MAIL FROM and RCPT TO in plaintext before STARTTLS (stopping at RCPT, no
+    /// message) to learn whether the server refuses a plaintext transaction
+    /// (tls.enforced). Uses --from/--to, else a reserved test envelope.
+    #[arg(help_heading = "Transport", long)]
+    pub(crate) probe_enforcement: bool,
+
     /// Mask addresses in every output: local parts in the transcript and replies
     /// (***@example.org), an address target (a…@example.org), and the recipients, numbered
     /// in --to order (a…@example.org #1).
@@ -316,6 +339,21 @@ impl CheckArgs {
     pub(crate) fn thresholds(&self) -> Result<crate::thresholds::Thresholds, String> {
         crate::thresholds::Thresholds::new(self.warning, self.critical)
     }
+}
+
+/// A parsed `--ports` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PortList(pub(crate) Vec<u16>);
+
+fn parse_ports(s: &str) -> Result<PortList, String> {
+    smtping_client::parse_port_list(s)
+        .map(PortList)
+        .map_err(|e| e.to_string())
+}
+
+fn parse_connect_to(s: &str) -> Result<smtping_client::ConnectTo, String> {
+    s.parse()
+        .map_err(|e: smtping_client::ConnectToError| e.to_string())
 }
 
 fn parse_tls(s: &str) -> Result<TlsMode, String> {

@@ -99,6 +99,18 @@ pub(crate) fn build(
     if let Some(p) = args.mx_port {
         check = check.mx_port(p);
     }
+    for rule in &args.connect_to {
+        check = check.connect_to(rule.clone());
+    }
+    if args.all_mx {
+        check = check.all_mx(true);
+    }
+    if let Some(p) = &args.ports {
+        check = check.ports(p.0.iter().copied());
+    }
+    if args.probe_enforcement {
+        check = check.probe_enforcement(true);
+    }
     if let Some(h) = &args.helo {
         let d = Domain::ehlo_name(h).map_err(|e| UsageError(format!("--helo: {e}")))?;
         check = check.helo(d);

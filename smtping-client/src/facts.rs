@@ -29,10 +29,19 @@ pub struct Facts {
     pub message_id: Option<String>,
     /// The SMTP session on that connection.
     pub session: Option<SessionRun>,
+    /// How long that session took (from the connection to its end).
+    pub session_elapsed: Option<Duration>,
     /// The open-relay probe, when asked for.
     pub relay: Option<RelayFacts>,
     /// How a receiver sees this probe (when signals are on).
     pub signals: Option<SignalFacts>,
+    /// The STARTTLS enforcement probe (`--probe-enforcement`): same shape as the relay
+    /// probe, a plaintext session stopped at RCPT.
+    pub enforcement: Option<RelayFacts>,
+    /// Every MX address with `--all-mx`, in the order tried (`None` without it).
+    pub hosts: Option<Vec<HostFacts>>,
+    /// The port sweep with `--ports` (`None` without it).
+    pub sweep: Option<Vec<PortFacts>>,
     /// Time from the start of the check to its end.
     pub total: Duration,
 }
@@ -176,4 +185,54 @@ pub struct SignalFacts {
     pub server_ptr: Option<smtping_signals::PtrResult>,
     /// An evaluation that could not finish (the driver's error).
     pub errors: Vec<String>,
+}
+
+/// One address of `--all-mx`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct HostFacts {
+    /// The MX host name.
+    pub name: String,
+    /// The address.
+    pub address: SocketAddr,
+    /// What happened there.
+    pub run: HostRun,
+}
+
+/// What happened at one `--all-mx` address.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HostRun {
+    /// The main session ran here (the top-level facts describe it).
+    Main,
+    /// The connection failed (while looking for the main address, or later).
+    Failed(AttemptFacts),
+    /// A session of its own ran here.
+    Ran(AttemptFacts, Box<SessionRun>),
+}
+
+/// One port of the sweep.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct PortFacts {
+    /// The port asked for.
+    pub port: u16,
+    /// The address tried (after `--connect-to`).
+    pub address: SocketAddr,
+    /// `true` for implicit TLS (465), else STARTTLS.
+    pub implicit_tls: bool,
+    /// What happened.
+    pub run: PortRun,
+}
+
+/// What happened on one port of the sweep.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PortRun {
+    /// The main session ran on this port (the top-level facts describe it).
+    Main,
+    /// The connection failed.
+    Failed(AttemptFacts),
+    /// A short session (to TLS) ran, taking this long from the connect on.
+    Ran(AttemptFacts, Box<SessionRun>, Duration),
 }

@@ -43,9 +43,13 @@ mod time;
 pub mod tls;
 
 pub use assemble::EXPIRY_WARNING_DAYS;
-pub use check::{Check, RELAY_PROBE_FROM, RELAY_PROBE_TO, SUBMISSIONS_PORT, TlsMode};
+pub use check::{
+    ALL_PORTS, Check, ENFORCEMENT_PROBE_FROM, ENFORCEMENT_PROBE_TO, MAX_ALL_MX_ADDRESSES,
+    MAX_SWEEP_PORTS, POLITE_PAUSE, PortListError, RELAY_PROBE_FROM, RELAY_PROBE_TO,
+    SUBMISSION_PORTS, SUBMISSIONS_PORT, TlsMode, parse_port_list,
+};
 pub use report::{Finding, FindingId, Report, Severity, Status};
-pub use target::{SMTP_PORT, Target, TargetError, TargetKind};
+pub use target::{ConnectTo, ConnectToError, SMTP_PORT, Target, TargetError, TargetKind};
 pub use time::rfc5322_date;
 
 // What a check is built from, so that this crate is the only dependency an embedder needs.

@@ -201,5 +201,191 @@ impl fmt::Display for Target {
     }
 }
 
+/// A `--connect-to HOST:PORT:HOST2:PORT2` rule (curl's meaning): a connection to
+/// `HOST:PORT` goes to `HOST2:PORT2` instead, while `HOST` stays the name used for SNI,
+/// certificate checks and everything else. An empty `HOST` or `PORT` matches any; an
+/// empty `HOST2` or `PORT2` keeps the original. IPv6 addresses go in brackets.
+///
+/// ```
+/// use smtping_client::ConnectTo;
+///
+/// let rule: ConnectTo = "mx.example.org:25:127.0.0.1:2525".parse().unwrap();
+/// assert_eq!(rule.apply("mx.example.org", 25), Some(("127.0.0.1".to_owned(), 2525)));
+/// assert_eq!(rule.apply("mx.example.org", 587), None);
+/// let any: ConnectTo = "::[::1]:".parse().unwrap();
+/// assert_eq!(any.apply("smtp.example.net", 587), Some(("::1".to_owned(), 587)));
+/// assert!("mx.example.org:25".parse::<ConnectTo>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConnectTo {
+    host: Option<String>,
+    port: Option<u16>,
+    to_host: Option<String>,
+    to_port: Option<u16>,
+}
+
+/// Why a `--connect-to` rule is not usable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectToError {
+    /// Not four colon-separated fields.
+    #[error(
+        "--connect-to {0:?}: expected HOST:PORT:HOST2:PORT2 (four fields, IPv6 addresses in brackets), got {1} field(s)"
+    )]
+    Fields(String, usize),
+    /// A port field is not a number from 1 to 65535.
+    #[error("--connect-to {rule:?}: the {field} {value:?} is not a number from 1 to 65535")]
+    BadPort {
+        /// The rule.
+        rule: String,
+        /// `"PORT"` or `"PORT2"`.
+        field: &'static str,
+        /// The field's text.
+        value: String,
+    },
+    /// A host field is not a valid name or address.
+    #[error("--connect-to {rule:?}: the {field} {value:?} is not a host name or IP address")]
+    BadHost {
+        /// The rule.
+        rule: String,
+        /// `"HOST"` or `"HOST2"`.
+        field: &'static str,
+        /// The field's text.
+        value: String,
+    },
+    /// HOST2 and PORT2 are both empty: the rule would change nothing.
+    #[error("--connect-to {0:?}: HOST2 and PORT2 are both empty, so the rule changes nothing")]
+    NoChange(String),
+}
+
+impl ConnectTo {
+    /// Where a connection to `host:port` goes under this rule, or `None` when the rule
+    /// does not match (host names compare without case and trailing dot).
+    #[must_use]
+    pub fn apply(&self, host: &str, port: u16) -> Option<(String, u16)> {
+        let bare = normalize_host(host);
+        let host_ok = self.host.as_deref().is_none_or(|h| h == bare);
+        let port_ok = self.port.is_none_or(|p| p == port);
+        (host_ok && port_ok).then(|| {
+            (
+                self.to_host.clone().unwrap_or(bare),
+                self.to_port.unwrap_or(port),
+            )
+        })
+    }
+
+    /// The first rule of `rules` that matches `host:port`, applied.
+    #[must_use]
+    pub fn first_match(rules: &[Self], host: &str, port: u16) -> Option<(String, u16)> {
+        rules.iter().find_map(|r| r.apply(host, port))
+    }
+}
+
+/// Lower case, no trailing dot, no brackets.
+fn normalize_host(h: &str) -> String {
+    h.trim_end_matches('.')
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase()
+}
+
+/// Splits on `:` outside `[...]`.
+fn split_fields(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            ':' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+impl FromStr for ConnectTo {
+    type Err = ConnectToError;
+
+    fn from_str(input: &str) -> Result<Self, ConnectToError> {
+        let rule = input.trim();
+        let fields = split_fields(rule);
+        let [host, port, to_host, to_port] = fields[..] else {
+            return Err(ConnectToError::Fields(rule.to_owned(), fields.len()));
+        };
+        let port_field = |field: &'static str, v: &str| -> Result<Option<u16>, ConnectToError> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            match v.parse::<u16>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(ConnectToError::BadPort {
+                    rule: rule.to_owned(),
+                    field,
+                    value: v.to_owned(),
+                }),
+            }
+        };
+        let host_field = |field: &'static str, v: &str| -> Result<Option<String>, ConnectToError> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            let bad = || ConnectToError::BadHost {
+                rule: rule.to_owned(),
+                field,
+                value: v.to_owned(),
+            };
+            if let Some(inner) = v.strip_prefix('[') {
+                let inner = inner.strip_suffix(']').ok_or_else(bad)?;
+                let ip: std::net::Ipv6Addr = inner.parse().map_err(|_| bad())?;
+                return Ok(Some(ip.to_string()));
+            }
+            if let Ok(ip) = v.parse::<IpAddr>() {
+                return Ok(Some(ip.to_string()));
+            }
+            let name = v.trim_end_matches('.');
+            Domain::new(name).map_err(|_| bad())?;
+            if name.is_empty() || name.contains(['[', ']', '@']) {
+                return Err(bad());
+            }
+            Ok(Some(name.to_ascii_lowercase()))
+        };
+        let parsed = Self {
+            host: host_field("HOST", host)?,
+            port: port_field("PORT", port)?,
+            to_host: host_field("HOST2", to_host)?,
+            to_port: port_field("PORT2", to_port)?,
+        };
+        if parsed.to_host.is_none() && parsed.to_port.is_none() {
+            return Err(ConnectToError::NoChange(rule.to_owned()));
+        }
+        Ok(parsed)
+    }
+}
+
+impl fmt::Display for ConnectTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = |h: &Option<String>| match h {
+            Some(h) if h.contains(':') => format!("[{h}]"),
+            Some(h) => h.clone(),
+            None => String::new(),
+        };
+        let port = |p: Option<u16>| p.map(|p| p.to_string()).unwrap_or_default();
+        write!(
+            f,
+            "{}:{}:{}:{}",
+            host(&self.host),
+            port(self.port),
+            host(&self.to_host),
+            port(self.to_port)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -230,6 +230,9 @@ fn draw(r: &Report, style: CardStyle) -> String {
     auth(&mut out, &p, r);
     delivery(&mut out, &p, r, style);
     relay(&mut out, &p, r);
+    enforcement(&mut out, &p, r);
+    hosts(&mut out, &p, r);
+    sweep(&mut out, &p, r);
     signals(&mut out, &p, r);
     error(&mut out, &p, r);
     findings(&mut out, &p, r);
@@ -662,6 +665,82 @@ fn relay(out: &mut String, p: &Paint, r: &Report) {
         )
     };
     area(out, p, "Relay", Some(status), &text);
+}
+
+/// The STARTTLS enforcement probe, when asked for.
+fn enforcement(out: &mut String, p: &Paint, r: &Report) {
+    let Some(e) = &r.tls.enforcement else { return };
+    let how = e
+        .reply
+        .as_ref()
+        .map(|x| format!(" ({})", reply(x)))
+        .unwrap_or_default();
+    let (status, text) = match r.tls.enforced {
+        Some(true) => (Status::Green, format!("enforced: {}{how}", e.detail)),
+        Some(false) if r.target.port == 25 => {
+            (Status::Grey, format!("not enforced: {}{how}", e.detail))
+        }
+        Some(false) => (Status::Amber, format!("not enforced: {}{how}", e.detail)),
+        None => (
+            Status::Grey,
+            match &e.error {
+                Some(err) => format!("unknown: {}; {err}", e.detail),
+                None => format!("unknown: {}{how}", e.detail),
+            },
+        ),
+    };
+    area(out, p, "Enforcement", Some(status), &text);
+}
+
+/// Every MX address (`--all-mx`), one line each.
+fn hosts(out: &mut String, p: &Paint, r: &Report) {
+    let Some(hosts) = &r.hosts else { return };
+    let worst = hosts
+        .iter()
+        .map(|h| h.verdict)
+        .fold(Status::Grey, Status::worst);
+    area(
+        out,
+        p,
+        "MX hosts",
+        Some(worst),
+        &format!("{} address(es) checked", hosts.len()),
+    );
+    for h in hosts {
+        let what = h
+            .error
+            .as_ref()
+            .map_or_else(|| h.summary.clone(), |e| e.message.clone());
+        more(
+            out,
+            &format!(
+                "{} {} {}: {}",
+                p.status(h.verdict),
+                cut(&h.name, 40),
+                h.address,
+                cut(&what, 160)
+            ),
+        );
+    }
+}
+
+/// The port sweep (`--ports`): each port side by side, then the conclusion.
+fn sweep(out: &mut String, p: &Paint, r: &Report) {
+    let Some(s) = &r.sweep else { return };
+    area(out, p, "Ports", Some(s.status), &s.conclusion);
+    for port in &s.ports {
+        let tls = if port.tls_established { ", TLS" } else { "" };
+        more(
+            out,
+            &format!(
+                "{:>5} {:<8} {:<11} {}{tls}",
+                port.port,
+                port.tls_mode.as_str(),
+                port.outcome.as_str(),
+                ms(port.elapsed_ms)
+            ),
+        );
+    }
 }
 
 /// Why the check stopped early.

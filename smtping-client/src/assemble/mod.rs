@@ -23,6 +23,7 @@ use crate::report::{
 
 mod session;
 mod signals;
+mod transport;
 mod verdict;
 
 /// Certificates expiring within this many days get a warning.
@@ -91,7 +92,8 @@ impl Context {
 /// assert_eq!(report.error.unwrap().kind, "dns");
 /// ```
 #[must_use]
-pub fn assemble(context: &Context, facts: Facts) -> Report {
+pub fn assemble(context: &Context, mut facts: Facts) -> Report {
+    let hosts = facts.hosts.take();
     let mut b = Builder::new(context);
     b.dns(&facts);
     b.attempts(&facts);
@@ -117,7 +119,17 @@ pub fn assemble(context: &Context, facts: Facts) -> Report {
     if let Some(s) = &facts.signals {
         b.signals(s);
     }
-    b.finish(facts.total)
+    if let Some(e) = &facts.enforcement {
+        b.enforcement(e);
+    }
+    if let Some(p) = &facts.sweep {
+        b.sweep(&facts, p);
+    }
+    let mut report = b.finish(facts.total);
+    if let Some(hosts) = hosts {
+        transport::merge_hosts(context, &mut report, hosts);
+    }
+    report
 }
 
 /// Milliseconds with one decimal.

@@ -13,12 +13,17 @@ use smtping_proto::session::QuitAfter;
 use smtping_proto::{Address, AuthMechanism, Domain};
 
 use crate::net::dns::IpFamilies;
-use crate::target::{Target, TargetError};
+use crate::target::{ConnectTo, Target, TargetError};
 use crate::tls::{TlsOptions, VerifyMode};
 
+mod all_mx;
+mod enforcement;
 mod plan;
 mod run;
 mod signals;
+mod sweep;
+
+pub use sweep::{ALL_PORTS, PortListError, SUBMISSION_PORTS, parse_port_list};
 
 /// The implicit-TLS submission port (RFC 8314).
 pub const SUBMISSIONS_PORT: u16 = 465;
@@ -26,6 +31,13 @@ pub const SUBMISSIONS_PORT: u16 = 465;
 const MAX_MX_HOSTS: usize = 5;
 /// Most connection attempts in one check.
 const MAX_ATTEMPTS: usize = 10;
+/// Most addresses `--all-mx` checks (over all MX hosts).
+pub const MAX_ALL_MX_ADDRESSES: usize = 20;
+/// Most ports one sweep checks.
+pub const MAX_SWEEP_PORTS: usize = 16;
+/// The pause between two connections of `--all-mx`, `--ports` and
+/// `--probe-enforcement` to the same server (politeness).
+pub const POLITE_PAUSE: Duration = Duration::from_millis(100);
 
 /// How to use TLS (`--tls`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -136,6 +148,10 @@ pub struct Check {
     dns_timeout: Option<Duration>,
     sending_ip: Option<std::net::IpAddr>,
     dnsbl: Vec<smtping_signals::DnsblZone>,
+    connect_to: Vec<ConnectTo>,
+    all_mx: bool,
+    ports: Vec<u16>,
+    probe_enforcement: bool,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -143,6 +159,11 @@ pub struct Check {
 pub const RELAY_PROBE_FROM: &str = "smtping-relay-probe@example.com";
 /// See [`RELAY_PROBE_FROM`].
 pub const RELAY_PROBE_TO: &str = "smtping-relay-probe@example.net";
+/// The envelope sender of the STARTTLS enforcement probe (`--probe-enforcement`) unless
+/// `--from` is given: a reserved example domain (RFC 2606).
+pub const ENFORCEMENT_PROBE_FROM: &str = "smtping-enforcement-probe@example.com";
+/// See [`ENFORCEMENT_PROBE_FROM`] (used unless `--to` is given).
+pub const ENFORCEMENT_PROBE_TO: &str = "smtping-enforcement-probe@example.net";
 
 impl Check {
     /// A check of `target` with defaults: TLS by port, system resolver, 10 s connect
@@ -176,6 +197,10 @@ impl Check {
             dns_timeout: None,
             sending_ip: None,
             dnsbl: Vec::new(),
+            connect_to: Vec::new(),
+            all_mx: false,
+            ports: Vec::new(),
+            probe_enforcement: false,
         }
     }
 
@@ -385,6 +410,70 @@ impl Check {
     /// Off, an oversized message reaches the end of DATA and the server's size check there.
     pub fn announce_size(mut self, on: bool) -> Self {
         self.announce_size = on;
+        self
+    }
+
+    /// Reaches `HOST:PORT` at `HOST2:PORT2` (`--connect-to`, curl's meaning, repeatable;
+    /// the first matching rule wins) while `HOST` stays the name for SNI, certificate
+    /// names and everything else. Applies to the MX hosts of a mail domain, to host and IP
+    /// targets, to every `--all-mx` address, every port of a sweep and every probe.
+    ///
+    /// ```no_run
+    /// use smtping_client::{Check, ConnectTo};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The new server before the DNS cut-over, its submission ports swept, and whether
+    /// // it takes a transaction before STARTTLS.
+    /// let rule: ConnectTo = "mx.example.org::192.0.2.10:".parse()?;
+    /// let report = Check::parse("mx.example.org:25")?
+    ///     .connect_to(rule)
+    ///     .ports(smtping_client::parse_port_list("25,submission")?)
+    ///     .probe_enforcement(true)
+    ///     .run()
+    ///     .await;
+    /// if let Some(sweep) = &report.sweep {
+    ///     println!("{}", sweep.conclusion);
+    /// }
+    /// println!("enforced: {:?}", report.tls.enforced);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connect_to(mut self, rule: ConnectTo) -> Self {
+        self.connect_to.push(rule);
+        self
+    }
+
+    /// For a mail-domain target, checks every MX host (in preference order, at most 5)
+    /// and each of its addresses (IPv4 and IPv6, at most [`MAX_ALL_MX_ADDRESSES`] in
+    /// all): one session per address, sequentially, [`POLITE_PAUSE`] apart. The report's
+    /// `hosts[]` has one entry per address, the worst decides the verdict; the top-level
+    /// areas describe the first address that answered, as without `--all-mx`. Only the
+    /// first session delivers a message: the others stop after RCPT (`--all-mx`).
+    pub fn all_mx(mut self, on: bool) -> Self {
+        self.all_mx = on;
+        self
+    }
+
+    /// Sweeps these ports of the target host (`--ports`, at most [`MAX_SWEEP_PORTS`];
+    /// see [`parse_port_list`]), each in its natural TLS mode (implicit on 465, STARTTLS
+    /// elsewhere) and stopping after TLS; the report's `sweep` has each port's outcome and
+    /// a conclusion. The target's own port is not connected to twice.
+    pub fn ports(mut self, ports: impl IntoIterator<Item = u16>) -> Self {
+        for p in ports {
+            if !self.ports.contains(&p) && self.ports.len() < MAX_SWEEP_PORTS {
+                self.ports.push(p);
+            }
+        }
+        self
+    }
+
+    /// After the check, opens one more plaintext connection and tries MAIL FROM and RCPT
+    /// TO before STARTTLS (stopping at RCPT, no DATA) to learn whether the server refuses
+    /// a plaintext transaction (`--probe-enforcement`, `tls.enforced`). The envelope is
+    /// the check's own (`--from`/`--to`), else [`ENFORCEMENT_PROBE_FROM`] →
+    /// [`ENFORCEMENT_PROBE_TO`]. Not run with implicit TLS.
+    pub fn probe_enforcement(mut self, on: bool) -> Self {
+        self.probe_enforcement = on;
         self
     }
 

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use smtping_proto::dns::{MxResolution, ResolverConfig};
-use smtping_proto::session::Session;
+use smtping_proto::session::{Session, TlsPolicy};
 
 use super::{Check, MAX_ATTEMPTS, MAX_MX_HOSTS, RELAY_PROBE_FROM, RELAY_PROBE_TO};
 use crate::assemble::assemble;
@@ -14,7 +14,7 @@ use crate::net::dns::{IpFamilies, Resolver, system_config};
 use crate::net::hosts::HOSTS_FILE;
 use crate::report::Report;
 use crate::runtime::{Runtime, TlsHandshake};
-use crate::target::TargetKind;
+use crate::target::{ConnectTo, TargetKind};
 use crate::tls::{TrustStore, client_config};
 
 impl Check {
@@ -49,22 +49,54 @@ impl Check {
             None
         };
         let candidates = self.resolve(rt, &mut facts.dns).await;
-        let Some((stream, local, connected)) = self.connect(rt, &candidates, facts).await else {
-            return;
-        };
+        let main = self
+            .observe_main(rt, &candidates, trust.as_ref(), facts)
+            .await;
+        if facts.setup_error.is_some() {
+            return; // the TLS set-up failed (a bad --sni): every other session would too
+        }
+        if self.all_mx && *self.target.kind() == TargetKind::MailDomain {
+            self.observe_hosts(rt, &candidates, trust.as_ref(), facts)
+                .await;
+        }
+        if !self.ports.is_empty() {
+            let host = facts
+                .connected
+                .as_ref()
+                .map(|c| (c.host.clone(), c.address.ip()))
+                .or_else(|| candidates.first().map(|(a, h)| (h.clone(), a.ip())));
+            if let Some((host, ip)) = host {
+                self.observe_sweep(rt, &host, ip, main.is_some(), trust.as_ref(), facts)
+                    .await;
+            }
+        }
+    }
+
+    /// The main session on the first address that answers, then the signals and the
+    /// probes on that address. Returns the address, when one answered.
+    async fn observe_main<R: Runtime>(
+        &self,
+        rt: &R,
+        candidates: &[(SocketAddr, String)],
+        trust: Option<&TrustStore>,
+        facts: &mut Facts,
+    ) -> Option<SocketAddr> {
+        let (stream, local, connected) = self.connect(rt, candidates, facts).await?;
         let (plan, message_id) = self.plan(local.ip());
         facts.message_id = message_id;
-        let tls = match self.tls_handshake(trust.as_ref(), &connected.host) {
+        let tls = match self.tls_handshake(trust, &connected.host) {
             Ok(tls) => tls,
             Err(e) => {
                 facts.setup_error = Some(e);
-                return;
+                return None;
             }
         };
         let address = connected.address;
         facts.connected = Some(connected);
         let session = Session::new(plan, rt.now());
+        let t = rt.now();
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
+        facts.session_elapsed = Some(rt.now().saturating_duration_since(t));
         if self.signals {
             let helo = self.ehlo_name(local.ip());
             facts.signals = Some(
@@ -77,7 +109,7 @@ impl Check {
                 Ok((stream, local)) => {
                     let session = Session::new(self.relay_plan(local.ip()), rt.now());
                     RelayFacts::Ran {
-                        run: Box::new(rt.run_session(stream, session, tls).await),
+                        run: Box::new(rt.run_session(stream, session, tls.clone()).await),
                         from: RELAY_PROBE_FROM.to_owned(),
                         to: RELAY_PROBE_TO.to_owned(),
                         local: local.ip(),
@@ -90,10 +122,20 @@ impl Check {
                 },
             });
         }
+        if self.probe_enforcement && self.tls_policy() != TlsPolicy::Implicit {
+            facts.enforcement = Some(self.observe_enforcement(rt, address).await);
+        }
+        Some(address)
+    }
+
+    /// Waits [`POLITE_PAUSE`](super::POLITE_PAUSE) before another connection to the same
+    /// server.
+    pub(super) async fn pause<R: Runtime>(rt: &R) {
+        rt.sleep_until(rt.now() + super::POLITE_PAUSE).await;
     }
 
     /// Tries each candidate in order until one answers (at most [`MAX_ATTEMPTS`]).
-    async fn connect<R: Runtime>(
+    pub(super) async fn connect<R: Runtime>(
         &self,
         rt: &R,
         candidates: &[(SocketAddr, String)],
@@ -113,18 +155,7 @@ impl Check {
                     ));
                     return Some((stream, local, Connected::new(*addr, host.clone())));
                 }
-                Err(e) => {
-                    let outcome = AttemptOutcome::from_error(&e);
-                    let msg = outcome.advice(&addr.to_string(), addr.port(), elapsed);
-                    let detail = if outcome == AttemptOutcome::Error {
-                        format!("{msg}: {e}")
-                    } else {
-                        msg
-                    };
-                    facts
-                        .attempts
-                        .push(AttemptFacts::new(*addr, outcome, elapsed, Some(detail)));
-                }
+                Err(e) => facts.attempts.push(failed_attempt(*addr, &e, elapsed)),
             }
         }
         None
@@ -169,14 +200,17 @@ impl Check {
 
     /// DNS: the addresses to try, each with the host name it belongs to (for SNI and
     /// certificate checks). Empty when resolution failed (`dns.error` says why) or the
-    /// domain accepts no mail.
+    /// domain accepts no mail. A `--connect-to` rule that matches a host replaces its
+    /// addresses (and port) with the rule's.
     async fn resolve<R: Runtime>(&self, rt: &R, dns: &mut DnsFacts) -> Vec<(SocketAddr, String)> {
         let port = match (self.target.kind(), self.mx_port) {
             (TargetKind::MailDomain, Some(p)) => p,
             _ => self.target.port(),
         };
         let host = self.target.host().to_owned();
-        if let TargetKind::Ip(ip) = self.target.kind() {
+        if let TargetKind::Ip(ip) = self.target.kind()
+            && ConnectTo::first_match(&self.connect_to, &host, port).is_none()
+        {
             let addr = SocketAddr::new(*ip, port);
             dns.addresses.push(addr);
             return vec![(addr, host)];
@@ -191,18 +225,27 @@ impl Check {
         let mut out = Vec::new();
         let mut last_error = None;
         for h in &hosts {
+            if let Some((to_host, to_port)) = ConnectTo::first_match(&self.connect_to, h, port) {
+                // The user chose where this host is reached: no loopback warning.
+                match self.addresses_of(&resolver, &to_host, true).await {
+                    Ok(list) => out.extend(
+                        list.into_iter()
+                            .filter(|ip| !ip.is_unspecified())
+                            .map(|ip| (SocketAddr::new(ip, to_port), h.clone())),
+                    ),
+                    Err(e) => {
+                        last_error = Some(format!(
+                            "address lookup for {to_host} (--connect-to for {h}:{port}) failed: {e}"
+                        ));
+                    }
+                }
+                continue;
+            }
             // A host the user named is looked up as the system does (hosts file first);
             // MX exchanges, like the MX lookup itself, are DNS names (as in Postfix).
-            let from_file = if *self.target.kind() == TargetKind::Host {
-                self.hosts_file_addresses(h)
-            } else {
-                Vec::new()
-            };
-            let looked_up = if from_file.is_empty() {
-                resolver.lookup_ip(h, self.families).await.into_result()
-            } else {
-                Ok(from_file)
-            };
+            let looked_up = self
+                .addresses_of(&resolver, h, *self.target.kind() == TargetKind::Host)
+                .await;
             match looked_up {
                 Ok(list) => {
                     for ip in list {
@@ -225,6 +268,33 @@ impl Check {
         }
         dns.addresses = out.iter().map(|(a, _)| *a).collect();
         out
+    }
+
+    /// The addresses of `name`: itself when it is an IP address, else the hosts file
+    /// (when `hosts_file` and no `--resolver` servers) and DNS.
+    pub(super) async fn addresses_of<T: crate::net::dns::DnsTransport>(
+        &self,
+        resolver: &Resolver<T>,
+        name: &str,
+        hosts_file: bool,
+    ) -> Result<Vec<std::net::IpAddr>, String> {
+        if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+            return Ok(vec![ip]);
+        }
+        let from_file = if hosts_file {
+            self.hosts_file_addresses(name)
+        } else {
+            Vec::new()
+        };
+        if from_file.is_empty() {
+            resolver
+                .lookup_ip(name, self.families)
+                .await
+                .into_result()
+                .map_err(|e| e.to_string())
+        } else {
+            Ok(from_file)
+        }
     }
 
     /// The MX hosts of a mail domain to try, in preference order (at most
@@ -270,7 +340,7 @@ impl Check {
 
     /// What the adapter needs for the handshake the session may ask for (`None` when this
     /// check does not use TLS).
-    fn tls_handshake(
+    pub(super) fn tls_handshake(
         &self,
         trust: Option<&TrustStore>,
         host: &str,
@@ -290,6 +360,22 @@ impl Check {
             verification: setup.verification,
         }))
     }
+}
+
+/// A failed connection attempt with its advice.
+pub(super) fn failed_attempt(
+    addr: SocketAddr,
+    e: &std::io::Error,
+    elapsed: std::time::Duration,
+) -> AttemptFacts {
+    let outcome = AttemptOutcome::from_error(e);
+    let msg = outcome.advice(&addr.to_string(), addr.port(), elapsed);
+    let detail = if outcome == AttemptOutcome::Error {
+        format!("{msg}: {e}")
+    } else {
+        msg
+    };
+    AttemptFacts::new(addr, outcome, elapsed, Some(detail))
 }
 
 /// `true` for a name that is meant to resolve to this machine or a lab: `localhost`,

@@ -265,6 +265,12 @@ word_enum! {
         SpfIncludePassAll => "spf.include_pass_all",
         /// The evaluation for an address hit the void-lookup (2) or MX-name (10) limit.
         SpfLimitExceeded => "spf.limit_exceeded",
+        /// The server accepted MAIL FROM before STARTTLS (`--probe-enforcement`).
+        TlsNotEnforced => "tls.not_enforced",
+        /// Port 25 timed out while a submission port answered (`--ports`).
+        SweepPort25Blocked => "sweep.port25_blocked",
+        /// Another MX address than the one reported is not green (`--all-mx`).
+        MxHostFailed => "mx.host_failed",
     }
 }
 
@@ -380,7 +386,9 @@ impl FindingId {
             | Self::DmarcSyntax
             | Self::DmarcMissingPolicy
             | Self::SpfIncludePassAll
-            | Self::SpfLimitExceeded => Error,
+            | Self::SpfLimitExceeded
+            | Self::MxHostFailed => Error,
+            Self::TlsNotEnforced | Self::SweepPort25Blocked => Warning,
         }
     }
 
@@ -642,6 +650,15 @@ impl FindingId {
             }
             Self::SpfIncludePassAll => {
                 "Stop including the record, or get its owner to replace +all."
+            }
+            Self::TlsNotEnforced => {
+                "Refuse mail transactions before STARTTLS on submission ports (Postfix: smtpd_tls_security_level = encrypt in master.cf for submission; Exim: a MAIL ACL that denies unless $tls_in_cipher is set)."
+            }
+            Self::SweepPort25Blocked => {
+                "Send through the submission port (587 or 465) with AUTH, or through a relay; or ask the network's provider to open outbound port 25. Check from another network to tell a local block from a server-side filter."
+            }
+            Self::MxHostFailed => {
+                "Fix or remove the failing MX host: senders try every MX, and mail queued for a broken one is delayed or bounced."
             }
             Self::SpfLimitExceeded => {
                 "Remove terms whose lookups return nothing, or bring the MX hosts under 10."

@@ -205,6 +205,86 @@ pub struct TlsInfo {
     pub chain: Vec<CertificateInfo>,
     /// Why TLS failed.
     pub error: Option<String>,
+    /// Whether the server refuses a plaintext transaction (`--probe-enforcement`):
+    /// `true` refused, `false` accepted MAIL (and RCPT) before STARTTLS, `null` not probed
+    /// or not decidable.
+    #[serde(default)]
+    pub enforced: Option<bool>,
+    /// The enforcement probe's details (absent when not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<EnforcementInfo>,
+}
+
+/// The STARTTLS enforcement probe (`--probe-enforcement`): a plaintext session that tries
+/// MAIL FROM and RCPT TO before any STARTTLS and stops there (no DATA).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EnforcementInfo {
+    /// The envelope used (`from -> to`).
+    pub envelope: String,
+    /// The step that decided (`"mail"` or `"rcpt"`).
+    pub stage: Option<Stage>,
+    /// The deciding reply.
+    pub reply: Option<ReplyInfo>,
+    /// What it means, in words.
+    pub detail: String,
+    /// Why the probe could not finish.
+    pub error: Option<String>,
+}
+
+/// One MX host address checked with `--all-mx` (`hosts[]`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HostResult {
+    /// The MX host name.
+    pub name: String,
+    /// The address checked.
+    pub address: String,
+    /// The port.
+    pub port: u16,
+    /// This address's verdict.
+    pub verdict: Status,
+    /// Its connectivity light.
+    pub connectivity: Status,
+    /// Its TLS light.
+    pub tls: Status,
+    /// Its one-line summary.
+    pub summary: String,
+    /// Why its check stopped early.
+    pub error: Option<ErrorInfo>,
+}
+
+/// One port of the sweep (`--ports`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SweepPort {
+    /// The port.
+    pub port: u16,
+    /// Its natural TLS mode (`"implicit"` on 465, `"starttls"` elsewhere).
+    pub tls_mode: TlsModeUsed,
+    /// `connected | refused | timeout | reset | unreachable | error`: `connected` means
+    /// the server answered (a greeting, or the TLS handshake on 465).
+    pub outcome: AttemptResult,
+    /// Time until the outcome was known.
+    pub elapsed_ms: f64,
+    /// The address tried.
+    pub address: String,
+    /// The TLS handshake completed.
+    pub tls_established: bool,
+    /// What went wrong, when something did.
+    pub error: Option<String>,
+}
+
+/// The port sweep (`--ports`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SweepInfo {
+    /// Traffic light: green when every port answered, amber when some did, red when none.
+    pub status: Status,
+    /// Each port, in the order asked.
+    pub ports: Vec<SweepPort>,
+    /// What the pattern means, in one sentence.
+    pub conclusion: String,
 }
 
 /// The login test.
@@ -391,6 +471,13 @@ pub struct Report {
     /// connection was made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signals: Option<signals::SignalsInfo>,
+    /// Every MX host address with `--all-mx` (absent otherwise); the first is the one the
+    /// top-level areas describe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<HostResult>>,
+    /// The port sweep with `--ports` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepInfo>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Why the check stopped early (null when it ran to its end).

@@ -56,3 +56,59 @@ fn errors() {
         Err(TargetError::BadHost { .. })
     ));
 }
+
+#[test]
+fn connect_to_rules() {
+    let r: ConnectTo = "MX.Example.org.:25:127.0.0.2:2525".parse().unwrap();
+    assert_eq!(
+        r.apply("mx.example.org", 25),
+        Some(("127.0.0.2".into(), 2525))
+    );
+    assert_eq!(r.apply("mx.example.org.", 25).map(|x| x.1), Some(2525));
+    assert_eq!(r.apply("other.example.org", 25), None);
+    assert_eq!(r.apply("mx.example.org", 465), None);
+    // Empty HOST2 keeps the host, empty PORT keeps any port.
+    let r: ConnectTo = "mx.example.org:::2626".parse().unwrap();
+    assert_eq!(
+        r.apply("mx.example.org", 587),
+        Some(("mx.example.org".into(), 2626))
+    );
+    let r: ConnectTo = "[2001:db8::1]:25:[::1]:".parse().unwrap();
+    assert_eq!(r.apply("2001:db8::1", 25), Some(("::1".into(), 25)));
+    assert_eq!(r.to_string(), "[2001:db8::1]:25:[::1]:");
+    let first = [
+        "a.test:25:127.0.0.1:1".parse::<ConnectTo>().unwrap(),
+        "::127.0.0.2:".parse().unwrap(),
+    ];
+    assert_eq!(ConnectTo::first_match(&first, "a.test", 25).unwrap().1, 1);
+    assert_eq!(
+        ConnectTo::first_match(&first, "b.test", 9).unwrap(),
+        ("127.0.0.2".into(), 9)
+    );
+}
+
+#[test]
+fn connect_to_errors() {
+    assert!(matches!(
+        "a:25:b".parse::<ConnectTo>(),
+        Err(ConnectToError::Fields(_, 3))
+    ));
+    assert!(matches!(
+        "a:0:b:1".parse::<ConnectTo>(),
+        Err(ConnectToError::BadPort { field: "PORT", .. })
+    ));
+    assert!(matches!(
+        "a:1:b:x".parse::<ConnectTo>(),
+        Err(ConnectToError::BadPort { field: "PORT2", .. })
+    ));
+    assert!(matches!(
+        "a:1:bad host:2".parse::<ConnectTo>(),
+        Err(ConnectToError::BadHost { field: "HOST2", .. })
+    ));
+    assert!(matches!(
+        "a:1::".parse::<ConnectTo>(),
+        Err(ConnectToError::NoChange(_))
+    ));
+    let e = "a:1:[::1:2".parse::<ConnectTo>().unwrap_err().to_string();
+    assert!(e.contains("--connect-to"), "{e}");
+}

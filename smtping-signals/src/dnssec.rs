@@ -129,7 +129,7 @@ pub fn ad_trust(nameservers: &[SocketAddr], trust_ad: bool) -> AdTrust {
 /// let bogus: smtping_signals::Response = Err(DnsError::ServFail {
 ///     question: Question { name: "x.test".into(), record_type: RecordType::A },
 ///     server: "127.0.0.1:53".parse().unwrap(),
-///     extended_errors: vec![ExtendedDnsError::new(7, "")],
+///     extended_errors: vec![ExtendedDnsError::new(7, "")].into(),
 /// });
 /// assert_eq!(status_of(&bogus, true), DnssecStatus::Bogus);
 /// assert_eq!(status_of(&bogus, false), DnssecStatus::Unknown);

@@ -84,6 +84,47 @@ impl fmt::Display for ExtendedDnsError {
     }
 }
 
+/// The Extended DNS Errors of one response: a slice, kept behind one pointer so that
+/// [`DnsError`](super::DnsError) stays small (it is the error of every lookup).
+///
+/// ```
+/// use smtping_proto::dns::{ExtendedDnsError, ExtendedErrors};
+///
+/// let none = ExtendedErrors::default();
+/// assert!(none.is_empty());
+/// let some: ExtendedErrors = vec![ExtendedDnsError::new(6, "")].into();
+/// assert_eq!(some[0].name, "DNSSEC Bogus");
+/// assert_eq!(some.iter().count(), 1);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ExtendedErrors(Option<Box<[ExtendedDnsError]>>);
+
+impl ExtendedErrors {
+    /// The errors, in the order received.
+    #[must_use]
+    pub fn as_slice(&self) -> &[ExtendedDnsError] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}
+
+impl From<Vec<ExtendedDnsError>> for ExtendedErrors {
+    fn from(errors: Vec<ExtendedDnsError>) -> Self {
+        if errors.is_empty() {
+            Self(None)
+        } else {
+            Self(Some(errors.into_boxed_slice()))
+        }
+    }
+}
+
+impl std::ops::Deref for ExtendedErrors {
+    type Target = [ExtendedDnsError];
+
+    fn deref(&self) -> &[ExtendedDnsError] {
+        self.as_slice()
+    }
+}
+
 /// The registry name of an Extended DNS Error code (RFC 8914 §5.2 and the later IANA
 /// assignments); `"Unassigned"` otherwise.
 #[must_use]
@@ -124,9 +165,9 @@ pub const fn ede_name(code: u16) -> &'static str {
 }
 
 /// The Extended DNS Errors of a response's OPT record, in order, bounded.
-pub(crate) fn extended_errors(msg: &Message) -> Vec<ExtendedDnsError> {
+pub(crate) fn extended_errors(msg: &Message) -> ExtendedErrors {
     let Some(edns) = &msg.edns else {
-        return Vec::new();
+        return ExtendedErrors::default();
     };
     edns.options()
         .as_ref()
@@ -140,7 +181,8 @@ pub(crate) fn extended_errors(msg: &Message) -> Vec<ExtendedDnsError> {
             _ => None,
         })
         .take(MAX_EXTENDED_ERRORS)
-        .collect()
+        .collect::<Vec<_>>()
+        .into()
 }
 
 fn shorten(text: &str) -> String {

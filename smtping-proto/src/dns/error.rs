@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use super::ede::{ExtendedDnsError, suffix};
+use super::ede::{ExtendedDnsError, ExtendedErrors, suffix};
 use super::types::{Protocol, Question, RecordType};
 
 /// Why a lookup produced no records.
@@ -31,7 +31,7 @@ pub enum DnsError {
         negative_ttl: Option<u32>,
         /// The Extended DNS Errors of the response (RFC 8914), e.g. 19 "Stale NXDomain
         /// Answer".
-        extended_errors: Vec<ExtendedDnsError>,
+        extended_errors: ExtendedErrors,
     },
     /// NOERROR with no record of the asked type (NODATA, RFC 2308). Final.
     #[error("DNS {question}: no {} record (NOERROR, empty answer from {server}{})", question.record_type, suffix(extended_errors))]
@@ -47,7 +47,7 @@ pub enum DnsError {
         /// The end of the CNAME chain (the question's name without aliases).
         canonical_name: String,
         /// The Extended DNS Errors of the response (RFC 8914).
-        extended_errors: Vec<ExtendedDnsError>,
+        extended_errors: ExtendedErrors,
     },
     /// SERVFAIL from the last server that answered with it; other servers were tried.
     #[error(
@@ -62,7 +62,7 @@ pub enum DnsError {
         /// The Extended DNS Errors of the response (RFC 8914): 6..=12 mean the answer is
         /// DNSSEC-bogus ([`ExtendedDnsError::is_dnssec_bogus`]), 22 that no authority
         /// answered, ….
-        extended_errors: Vec<ExtendedDnsError>,
+        extended_errors: ExtendedErrors,
     },
     /// REFUSED: the server will not answer this client; other servers were tried.
     #[error(
@@ -75,7 +75,7 @@ pub enum DnsError {
         /// The server.
         server: SocketAddr,
         /// The Extended DNS Errors of the response (RFC 8914), e.g. 18 "Prohibited".
-        extended_errors: Vec<ExtendedDnsError>,
+        extended_errors: ExtendedErrors,
     },
     /// Another error response code (FORMERR, NOTIMP, …); other servers were tried.
     #[error("DNS {question}: server answered {} (rcode {rcode}) from {server}", rcode_name(*rcode))]
@@ -243,7 +243,7 @@ impl DnsError {
     /// let e = DnsError::ServFail {
     ///     question: Question { name: "bogus.example".into(), record_type: RecordType::A },
     ///     server: "127.0.0.1:53".parse().unwrap(),
-    ///     extended_errors: vec![ExtendedDnsError::new(6, "")],
+    ///     extended_errors: vec![ExtendedDnsError::new(6, "")].into(),
     /// };
     /// assert!(e.is_dnssec_bogus());
     /// assert_eq!(
@@ -265,7 +265,7 @@ impl DnsError {
             }
             | Self::Refused {
                 extended_errors, ..
-            } => extended_errors,
+            } => extended_errors.as_slice(),
             _ => &[],
         }
     }

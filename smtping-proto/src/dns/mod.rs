@@ -73,7 +73,10 @@ pub use config::{
     MAX_NAMESERVERS, MAX_TIMEOUT, MIN_TIMEOUT, RESOLV_CONF_MAX_NAMESERVERS, ResolverConfig,
     ResolverConfigError,
 };
-pub use ede::{EDE_OPTION_CODE, ExtendedDnsError, MAX_EXTENDED_ERRORS, MAX_EXTRA_TEXT, ede_name};
+pub use ede::{
+    EDE_OPTION_CODE, ExtendedDnsError, ExtendedErrors, MAX_EXTENDED_ERRORS, MAX_EXTRA_TEXT,
+    ede_name,
+};
 pub use error::{DnsError, DnsErrorKind, rcode_name};
 pub use lookup::{IgnoreReason, Lookup, LookupStats, MAX_TRANSMISSIONS, Received, Transmit};
 pub use mx::{MAX_MX_HOSTS, MxHost, MxResolution};

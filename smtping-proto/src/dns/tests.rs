@@ -720,7 +720,13 @@ fn queries_ask_for_authentic_data_with_edns() {
 #[test]
 fn servfail_with_extended_errors_is_bogus_and_names_them() {
     let t0 = Instant::now();
-    let mut l = Lookup::new("example.com", RecordType::A, &config(&[S1]).with_attempts(1), t0, 3);
+    let mut l = Lookup::new(
+        "example.com",
+        RecordType::A,
+        &config(&[S1]).with_attempts(1),
+        t0,
+        3,
+    );
     let tx = l.poll_transmit().unwrap();
     let bytes = with_ede(
         &tx,
@@ -746,7 +752,13 @@ fn servfail_with_extended_errors_is_bogus_and_names_them() {
 #[test]
 fn servfail_without_dnssec_codes_is_not_bogus() {
     let t0 = Instant::now();
-    let mut l = Lookup::new("example.com", RecordType::A, &config(&[S1]).with_attempts(1), t0, 3);
+    let mut l = Lookup::new(
+        "example.com",
+        RecordType::A,
+        &config(&[S1]).with_attempts(1),
+        t0,
+        3,
+    );
     let tx = l.poll_transmit().unwrap();
     let _ = l.handle_udp(
         sa(S1),

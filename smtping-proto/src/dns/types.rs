@@ -260,7 +260,7 @@ pub struct Answer {
     pub records: Vec<Record>,
     /// The Extended DNS Errors of the response (RFC 8914), e.g. 3 "Stale Answer"; empty
     /// without the EDNS option.
-    pub extended_errors: Vec<super::ExtendedDnsError>,
+    pub extended_errors: super::ExtendedErrors,
 }
 
 impl Answer {

@@ -369,3 +369,50 @@ fn tlsa_view_is_hex() {
     });
     assert_eq!(v.data, "0aff");
 }
+
+mod hostile {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Any records and any bytes as a chain: a verdict, never a panic, and never
+        /// "authenticated" without a usable record.
+        #[test]
+        fn arbitrary_input_never_panics(
+            records in proptest::collection::vec(
+                (0u8..6, 0u8..3, 0u8..4, proptest::collection::vec(any::<u8>(), 0..80)),
+                0..6,
+            ),
+            chain in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..4),
+            now in any::<u64>(),
+        ) {
+            let tlsa: Vec<Tlsa> = records
+                .into_iter()
+                .map(|(usage, selector, matching, data)| Tlsa { usage, selector, matching, data })
+                .collect();
+            let v = verdict(&tlsa, &chain, "mx.example.test", now);
+            if v.outcome == DaneOutcome::Authenticated {
+                prop_assert!(v.usable());
+            }
+            prop_assert_eq!(v.records.len(), tlsa.len());
+        }
+    }
+
+    #[test]
+    fn exact_match_of_arbitrary_bytes_as_a_leaf() {
+        // `3 0 0` compares bytes, even when they are not a certificate.
+        let tlsa = [Tlsa {
+            usage: 3,
+            selector: 0,
+            matching: 0,
+            data: b"opaque".to_vec(),
+        }];
+        let chain: [&[u8]; 1] = [b"opaque"];
+        assert_eq!(
+            verdict(&tlsa, &chain, HOST, 0).outcome,
+            DaneOutcome::Authenticated
+        );
+    }
+}

@@ -324,6 +324,11 @@ struct Host {
     aaaa: Option<Response>,
     tlsa: Option<Response>,
     tlsa_asked: bool,
+    /// The TLSA base domain (RFC 7672 §2.2.3): the CNAME expansion of the host when its
+    /// address answer came through a (secure) alias, else the host.
+    tlsa_base: String,
+    /// The host itself, asked when the expanded base has no TLSA records.
+    tlsa_fallback: Option<String>,
 }
 
 /// Asks MX, A/AAAA and (on secure hosts) TLSA; see the [module](self) documentation.
@@ -400,11 +405,13 @@ impl DnssecEvaluator {
                 }
             }
             self.hosts.push(Host {
+                tlsa_base: name.clone(),
                 name,
                 a: None,
                 aaaa: None,
                 tlsa: None,
                 tlsa_asked: false,
+                tlsa_fallback: None,
             });
         }
     }
@@ -522,9 +529,15 @@ impl DnssecEvaluator {
     }
 
     fn dane_host(&self, h: &Host, host_status: DnssecStatus) -> DaneHost {
-        let name = tlsa_name(&h.name);
+        let name = tlsa_name(&h.tlsa_base);
+        let mut reference_names = vec![h.tlsa_base.clone()];
+        if h.tlsa_base != h.name {
+            reference_names.push(h.name.clone());
+        }
         let mut host = DaneHost {
             name: h.name.clone(),
+            tlsa_base: h.tlsa_base.clone(),
+            reference_names,
             tlsa: Vec::new(),
             usable: false,
             matched: None,
@@ -659,8 +672,16 @@ impl Evaluator for DnssecEvaluator {
                 RecordType::Aaaa if h.name == qname && h.aaaa.is_none() => {
                     h.aaaa = Some(response.clone());
                 }
-                RecordType::Tlsa if tlsa_name(&h.name) == qname && h.tlsa_asked => {
-                    h.tlsa = Some(response.clone());
+                RecordType::Tlsa if tlsa_name(&h.tlsa_base) == qname && h.tlsa_asked => {
+                    match (response, h.tlsa_fallback.take()) {
+                        // RFC 7672 §2.2.3: no TLSA at the expanded name, try the host's.
+                        (Err(e), Some(fallback)) if e.is_definitive() => {
+                            tlsa_to_ask = Some(tlsa_name(&fallback));
+                            h.tlsa_base = fallback;
+                        }
+                        _ => h.tlsa = Some(response.clone()),
+                    }
+                    continue;
                 }
                 _ => continue,
             }
@@ -677,7 +698,17 @@ impl Evaluator for DnssecEvaluator {
                 let has_address = [&h.a, &h.aaaa].into_iter().flatten().any(|r| r.is_ok());
                 if trusted && secure && has_address {
                     h.tlsa_asked = true;
-                    tlsa_to_ask = Some(tlsa_name(&h.name));
+                    let expanded = [&h.a, &h.aaaa]
+                        .into_iter()
+                        .flatten()
+                        .find_map(|r| r.as_ref().ok())
+                        .map(|a| crate::dane_name(&a.canonical_name))
+                        .filter(|c| *c != h.name && !c.is_empty());
+                    if let Some(expanded) = expanded {
+                        h.tlsa_fallback = Some(h.name.clone());
+                        h.tlsa_base = expanded;
+                    }
+                    tlsa_to_ask = Some(tlsa_name(&h.tlsa_base));
                 }
             }
         }

@@ -123,3 +123,38 @@ fn no_tlsa_is_grey() {
     assert_eq!(json["hosts"][0]["matched"], serde_json::Value::Null);
     assert_eq!(json["hosts"][0]["usable"], false);
 }
+
+#[test]
+fn tlsa_base_domain_follows_a_secure_cname() {
+    // RFC 7672 §2.2.3: the MX host is an alias; TLSA at the expanded name wins, and a
+    // DANE-TA certificate may name either.
+    let pki = TestPki::new().unwrap();
+    let server = pki
+        .server_cert(Scenario::Valid, &["host.provider.test"])
+        .unwrap();
+    let now = unix_seconds(pki.reference_time());
+    let issuer = association_data(server.chain[1].as_ref(), 1, 1).unwrap();
+    let zone = Zone::new()
+        .authentic_data(true)
+        .mx("example.test", 10, MX)
+        .cname(MX, "host.provider.test")
+        .a("host.provider.test", Ipv4Addr::new(192, 0, 2, 25))
+        .tlsa("_25._tcp.host.provider.test", 2, 1, 1, &issuer);
+    let mut out = run(zone);
+    let host = &mut out.dane.hosts[0];
+    assert_eq!(host.tlsa_base, "host.provider.test");
+    assert_eq!(host.lookup, TlsaLookup::Records);
+    host.apply(&server.chain, now);
+    assert_eq!(host.matched, Some(true));
+
+    // No TLSA at the expanded name: the MX host's own records are used.
+    let zone = Zone::new()
+        .authentic_data(true)
+        .mx("example.test", 10, MX)
+        .cname(MX, "host.provider.test")
+        .a("host.provider.test", Ipv4Addr::new(192, 0, 2, 25))
+        .tlsa(TLSA, 3, 1, 1, &[9; 32]);
+    let out = run(zone);
+    assert_eq!(out.dane.hosts[0].tlsa_base, MX);
+    assert_eq!(out.dane.hosts[0].lookup, TlsaLookup::Records);
+}

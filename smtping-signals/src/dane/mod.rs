@@ -305,8 +305,15 @@ pub enum TlsaLookup {
 /// DANE for one MX host: the JSON `dane.hosts[]` entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DaneHost {
-    /// The MX host (the TLSA base domain).
+    /// The MX host.
     pub name: String,
+    /// The TLSA base domain (RFC 7672 §2.2.3): `name`, or its secure CNAME expansion
+    /// when TLSA records were found there.
+    pub tlsa_base: String,
+    /// The reference names a DANE-TA certificate may carry (RFC 7672 §3.2.2): the TLSA
+    /// base domain, then the MX host when they differ.
+    #[serde(skip)]
+    pub reference_names: Vec<String>,
     /// The secure TLSA records (empty when none or not asked).
     pub tlsa: Vec<TlsaView>,
     /// At least one record is usable for SMTP.
@@ -329,7 +336,11 @@ impl DaneHost {
     /// Runs [`verdict`] on the chain the client saw from this host, records `matched`
     /// and the verdict's problems, and returns the verdict.
     pub fn apply<C: AsRef<[u8]>>(&mut self, chain: &[C], now: u64) -> DaneVerdict {
-        let v = verdict(&self.records, chain, &self.name, now);
+        let mut names: Vec<&str> = self.reference_names.iter().map(String::as_str).collect();
+        if names.is_empty() {
+            names.push(&self.name);
+        }
+        let v = verdict_for_names(&self.records, chain, &names, now);
         self.matched = v.matched_flag();
         for p in &v.problems {
             if !self.problems.contains(p) {

@@ -1,4 +1,5 @@
-//! Deliverability signals as sans-IO evaluators: how a receiver judges a sender.
+//! Deliverability signals as sans-IO evaluators: how a receiver judges a sender, and
+//! how a sender judges a receiver's transport security (DNSSEC status, DANE).
 //!
 //! Each evaluator is a small state machine that *asks* for DNS answers and never
 //! performs I/O itself: it hands out [`Question`]s through
@@ -43,9 +44,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod dane;
 pub mod dkim;
 pub mod dmarc;
 pub mod dnsbl;
+pub mod dnssec;
 pub mod helo;
 pub mod mta_sts;
 mod query;
@@ -53,10 +56,20 @@ pub mod reverse;
 pub mod spf;
 pub mod tls_rpt;
 
+pub use dane::{DaneOutcome, DaneProblem, DaneResult, DaneVerdict, verdict as dane_verdict};
 pub use dnsbl::{DnsblEvaluator, DnsblProblem, DnsblResult, DnsblTarget, DnsblZone};
+pub use dnssec::{
+    AdTrust, DnssecEvaluator, DnssecOutcome, DnssecProblem, DnssecResult, DnssecStatus,
+};
 pub use helo::{HeloEvaluator, HeloProblem, HeloResult};
 pub use mta_sts::{MtaStsEvaluator, MtaStsProblem, MtaStsReport, StsDiscovery};
 pub use query::{DriveError, Evaluator, MAX_QUERIES, QueryCache, Response, evaluate_with};
 pub use reverse::{AddressScope, PtrEvaluator, PtrProblem, PtrResult, address_scope};
 pub use smtping_proto::dns::{Answer, DnsError, DnsErrorKind, Question, RecordType};
 pub use tls_rpt::{TlsRptEvaluator, TlsRptProblem, TlsRptReport};
+
+/// A name as the DNSSEC and DANE evaluators compare it: trimmed, lower case, no trailing
+/// dot.
+pub(crate) fn dane_name(name: &str) -> String {
+    name.trim().trim_end_matches('.').to_ascii_lowercase()
+}

@@ -15,7 +15,10 @@
 //!   negative answers carry a synthetic SOA (minimum = [`Zone::negative_ttl`]);
 //! - over UDP a response larger than the client's EDNS size (512 bytes without EDNS) is
 //!   sent truncated (TC=1, no records), so large TXT sets exercise the TCP fallback;
-//! - queries are answered with RA=1 and AA=1; AD=1 when [`Zone::authentic_data`] is set.
+//! - queries are answered with RA=1 and AA=1; AD=1 when [`Zone::authentic_data`] is set
+//!   (or [`Zone::authentic_data_at`] for a name and the names below it);
+//! - [`Fault::ServFailEde`] answers SERVFAIL with an RFC 8914 Extended DNS Error, as a
+//!   validating resolver does for a bogus answer.
 //!
 //! The responder stops when its [`DnsResponder`] handle is dropped.
 //!
@@ -90,6 +93,10 @@ pub enum Fault {
     Delay(Duration),
     /// Send bytes that do not decode as a DNS message (the right id, QR set, then junk).
     Malformed,
+    /// Answer SERVFAIL with an Extended DNS Error (RFC 8914, EDNS option 15): the
+    /// INFO-CODE and the EXTRA-TEXT, e.g. `ServFailEde(6, "validation failure")` for a
+    /// DNSSEC-bogus answer. The option is sent only when the query had EDNS.
+    ServFailEde(u16, &'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -107,6 +114,7 @@ pub struct Zone {
     faults: Vec<FaultRule>,
     default_fault: Option<Fault>,
     authentic_data: bool,
+    authentic_data_at: Vec<(String, bool)>,
     ttl: u32,
     negative_ttl: u32,
 }
@@ -126,6 +134,7 @@ impl Zone {
             faults: Vec::new(),
             default_fault: None,
             authentic_data: false,
+            authentic_data_at: Vec::new(),
             ttl: DEFAULT_TTL,
             negative_ttl: 60,
         }
@@ -149,6 +158,15 @@ impl Zone {
     #[must_use]
     pub fn authentic_data(mut self, on: bool) -> Self {
         self.authentic_data = on;
+        self
+    }
+
+    /// Sets the AD bit of responses for `name` and every name below it, overriding
+    /// [`authentic_data`](Self::authentic_data) (the longest matching name wins): a
+    /// signed zone with an unsigned delegation, or the reverse.
+    #[must_use]
+    pub fn authentic_data_at(mut self, name: &str, on: bool) -> Self {
+        self.authentic_data_at.push((name.to_owned(), on));
         self
     }
 
@@ -265,11 +283,16 @@ impl Zone {
             let rtype = rule.record_type.map(|t| HType::from(t.code()));
             faults.push((name, rtype, rule.fault));
         }
+        let mut authentic_data_at = Vec::with_capacity(self.authentic_data_at.len());
+        for (name, on) in &self.authentic_data_at {
+            authentic_data_at.push((key(&parse_name(name)?), *on));
+        }
         Ok(Compiled {
             records,
             faults,
             default_fault: self.default_fault,
             authentic_data: self.authentic_data,
+            authentic_data_at,
             negative_ttl: self.negative_ttl,
         })
     }
@@ -440,7 +463,22 @@ struct Compiled {
     faults: Vec<(String, Option<HType>, Fault)>,
     default_fault: Option<Fault>,
     authentic_data: bool,
+    authentic_data_at: Vec<(String, bool)>,
     negative_ttl: u32,
+}
+
+impl Compiled {
+    /// The AD bit for a query of `qname` (a key): the longest `authentic_data_at` rule
+    /// at or above it, else the zone's.
+    fn authentic_data_for(&self, qname: &str) -> bool {
+        self.authentic_data_at
+            .iter()
+            .filter(|(name, _)| {
+                name.is_empty() || qname == name || qname.ends_with(&format!(".{name}"))
+            })
+            .max_by_key(|(name, _)| name.len())
+            .map_or(self.authentic_data, |(_, on)| *on)
+    }
 }
 
 /// What to do with a query.
@@ -563,6 +601,16 @@ fn respond(zone: &Compiled, stats: &Stats, query: &[u8], protocol: Protocol) -> 
         Some(Fault::NxDomain) => reply(&query_msg, ResponseCode::NXDomain, zone, protocol, |_| {}),
         Some(Fault::ServFail) => reply(&query_msg, ResponseCode::ServFail, zone, protocol, |_| {}),
         Some(Fault::Refused) => reply(&query_msg, ResponseCode::Refused, zone, protocol, |_| {}),
+        Some(Fault::ServFailEde(code, text)) => {
+            reply(&query_msg, ResponseCode::ServFail, zone, protocol, |m| {
+                if let Some(edns) = m.edns.as_mut() {
+                    let mut data = code.to_be_bytes().to_vec();
+                    data.extend_from_slice(text.as_bytes());
+                    edns.options_mut()
+                        .insert(rdata::opt::EdnsOption::Unknown(15, data));
+                }
+            })
+        }
         Some(Fault::Drop) => Action::Silence,
         Some(Fault::Malformed) => {
             let mut junk = query.get(..12).map(<[u8]>::to_vec).unwrap_or_default();
@@ -656,7 +704,9 @@ fn reply(
     m.metadata.recursion_desired = query.metadata.recursion_desired;
     m.metadata.recursion_available = true;
     m.metadata.authoritative = true;
-    m.metadata.authentic_data = zone.authentic_data;
+    m.metadata.authentic_data = query.queries.first().map_or(zone.authentic_data, |q| {
+        zone.authentic_data_for(&key(q.name()))
+    });
     m.metadata.response_code = rcode;
     m.add_queries(query.queries.iter().cloned());
     let limit = match &query.edns {

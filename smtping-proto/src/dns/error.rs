@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
+use super::ede::{ExtendedDnsError, ExtendedErrors, suffix};
 use super::types::{Protocol, Question, RecordType};
 
 /// Why a lookup produced no records.
@@ -15,7 +16,10 @@ use super::types::{Protocol, Question, RecordType};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DnsError {
     /// NXDOMAIN: the name does not exist. Final.
-    #[error("DNS {question}: the name does not exist (NXDOMAIN from {server})")]
+    #[error(
+        "DNS {question}: the name does not exist (NXDOMAIN from {server}{})",
+        suffix(extended_errors)
+    )]
     NxDomain {
         /// What was asked.
         question: Question,
@@ -25,9 +29,12 @@ pub enum DnsError {
         authentic_data: bool,
         /// How long the denial may be cached (SOA in the authority section, RFC 2308).
         negative_ttl: Option<u32>,
+        /// The Extended DNS Errors of the response (RFC 8914), e.g. 19 "Stale NXDomain
+        /// Answer".
+        extended_errors: ExtendedErrors,
     },
     /// NOERROR with no record of the asked type (NODATA, RFC 2308). Final.
-    #[error("DNS {question}: no {} record (NOERROR, empty answer from {server})", question.record_type)]
+    #[error("DNS {question}: no {} record (NOERROR, empty answer from {server}{})", question.record_type, suffix(extended_errors))]
     NoData {
         /// What was asked.
         question: Question,
@@ -39,22 +46,36 @@ pub enum DnsError {
         negative_ttl: Option<u32>,
         /// The end of the CNAME chain (the question's name without aliases).
         canonical_name: String,
+        /// The Extended DNS Errors of the response (RFC 8914).
+        extended_errors: ExtendedErrors,
     },
     /// SERVFAIL from the last server that answered with it; other servers were tried.
-    #[error("DNS {question}: server failure (SERVFAIL from {server})")]
+    #[error(
+        "DNS {question}: server failure (SERVFAIL from {server}{})",
+        suffix(extended_errors)
+    )]
     ServFail {
         /// What was asked.
         question: Question,
         /// The server.
         server: SocketAddr,
+        /// The Extended DNS Errors of the response (RFC 8914): 6..=12 mean the answer is
+        /// DNSSEC-bogus ([`ExtendedDnsError::is_dnssec_bogus`]), 22 that no authority
+        /// answered, ….
+        extended_errors: ExtendedErrors,
     },
     /// REFUSED: the server will not answer this client; other servers were tried.
-    #[error("DNS {question}: query refused (REFUSED from {server})")]
+    #[error(
+        "DNS {question}: query refused (REFUSED from {server}{})",
+        suffix(extended_errors)
+    )]
     Refused {
         /// What was asked.
         question: Question,
         /// The server.
         server: SocketAddr,
+        /// The Extended DNS Errors of the response (RFC 8914), e.g. 18 "Prohibited".
+        extended_errors: ExtendedErrors,
     },
     /// Another error response code (FORMERR, NOTIMP, …); other servers were tried.
     #[error("DNS {question}: server answered {} (rcode {rcode}) from {server}", rcode_name(*rcode))]
@@ -211,6 +232,53 @@ impl DnsError {
             | Self::NoNameservers { question } => Some(question),
             Self::InvalidName { .. } => None,
         }
+    }
+
+    /// The Extended DNS Errors (RFC 8914) the server sent with this answer; empty for
+    /// errors without a response (timeout, transport, …) or without the option.
+    ///
+    /// ```
+    /// use smtping_proto::dns::{DnsError, ExtendedDnsError, Question, RecordType};
+    ///
+    /// let e = DnsError::ServFail {
+    ///     question: Question { name: "bogus.example".into(), record_type: RecordType::A },
+    ///     server: "127.0.0.1:53".parse().unwrap(),
+    ///     extended_errors: vec![ExtendedDnsError::new(6, "")].into(),
+    /// };
+    /// assert!(e.is_dnssec_bogus());
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "DNS bogus.example A: server failure (SERVFAIL from 127.0.0.1:53; EDE 6 (DNSSEC Bogus))"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn extended_errors(&self) -> &[ExtendedDnsError] {
+        match self {
+            Self::NxDomain {
+                extended_errors, ..
+            }
+            | Self::NoData {
+                extended_errors, ..
+            }
+            | Self::ServFail {
+                extended_errors, ..
+            }
+            | Self::Refused {
+                extended_errors, ..
+            } => extended_errors.as_slice(),
+            _ => &[],
+        }
+    }
+
+    /// A SERVFAIL whose Extended DNS Errors say DNSSEC validation failed (RFC 8914 codes
+    /// 6..=12, 25): the data exists but is bogus, which is not the same as unreachable.
+    #[must_use]
+    pub fn is_dnssec_bogus(&self) -> bool {
+        matches!(self, Self::ServFail { .. })
+            && self
+                .extended_errors()
+                .iter()
+                .any(ExtendedDnsError::is_dnssec_bogus)
     }
 
     /// The server the error came from, when one did.

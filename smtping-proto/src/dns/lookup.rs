@@ -7,6 +7,7 @@ use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::Name;
 
 use super::config::ResolverConfig;
+use super::ede::extended_errors;
 use super::error::DnsError;
 use super::rng::SplitMix64;
 use super::types::{Answer, Protocol, Question, RecordType};
@@ -443,6 +444,7 @@ impl Lookup {
         }
         let question = self.question.clone();
         let authentic_data = msg.metadata.authentic_data;
+        let extended_errors = extended_errors(msg);
         match msg.metadata.response_code {
             ResponseCode::NoError => match extract_answer(msg, &self.qname, self.record_type) {
                 Ok(x) if !x.records.is_empty() => {
@@ -455,6 +457,7 @@ impl Lookup {
                         canonical_name: display_name(&x.canonical),
                         cname_chain: x.chain,
                         records: x.records,
+                        extended_errors,
                     };
                     self.finish(Ok(answer), now);
                 }
@@ -465,6 +468,7 @@ impl Lookup {
                         authentic_data,
                         negative_ttl: negative_ttl(msg),
                         canonical_name: display_name(&x.canonical),
+                        extended_errors,
                     };
                     self.finish(Err(err), now);
                 }
@@ -479,15 +483,26 @@ impl Lookup {
                     server,
                     authentic_data,
                     negative_ttl: negative_ttl(msg),
+                    extended_errors,
                 };
                 self.finish(Err(err), now);
             }
             ResponseCode::ServFail => {
-                self.fail(index, DnsError::ServFail { question, server }, now)
+                let err = DnsError::ServFail {
+                    question,
+                    server,
+                    extended_errors,
+                };
+                self.fail(index, err, now)
             }
             ResponseCode::Refused => {
                 self.state[server_index].refused = true;
-                self.fail(index, DnsError::Refused { question, server }, now);
+                let err = DnsError::Refused {
+                    question,
+                    server,
+                    extended_errors,
+                };
+                self.fail(index, err, now);
             }
             ResponseCode::FormErr if edns && !self.state[server_index].no_edns => {
                 self.state[server_index].no_edns = true;

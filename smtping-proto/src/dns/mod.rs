@@ -9,7 +9,8 @@
 //!   address.
 //! - [`Answer`] (records of A, AAAA, MX, TXT, PTR, TLSA or CNAME, with TTLs, the AD bit
 //!   and the CNAME chain) or a [`DnsError`] that tells NXDOMAIN, no data, SERVFAIL,
-//!   REFUSED, timeout and malformed answers apart, naming the query and the server.
+//!   REFUSED, timeout and malformed answers apart, naming the query and the server;
+//!   both carry the response's RFC 8914 [`ExtendedDnsError`]s.
 //! - [`MxResolution::from_lookup`]: preference order, null MX (RFC 7505) and the
 //!   implicit MX (RFC 5321 §5.1) as a pure function; [`reverse_name`] builds PTR names.
 //!
@@ -55,6 +56,7 @@
 //! ```
 
 mod config;
+mod ede;
 mod error;
 mod lookup;
 mod mx;
@@ -70,6 +72,10 @@ pub use config::{
     DEFAULT_ATTEMPTS, DEFAULT_EDNS_PAYLOAD, DEFAULT_TIMEOUT, DNS_PORT, MAX_ATTEMPTS,
     MAX_NAMESERVERS, MAX_TIMEOUT, MIN_TIMEOUT, RESOLV_CONF_MAX_NAMESERVERS, ResolverConfig,
     ResolverConfigError,
+};
+pub use ede::{
+    EDE_OPTION_CODE, ExtendedDnsError, ExtendedErrors, MAX_EXTENDED_ERRORS, MAX_EXTRA_TEXT,
+    ede_name,
 };
 pub use error::{DnsError, DnsErrorKind, rcode_name};
 pub use lookup::{IgnoreReason, Lookup, LookupStats, MAX_TRANSMISSIONS, Received, Transmit};

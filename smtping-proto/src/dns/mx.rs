@@ -68,6 +68,7 @@ impl MxResolution {
     ///     authentic_data: false,
     ///     negative_ttl: None,
     ///     canonical_name: "example.org".into(),
+    ///     extended_errors: Default::default(),
     /// });
     /// let routing = MxResolution::from_lookup(&no_mx, None).unwrap();
     /// assert_eq!(routing, MxResolution::Implicit { host: "example.org".into() });

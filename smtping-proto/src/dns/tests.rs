@@ -678,3 +678,119 @@ proptest! {
         let _ = ResolverConfig::from_resolv_conf(&s);
     }
 }
+
+/// A response carrying Extended DNS Errors (RFC 8914, EDNS option 15).
+fn with_ede(tx: &Transmit, rcode: ResponseCode, codes: &[(u16, &str)]) -> Vec<u8> {
+    use hickory_proto::op::Edns;
+    use hickory_proto::rr::rdata::opt::EdnsOption;
+    let mut r = reply_to(tx);
+    r.metadata.response_code = rcode;
+    let mut edns = Edns::new();
+    for (code, text) in codes {
+        let mut data = code.to_be_bytes().to_vec();
+        data.extend_from_slice(text.as_bytes());
+        edns.options_mut().insert(EdnsOption::Unknown(15, data));
+    }
+    r.set_edns(edns);
+    if rcode == ResponseCode::NoError {
+        r.add_answer(Record::from_rdata(
+            n("example.com."),
+            60,
+            RData::A(A(Ipv4Addr::new(192, 0, 2, 7))),
+        ));
+    }
+    r.to_vec().unwrap()
+}
+
+#[test]
+fn queries_ask_for_authentic_data_with_edns() {
+    let t0 = Instant::now();
+    let mut l = Lookup::new("example.com", RecordType::A, &config(&[S1]), t0, 3);
+    let q = Message::from_vec(&l.poll_transmit().unwrap().payload).unwrap();
+    assert!(
+        q.metadata.authentic_data,
+        "AD=1 asks a validating resolver for the AD bit (RFC 6840 §5.7)"
+    );
+    assert!(
+        q.edns.is_some(),
+        "EDNS(0) is needed for the resolver to send Extended DNS Errors"
+    );
+}
+
+#[test]
+fn servfail_with_extended_errors_is_bogus_and_names_them() {
+    let t0 = Instant::now();
+    let mut l = Lookup::new(
+        "example.com",
+        RecordType::A,
+        &config(&[S1]).with_attempts(1),
+        t0,
+        3,
+    );
+    let tx = l.poll_transmit().unwrap();
+    let bytes = with_ede(
+        &tx,
+        ResponseCode::ServFail,
+        &[(6, "validation failure <example.com. A IN>"), (22, "")],
+    );
+    let _ = l.handle_udp(sa(S1), &bytes, t0);
+    let err = l.result().unwrap().clone().unwrap_err();
+    assert!(err.is_dnssec_bogus());
+    let codes: Vec<(u16, &str)> = err
+        .extended_errors()
+        .iter()
+        .map(|e| (e.code, e.name))
+        .collect();
+    assert_eq!(codes, [(6, "DNSSEC Bogus"), (22, "No Reachable Authority")]);
+    assert!(
+        err.to_string()
+            .contains("EDE 6 (DNSSEC Bogus): validation failure"),
+        "{err}"
+    );
+}
+
+#[test]
+fn servfail_without_dnssec_codes_is_not_bogus() {
+    let t0 = Instant::now();
+    let mut l = Lookup::new(
+        "example.com",
+        RecordType::A,
+        &config(&[S1]).with_attempts(1),
+        t0,
+        3,
+    );
+    let tx = l.poll_transmit().unwrap();
+    let _ = l.handle_udp(
+        sa(S1),
+        &with_ede(&tx, ResponseCode::ServFail, &[(22, "")]),
+        t0,
+    );
+    let err = l.result().unwrap().clone().unwrap_err();
+    assert!(!err.is_dnssec_bogus());
+    assert_eq!(err.extended_errors().len(), 1);
+}
+
+#[test]
+fn extended_errors_kept_on_answers_and_refusals() {
+    let t0 = Instant::now();
+    let mut l = Lookup::new("example.com", RecordType::A, &config(&[S1]), t0, 3);
+    let tx = l.poll_transmit().unwrap();
+    let _ = l.handle_udp(
+        sa(S1),
+        &with_ede(&tx, ResponseCode::NoError, &[(3, "stale")]),
+        t0,
+    );
+    let answer = l.result().unwrap().clone().unwrap();
+    assert_eq!(answer.extended_errors[0].name, "Stale Answer");
+
+    let mut l = Lookup::new("example.com", RecordType::A, &config(&[S1]), t0, 3);
+    let tx = l.poll_transmit().unwrap();
+    let _ = l.handle_udp(
+        sa(S1),
+        &with_ede(&tx, ResponseCode::Refused, &[(18, "")]),
+        t0,
+    );
+    let err = l.result().unwrap().clone().unwrap_err();
+    assert_eq!(err.kind(), DnsErrorKind::Refused);
+    assert_eq!(err.extended_errors()[0].name, "Prohibited");
+}

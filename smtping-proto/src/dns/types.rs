@@ -258,6 +258,9 @@ pub struct Answer {
     pub cname_chain: Vec<Record>,
     /// The records of the asked type, in the order received.
     pub records: Vec<Record>,
+    /// The Extended DNS Errors of the response (RFC 8914), e.g. 3 "Stale Answer"; empty
+    /// without the EDNS option.
+    pub extended_errors: super::ExtendedErrors,
 }
 
 impl Answer {

@@ -114,3 +114,52 @@ fn invalid_zone_names_are_reported() {
         .unwrap_err();
     assert!(err.to_string().contains("bad name..test"), "{err}");
 }
+
+#[test]
+fn authentic_data_per_name_and_servfail_with_ede() {
+    let z = compiled(
+        Zone::new()
+            .authentic_data(true)
+            .authentic_data_at("unsigned.example.test", false)
+            .authentic_data_at("signed.unsigned.example.test", true)
+            .a("example.test", Ipv4Addr::LOCALHOST)
+            .a("host.unsigned.example.test", Ipv4Addr::LOCALHOST)
+            .a("x.signed.unsigned.example.test", Ipv4Addr::LOCALHOST)
+            .fault(
+                "bogus.example.test",
+                Fault::ServFailEde(6, "validation failure"),
+            ),
+    );
+    let ad = |name: &str| {
+        run(&z, &query(name, HType::A, true), Protocol::Udp)
+            .unwrap()
+            .metadata
+            .authentic_data
+    };
+    assert!(ad("example.test."));
+    assert!(!ad("host.unsigned.example.test."));
+    assert!(!ad("unsigned.example.test."));
+    assert!(ad("x.signed.unsigned.example.test."));
+    let r = run(
+        &z,
+        &query("bogus.example.test.", HType::A, true),
+        Protocol::Udp,
+    )
+    .unwrap();
+    assert_eq!(r.metadata.response_code, ResponseCode::ServFail);
+    let options = r.edns.unwrap().options().as_ref().to_vec();
+    assert!(matches!(
+        options.as_slice(),
+        [(_, rdata::opt::EdnsOption::Unknown(15, data))] if data.as_slice() == b"\x00\x06validation failure"
+    ));
+    let plain = run(
+        &z,
+        &query("bogus.example.test.", HType::A, false),
+        Protocol::Udp,
+    )
+    .unwrap();
+    assert!(
+        plain.edns.is_none(),
+        "no OPT record without EDNS in the query"
+    );
+}

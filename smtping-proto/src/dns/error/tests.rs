@@ -17,6 +17,7 @@ fn messages_name_query_and_server() {
         server,
         authentic_data: false,
         negative_ttl: None,
+        extended_errors: Default::default(),
     };
     assert_eq!(
         e.to_string(),

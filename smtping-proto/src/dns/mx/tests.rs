@@ -24,6 +24,7 @@ fn answer(mx: &[(u16, &str)]) -> Result<Answer, DnsError> {
         authentic_data: false,
         canonical_name: "example.com".into(),
         cname_chain: vec![],
+        extended_errors: Default::default(),
         records: mx
             .iter()
             .map(|(p, h)| Record {
@@ -108,6 +109,7 @@ fn implicit_only_on_no_data() {
         authentic_data: false,
         negative_ttl: Some(60),
         canonical_name: "example.com".into(),
+        extended_errors: Default::default(),
     });
     let r = MxResolution::from_lookup(&nodata, None).unwrap();
     assert!(r.is_implicit());
@@ -118,10 +120,12 @@ fn implicit_only_on_no_data() {
             server: server(),
             authentic_data: false,
             negative_ttl: None,
+            extended_errors: Default::default(),
         },
         DnsError::ServFail {
             question: question(),
             server: server(),
+            extended_errors: Default::default(),
         },
         DnsError::Timeout {
             question: question(),

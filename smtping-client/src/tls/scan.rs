@@ -14,7 +14,8 @@
 //! 2. suite classes, with the highest version accepted: NULL, anonymous, EXPORT, RC4,
 //!    DES/3DES, CBC with SHA-1, static RSA key transport, forward-secret AEAD, DHE (for the
 //!    DH prime size);
-//! 3. preference: the strongest and the weakest accepted suites offered in both orders.
+//! 3. preference: when only one suite was seen accepted, one probe offering every other
+//!    suite; then the strongest and the weakest accepted suites offered in both orders.
 //!
 //! Grades follow Internet.nl's mail test (NCSC-NL TLS guidelines 2.1, see [`grade`]
 //! functions such as [`suite_strength`]); the overall grade is the worst of the versions,
@@ -272,6 +273,8 @@ pub enum ProbeKind {
     ForwardSecretAead,
     /// DHE suites (to read the DH prime)?
     Dhe,
+    /// Any suite but the one already seen (so that preference can be tested).
+    Alternative,
     /// The suite pair, weaker first.
     PreferenceWeakFirst,
     /// The suite pair, stronger first.
@@ -547,7 +550,27 @@ pub async fn scan<R: Runtime>(rt: &R, addr: SocketAddr, options: &ScanOptions) -
             return state.finish();
         }
     }
-    // 3. Preference.
+    // 3. Preference, which needs two accepted suites: when the probes above saw only one,
+    // ask once for any other.
+    if state.preference_pair(version).is_none() {
+        let known: Vec<u16> = state
+            .accepted
+            .iter()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, s)| *s)
+            .collect();
+        if known.len() == 1 {
+            let suites = suite_codes(|s| usable(s, version) && !known.contains(&s.code));
+            let probe = Probe {
+                kind: ProbeKind::Alternative,
+                class: None,
+                spec: state.spec(version, suites),
+            };
+            if !state.run(rt, addr, probe).await {
+                return state.finish();
+            }
+        }
+    }
     if let Some((strong, weak)) = state.preference_pair(version) {
         let first = state.spec(version, vec![weak, strong]);
         let second = state.spec(version, vec![strong, weak]);

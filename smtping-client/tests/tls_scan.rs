@@ -494,3 +494,90 @@ async fn refused_connection_is_one_attempt() {
     assert!(result.error.as_deref().unwrap().starts_with("connecting"));
     assert_eq!(result.grade, None);
 }
+
+#[test]
+fn grades_follow_internet_nl_for_ncsc_2_1() {
+    use smtping_client::tls::scan::{
+        certificate_key_strength, dh_strength, group_strength, signature_strength, suite_strength,
+        version_strength,
+    };
+    use smtping_proto::tls_probe::{ProbeVersion, SUITES};
+    let grade = |code| suite_strength(suite(code).unwrap());
+    assert_eq!(grade(0x1302), Strength::Good);
+    assert_eq!(grade(0xCCA8), Strength::Sufficient);
+    assert_eq!(
+        grade(0xC013),
+        Strength::Sufficient,
+        "ECDHE AES-CBC-SHA1 is sufficient in 2.1"
+    );
+    assert_eq!(grade(0x009E), Strength::Sufficient);
+    assert_eq!(grade(0xC012), Strength::PhaseOut);
+    assert_eq!(grade(0x009C), Strength::PhaseOut);
+    assert_eq!(
+        grade(0x0041),
+        Strength::Insufficient,
+        "Camellia is not in the lists"
+    );
+    assert_eq!(grade(0x0032), Strength::Insufficient, "DSS authentication");
+    // Every NULL, anonymous, EXPORT, RC4 and DES suite is insufficient.
+    for s in SUITES {
+        if s.class <= smtping_proto::tls_probe::SuiteClass::Des {
+            assert_eq!(suite_strength(s), Strength::Insufficient, "{}", s.name);
+        }
+    }
+    assert_eq!(version_strength(ProbeVersion::Tls13), Strength::Good);
+    assert_eq!(version_strength(ProbeVersion::Tls12), Strength::Sufficient);
+    assert_eq!(version_strength(ProbeVersion::Tls11), Strength::PhaseOut);
+    assert_eq!(version_strength(ProbeVersion::Ssl3), Strength::Insufficient);
+    assert_eq!(group_strength(29), Strength::Good);
+    assert_eq!(group_strength(21), Strength::PhaseOut);
+    assert_eq!(group_strength(19), Strength::Insufficient);
+    assert_eq!(dh_strength(4096), Strength::Sufficient);
+    assert_eq!(dh_strength(2048), Strength::PhaseOut);
+    assert_eq!(
+        certificate_key_strength("RSA", Some(4096)),
+        Some(Strength::Good)
+    );
+    assert_eq!(
+        certificate_key_strength("ECDSA", Some(224)),
+        Some(Strength::PhaseOut)
+    );
+    assert_eq!(
+        certificate_key_strength("Ed25519", None),
+        Some(Strength::Good)
+    );
+    assert_eq!(certificate_key_strength("X", None), None);
+    assert_eq!(
+        signature_strength("ecdsa-with-SHA384"),
+        Some(Strength::Good)
+    );
+    assert_eq!(
+        signature_strength("md5WithRSAEncryption"),
+        Some(Strength::Insufficient)
+    );
+    assert_eq!(
+        signature_strength("sha224WithRSAEncryption"),
+        Some(Strength::PhaseOut)
+    );
+    assert!(Strength::Insufficient > Strength::PhaseOut && Strength::PhaseOut > Strength::Good);
+}
+
+#[test]
+fn problems_have_ids_severities_and_words() {
+    use smtping_client::Severity;
+    use smtping_client::tls::scan::ScanProblem;
+    let legacy = ScanProblem::LegacyVersion {
+        version: ScanVersion::Tls10,
+    };
+    assert_eq!(legacy.finding_id(), "tls.legacy_version");
+    assert_eq!(legacy.severity(), Severity::Warning);
+    assert_eq!(legacy.to_string(), "the server still accepts TLSv1.0");
+    assert!(legacy.remediation().contains("TLS 1.2"));
+    let phase_out = ScanProblem::WeakCipher {
+        version: ScanVersion::Tls12,
+        name: "TLS_RSA_WITH_AES_128_GCM_SHA256".into(),
+        strength: Strength::PhaseOut,
+    };
+    assert_eq!(phase_out.severity(), Severity::Info);
+    assert!(phase_out.to_string().contains("phase out"));
+}

@@ -17,7 +17,7 @@
 //! 3. preference: when only one suite was seen accepted, one probe offering every other
 //!    suite; then the strongest and the weakest accepted suites offered in both orders.
 //!
-//! Grades follow Internet.nl's mail test (NCSC-NL TLS guidelines 2.1, see [`grade`]
+//! Grades follow Internet.nl's mail test (NCSC-NL TLS guidelines 2.1, see [`Strength`] and
 //! functions such as [`suite_strength`]); the overall grade is the worst of the versions,
 //! suites, key-exchange group, certificate key and signature.
 //!

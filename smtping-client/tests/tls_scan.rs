@@ -581,3 +581,101 @@ fn problems_have_ids_severities_and_words() {
     assert_eq!(phase_out.severity(), Severity::Info);
     assert!(phase_out.to_string().contains("phase out"));
 }
+
+/// A real TLS implementation on the other end: rustls's server, fed our raw hellos over a
+/// loopback socket (implicit TLS). It proves the hellos are well formed and that the reader
+/// understands what a real server sends.
+async fn rustls_server(
+    config: Arc<rustls::ServerConfig>,
+) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&count);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let config = Arc::clone(&config);
+            tokio::spawn(async move {
+                let mut conn = rustls::ServerConnection::new(config).unwrap();
+                let mut buf = vec![0u8; 16 * 1024];
+                loop {
+                    let Ok(n) = stream.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    let mut input = &buf[..n];
+                    while !input.is_empty() {
+                        if conn.read_tls(&mut input).is_err() {
+                            return;
+                        }
+                    }
+                    let failed = conn.process_new_packets().is_err();
+                    let mut out = Vec::new();
+                    while conn.wants_write() {
+                        if conn.write_tls(&mut out).is_err() {
+                            break;
+                        }
+                    }
+                    if stream.write_all(&out).await.is_err() || failed {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, count)
+}
+
+#[tokio::test]
+async fn against_rustls_with_an_rsa_certificate() {
+    use smtping_testkit::certs::{KeyKind, Scenario, TestPki};
+    let pki = TestPki::new().unwrap();
+    let served = pki
+        .server_cert_with_key(Scenario::Valid, &["mx.test"], KeyKind::Rsa2048)
+        .unwrap();
+    let (addr, count) = rustls_server(served.server_config().unwrap()).await;
+    let result = tokio::time::timeout(
+        Duration::from_secs(60),
+        scan(&Tokio, addr, &options(ScanTransport::Implicit)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(result.error, None, "{:#?}", result.probes);
+    assert_eq!(accepted(&result, ScanVersion::Tls13), Some(true));
+    assert_eq!(accepted(&result, ScanVersion::Tls12), Some(true));
+    assert_eq!(accepted(&result, ScanVersion::Tls11), Some(false));
+    assert_eq!(accepted(&result, ScanVersion::Tls10), Some(false));
+    assert_eq!(accepted(&result, ScanVersion::Ssl3), Some(false));
+    assert!(
+        result
+            .ciphers
+            .iter()
+            .all(|c| c.forward_secrecy && c.class == "aead")
+    );
+    assert!(
+        result
+            .ciphers
+            .iter()
+            .any(|c| c.name == "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+    );
+    assert_eq!(result.group.as_deref(), Some("x25519"));
+    let cert = result
+        .certificate
+        .as_ref()
+        .expect("the TLS 1.2 certificate, in clear");
+    assert_eq!((cert.key_type.as_str(), cert.key_bits), ("RSA", Some(2048)));
+    assert_eq!(cert.key_strength, Some(Strength::Sufficient));
+    assert_eq!(cert.chain_length, 2);
+    assert_eq!(result.grade, Some(Strength::Sufficient));
+    let ids = ids(&result);
+    assert!(
+        !ids.contains(&"tls.legacy_version") && !ids.contains(&"tls.weak_cipher"),
+        "{ids:?}"
+    );
+    assert!(!ids.contains(&"tls.scan_incomplete"), "{ids:?}");
+    assert_eq!(result.connections, count.load(Ordering::SeqCst));
+    assert!(result.connections <= 16);
+}

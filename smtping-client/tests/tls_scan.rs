@@ -32,6 +32,8 @@ struct Policy {
     close_on_hello: bool,
     /// Never send anything.
     stall: bool,
+    /// Send the answer one byte per write (and a multi-line greeting).
+    dribble: bool,
 }
 
 impl Policy {
@@ -46,6 +48,7 @@ impl Policy {
             dh_bits: 2048,
             close_on_hello: false,
             stall: false,
+            dribble: false,
         }
     }
 }
@@ -219,7 +222,12 @@ async fn serve_one(mut stream: TcpStream, policy: Policy, cert: Arc<Vec<u8>>) ->
         return None;
     }
     if policy.starttls {
-        stream.write_all(b"220 mx.test ESMTP\r\n").await.ok()?;
+        let greeting: &[u8] = if policy.dribble {
+            b"220-mx.test ESMTP\r\n220 welcome\r\n"
+        } else {
+            b"220 mx.test ESMTP\r\n"
+        };
+        stream.write_all(greeting).await.ok()?;
         let ehlo = read_line(&mut stream).await?;
         assert!(ehlo.starts_with(b"EHLO probe.test"));
         let caps: &[u8] = if policy.offer_starttls {
@@ -393,6 +401,27 @@ async fn modern_server_with_implicit_tls_and_client_order() {
     assert!(!ids.contains(&"tls.legacy_version"));
     assert!(!ids.contains(&"tls.weak_cipher"));
     assert!(ids.contains(&"tls.no_server_preference"), "{ids:?}");
+}
+
+#[tokio::test]
+async fn answers_dribbled_one_byte_per_write_read_the_same() {
+    let base = Policy {
+        versions: vec![0x0301, 0x0303],
+        suites: vec![0xC02F, 0x000A],
+        ..Policy::modern()
+    };
+    let (whole, _) = run(base.clone(), options(ScanTransport::StartTls)).await;
+    let dribbled_policy = Policy {
+        dribble: true,
+        ..base
+    };
+    let (dribbled, _) = run(dribbled_policy, options(ScanTransport::StartTls)).await;
+    assert_eq!(dribbled.error, None);
+    assert_eq!(dribbled.versions, whole.versions);
+    assert_eq!(dribbled.ciphers, whole.ciphers);
+    assert_eq!(dribbled.grade, whole.grade);
+    assert_eq!(dribbled.certificate, whole.certificate);
+    assert_eq!(accepted(&dribbled, ScanVersion::Tls10), Some(true));
 }
 
 #[tokio::test]

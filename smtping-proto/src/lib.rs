@@ -12,6 +12,8 @@
 //! - [`data`]: the DATA body encoder (dot-stuffing, CRLF normalisation, streaming).
 //! - [`sasl`]: AUTH responses (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) with zeroized secrets.
 //! - [`session`]: the whole client dialogue as a deterministic state machine.
+//! - [`tls_probe`]: raw ClientHellos for SSLv3 to TLS 1.3 and a reader of the server's
+//!   first flight (the legacy-TLS scan; no TLS library).
 //! - [`dns`]: DNS queries and answers (feature `dns`).
 //! - [`grammar`]: the shared [`nom`] pieces the grammars above and the record parsers to
 //!   come are built from.
@@ -42,6 +44,7 @@ pub mod grammar;
 pub mod reply;
 pub mod sasl;
 pub mod session;
+pub mod tls_probe;
 
 pub use address::{Address, AddressError, Domain};
 pub use command::{Command, CommandError};

@@ -37,6 +37,7 @@ mod failure;
 pub mod inspect;
 mod name;
 mod options;
+pub mod scan;
 mod trust;
 pub mod verify;
 

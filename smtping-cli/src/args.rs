@@ -260,6 +260,12 @@ pub(crate) struct CheckArgs {
     #[arg(help_heading = "Transport", long)]
     pub(crate) probe_enforcement: bool,
 
+    /// After the check, probe which TLS versions (SSLv3 to TLS 1.3) and cipher classes the
+    /// server accepts with raw ClientHellos, graded like Internet.nl (at most 16 more
+    /// connections, 200 ms apart; no message is sent).
+    #[arg(help_heading = "Transport", long)]
+    pub(crate) tls_scan: bool,
+
     /// Mask addresses in every output: local parts in the transcript and replies
     /// (***@example.org), an address target (a…@example.org), and the recipients, numbered
     /// in --to order (a…@example.org #1).

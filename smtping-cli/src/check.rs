@@ -108,6 +108,9 @@ pub(crate) fn build(
     if let Some(p) = &args.ports {
         check = check.ports(p.0.iter().copied());
     }
+    if args.tls_scan {
+        check = check.tls_scan(true);
+    }
     if args.probe_enforcement {
         check = check.probe_enforcement(true);
     }

@@ -308,3 +308,48 @@ fn check_signals_describe_the_probe_and_explain_an_spf_refusal() {
         }
     }
 }
+
+#[test]
+fn tls_scan_reports_versions_and_grade_of_a_modern_server() {
+    let lab = Lab::new();
+    let server = lab.server(|b| b.extensions(["PIPELINING"]));
+    let out = lab
+        .check(&server)
+        .args([
+            "--quit-after",
+            "tls",
+            "--tls-scan",
+            "--no-signals",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = json(&out.stdout);
+    let scan = &v["tls"]["scan"];
+    let accepted = |name: &str| {
+        scan["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["version"] == name)
+            .map(|x| x["accepted"].as_bool())
+    };
+    assert_eq!(accepted("TLSv1.3"), Some(Some(true)), "{scan:#}");
+    assert_eq!(accepted("TLSv1.0"), Some(Some(false)), "{scan:#}");
+    assert!(scan["grade"].is_string(), "{scan:#}");
+    assert!(scan["connections"].as_u64().unwrap() <= 16);
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"tls.legacy_version"), "{ids:?}");
+    // Without the flag there is no scan.
+    let plain = lab
+        .check(&server)
+        .args(["--quit-after", "tls", "--no-signals", "--json"])
+        .output()
+        .unwrap();
+    assert!(json(&plain.stdout)["tls"].get("scan").is_none());
+}

@@ -33,6 +33,8 @@ pub struct Facts {
     pub session_elapsed: Option<Duration>,
     /// The open-relay probe, when asked for.
     pub relay: Option<RelayFacts>,
+    /// The TLS version and cipher scan (`--tls-scan`).
+    pub tls_scan: Option<crate::tls::scan::TlsScan>,
     /// How a receiver sees this probe (when signals are on).
     pub signals: Option<SignalFacts>,
     /// The STARTTLS enforcement probe (`--probe-enforcement`): same shape as the relay

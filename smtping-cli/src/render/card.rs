@@ -426,6 +426,56 @@ fn tls(out: &mut String, p: &Paint, r: &Report) {
         "not reached".into()
     };
     area(out, p, "TLS", Some(t.status), &line);
+    if let Some(scan) = &t.scan {
+        more(out, &scan_line(scan));
+    }
+}
+
+/// `--tls-scan` in one line: the versions accepted, the weakest cipher class, the grade.
+fn scan_line(scan: &serde_json::Value) -> String {
+    let word = |v: &serde_json::Value| v.as_str().unwrap_or("?").replace('_', " ");
+    let versions: Vec<String> = scan["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["accepted"].as_bool() == Some(true))
+        .map(|v| word(&v["version"]))
+        .collect();
+    let weak: Vec<String> = scan["ciphers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| matches!(c["strength"].as_str(), Some("insufficient" | "phase_out")))
+        .map(|c| {
+            format!(
+                "{} ({})",
+                c["name"].as_str().unwrap_or("?"),
+                word(&c["strength"])
+            )
+        })
+        .collect();
+    let mut line = format!(
+        "scan: accepts {}",
+        if versions.is_empty() {
+            "no version".to_owned()
+        } else {
+            versions.join(", ")
+        }
+    );
+    if !weak.is_empty() {
+        line.push_str(&format!("; weak suites {}", weak.join(", ")));
+    }
+    if let Some(g) = scan["group"].as_str() {
+        line.push_str(&format!("; group {g}"));
+    }
+    line.push_str(&format!(
+        "; grade {} ({} connections)",
+        scan["grade"]
+            .as_str()
+            .map_or("none".into(), |g| g.replace('_', " ")),
+        scan["connections"]
+    ));
+    line
 }
 
 /// AUTH: the login, or the mechanisms offered.

@@ -119,6 +119,9 @@ pub fn assemble(context: &Context, mut facts: Facts) -> Report {
     if let Some(s) = &facts.signals {
         b.signals(s);
     }
+    if let Some(scan) = &facts.tls_scan {
+        b.tls_scan(scan);
+    }
     if let Some(e) = &facts.enforcement {
         b.enforcement(e);
     }
@@ -217,6 +220,29 @@ impl<'c> Builder<'c> {
     fn add(&mut self, finding: Finding) {
         if !self.report.findings.iter().any(|f| f.id == finding.id) {
             self.report.findings.push(finding);
+        }
+    }
+
+    /// The TLS scan and its findings.
+    fn tls_scan(&mut self, scan: &crate::tls::scan::TlsScan) {
+        self.report.tls.scan = serde_json::to_value(scan).ok();
+        // One finding per id: the scan reports each legacy version and weak suite on its
+        // own; they are joined, with the worst severity.
+        let mut grouped: Vec<(FindingId, Severity, Vec<String>)> = Vec::new();
+        for p in scan.problems() {
+            let Ok(id) = p.finding_id().parse::<FindingId>() else {
+                continue;
+            };
+            match grouped.iter_mut().find(|(g, _, _)| *g == id) {
+                Some((_, severity, messages)) => {
+                    *severity = (*severity).max(p.severity());
+                    messages.push(p.to_string());
+                }
+                None => grouped.push((id, p.severity(), vec![p.to_string()])),
+            }
+        }
+        for (id, severity, messages) in grouped {
+            self.add(Finding::new(id, messages.join("; ")).severity(severity));
         }
     }
 

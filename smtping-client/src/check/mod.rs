@@ -145,6 +145,7 @@ pub struct Check {
     mx_port: Option<u16>,
     announce_size: bool,
     signals: bool,
+    tls_scan: bool,
     dns_timeout: Option<Duration>,
     sending_ip: Option<std::net::IpAddr>,
     dnsbl: Vec<smtping_signals::DnsblZone>,
@@ -194,6 +195,7 @@ impl Check {
             mx_port: None,
             announce_size: true,
             signals: true,
+            tls_scan: false,
             dns_timeout: None,
             sending_ip: None,
             dnsbl: Vec::new(),
@@ -389,6 +391,14 @@ impl Check {
     /// servers were named (a lab zone).
     pub fn signals(mut self, on: bool) -> Self {
         self.signals = on;
+        self
+    }
+
+    /// After the session, probe the server's TLS versions and cipher suites with raw
+    /// ClientHellos (`--tls-scan`): at most 16 more connections, 200 ms apart, graded like
+    /// Internet.nl's mail TLS test (see [`crate::tls::scan`]).
+    pub fn tls_scan(mut self, on: bool) -> Self {
+        self.tls_scan = on;
         self
     }
 

@@ -15,6 +15,7 @@ use crate::net::hosts::HOSTS_FILE;
 use crate::report::Report;
 use crate::runtime::{Runtime, TlsHandshake};
 use crate::target::{ConnectTo, TargetKind};
+use crate::tls::scan::{ScanOptions, ScanTransport, scan};
 use crate::tls::{TrustStore, client_config};
 
 impl Check {
@@ -124,6 +125,27 @@ impl Check {
         }
         if self.probe_enforcement && self.tls_policy() != TlsPolicy::Implicit {
             facts.enforcement = Some(self.observe_enforcement(rt, address).await);
+        }
+        if self.tls_scan && self.tls_policy() != TlsPolicy::None {
+            Self::pause(rt).await;
+            let transport = if self.tls_policy() == TlsPolicy::Implicit {
+                ScanTransport::Implicit
+            } else {
+                ScanTransport::StartTls
+            };
+            let helo = self.ehlo_name(local.ip());
+            let host = facts
+                .connected
+                .as_ref()
+                .map(|c| c.host.clone())
+                .unwrap_or_default();
+            let sni = self.tls_options.sni.clone().unwrap_or(host);
+            let mut options =
+                ScanOptions::new(transport, helo.as_str()).connect_timeout(self.connect_timeout);
+            if !sni.is_empty() && sni.parse::<std::net::IpAddr>().is_err() {
+                options = options.sni(&sni);
+            }
+            facts.tls_scan = Some(scan(rt, address, &options).await);
         }
         Some(address)
     }

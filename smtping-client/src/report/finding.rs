@@ -259,6 +259,94 @@ word_enum! {
         DmarcDiscoveryDiffers => "dmarc.discovery_differs",
         /// The From domain publishes p=quarantine or p=reject and this probe has neither an aligned SPF pass nor an aligned DKIM signature.
         DmarcWouldFail => "dmarc.would_fail",
+        /// --tls-scan.
+        TlsLegacyVersion => "tls.legacy_version",
+        /// --tls-scan.
+        TlsNoModernVersion => "tls.no_modern_version",
+        /// --tls-scan.
+        TlsWeakCipher => "tls.weak_cipher",
+        /// --tls-scan.
+        TlsNoForwardSecrecy => "tls.no_forward_secrecy",
+        /// --tls-scan.
+        TlsNoServerPreference => "tls.no_server_preference",
+        /// --tls-scan.
+        TlsWeakCipherPreferred => "tls.weak_cipher_preferred",
+        /// --tls-scan.
+        TlsWeakKey => "tls.weak_key",
+        /// --tls-scan.
+        TlsWeakSignature => "tls.weak_signature",
+        /// --tls-scan.
+        TlsWeakKeyExchange => "tls.weak_key_exchange",
+        /// --tls-scan.
+        TlsScanIncomplete => "tls.scan_incomplete",
+        /// A validating resolver answered SERVFAIL with a DNSSEC Extended DNS Error (RFC 8914) for the MX or an MX host's addresses.
+        DnssecBogus => "dnssec.bogus",
+        /// A DNSSEC-relevant lookup failed for another reason.
+        DnssecLookupFailed => "dnssec.lookup_failed",
+        /// The domain is signed but an MX host's addresses are not.
+        DnssecMxHostInsecure => "dnssec.mx_host_insecure",
+        /// The domain's MX answer carries no AD bit from the trusted validating resolver.
+        DnssecInsecure => "dnssec.insecure",
+        /// The AD bit of the resolver is not trusted (not on loopback and no --trust-ad).
+        DnssecUntrustedResolver => "dnssec.untrusted_resolver",
+        /// More than 10 MX hosts.
+        DnssecTooManyHosts => "dnssec.too_many_hosts",
+        /// Usable TLSA records exist and none matched the presented chain.
+        DaneMismatch => "dane.mismatch",
+        /// A DANE-TA record matched, but the chain, the names or the dates failed.
+        DaneTaChainInvalid => "dane.ta_chain_invalid",
+        /// Usable TLSA records exist and the server presented no certificate.
+        DaneNoCertificate => "dane.no_certificate",
+        /// The TLSA lookup of _25._tcp.<mx> failed (SERVFAIL, bogus, timeout).
+        DaneTlsaLookupFailed => "dane.tlsa_lookup_failed",
+        /// TLSA records exist and none is usable for SMTP (RFC 7672 §3.1.3).
+        DaneNoUsableTlsa => "dane.no_usable_tlsa",
+        /// A PKIX-TA(0) or PKIX-EE(1) record, which SMTP does not use.
+        DanePkixUsage => "dane.pkix_usage",
+        /// A TLSA record with an unknown selector or matching type, or a digest of the wrong length.
+        DaneUnknownParameters => "dane.unknown_parameters",
+        /// TLSA records answered without the AD bit.
+        DaneTlsaInsecure => "dane.tlsa_insecure",
+        /// Only one usable association.
+        DaneNoRollover => "dane.no_rollover",
+        /// More than 32 TLSA records.
+        DaneTooManyRecords => "dane.too_many_records",
+        /// The domain is not a valid name, so no MTA-STS record can be looked up.
+        MtaStsInvalidDomain => "mta_sts.invalid_domain",
+        /// No _mta-sts record.
+        MtaStsNoTxt => "mta_sts.no_txt",
+        /// The _mta-sts lookup failed (timeout, SERVFAIL).
+        MtaStsLookupFailed => "mta_sts.lookup_failed",
+        /// Several v=STSv1 records.
+        MtaStsMultipleRecords => "mta_sts.multiple_records",
+        /// The _mta-sts record does not parse.
+        MtaStsTxtInvalid => "mta_sts.txt_invalid",
+        /// The policy could not be fetched (DNS, connection, certificate, status, redirect, content type, size or time limit).
+        MtaStsPolicyFetchFailed => "mta_sts.policy_fetch_failed",
+        /// The policy file does not parse (RFC 8461 §3.2).
+        MtaStsPolicyInvalid => "mta_sts.policy_invalid",
+        /// Mode.
+        MtaStsModeTesting => "mta_sts.mode_testing",
+        /// Mode.
+        MtaStsModeNone => "mta_sts.mode_none",
+        /// Max_age under one week.
+        MtaStsMaxAgeShort => "mta_sts.max_age_short",
+        /// An MX host matches no mx.
+        MtaStsMxNotCovered => "mta_sts.mx_not_covered",
+        /// An MX host's certificate is not PKIX-valid for its name.
+        MtaStsMxCertificateInvalid => "mta_sts.mx_certificate_invalid",
+        /// The domain is not a valid name.
+        TlsRptInvalidDomain => "tls_rpt.invalid_domain",
+        /// No TLS-RPT record.
+        TlsRptMissing => "tls_rpt.missing",
+        /// The _smtp._tls lookup failed.
+        TlsRptLookupFailed => "tls_rpt.lookup_failed",
+        /// Several TLS-RPT records.
+        TlsRptMultipleRecords => "tls_rpt.multiple_records",
+        /// The TLS-RPT record does not parse.
+        TlsRptInvalid => "tls_rpt.invalid",
+        /// A rua URI with another scheme.
+        TlsRptUnsupportedUri => "tls_rpt.unsupported_uri",
         /// A modifier from pre-RFC drafts (default=, match_subdomains=, scope=, accredit=) that receivers ignore.
         SpfDeprecatedModifier => "spf.deprecated_modifier",
         /// An included or redirected record ends in +all.
@@ -327,7 +415,18 @@ impl FindingId {
             | Self::DmarcTooManyExternalDestinations
             | Self::DmarcOrgDomainDiffers
             | Self::DmarcDiscoveryDiffers
-            | Self::DmarcWouldFail => Info,
+            | Self::DmarcWouldFail
+            | Self::TlsNoServerPreference
+            | Self::TlsScanIncomplete
+            | Self::DnssecInsecure
+            | Self::DnssecUntrustedResolver
+            | Self::DnssecTooManyHosts
+            | Self::DaneNoRollover
+            | Self::DaneTooManyRecords
+            | Self::MtaStsNoTxt
+            | Self::MtaStsModeTesting
+            | Self::MtaStsMaxAgeShort
+            | Self::TlsRptMissing => Info,
             Self::DnsMxNoAddress
             | Self::DnsNoPtr
             | Self::DnsFcrdnsMismatch
@@ -387,8 +486,42 @@ impl FindingId {
             | Self::DmarcMissingPolicy
             | Self::SpfIncludePassAll
             | Self::SpfLimitExceeded
-            | Self::MxHostFailed => Error,
-            Self::TlsNotEnforced | Self::SweepPort25Blocked => Warning,
+            | Self::MxHostFailed
+            | Self::DnssecBogus
+            | Self::DaneMismatch
+            | Self::DaneTaChainInvalid
+            | Self::DaneNoCertificate
+            | Self::DaneTlsaLookupFailed
+            | Self::MtaStsInvalidDomain
+            | Self::MtaStsMultipleRecords
+            | Self::MtaStsTxtInvalid
+            | Self::MtaStsPolicyFetchFailed
+            | Self::MtaStsPolicyInvalid
+            | Self::MtaStsMxNotCovered
+            | Self::MtaStsMxCertificateInvalid
+            | Self::TlsRptInvalidDomain
+            | Self::TlsRptMultipleRecords
+            | Self::TlsRptInvalid => Error,
+            Self::TlsNotEnforced
+            | Self::SweepPort25Blocked
+            | Self::TlsLegacyVersion
+            | Self::TlsNoModernVersion
+            | Self::TlsWeakCipher
+            | Self::TlsNoForwardSecrecy
+            | Self::TlsWeakCipherPreferred
+            | Self::TlsWeakKey
+            | Self::TlsWeakSignature
+            | Self::TlsWeakKeyExchange
+            | Self::DnssecLookupFailed
+            | Self::DnssecMxHostInsecure
+            | Self::DaneNoUsableTlsa
+            | Self::DanePkixUsage
+            | Self::DaneUnknownParameters
+            | Self::DaneTlsaInsecure
+            | Self::MtaStsLookupFailed
+            | Self::MtaStsModeNone
+            | Self::TlsRptLookupFailed
+            | Self::TlsRptUnsupportedUri => Warning,
         }
     }
 
@@ -645,6 +778,90 @@ impl FindingId {
             Self::DmarcWouldFail => {
                 "Send from an address SPF authorises for the From domain, or sign the mail with the domain's DKIM key, or use a From domain you control."
             }
+            Self::TlsLegacyVersion => {
+                "Disable SSLv3, TLS 1.0 and TLS 1.1 and offer TLS 1.2 and 1.3 (Postfix: smtpd_tls_protocols = >=TLSv1.2)."
+            }
+            Self::TlsNoModernVersion => "Enable TLS 1.2 and TLS 1.3.",
+            Self::TlsWeakCipher => {
+                "Remove NULL, anonymous, EXPORT, RC4, DES/3DES and static-RSA cipher suites from the server's list."
+            }
+            Self::TlsNoForwardSecrecy => "Enable ECDHE cipher suites (and TLS 1.3).",
+            Self::TlsNoServerPreference => {
+                "Let the server choose the cipher suite (Postfix: tls_preempt_cipherlist = yes)."
+            }
+            Self::TlsWeakCipherPreferred => "Put the strongest suites first in the server's order.",
+            Self::TlsWeakKey => "Use an RSA key of 3072 bits or more, or an ECDSA P-256/P-384 key.",
+            Self::TlsWeakSignature => "Reissue the certificate signed with SHA-256 or better.",
+            Self::TlsWeakKeyExchange => {
+                "Use X25519, P-256 or P-384, and DH primes of 3072 bits or more."
+            }
+            Self::TlsScanIncomplete => "Run the scan again; some probes got no usable answer.",
+            Self::DnssecBogus => {
+                "Re-sign the zone or fix the DS record at the parent; validating resolvers refuse the answer."
+            }
+            Self::DnssecLookupFailed => "Check the name's authoritative servers, then run again.",
+            Self::DnssecMxHostInsecure => "Host the MX in a signed zone, so that DANE can apply.",
+            Self::DnssecInsecure => "Sign the zone and publish its DS record at the parent.",
+            Self::DnssecUntrustedResolver => {
+                "Use a validating resolver on loopback (--resolver 127.0.0.1) or say --trust-ad for one you trust."
+            }
+            Self::DnssecTooManyHosts => "Publish fewer MX hosts.",
+            Self::DaneMismatch => {
+                "Update the TLSA records to the certificate the server presents (or deploy the certificate they name)."
+            }
+            Self::DaneTaChainInvalid => {
+                "Serve a chain that validates from the DANE-TA certificate, names the MX host and is within its dates."
+            }
+            Self::DaneNoCertificate => "Configure a certificate on the server.",
+            Self::DaneTlsaLookupFailed => {
+                "Fix the DNS of the TLSA name; DANE senders defer mail while it fails."
+            }
+            Self::DaneNoUsableTlsa => "Publish a 3 1 1 (DANE-EE) or 2 1 1 (DANE-TA) record.",
+            Self::DanePkixUsage => {
+                "Replace usage 0/1 records with 3 1 1 or 2 1 1 (RFC 7672 §3.1.3)."
+            }
+            Self::DaneUnknownParameters => {
+                "Use selector 0/1 and matching type 0/1/2 with a digest of the right length."
+            }
+            Self::DaneTlsaInsecure => "Sign the zone that holds the TLSA records.",
+            Self::DaneNoRollover => {
+                "Publish the next key's TLSA record beside the current one before rotating (RFC 7671 §8.1)."
+            }
+            Self::DaneTooManyRecords => "Publish fewer TLSA records.",
+            Self::MtaStsInvalidDomain => "Give a valid domain name.",
+            Self::MtaStsNoTxt => {
+                "Publish _mta-sts.<domain> TXT \"v=STSv1; id=…\" and a policy at https://mta-sts.<domain>/.well-known/mta-sts.txt."
+            }
+            Self::MtaStsLookupFailed => "Fix the DNS servers so that _mta-sts answers.",
+            Self::MtaStsMultipleRecords => "Keep exactly one v=STSv1 record.",
+            Self::MtaStsTxtInvalid => "Publish \"v=STSv1; id=<1-32 letters and digits>\".",
+            Self::MtaStsPolicyFetchFailed => {
+                "Serve the policy over HTTPS with a trusted certificate for mta-sts.<domain>, status 200, text/plain, no redirect."
+            }
+            Self::MtaStsPolicyInvalid => {
+                "Fix the policy file: version, one mode, one max_age, mx lines, key: value per line."
+            }
+            Self::MtaStsModeTesting => {
+                "Switch to mode: enforce once TLS-RPT reports show no failures."
+            }
+            Self::MtaStsModeNone => "Use testing or enforce, or retire MTA-STS completely.",
+            Self::MtaStsMaxAgeShort => "Raise max_age to weeks (for example 1209600).",
+            Self::MtaStsMxNotCovered => {
+                "Add the MX host (or a *. pattern) to the policy and change the id."
+            }
+            Self::MtaStsMxCertificateInvalid => {
+                "Install a certificate that names the MX host and chains to a public CA."
+            }
+            Self::TlsRptInvalidDomain => "Give a valid domain name.",
+            Self::TlsRptMissing => {
+                "Publish _smtp._tls.<domain> TXT \"v=TLSRPTv1; rua=mailto:…\" to receive TLS failure reports."
+            }
+            Self::TlsRptLookupFailed => "Fix the DNS servers so that _smtp._tls answers.",
+            Self::TlsRptMultipleRecords => "Keep exactly one v=TLSRPTv1 record.",
+            Self::TlsRptInvalid => {
+                "Publish \"v=TLSRPTv1; rua=<comma-separated mailto: or https: URIs>\"."
+            }
+            Self::TlsRptUnsupportedUri => "Use only mailto: or https: report destinations.",
             Self::SpfDeprecatedModifier => {
                 "Remove the modifier (default=deny means: end the record with -all)."
             }

@@ -213,6 +213,11 @@ pub struct TlsInfo {
     /// The enforcement probe's details (absent when not run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enforcement: Option<EnforcementInfo>,
+    /// The version and cipher scan (`--tls-scan`; absent otherwise): `{versions[{version,
+    /// accepted}], ciphers[{version, name, strength}], preference, group, grade, …}` as
+    /// [`TlsScan`](crate::tls::scan::TlsScan) serialises it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<serde_json::Value>,
 }
 
 /// The STARTTLS enforcement probe (`--probe-enforcement`): a plaintext session that tries

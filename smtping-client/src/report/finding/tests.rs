@@ -66,7 +66,7 @@ fn ids_serialise_as_their_dotted_word() {
     assert_eq!(json["severity"], "warning");
 }
 
-/// Every finding id an evaluator of smtping-signals can propose (the `=> "area.name"`
+/// Every finding id an evaluator of smtping-signals (or the TLS scan) can propose (the `=> "area.name"`
 /// arms of their `finding_id()`), read from their sources.
 fn evaluator_ids() -> Vec<String> {
     let sources = [
@@ -76,6 +76,11 @@ fn evaluator_ids() -> Vec<String> {
         include_str!("../../../../smtping-signals/src/reverse.rs"),
         include_str!("../../../../smtping-signals/src/helo.rs"),
         include_str!("../../../../smtping-signals/src/dnsbl/mod.rs"),
+        include_str!("../../../../smtping-signals/src/dane/mod.rs"),
+        include_str!("../../../../smtping-signals/src/dnssec.rs"),
+        include_str!("../../../../smtping-signals/src/mta_sts/mod.rs"),
+        include_str!("../../../../smtping-signals/src/tls_rpt.rs"),
+        include_str!("../../tls/scan/problem.rs"),
     ];
     let mut ids = Vec::new();
     for src in sources {

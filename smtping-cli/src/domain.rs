@@ -57,6 +57,20 @@ pub(crate) struct DomainArgs {
     #[command(flatten)]
     pub(crate) dns: DnsArgs,
 
+    /// Believe the resolver's AD bit although it is not on loopback (DNSSEC, DANE).
+    #[arg(long)]
+    pub(crate) trust_ad: bool,
+
+    /// Extra trust anchors (PEM) for the TLS connections made (the MTA-STS policy host);
+    /// repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Vec<std::path::PathBuf>,
+
+    /// Reach HOST:PORT at HOST2:PORT2 instead (curl's meaning; e.g. the MTA-STS policy
+    /// host mta-sts.example.org:443 on a test server); repeatable.
+    #[arg(long = "connect-to", value_name = "HOST:PORT:HOST2:PORT2", value_parser = parse_connect_to)]
+    pub(crate) connect_to: Vec<smtping_client::ConnectTo>,
+
     /// Print the report as one JSON object.
     #[arg(long, conflicts_with = "format")]
     pub(crate) json: bool,
@@ -85,6 +99,23 @@ pub(crate) fn run(args: &DomainArgs) -> Result<i32, UsageError> {
         .map_err(|e| UsageError(format!("--dnsbl: {e}")))?;
     for zone in zones {
         check = check.dnsbl_zone(zone);
+    }
+    if args.trust_ad {
+        check = check.trust_ad(true);
+    }
+    let mut tls = smtping_client::tls::TlsOptions::default();
+    for f in &args.ca_file {
+        if !f.is_file() {
+            return Err(UsageError(format!(
+                "--ca-file {}: no such file",
+                f.display()
+            )));
+        }
+        tls = tls.ca_file(f.clone());
+    }
+    check = check.tls_options(tls);
+    for rule in &args.connect_to {
+        check = check.connect_to(rule.clone());
     }
     let config = args.dns.config();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -127,4 +158,9 @@ pub(crate) fn valid_label(label: &str) -> bool {
         && label
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn parse_connect_to(s: &str) -> Result<smtping_client::ConnectTo, String> {
+    s.parse::<smtping_client::ConnectTo>()
+        .map_err(|e| e.to_string())
 }

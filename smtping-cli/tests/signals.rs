@@ -353,3 +353,50 @@ fn tls_scan_reports_versions_and_grade_of_a_modern_server() {
         .unwrap();
     assert!(json(&plain.stdout)["tls"].get("scan").is_none());
 }
+
+#[test]
+fn domain_reports_dnssec_dane_mta_sts_and_tls_rpt() {
+    let rt = rt();
+    let digest = [0xab_u8; 32];
+    let zone = Zone::new()
+        .authentic_data(true)
+        .mx("signed.test", 10, "mx.signed.test")
+        .a("mx.signed.test", MX_IP)
+        .tlsa("_25._tcp.mx.signed.test", 3, 1, 1, &digest)
+        .txt("_mta-sts.signed.test", "v=STSv1; id=20261201")
+        .txt(
+            "_smtp._tls.signed.test",
+            "v=TLSRPTv1; rua=mailto:tlsrpt@signed.test",
+        )
+        .txt("signed.test", "v=spf1 -all")
+        .txt("_dmarc.signed.test", "v=DMARC1; p=reject");
+    let dns = rt.block_on(DnsResponder::start(zone)).unwrap();
+    let out = smtping(&dns, &["domain", "signed.test", "--json"])
+        .output()
+        .unwrap();
+    let v = json(&out.stdout);
+    // The resolver is on loopback: its AD bit is trusted.
+    assert_eq!(v["dnssec"]["domain"], "secure", "{v:#}");
+    assert_eq!(v["dnssec"]["hosts"][0]["status"], "secure");
+    let tlsa = &v["dane"]["hosts"][0]["tlsa"][0];
+    assert_eq!(
+        (tlsa["usage"].as_u64(), tlsa["selector"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(v["dane"]["hosts"][0]["usable"], true);
+    assert_eq!(v["mta_sts"]["txt_id"], "20261201");
+    assert_eq!(v["tls_rpt"]["rua"][0], "mailto:tlsrpt@signed.test");
+    // mta-sts.signed.test does not resolve: the policy cannot be fetched.
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"mta_sts.policy_fetch_failed"), "{ids:?}");
+    let card = smtping(&dns, &["domain", "signed.test"]).output().unwrap();
+    let text = String::from_utf8_lossy(&card.stdout);
+    for area in ["DNSSEC", "DANE", "MTA-STS", "TLS-RPT"] {
+        assert!(text.contains(area), "card lacks {area}:\n{text}");
+    }
+}

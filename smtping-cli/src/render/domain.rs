@@ -34,6 +34,7 @@ fn draw(r: &DomainReport, color: bool) -> String {
     dkim(&mut out, &p, r);
     dmarc(&mut out, &p, r);
     reputation(&mut out, &p, r);
+    transport(&mut out, &p, r);
     finding_list(&mut out, &p, &r.findings);
     timings(&mut out, &p, r);
     out
@@ -288,6 +289,84 @@ fn reputation(out: &mut String, p: &Paint, r: &DomainReport) {
     area(out, p, "Blocklists", Some(rep.status), &text);
 }
 
+/// DNSSEC, DANE, MTA-STS and TLS-RPT.
+fn transport(out: &mut String, p: &Paint, r: &DomainReport) {
+    if let Some(d) = &r.dnssec {
+        let mut text = format!("domain {}, MX answer {}", d.domain, d.mx);
+        let hosts: Vec<String> = d
+            .hosts
+            .iter()
+            .map(|h| format!("{} {}", h.name, h.status))
+            .collect();
+        if !hosts.is_empty() {
+            text.push_str(&format!(" · {}", hosts.join(" · ")));
+        }
+        area(out, p, "DNSSEC", Some(d.status), &text);
+        if let Some(e) = &d.error {
+            more(out, e);
+        }
+    }
+    if let Some(d) = &r.dane {
+        let with: Vec<String> = d
+            .hosts
+            .iter()
+            .filter(|h| !h.tlsa.is_empty() || h.error.is_some())
+            .map(|h| {
+                let records: Vec<String> = h
+                    .tlsa
+                    .iter()
+                    .map(|t| format!("{} {} {}", t.usage, t.selector, t.matching))
+                    .collect();
+                let mut s = format!("{}: TLSA {}", h.name, records.join(", "));
+                if !h.usable && !h.tlsa.is_empty() {
+                    s.push_str(" (none usable)");
+                }
+                if let Some(e) = &h.error {
+                    s.push_str(&format!(" — {e}"));
+                }
+                s
+            })
+            .collect();
+        let text = if with.is_empty() {
+            "no TLSA records (DANE does not apply)".to_owned()
+        } else {
+            with.join(" · ")
+        };
+        area(out, p, "DANE", Some(d.status), &text);
+    }
+    if let Some(m) = &r.mta_sts {
+        let text = match (&m.mode, &m.error) {
+            (Some(mode), _) => {
+                let uncovered: Vec<&str> = m
+                    .hosts
+                    .iter()
+                    .filter(|h| !h.matched)
+                    .map(|h| h.name.as_str())
+                    .collect();
+                let mut t = format!(
+                    "mode {mode}, max_age {} s, mx {}",
+                    m.max_age.unwrap_or(0),
+                    m.mx_patterns.join(", ")
+                );
+                if !uncovered.is_empty() {
+                    t.push_str(&format!(" · not covered: {}", uncovered.join(", ")));
+                }
+                t
+            }
+            (None, Some(e)) => e.clone(),
+            (None, None) => "no MTA-STS record (_mta-sts TXT)".to_owned(),
+        };
+        area(out, p, "MTA-STS", Some(m.status), &text);
+    }
+    if let Some(t) = &r.tls_rpt {
+        let text = match &t.record {
+            Some(_) => format!("reports to {}", t.rua.join(", ")),
+            None => "no TLS-RPT record (_smtp._tls TXT)".to_owned(),
+        };
+        area(out, p, "TLS-RPT", Some(t.status), &text);
+    }
+}
+
 fn timings(out: &mut String, p: &Paint, r: &DomainReport) {
     let t = &r.timings_ms;
     let phases: Vec<String> = [
@@ -296,6 +375,7 @@ fn timings(out: &mut String, p: &Paint, r: &DomainReport) {
         ("dkim", t.dkim),
         ("dmarc", t.dmarc),
         ("reputation", t.reputation),
+        ("transport", t.transport),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| format!("{k} {}", ms(v))))

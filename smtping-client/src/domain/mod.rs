@@ -15,7 +15,7 @@
 //! let check = DomainCheck::new("example.org")?
 //!     .dkim_selector("selector1")
 //!     .sending_ip("192.0.2.7".parse()?);
-//! let report = check.run(&Resolver::from_system()).await;
+//! let report = check.run(&Resolver::from_system()).await; // tokio; run_on for others
 //! println!("{}: {}", report.verdict.as_str(), report.summary);
 //! for f in &report.findings {
 //!     println!("{} {}: {}", f.severity, f.id, f.message);
@@ -31,9 +31,10 @@ mod report;
 mod run;
 
 pub use report::{
-    DkimSection, DkimSelectorInfo, DmarcSection, DnsblInfo, DomainReport, DomainTimings,
-    ExternalDestination, MxHostInfo, MxSection, PtrInfo, ReputationSection, SpfIpResult, SpfNode,
-    SpfSection,
+    DaneHost, DaneSection, DkimSection, DkimSelectorInfo, DmarcSection, DnsblInfo, DnssecHost,
+    DnssecSection, DomainReport, DomainTimings, ExternalDestination, MtaStsHost, MtaStsSection,
+    MxHostInfo, MxSection, PtrInfo, ReputationSection, SpfIpResult, SpfNode, SpfSection, TlsHost,
+    TlsRptSection, TlsSection, TlsaInfo,
 };
 
 /// MX hosts whose addresses are looked up (and reverse-checked): the RFC 7208 cap on MX
@@ -48,6 +49,9 @@ pub struct DomainCheck {
     sending_ips: Vec<IpAddr>,
     dnsbl_zones: Vec<smtping_signals::DnsblZone>,
     dnsbl_default: bool,
+    trust_ad: bool,
+    tls_options: crate::tls::TlsOptions,
+    connect_to: Vec<crate::target::ConnectTo>,
 }
 
 /// The domain given to [`DomainCheck::new`] is not a domain name.
@@ -88,6 +92,9 @@ impl DomainCheck {
             sending_ips: Vec::new(),
             dnsbl_zones: Vec::new(),
             dnsbl_default: false,
+            trust_ad: false,
+            tls_options: crate::tls::TlsOptions::default(),
+            connect_to: Vec::new(),
         })
     }
 
@@ -119,6 +126,30 @@ impl DomainCheck {
         if !self.dnsbl_zones.contains(&zone) {
             self.dnsbl_zones.push(zone);
         }
+        self
+    }
+
+    /// Believe the resolver's AD bit although it is not on loopback (`--trust-ad`): the
+    /// DNSSEC status, and with it DANE, is otherwise `unknown` for a remote resolver.
+    #[must_use]
+    pub fn trust_ad(mut self, on: bool) -> Self {
+        self.trust_ad = on;
+        self
+    }
+
+    /// Trust anchors and options for the TLS connections the check makes (the MTA-STS
+    /// policy host; `--ca-file`). Verification of the policy host is always strict.
+    #[must_use]
+    pub fn tls_options(mut self, options: crate::tls::TlsOptions) -> Self {
+        self.tls_options = options;
+        self
+    }
+
+    /// Reach a host at another address (`--connect-to`, curl's meaning), e.g. the
+    /// MTA-STS policy host `mta-sts.example.org:443` on a test server.
+    #[must_use]
+    pub fn connect_to(mut self, rule: crate::target::ConnectTo) -> Self {
+        self.connect_to.push(rule);
         self
     }
 

@@ -27,6 +27,22 @@ pub struct DomainReport {
     pub dmarc: DmarcSection,
     /// PTR/FCrDNS of every MX address and DNS blocklists.
     pub reputation: ReputationSection,
+    /// DNSSEC status of the domain, its MX answer and the MX hosts' addresses (absent
+    /// when not evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<DnssecSection>,
+    /// MTA-STS (RFC 8461) (absent when not evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<MtaStsSection>,
+    /// TLS-RPT (RFC 8460) (absent when not evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_rpt: Option<TlsRptSection>,
+    /// DANE (RFC 7672) (absent when not evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<DaneSection>,
+    /// TLS of every MX address (absent when not evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSection>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Per-area times.
@@ -264,5 +280,146 @@ pub struct DomainTimings {
     pub dkim: Option<f64>,
     pub dmarc: Option<f64>,
     pub reputation: Option<f64>,
+    pub transport: Option<f64>,
     pub total: f64,
+}
+
+/// DNSSEC status of one name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DnssecHost {
+    /// The MX host.
+    pub name: String,
+    /// `secure`, `insecure`, `bogus` or `unknown`.
+    pub status: String,
+}
+
+/// `dnssec`: what a validating resolver said.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DnssecSection {
+    /// Area status.
+    pub status: Status,
+    /// The domain's own answer: `secure`, `insecure`, `bogus` or `unknown`.
+    pub domain: String,
+    /// The MX answer.
+    pub mx: String,
+    /// Each MX host's address answers.
+    pub hosts: Vec<DnssecHost>,
+    /// Why the status is unknown (e.g. the resolver is not trusted to validate).
+    pub error: Option<String>,
+}
+
+/// One MX host against the MTA-STS policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MtaStsHost {
+    /// The MX host.
+    pub name: String,
+    /// It matches an `mx:` pattern.
+    pub matched: bool,
+    /// Its certificate is valid for its name (PKIX), when checked.
+    pub certificate_valid: Option<bool>,
+}
+
+/// `mta_sts`: the policy and how the MX hosts fit it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MtaStsSection {
+    /// Area status.
+    pub status: Status,
+    /// The `id=` of the `_mta-sts` TXT record.
+    pub txt_id: Option<String>,
+    /// `enforce`, `testing` or `none`.
+    pub mode: Option<String>,
+    /// `max_age` in seconds.
+    pub max_age: Option<u64>,
+    /// The `mx:` patterns.
+    pub mx_patterns: Vec<String>,
+    /// Each MX host.
+    pub hosts: Vec<MtaStsHost>,
+    /// Why the policy could not be read.
+    pub error: Option<String>,
+}
+
+/// `tls_rpt`: where TLS failure reports go.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TlsRptSection {
+    /// Area status.
+    pub status: Status,
+    /// The `_smtp._tls` record.
+    pub record: Option<String>,
+    /// Its `rua` destinations.
+    pub rua: Vec<String>,
+}
+
+/// One TLSA record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TlsaInfo {
+    /// Certificate usage (0–3).
+    pub usage: u8,
+    /// Selector (0 full certificate, 1 SubjectPublicKeyInfo).
+    pub selector: u8,
+    /// Matching type (0 exact, 1 SHA-256, 2 SHA-512).
+    pub matching: u8,
+    /// The association data, hex.
+    pub data: String,
+}
+
+/// DANE of one MX host.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DaneHost {
+    /// The MX host.
+    pub name: String,
+    /// Its TLSA records.
+    pub tlsa: Vec<TlsaInfo>,
+    /// At least one record is usable for SMTP (DANE-TA or DANE-EE).
+    pub usable: bool,
+    /// The presented chain matched a usable record (`null` when not connected).
+    pub matched: Option<bool>,
+    /// Why the TLSA lookup or the match failed.
+    pub error: Option<String>,
+}
+
+/// `dane`: TLSA records of the MX hosts and whether the servers match them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DaneSection {
+    /// Area status.
+    pub status: Status,
+    /// Each MX host.
+    pub hosts: Vec<DaneHost>,
+}
+
+/// TLS of one MX address.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TlsHost {
+    /// The MX host.
+    pub name: String,
+    /// The address connected to.
+    pub address: String,
+    /// The port.
+    pub port: u16,
+    /// TLS was established.
+    pub established: bool,
+    /// The version.
+    pub version: Option<String>,
+    /// The certificate as in a check report.
+    pub certificate: Option<crate::tls::CertificateSummary>,
+    /// Why no TLS session was made.
+    pub error: Option<String>,
+}
+
+/// `tls`: every MX address's TLS.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TlsSection {
+    /// Area status.
+    pub status: Status,
+    /// Each MX address.
+    pub hosts: Vec<TlsHost>,
 }

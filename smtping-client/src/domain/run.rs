@@ -16,8 +16,10 @@ use smtping_signals::{DnsblEvaluator, DnsblTarget, PtrEvaluator};
 use super::report::{DomainReport, DomainTimings, MxHostInfo, MxSection};
 use super::{DomainCheck, MAX_MX_HOSTS_CHECKED};
 use crate::net::dns::{DnsTransport, IpFamilies, Resolver};
+use crate::runtime::Runtime;
 
 mod areas;
+mod transport;
 
 /// Addresses per MX host that are reverse-checked (and looked up in blocklists).
 const ADDRESSES_PER_HOST: usize = 4;
@@ -32,6 +34,7 @@ pub(super) struct Observed {
     pub(super) ptr: Vec<Result<smtping_signals::PtrResult, String>>,
     pub(super) dnsbl: Vec<smtping_signals::DnsblResult>,
     pub(super) dnsbl_errors: Vec<String>,
+    pub(super) transport: transport::TransportObserved,
     pub(super) timings: DomainTimings,
 }
 
@@ -40,10 +43,17 @@ fn ms_since(t: Instant) -> f64 {
 }
 
 impl DomainCheck {
-    /// Runs the check over `resolver` (any runtime's DNS transport).
-    pub async fn run<T: DnsTransport>(&self, resolver: &Resolver<T>) -> DomainReport {
+    /// Runs the check on tokio over `resolver`.
+    #[cfg(feature = "tokio")]
+    pub async fn run(&self, resolver: &Resolver) -> DomainReport {
+        self.run_on(&crate::runtime::tokio::Tokio, resolver).await
+    }
+
+    /// Runs the check on any [`Runtime`] (DNS over its transport, the MTA-STS policy over
+    /// its TLS).
+    pub async fn run_on<R: Runtime>(&self, rt: &R, resolver: &Resolver<R::Dns>) -> DomainReport {
         let started = Instant::now();
-        let observed = self.observe(resolver, started).await;
+        let observed = self.observe(rt, resolver, started).await;
         let mut report = self.assemble(observed);
         report.timings_ms.total = ms_since(started);
         report
@@ -67,7 +77,12 @@ impl DomainCheck {
         zones
     }
 
-    async fn observe<T: DnsTransport>(&self, resolver: &Resolver<T>, started: Instant) -> Observed {
+    async fn observe<R: Runtime>(
+        &self,
+        rt: &R,
+        resolver: &Resolver<R::Dns>,
+        started: Instant,
+    ) -> Observed {
         let domain = self.domain.as_str();
         let mx = async {
             let t = Instant::now();
@@ -117,8 +132,16 @@ impl DomainCheck {
                 .map_err(|e| e.to_string());
             (out, ms_since(t))
         };
-        let ((mx, mx_ms), (spf_policy, spf, spf_ms), (dkim, dkim_ms), (dmarc, dmarc_ms)) =
-            join4(mx, spf, dkim, dmarc).await;
+        let t_transport = Instant::now();
+        let (
+            ((mx, mx_ms), (spf_policy, spf, spf_ms), (dkim, dkim_ms), (dmarc, dmarc_ms)),
+            transport,
+        ) = join(
+            join4(mx, spf, dkim, dmarc),
+            self.observe_transport(rt, resolver),
+        )
+        .await;
+        let transport_ms = ms_since(t_transport);
 
         let t = Instant::now();
         let addresses: Vec<IpAddr> = mx
@@ -189,12 +212,14 @@ impl DomainCheck {
             ptr,
             dnsbl,
             dnsbl_errors,
+            transport,
             timings: DomainTimings {
                 mx: Some(mx_ms),
                 spf: Some(spf_ms),
                 dkim: Some(dkim_ms),
                 dmarc: Some(dmarc_ms),
                 reputation: Some(reputation_ms),
+                transport: Some(transport_ms),
                 total: ms_since(started),
             },
         }

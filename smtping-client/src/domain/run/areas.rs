@@ -380,6 +380,8 @@ impl DomainCheck {
         report.reputation = rep;
         findings.extend(area.into_findings());
 
+        self.transport_areas(&o.transport, &mut report, &mut findings);
+
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         report.findings = findings;
         report.verdict = [
@@ -388,6 +390,10 @@ impl DomainCheck {
             report.dkim.status,
             report.dmarc.status,
             report.reputation.status,
+            report.dnssec.as_ref().map_or(Status::Grey, |d| d.status),
+            report.dane.as_ref().map_or(Status::Grey, |d| d.status),
+            report.mta_sts.as_ref().map_or(Status::Grey, |d| d.status),
+            report.tls_rpt.as_ref().map_or(Status::Grey, |d| d.status),
         ]
         .into_iter()
         .fold(Status::Grey, Status::worst);
@@ -468,5 +474,190 @@ fn dnsbl_meaning(b: &smtping_signals::DnsblResult) -> Option<String> {
         (Some(m), _) => Some(m.clone()),
         (None, Some(r)) => Some(format!("{} ({r})", codes.join(", "))),
         (None, None) => None,
+    }
+}
+
+/// `secure`, `insecure`, `bogus` or `unknown`.
+fn dnssec_word(s: smtping_signals::dnssec::DnssecStatus) -> &'static str {
+    use smtping_signals::dnssec::DnssecStatus as D;
+    match s {
+        D::Secure => "secure",
+        D::Insecure => "insecure",
+        D::Bogus => "bogus",
+        _ => "unknown",
+    }
+}
+
+impl DomainCheck {
+    /// DNSSEC, DANE, MTA-STS and TLS-RPT areas.
+    fn transport_areas(
+        &self,
+        t: &super::transport::TransportObserved,
+        report: &mut DomainReport,
+        findings: &mut Vec<Finding>,
+    ) {
+        use crate::domain::report::{
+            DaneHost, DaneSection, DnssecHost, DnssecSection, MtaStsHost, MtaStsSection,
+            TlsRptSection, TlsaInfo,
+        };
+        use smtping_signals::mta_sts::{MtaStsReport, MxHostCheck};
+
+        // DNSSEC and DANE
+        let mut area = Area::new();
+        let mut dane_area = Area::new();
+        match &t.dnssec {
+            Ok(outcome) => {
+                let d = &outcome.dnssec;
+                for p in &d.problems {
+                    area.add_as(p.finding_id(), p.to_string(), dkim_severity(p.severity()));
+                }
+                let unknown = d.status == smtping_signals::dnssec::DnssecStatus::Unknown;
+                report.dnssec = Some(DnssecSection {
+                    status: if unknown && area.status == Status::Green {
+                        Status::Grey
+                    } else {
+                        area.status
+                    },
+                    domain: d.domain.map_or("unknown", dnssec_word).to_owned(),
+                    mx: d.mx.map_or("unknown", dnssec_word).to_owned(),
+                    hosts: d
+                        .hosts
+                        .iter()
+                        .map(|h| DnssecHost {
+                            name: h.name.clone(),
+                            status: dnssec_word(h.status).to_owned(),
+                        })
+                        .collect(),
+                    error: d.reason.clone(),
+                });
+                let mut hosts = Vec::new();
+                for h in &outcome.dane.hosts {
+                    for p in &h.problems {
+                        dane_area.add_as(
+                            p.finding_id(),
+                            format!("{}: {p}", h.name),
+                            dkim_severity(p.severity()),
+                        );
+                    }
+                    hosts.push(DaneHost {
+                        name: h.name.clone(),
+                        tlsa: h
+                            .tlsa
+                            .iter()
+                            .map(|r| TlsaInfo {
+                                usage: r.usage,
+                                selector: r.selector,
+                                matching: r.matching,
+                                data: r.data.clone(),
+                            })
+                            .collect(),
+                        usable: h.usable,
+                        matched: h.matched,
+                        error: h.error.clone(),
+                    });
+                }
+                let any_tlsa = hosts.iter().any(|h| !h.tlsa.is_empty());
+                report.dane = Some(DaneSection {
+                    status: if !any_tlsa && dane_area.status == Status::Green {
+                        Status::Grey
+                    } else {
+                        dane_area.status
+                    },
+                    hosts,
+                });
+            }
+            Err(e) => {
+                area.add(FindingId::DnssecLookupFailed.as_str(), e.clone());
+                report.dnssec = Some(DnssecSection {
+                    status: area.status,
+                    domain: "unknown".into(),
+                    mx: "unknown".into(),
+                    error: Some(e.clone()),
+                    ..DnssecSection::default()
+                });
+            }
+        }
+        findings.extend(area.into_findings());
+        findings.extend(dane_area.into_findings());
+
+        // MTA-STS: the policy against every MX host (certificates are judged by the
+        // TLS section once it exists; until then `certificate_valid` is unknown).
+        let mut area = Area::new();
+        match &t.mta_sts {
+            Ok(discovery) => {
+                let hosts: Vec<MxHostCheck> = report
+                    .mx
+                    .hosts
+                    .iter()
+                    .map(|h| MxHostCheck::new(&h.name, None))
+                    .collect();
+                let policy = t.policy.as_ref().map(|r| match r {
+                    Ok(body) => Ok(body.as_slice()),
+                    Err(e) => Err(e.clone()),
+                });
+                let sts = MtaStsReport::assess(discovery.clone(), policy, &hosts);
+                for p in &sts.problems {
+                    area.add_as(p.finding_id(), p.to_string(), dkim_severity(p.severity()));
+                }
+                let present = sts.record.is_some();
+                report.mta_sts = Some(MtaStsSection {
+                    status: if !present && area.status == Status::Green {
+                        Status::Grey
+                    } else {
+                        area.status
+                    },
+                    txt_id: sts.txt_id.clone(),
+                    mode: sts.mode.map(|m| m.as_str().to_owned()),
+                    max_age: sts.max_age.map(u64::from),
+                    mx_patterns: sts.mx_patterns.iter().map(ToString::to_string).collect(),
+                    hosts: sts
+                        .hosts
+                        .iter()
+                        .map(|h| MtaStsHost {
+                            name: h.name.clone(),
+                            matched: h.matched,
+                            certificate_valid: h.certificate_valid,
+                        })
+                        .collect(),
+                    error: sts.error.clone(),
+                });
+            }
+            Err(e) => {
+                area.add(FindingId::MtaStsLookupFailed.as_str(), e.clone());
+                report.mta_sts = Some(MtaStsSection {
+                    status: area.status,
+                    error: Some(e.clone()),
+                    ..MtaStsSection::default()
+                });
+            }
+        }
+        findings.extend(area.into_findings());
+
+        // TLS-RPT
+        let mut area = Area::new();
+        match &t.tls_rpt {
+            Ok(r) => {
+                for p in &r.problems {
+                    area.add_as(p.finding_id(), p.to_string(), dkim_severity(p.severity()));
+                }
+                report.tls_rpt = Some(TlsRptSection {
+                    status: if r.record.is_none() && area.status == Status::Green {
+                        Status::Grey
+                    } else {
+                        area.status
+                    },
+                    record: r.record.clone(),
+                    rua: r.rua.clone(),
+                });
+            }
+            Err(e) => {
+                area.add(FindingId::TlsRptLookupFailed.as_str(), e.clone());
+                report.tls_rpt = Some(TlsRptSection {
+                    status: area.status,
+                    ..TlsRptSection::default()
+                });
+            }
+        }
+        findings.extend(area.into_findings());
     }
 }

@@ -153,14 +153,7 @@ impl Builder<'_> {
             });
         }
         for b in &s.dnsbl {
-            info.dnsbl.push(DnsblSignal {
-                zone: b.zone.clone(),
-                query: b.query.clone(),
-                listed: b.listed,
-                codes: b.codes.iter().map(ToString::to_string).collect(),
-                meaning: dnsbl_meaning(b),
-                error: b.error.clone(),
-            });
+            info.dnsbl.push(DnsblSignal::from_result(b));
             for problem in &b.problems {
                 note(problem.finding_id(), problem.to_string(), &mut status);
             }
@@ -272,19 +265,5 @@ impl Builder<'_> {
             }),
             _ => None,
         }
-    }
-}
-
-/// What a listing means: the list's documented meaning of its codes, or, for a list
-/// SMTPing does not document, the reason its TXT record gives (with the codes).
-fn dnsbl_meaning(b: &smtping_signals::DnsblResult) -> Option<String> {
-    let codes: Vec<String> = b.codes.iter().map(ToString::to_string).collect();
-    match (&b.meaning, &b.reason) {
-        (Some(m), Some(r)) if m.contains("not documented") => {
-            Some(format!("{} ({r})", codes.join(", ")))
-        }
-        (Some(m), _) => Some(m.clone()),
-        (None, Some(r)) => Some(format!("{} ({r})", codes.join(", "))),
-        (None, None) => None,
     }
 }

@@ -240,23 +240,8 @@ pub struct PtrInfo {
     pub error: Option<String>,
 }
 
-/// One blocklist query.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct DnsblInfo {
-    /// The list's zone.
-    pub zone: String,
-    /// The name asked (`2.0.0.127.zen.spamhaus.org`).
-    pub query: String,
-    /// Listed.
-    pub listed: bool,
-    /// The return codes (`127.0.0.2`).
-    pub codes: Vec<String>,
-    /// What the codes mean, from the list's documentation (or its TXT record).
-    pub meaning: Option<String>,
-    /// A failed or refused query (never a listing).
-    pub error: Option<String>,
-}
+/// One blocklist query: the same shape as a check's `signals.dnsbl[]`.
+pub use crate::report::signals::DnsblSignal as DnsblInfo;
 
 /// `reputation`: reverse DNS of the MX addresses and blocklists.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

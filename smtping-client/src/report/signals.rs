@@ -97,6 +97,30 @@ pub struct DnsblSignal {
     pub error: Option<String>,
 }
 
+impl DnsblSignal {
+    /// One evaluator answer as reported: the list's documented meaning of its codes, or,
+    /// for a list SMTPing does not document, the reason its TXT record gives.
+    pub(crate) fn from_result(b: &smtping_signals::DnsblResult) -> Self {
+        let codes: Vec<String> = b.codes.iter().map(ToString::to_string).collect();
+        let meaning = match (&b.meaning, &b.reason) {
+            (Some(m), Some(r)) if m.contains("not documented") => {
+                Some(format!("{} ({r})", codes.join(", ")))
+            }
+            (Some(m), _) => Some(m.clone()),
+            (None, Some(r)) => Some(format!("{} ({r})", codes.join(", "))),
+            (None, None) => None,
+        };
+        Self {
+            zone: b.zone.clone(),
+            query: b.query.clone(),
+            listed: b.listed,
+            codes,
+            meaning,
+            error: b.error.clone(),
+        }
+    }
+}
+
 /// The server's own identity.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

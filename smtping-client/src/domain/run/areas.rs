@@ -357,14 +357,7 @@ impl DomainCheck {
             }
         }
         for b in &o.dnsbl {
-            rep.dnsbl.push(DnsblInfo {
-                zone: b.zone.clone(),
-                query: b.query.clone(),
-                listed: b.listed,
-                codes: b.codes.iter().map(ToString::to_string).collect(),
-                meaning: dnsbl_meaning(b),
-                error: b.error.clone(),
-            });
+            rep.dnsbl.push(DnsblInfo::from_result(b));
             for problem in &b.problems {
                 area.add(problem.finding_id(), format!("{}: {problem}", b.query));
             }
@@ -461,20 +454,6 @@ fn summary(r: &DomainReport) -> String {
         ));
     }
     format!("{}: {}", r.domain, parts.join(", "))
-}
-
-/// What a listing means: the list's documented meaning of its codes, or, for a list
-/// SMTPing does not document, the reason its TXT record gives (with the codes).
-fn dnsbl_meaning(b: &smtping_signals::DnsblResult) -> Option<String> {
-    let codes: Vec<String> = b.codes.iter().map(ToString::to_string).collect();
-    match (&b.meaning, &b.reason) {
-        (Some(m), Some(r)) if m.contains("not documented") => {
-            Some(format!("{} ({r})", codes.join(", ")))
-        }
-        (Some(m), _) => Some(m.clone()),
-        (None, Some(r)) => Some(format!("{} ({r})", codes.join(", "))),
-        (None, None) => None,
-    }
 }
 
 /// `secure`, `insecure`, `bogus` or `unknown`.

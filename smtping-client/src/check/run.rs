@@ -29,7 +29,9 @@ impl Check {
     pub async fn run_on<R: Runtime>(self, rt: &R) -> Report {
         let started = rt.now();
         let mut facts = Facts::default();
-        self.observe(rt, &mut facts).await;
+        // Boxed: the whole check is one large future; on the heap it cannot overflow a
+        // small runtime thread's stack (async-std's, a test thread's).
+        Box::pin(self.observe(rt, &mut facts)).await;
         facts.total = rt.now().saturating_duration_since(started);
         assemble(&self.context(), facts)
     }
@@ -50,15 +52,12 @@ impl Check {
             None
         };
         let candidates = self.resolve(rt, &mut facts.dns).await;
-        let main = self
-            .observe_main(rt, &candidates, trust.as_ref(), facts)
-            .await;
+        let main = Box::pin(self.observe_main(rt, &candidates, trust.as_ref(), facts)).await;
         if facts.setup_error.is_some() {
             return; // the TLS set-up failed (a bad --sni): every other session would too
         }
         if self.all_mx && *self.target.kind() == TargetKind::MailDomain {
-            self.observe_hosts(rt, &candidates, trust.as_ref(), facts)
-                .await;
+            Box::pin(self.observe_hosts(rt, &candidates, trust.as_ref(), facts)).await;
         }
         if !self.ports.is_empty() {
             let host = facts
@@ -67,7 +66,7 @@ impl Check {
                 .map(|c| (c.host.clone(), c.address.ip()))
                 .or_else(|| candidates.first().map(|(a, h)| (h.clone(), a.ip())));
             if let Some((host, ip)) = host {
-                self.observe_sweep(rt, &host, ip, main.is_some(), trust.as_ref(), facts)
+                Box::pin(self.observe_sweep(rt, &host, ip, main.is_some(), trust.as_ref(), facts))
                     .await;
             }
         }
@@ -101,8 +100,7 @@ impl Check {
         if self.signals {
             let helo = self.ehlo_name(local.ip());
             facts.signals = Some(
-                self.observe_signals(rt, local.ip(), address.ip(), helo.as_str())
-                    .await,
+                Box::pin(self.observe_signals(rt, local.ip(), address.ip(), helo.as_str())).await,
             );
         }
         if self.relay_probe {
@@ -124,7 +122,7 @@ impl Check {
             });
         }
         if self.probe_enforcement && self.tls_policy() != TlsPolicy::Implicit {
-            facts.enforcement = Some(self.observe_enforcement(rt, address).await);
+            facts.enforcement = Some(Box::pin(self.observe_enforcement(rt, address)).await);
         }
         if self.tls_scan && self.tls_policy() != TlsPolicy::None {
             Self::pause(rt).await;
@@ -145,7 +143,7 @@ impl Check {
             if !sni.is_empty() && sni.parse::<std::net::IpAddr>().is_err() {
                 options = options.sni(&sni);
             }
-            facts.tls_scan = Some(scan(rt, address, &options).await);
+            facts.tls_scan = Some(Box::pin(scan(rt, address, &options)).await);
         }
         Some(address)
     }

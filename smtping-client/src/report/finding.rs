@@ -297,7 +297,7 @@ word_enum! {
         DaneTaChainInvalid => "dane.ta_chain_invalid",
         /// Usable TLSA records exist and the server presented no certificate.
         DaneNoCertificate => "dane.no_certificate",
-        /// The TLSA lookup of _25._tcp.<mx> failed (SERVFAIL, bogus, timeout).
+        /// The TLSA lookup of `_25._tcp.<mx>` failed (SERVFAIL, bogus, timeout).
         DaneTlsaLookupFailed => "dane.tlsa_lookup_failed",
         /// TLSA records exist and none is usable for SMTP (RFC 7672 §3.1.3).
         DaneNoUsableTlsa => "dane.no_usable_tlsa",

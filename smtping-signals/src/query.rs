@@ -37,6 +37,51 @@ pub trait Evaluator {
     fn poll_result(&mut self) -> Option<Self::Output>;
 }
 
+/// The one TXT question of a single-lookup evaluator (MTA-STS, TLS-RPT): handed out
+/// once, and recognised when its answer comes back (names compared without case or
+/// trailing dot).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TxtQuestion {
+    question: Option<Question>,
+    asked: bool,
+}
+
+impl TxtQuestion {
+    /// The TXT question for `name`.
+    pub(crate) fn new(name: String) -> Self {
+        Self {
+            question: Some(Question {
+                name,
+                record_type: smtping_proto::dns::RecordType::Txt,
+            }),
+            asked: false,
+        }
+    }
+
+    /// No question at all (the evaluator already has its result).
+    pub(crate) fn none() -> Self {
+        Self::default()
+    }
+
+    /// The question, the first time only.
+    pub(crate) fn poll(&mut self) -> Option<Question> {
+        if std::mem::replace(&mut self.asked, true) {
+            return None;
+        }
+        self.question.clone()
+    }
+
+    /// `question` is the one this asked.
+    pub(crate) fn is_answered_by(&self, question: &Question) -> bool {
+        self.question.as_ref().is_some_and(|q| {
+            q.record_type == question.record_type
+                && q.name
+                    .trim_end_matches('.')
+                    .eq_ignore_ascii_case(question.name.trim_end_matches('.'))
+        })
+    }
+}
+
 /// The driver could not bring an evaluation to its end.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

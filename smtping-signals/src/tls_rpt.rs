@@ -32,9 +32,10 @@
 use std::fmt;
 
 use serde::Serialize;
-use smtping_proto::dns::{Question, RecordType};
+use smtping_proto::dns::Question;
 
 use crate::dkim::{Severity, Status, is_dns_name, status_of};
+use crate::query::TxtQuestion;
 use crate::{Evaluator, Response};
 
 /// At most this many `rua` URIs are kept.
@@ -354,8 +355,7 @@ pub struct TlsRptReport {
 #[derive(Debug)]
 pub struct TlsRptEvaluator {
     domain: String,
-    question: Option<Question>,
-    asked: bool,
+    question: TxtQuestion,
     result: Option<TlsRptReport>,
 }
 
@@ -367,15 +367,11 @@ impl TlsRptEvaluator {
         let name = format!("_smtp._tls.{domain}");
         let mut evaluator = Self {
             domain: domain.clone(),
-            question: None,
-            asked: false,
+            question: TxtQuestion::none(),
             result: None,
         };
         if is_dns_name(&domain) && is_dns_name(&name) {
-            evaluator.question = Some(Question {
-                name,
-                record_type: RecordType::Txt,
-            });
+            evaluator.question = TxtQuestion::new(name);
         } else {
             let problem = TlsRptProblem::InvalidDomain {
                 domain: domain.chars().take(64).collect(),
@@ -469,17 +465,11 @@ impl Evaluator for TlsRptEvaluator {
     type Output = TlsRptReport;
 
     fn poll_query(&mut self) -> Option<Question> {
-        if self.asked {
-            return None;
-        }
-        self.asked = true;
-        self.question.clone()
+        self.question.poll()
     }
 
     fn handle_response(&mut self, question: &Question, response: &Response) {
-        let asked = question.name.trim_end_matches('.').to_ascii_lowercase();
-        if self.result.is_some() || question.record_type != RecordType::Txt || asked != self.name()
-        {
+        if self.result.is_some() || !self.question.is_answered_by(question) {
             return;
         }
         self.result = Some(self.assess(response));

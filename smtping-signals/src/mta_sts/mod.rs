@@ -40,12 +40,13 @@ mod txt;
 use std::fmt;
 
 use serde::Serialize;
-use smtping_proto::dns::{Question, RecordType};
+use smtping_proto::dns::Question;
 
 pub use policy::{MAX_MAX_AGE, MxPattern, PolicyError, StsMode, StsPolicy, parse_policy};
 pub use txt::{MAX_ID_LEN, StsRecord, StsRecordError, is_sts_record, parse_sts_record};
 
 use crate::dkim::{Severity, Status, is_dns_name, status_of};
+use crate::query::TxtQuestion;
 use crate::{Evaluator, Response};
 use http::{HttpResponse, is_text_plain};
 
@@ -443,8 +444,7 @@ impl StsDiscovery {
 #[derive(Debug)]
 pub struct MtaStsEvaluator {
     domain: String,
-    question: Option<Question>,
-    asked: bool,
+    question: TxtQuestion,
     result: Option<StsDiscovery>,
 }
 
@@ -456,15 +456,11 @@ impl MtaStsEvaluator {
         let name = format!("_mta-sts.{domain}");
         let mut evaluator = Self {
             domain: domain.clone(),
-            question: None,
-            asked: false,
+            question: TxtQuestion::none(),
             result: None,
         };
         if is_dns_name(&domain) && is_dns_name(&name) {
-            evaluator.question = Some(Question {
-                name,
-                record_type: RecordType::Txt,
-            });
+            evaluator.question = TxtQuestion::new(name);
         } else {
             evaluator.result = Some(StsDiscovery {
                 domain: domain.clone(),
@@ -541,18 +537,11 @@ impl Evaluator for MtaStsEvaluator {
     type Output = StsDiscovery;
 
     fn poll_query(&mut self) -> Option<Question> {
-        if self.asked {
-            return None;
-        }
-        self.asked = true;
-        self.question.clone()
+        self.question.poll()
     }
 
     fn handle_response(&mut self, question: &Question, response: &Response) {
-        if self.result.is_some()
-            || question.record_type != RecordType::Txt
-            || normalise(&question.name) != self.name()
-        {
+        if self.result.is_some() || !self.question.is_answered_by(question) {
             return;
         }
         self.result = Some(self.discover(response));

@@ -18,6 +18,13 @@ use smtping_testkit::server::{
 use crate::render;
 use crate::render::card::{CardStyle, card};
 
+mod transport;
+
+use transport::{BACKUP_DOMAIN, MX2, TRANSPORT_SCENES};
+
+/// Every scene: the server scenes, the transport scenes, and the domain's posture.
+const SCENE_COUNT: usize = SCENES.len() + TRANSPORT_SCENES.len() + 1;
+
 /// Arguments of `smtping demo`.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub(crate) struct DemoArgs {
@@ -27,8 +34,8 @@ pub(crate) struct DemoArgs {
     /// Print one JSON report per line instead of the cards.
     #[arg(long)]
     pub(crate) jsonl: bool,
-    /// Run only this scenario (1-11).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=11))]
+    /// Run only this scenario (1-15).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
     pub(crate) only: Option<u8>,
 }
 
@@ -141,6 +148,9 @@ fn demo_zone() -> Zone {
     Zone::new()
         .mx(DOMAIN, 10, MX)
         .a(MX, Ipv4Addr::LOCALHOST)
+        .mx(BACKUP_DOMAIN, 10, MX)
+        .mx(BACKUP_DOMAIN, 20, MX2)
+        .a(MX2, Ipv4Addr::LOCALHOST)
         .ptr(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), MX)
         .txt(DOMAIN, "v=spf1 mx include:_spf.demo.test -all")
         .txt("_spf.demo.test", "v=spf1 ip4:192.0.2.0/24 -all")
@@ -224,14 +234,29 @@ fn check_for(
     dns: &DnsResponder,
     pki: &TestPki,
 ) -> Result<Check, String> {
-    let target = format!("{MX}:{}", server.addr().port());
+    let mut check = demo_check(&format!("{MX}:{}", server.addr().port()), dns, pki)?;
+    if i == 2 {
+        let from = Address::new("probe@smtping.example").map_err(|e| e.to_string())?;
+        let to = Address::new("nobody@demo.test").map_err(|e| e.to_string())?;
+        check = check.envelope(from, vec![to]);
+    }
+    if i == 4 {
+        check = check.body_size(20_000);
+    }
+    if i == 9 {
+        check = check
+            .sending_ip(Ipv4Addr::new(198, 51, 100, 7).into())
+            .quit_after(smtping_proto::session::QuitAfter::Rcpt);
+    }
+    Ok(check)
+}
+
+/// A check of `target` as every scene runs it: the demo's DNS, only the demo CA trusted,
+/// short timeouts, and the test envelope `probe@smtping.example` → `postmaster@demo.test`.
+fn demo_check(target: &str, dns: &DnsResponder, pki: &TestPki) -> Result<Check, String> {
     let from = Address::new("probe@smtping.example").map_err(|e| e.to_string())?;
-    let to = match i {
-        2 => "nobody@demo.test",
-        _ => "postmaster@demo.test",
-    };
-    let to = Address::new(to).map_err(|e| e.to_string())?;
-    let mut check = Check::parse(&target)
+    let to = Address::new("postmaster@demo.test").map_err(|e| e.to_string())?;
+    Ok(Check::parse(target)
         .map_err(|e| e.to_string())?
         .resolver(dns.addr())
         .tls_options(
@@ -242,16 +267,7 @@ fn check_for(
         )
         .command_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
-        .envelope(from, vec![to]);
-    if i == 4 {
-        check = check.body_size(20_000);
-    }
-    if i == 9 {
-        check = check
-            .sending_ip(Ipv4Addr::new(198, 51, 100, 7).into())
-            .quit_after(smtping_proto::session::QuitAfter::Rcpt);
-    }
-    Ok(check)
+        .envelope(from, vec![to]))
 }
 
 /// Runs the demo; returns the exit code (0 when every scenario behaved as expected).
@@ -290,7 +306,7 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
         if args.jsonl {
             let _ = writeln!(out, "{}", render::json_line(&report));
         } else {
-            let heading = format!("{}/{} {}", i + 1, SCENES.len() + 1, scene.title);
+            let heading = format!("{}/{SCENE_COUNT} {}", i + 1, scene.title);
             let heading = if color {
                 format!("\x1b[1;4m{heading}\x1b[0m")
             } else {
@@ -320,7 +336,41 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
             ));
         }
     }
-    if args.only.is_none_or(|n| usize::from(n) == SCENES.len() + 1) {
+    for (j, scene) in TRANSPORT_SCENES.iter().enumerate() {
+        let n = SCENES.len() + j + 1;
+        if args.only.is_some_and(|only| usize::from(only) != n) {
+            continue;
+        }
+        let report = transport::play(j, &pki, &dns).await?;
+        if args.jsonl {
+            let _ = writeln!(out, "{}", render::json_line(&report));
+        } else {
+            let heading = format!("{n}/{SCENE_COUNT} {}", scene.title);
+            let heading = if color {
+                format!("\x1b[1;4m{heading}\x1b[0m")
+            } else {
+                heading
+            };
+            let _ = writeln!(out, "{heading}\n{}\n", scene.story);
+            let _ = write!(
+                out,
+                "{}",
+                card(
+                    &report,
+                    CardStyle {
+                        color,
+                        transcript: args.transcript,
+                        envelope: false,
+                    }
+                )
+            );
+            let _ = writeln!(out);
+        }
+        if !(scene.expect)(&report) {
+            failures.push(format!("scene {n} ({}): {}", scene.title, report.summary));
+        }
+    }
+    if args.only.is_none_or(|n| usize::from(n) == SCENE_COUNT) {
         domain_scene(args, &dns, color, &mut out, &mut failures).await;
     }
     let _ = out.flush();
@@ -348,7 +398,7 @@ async fn domain_scene(
     out: &mut impl Write,
     failures: &mut Vec<String>,
 ) {
-    let n = SCENES.len() + 1;
+    let n = SCENE_COUNT;
     let report = match smtping_client::domain::DomainCheck::new(DOMAIN) {
         Ok(check) => {
             let resolver = smtping_client::net::dns::Resolver::new(dns.resolver_config());

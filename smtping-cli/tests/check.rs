@@ -371,6 +371,11 @@ fn demo_plays_every_scene() {
         "Authentication required",
         "Rate limited",
         "A STARTTLS response-injection attack",
+        "Port 25 filtered on this network",
+        "A submission port that takes mail before STARTTLS",
+        "A TLS scan: versions and ciphers",
+        "Every MX host, not just the first",
+        "15/15 A mail domain's posture",
         "Every scene behaved as expected",
     ] {
         assert!(text.contains(title), "{title} missing");

@@ -314,7 +314,7 @@ pub(super) fn merge_hosts(cx: &Context, report: &mut Report, hosts: Vec<HostFact
                 verdict: own_verdict,
                 connectivity: report.connectivity.status,
                 tls: report.tls.status,
-                summary: report.summary.clone(),
+                summary: without_target(report, &report.summary),
                 error: report.error.clone(),
             },
             run => {
@@ -339,7 +339,7 @@ pub(super) fn merge_hosts(cx: &Context, report: &mut Report, hosts: Vec<HostFact
                     verdict: sub.verdict,
                     connectivity: sub.connectivity.status,
                     tls: sub.tls.status,
-                    summary: sub.summary,
+                    summary: without_target(&sub, &sub.summary),
                     error: sub.error,
                 };
                 if entry.verdict > Status::Green {
@@ -377,6 +377,13 @@ pub(super) fn merge_hosts(cx: &Context, report: &mut Report, hosts: Vec<HostFact
         .findings
         .sort_by_key(|f| std::cmp::Reverse(f.severity));
     report.hosts = Some(out);
+}
+
+/// A per-address summary without the report's leading `host:port: ` (the host entry names
+/// its own host and address; the report's target is the domain).
+fn without_target(report: &Report, summary: &str) -> String {
+    let prefix = format!("{}:{}: ", report.target.host, report.target.port);
+    summary.strip_prefix(&prefix).unwrap_or(summary).to_owned()
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 #   scripts/interop.sh check      verify every endpoint with swaks / kdig / openssl; table; exit 1 on mismatch
 #   scripts/interop.sh test       run the Rust interop tests against a running setup
 #   scripts/interop.sh crosscheck smtping spf/domain vs pyspf, opendkim-testkey, checkdmarc (issue 14)
-#   scripts/interop/testssl-oracle.sh  testssl.sh against the legacy TLS servers (issue 15; slow, oracle only)
+#   scripts/interop.sh tls-crosscheck  smtping --tls-scan vs testssl.sh on the legacy TLS server and
+#                                 Postfix's TLS 1.2-only listener (issue 15; testssl -E takes minutes)
+#   scripts/interop/testssl-oracle.sh  testssl.sh alone against the legacy TLS servers (oracle only)
 #   scripts/interop.sh stop       stop every daemon, remove the firewall rule and $WORK
 #   scripts/interop.sh status     show what of ours is running
 #
@@ -1026,8 +1028,8 @@ assert_loopback_only() {
 # password ever reaches its output (card, --transcript, --json).
 do_test() {
     [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
-    if [ ! -f "$REPO/smtping-client/tests/interop.rs" ]; then
-        log "SKIP: smtping-client/tests/interop.rs does not exist yet; no interop tests to run"
+    if [ ! -f "$REPO/smtping-client/tests/interop/main.rs" ]; then
+        log "SKIP: smtping-client/tests/interop/main.rs does not exist yet; no interop tests to run"
         return 0
     fi
     local rc=0 t0=$SECONDS
@@ -1053,6 +1055,42 @@ do_crosscheck() {
     log "signals cross-check (scripts/crosscheck-signals.sh)"
     SMTPING_INTEROP_DIR=$WORK bash "$HERE/crosscheck-signals.sh" || rc=$?
     log "signals cross-check: rc=$rc, $((SECONDS - t0)) s"
+    return $rc
+}
+
+# The TLS-scan cross-check (issue 15): testssl.sh (as an oracle) and `smtping check --tls-scan`
+# against the same two listeners — openssl s_server offering TLS 1.0-1.2 at @SECLEVEL=0 and
+# Postfix's TLS 1.2-only STARTTLS listener — compared aspect by aspect (crosscheck-tls.py).
+do_tls_crosscheck() {
+    [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
+    local rc=0 t0=$SECONDS out=$WORK/testssl
+    mkdir -p "$out"
+    (cd "$REPO" && cargo build -q -p smtping-cli) || {
+        log "FAIL: cannot build smtping-cli"
+        return 1
+    }
+    local target bin
+    target=$(cd "$REPO" && cargo metadata --format-version 1 --no-deps |
+        perl -MJSON::PP -0777 -e 'print JSON::PP->new->decode(scalar <STDIN>)->{target_directory}')
+    bin=$target/debug/smtping
+    (
+        set -a
+        # shellcheck disable=SC1091 # written at setup
+        . "$WORK/env"
+        set +a
+        local common=(--tls-scan --quit-after tls --no-signals --sni "$SMTPING_INTEROP_MX_HOST"
+            --ca-file "$SMTPING_INTEROP_CA" --command-timeout 15s --json)
+        timeout 120 "$bin" check "$SMTPING_INTEROP_LEGACY_TLS" --tls implicit "${common[@]}" \
+            >"$out/legacy-tls.smtping.json" || true
+        timeout 120 "$bin" check "$SMTPING_INTEROP_POSTFIX_TLS12" "${common[@]}" \
+            >"$out/tls12.smtping.json" || true
+    )
+    log "testssl.sh on legacy-tls and tls12 (scripts/interop/testssl-oracle.sh; minutes)"
+    SMTPING_INTEROP_DIR=$WORK bash "$HERE/interop/testssl-oracle.sh" legacy-tls tls12 >"$out/oracle.txt" || rc=$?
+    python3 "$HERE/interop/crosscheck-tls.py" "$out" \
+        legacy-tls "$out/legacy-tls.smtping.json" tls12 "$out/tls12.smtping.json" |
+        tee "$out/crosscheck.txt" || rc=1
+    log "tls cross-check: rc=$rc, $((SECONDS - t0)) s"
     return $rc
 }
 
@@ -1214,6 +1252,7 @@ main() {
             ;;
         test) do_test ;;
         crosscheck) do_crosscheck ;;
+        tls-crosscheck) do_tls_crosscheck ;;
         stop)
             require_root
             check_workdir
@@ -1248,6 +1287,10 @@ main() {
             fi
             do_crosscheck || {
                 log "signals cross-check failed"
+                rc=1
+            }
+            do_tls_crosscheck || {
+                log "TLS-scan cross-check against testssl.sh failed"
                 rc=1
             }
             exit $rc

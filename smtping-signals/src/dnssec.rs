@@ -457,7 +457,9 @@ impl DnssecEvaluator {
         let mx = self
             .mx
             .as_ref()
-            .filter(|r| r.is_ok())
+            // A failed MX lookup says nothing about the MX answer, unless the validator
+            // failed it for DNSSEC: then the MX answer is bogus, as the domain is.
+            .filter(|r| r.as_ref().map_or_else(|e| e.is_dnssec_bogus(), |_| true))
             .map(|r| status_of(r, trusted));
         if let (Some(name), Some(response)) = (&self.domain, &self.mx) {
             note(&mut problems, name, RecordType::Mx, response, trusted);

@@ -152,6 +152,29 @@ fn servfail_with_ede_is_bogus_and_explained() {
 }
 
 #[test]
+fn a_bogus_mx_answer_makes_the_domain_and_the_mx_bogus() {
+    let (out, _) = run(
+        signed().fault_for(
+            "example.test",
+            RecordType::Mx,
+            Fault::ServFailEde(6, "validation failure"),
+        ),
+        AdTrust::Trusted,
+    );
+    assert_eq!(
+        (out.dnssec.domain, out.dnssec.mx),
+        (Some(DnssecStatus::Bogus), Some(DnssecStatus::Bogus))
+    );
+    assert!(ids(&out).contains(&"dnssec.bogus"));
+    // A plain SERVFAIL of the MX lookup says nothing about the MX answer.
+    let (out, _) = run(
+        signed().fault_for("example.test", RecordType::Mx, Fault::ServFail),
+        AdTrust::Trusted,
+    );
+    assert_eq!(out.dnssec.mx, None);
+}
+
+#[test]
 fn plain_servfail_is_unknown_not_bogus() {
     let (out, _) = run(
         signed().fault_for("mx2.example.test", RecordType::A, Fault::ServFail),

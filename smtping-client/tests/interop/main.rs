@@ -1580,3 +1580,5 @@ async fn swaks_agrees_on_tls_and_auth() {
     let r = run(env.check("REFUSED")).await;
     assert_eq!(r.connectivity.attempts[0].outcome, "refused");
 }
+
+mod transport;

@@ -62,6 +62,11 @@ PORT_VALIDATOR=10055       # Unbound, validating (trust anchor: secure.test), UD
 PORT_LEGACY_TLS=10065      # openssl s_server, implicit TLS 1.0-1.2 at @SECLEVEL=0 (speaks HTTP, -www)
 PORT_MTASTS=10443          # nginx, HTTPS: the MTA-STS policy hosts mta-sts.*.secure.test
 SWEEP_ADDR=127.0.0.25      # sweep.interop.test: nft drops :25, forwards :465 :587 :2525 (below)
+# Follow-through (issue 16): inside the namespace smtping-rx only (its own loopback), so never
+# in conflict with the host's ports; see scripts/interop/receiver.sh.
+PORT_RX_OPENDKIM=8891      # OpenDKIM milter of the receiving MX
+PORT_RX_OPENDMARC=8893     # OpenDMARC milter
+PORT_RX_POSTGREY=10023     # postgrey for greylist@rx.test
 
 SIZE_LIMIT=20000
 RCPT_LIMIT=5
@@ -99,12 +104,18 @@ APT_PACKAGES=(
     # Transport security (issue 15): the validating resolver (Unbound, with dig to look at its
     # answers), the MTA-STS policy server (nginx), and testssl.sh as the TLS-scan oracle.
     unbound bind9-dnsutils nginx-light testssl.sh curl knot-dnssecutils
+    # Follow-through (issue 16): the receiving MX in its own network namespace writes real
+    # Authentication-Results (OpenDKIM, OpenDMARC, policyd-spf) and Dovecot serves its mailboxes
+    # over IMAP, a Sieve rule filing DMARC failures into Junk.
+    opendkim opendmarc postfix-policyd-spf-python dovecot-imapd dovecot-lmtpd dovecot-sieve
     # Exim's runtime libraries (the Exim binary itself is extracted from its .deb, see setup_exim).
     libc6 libcrypt1 libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0
 )
 
 # ---------------------------------------------------------------------------------------------
 log() { printf '[interop %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=interop/receiver.sh
+. "$TPL/receiver.sh"
 die() {
     log "ERROR: $*"
     exit 1
@@ -160,7 +171,8 @@ our_pids() {
         if [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ]; then continue; fi
         args=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
         [ -n "$args" ] || continue # kernel thread, zombie or gone
-        if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF -- "MAIL_CONFIG=$WORK/postfix/etc"; then
+        if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null |
+            grep -qxF -e "MAIL_CONFIG=$WORK/postfix/etc" -e "MAIL_CONFIG=$WORK/rx/postfix/etc"; then
             echo "$pid"
             continue
         fi
@@ -170,7 +182,7 @@ our_pids() {
         esac
         case "$(cut -d' ' -f1-3 <<<"$args")" in
             *knotd* | *exim4* | *postgrey* | *silent-server.pl* | *rbldnsd* | *unbound* | \
-                *"nginx: master"* | *"openssl s_server"*) echo "$pid" ;;
+                *"nginx: master"* | *"openssl s_server"* | *opendkim* | *opendmarc* | *dovecot*) echo "$pid" ;;
         esac
     done
 }
@@ -355,6 +367,7 @@ do_stop() {
     kill_pidfile "$WORK/unbound/unbound.pid" unbound
     kill_pidfile "$WORK/nginx/nginx.pid" nginx
     kill_pidfile "$WORK/run/legacy-tls.pid" s_server
+    stop_receiver
     firewall_off
     # Anything of ours still alive (e.g. a previous run whose pid files were lost).
     local pids i
@@ -386,7 +399,8 @@ dump_logs() {
     local f
     for f in "$WORK"/postfix/maillog "$WORK"/knot/knot.log "$WORK"/unbound/unbound.log \
         "$WORK"/nginx/error.log "$WORK"/log/legacy-tls.log "$WORK"/rbldnsd/queries.log "$WORK"/exim/log/mainlog \
-        "$WORK"/exim/log/paniclog "$WORK"/exim/log/rejectlog "$WORK"/log/*.log; do
+        "$WORK"/exim/log/paniclog "$WORK"/exim/log/rejectlog "$WORK"/rx/postfix/maillog \
+        "$WORK"/rx/dovecot/dovecot.log "$WORK"/log/*.log; do
         [ -s "$f" ] || continue
         echo "----- last lines of $f -----" >&2
         tail -25 "$f" >&2
@@ -434,7 +448,8 @@ setup_dns() {
         "$K/zones/0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.zone"
     # Deliverability signals (issue 14; the DKIM keys come from setup_dkim_keys).
     local z
-    for z in signals.test reports.test elsewhere.test _dmarc.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa; do
+    for z in signals.test reports.test elsewhere.test _dmarc.test 2.0.192.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa \
+        rx.test tx.test; do
         render "$TPL/knot/$z.zone.in" "$K/zones/$z.zone"
     done
     for z in dnsbl.test dbl.test; do render "$TPL/knot/dnsbl-stub.zone.in" "$K/zones/$z.zone"; done
@@ -500,6 +515,8 @@ setup_postfix() {
     render "$TPL/postfix/master.cf.in" "$P/etc/master.cf"
     render "$TPL/postfix/smtpd.conf.in" "$P/etc/sasl/smtpd.conf"
     for f in recipient_access sender_access vmailbox; do cp "$TPL/postfix/$f" "$P/etc/$f"; done
+    # Issue 16: rx.test is relayed to the follow-through receiver (empty without it).
+    rx_transport_map >"$P/etc/transport"
     # Debian's postfix reads dynamically loaded map types from here.
     if [ -e /etc/postfix/dynamicmaps.cf ]; then cp /etc/postfix/dynamicmaps.cf "$P/etc/"; fi
     chown postfix:postfix "$P/data"
@@ -929,8 +946,9 @@ SMTPING_INTEROP_SWEEP_ADDR=$sweep
 SMTPING_INTEROP_SWEEP_KIND=$SWEEP_KIND
 SMTPING_INTEROP_SWEEP_FILTERED=$sweep_filtered
 SMTPING_INTEROP_SWEEP_OPEN=$sweep_open
-SMTPING_INTEROP_READY=1
 EOF
+    rx_env >>"$tmp"
+    echo SMTPING_INTEROP_READY=1 >>"$tmp"
     mv -f "$tmp" "$WORK/env"
     chmod 0600 "$WORK/env"
 }
@@ -980,11 +998,16 @@ do_setup() {
     template_env
     setup_certs
     setup_dkim_keys
+    setup_tx_dkim_keys
+    setup_rx_netns
+    export TPL_KNOT_RX_LISTEN=
+    [ "$RX_KIND" != netns ] || TPL_KNOT_RX_LISTEN=", $RX_HOST_ADDR@53"
     setup_rbldnsd
     setup_dns
     setup_oracles
     setup_postgrey
     setup_postfix
+    setup_receiver
     setup_exim
     setup_blackhole
     setup_silent
@@ -1012,7 +1035,7 @@ assert_loopback_only() {
     pids=$(our_pids | paste -sd'|')
     [ -n "$pids" ] || die "no processes of this instance found"
     bad=$(ss -Hlntup | grep -E "pid=($pids)," | awk '{print $5}' |
-        grep -vE '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+$' || true)
+        grep -vE "^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]|$RX_HOST_ADDR):[0-9]+\$" || true)
     if [ -n "$bad" ]; then
         echo "$bad" >&2
         die "a daemon of this instance listens on a non-loopback address"

@@ -160,6 +160,8 @@ leaf secure intermediate mx-dane.secure.test "$secure_names" -days 825
 mtasts_names=DNS:mta-sts.secure.test
 for d in testing nomatch missing redirect ctype twotxt; do mtasts_names+=",DNS:mta-sts.$d.secure.test"; done
 leaf mtasts intermediate mta-sts.secure.test "$mtasts_names" -days 825
+# The receiving MX and IMAP server of the follow-through namespace (issue 16).
+leaf rx intermediate mx.rx.test "DNS:mx.rx.test,DNS:imap.rx.test" -days 825
 ec_key next.key
 
 ec_key selfsigned.key
@@ -168,13 +170,13 @@ LEAF_SAN="DNS:mx.interop.test" ossl req -new -x509 -key selfsigned.key -out self
     -config ext.cnf -extensions selfsigned_leaf
 
 # What each server presents.
-for n in valid exim mismatch expired notyetvalid secure mtasts; do
+for n in valid exim mismatch expired notyetvalid secure mtasts rx; do
     cat "$n.crt" intermediate.pem >"$n.chain.pem"
 done
 cp selfsigned.crt selfsigned.chain.pem
 cp incomplete.crt incomplete.chain.pem
 cat untrusted.crt other-ca.pem >untrusted.chain.pem
-for n in valid exim mismatch expired notyetvalid selfsigned incomplete untrusted secure mtasts; do
+for n in valid exim mismatch expired notyetvalid selfsigned incomplete untrusted secure mtasts rx; do
     cat "$n.key" "$n.chain.pem" >"$n.bundle.pem"
 done
 

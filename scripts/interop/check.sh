@@ -337,7 +337,7 @@ check_network() {
     local pids bad
     pids=$(our_pids | paste -sd'|')
     bad=$(ss -Hlntup | grep -E "pid=($pids)," | awk '{print $5}' |
-        grep -vE '^(127\.[0-9.]+|\[::1\]):[0-9]+$' | paste -sd' ' || true)
+        grep -vE "^(127\.[0-9.]+|\[::1\]|198\.51\.100\.1):[0-9]+$" | paste -sd' ' || true)
     record net.loopback-only "yes" "${bad:+no: $bad}${bad:-yes}"
 }
 
@@ -482,6 +482,51 @@ print_table() {
     printf '\n'
 }
 
+# rx_case NAME WANT USER HEADER VALUE [WAIT]: what an independent IMAP client (imap-find.py) sees
+# in a mailbox of the follow-through receiver: "FOLDER <f> AR <methods>", or NOTFOUND.
+rx_case() {
+    local name=$1 want=$2 user=$3 header=$4 value=$5 wait=${6:-30} got
+    got=$(IMAP_PASSWORD=$SMTPING_INTEROP_RX_PASSWORD timeout $((wait + 30)) python3 "$TPL/imap-find.py" \
+        "${SMTPING_INTEROP_RX_IMAP%:*}" "${SMTPING_INTEROP_RX_IMAP##*:}" "$SMTPING_INTEROP_CA" \
+        "$user" "$header" "$value" "$wait" 2>&1 | tail -1) || true
+    record "$name" "$want" "${got:-no output}"
+}
+
+# The follow-through receiver (issue 16): mail relayed by the suite's Postfix from its submission
+# port lands with real Authentication-Results, DMARC failures in Junk, a bounce returns as a DSN,
+# greylisting and the plaintext-login refusal, all seen with swaks and Python's imaplib.
+check_receiver() {
+    if [ "${SMTPING_INTEROP_RX_KIND:-none}" != netns ]; then
+        CHECK_ROWS+=("SKIP|rx-*|receiver|no network namespace at setup")
+        return 0
+    fi
+    local relay=(--server "$SMTPING_INTEROP_POSTFIX_SUBMISSION" --tls --tls-ca-path "$SMTPING_INTEROP_CA"
+        --auth-user "$SMTPING_INTEROP_USER" --auth-password "$SMTPING_INTEROP_PASSWORD")
+    local tag letters
+    tag=$(date +%s)-$$
+    # postgrey folds digits out of sender local parts (VERP), so a fresh triplet needs letters.
+    letters=$(openssl rand -hex 6 | tr 0-9 g-p)
+    smtp_case rx-relay-pass "250 2.0.0" '^\.$' "${relay[@]}" --from "$SMTPING_INTEROP_TX_FROM" \
+        --to "$SMTPING_INTEROP_RX_USER" --header "From: $SMTPING_INTEROP_TX_FROM" \
+        --header "Subject: interop check pass $tag"
+    smtp_case rx-relay-nospf "250 2.0.0" '^\.$' "${relay[@]}" --from "$SMTPING_INTEROP_TX_FROM_NOSPF" \
+        --to "$SMTPING_INTEROP_RX_USER" --header "From: $SMTPING_INTEROP_TX_FROM" \
+        --header "Subject: interop check nospf $tag"
+    smtp_case rx-relay-unknown "250 2.0.0" '^\.$' "${relay[@]}" --from "$SMTPING_INTEROP_RX_BOUNCES" \
+        --to "$SMTPING_INTEROP_RX_UNKNOWN" --header "Subject: interop check bounce $tag"
+    smtp_case rx-greylist "450 4.2.0" '^RCPT' --server "$SMTPING_INTEROP_RX_MX" --tls \
+        --tls-ca-path "$SMTPING_INTEROP_CA" --from "grey-$letters@tx.test" \
+        --to "$SMTPING_INTEROP_RX_GREYLIST" --quit-after RCPT
+    rx_case rx-inbox-pass "FOLDER INBOX AR spf=pass dkim=none dmarc=pass" "$SMTPING_INTEROP_RX_USER" \
+        Subject "interop check pass $tag"
+    rx_case rx-junk-dmarc-fail "FOLDER Junk AR spf=fail dkim=none dmarc=fail" "$SMTPING_INTEROP_RX_USER" \
+        Subject "interop check nospf $tag"
+    # The DSN comes from MAILER-DAEMON@interop.test, whose DMARC policy is p=reject and whose HELO
+    # has no SPF record: the receiver files it into Junk, as a real one would.
+    rx_case rx-bounce-dsn "FOLDER Junk" "$SMTPING_INTEROP_RX_BOUNCES" BODY "interop check bounce $tag" 60
+    rx_case rx-imap-plaintext "PLAINTEXT-LOGIN-REFUSED" "$SMTPING_INTEROP_RX_USER" - -
+}
+
 do_check() {
     check_workdir
     [ -s "$WORK/env" ] || die "no $WORK/env: run '$0 setup' first"
@@ -497,6 +542,7 @@ do_check() {
     check_exim
     check_network
     check_transport
+    check_receiver
     print_table
     local total=${#CHECK_ROWS[@]} skipped
     skipped=$(printf '%s\n' "${CHECK_ROWS[@]}" | grep -c '^SKIP|' || true)

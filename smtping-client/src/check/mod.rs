@@ -17,6 +17,7 @@ use crate::target::{ConnectTo, Target, TargetError};
 use crate::tls::{TlsOptions, VerifyMode};
 
 mod all_mx;
+mod dane;
 mod enforcement;
 mod plan;
 mod run;

@@ -97,6 +97,14 @@ impl Check {
         let t = rt.now();
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
         facts.session_elapsed = Some(rt.now().saturating_duration_since(t));
+        if let Some(host) = facts
+            .connected
+            .as_ref()
+            .map(|c| c.host.clone())
+            .filter(|h| self.asks_dane(h))
+        {
+            facts.dane = Box::pin(self.observe_dane(rt, &host, facts.session.as_ref())).await;
+        }
         if self.signals {
             let helo = self.ehlo_name(local.ip());
             facts.signals = Some(

@@ -110,3 +110,38 @@ fn domain_no_connect_makes_no_connection_and_has_no_tls_section() {
     assert!(v["dane"]["hosts"][0]["matched"].is_null());
     assert_eq!(server.connections(), 0);
 }
+
+#[test]
+fn check_card_and_json_show_the_dane_match() {
+    let lab = Lab::new();
+    let (server, dns) = lab_with(&lab, true);
+    let run = |extra: &[&str]| {
+        let mut cmd = Command::cargo_bin("smtping").unwrap();
+        cmd.args(["check", &format!("{NAME}:25")])
+            .arg("--resolver")
+            .arg(dns.addr().to_string())
+            .arg("--connect-to")
+            .arg(format!("{NAME}:25:127.0.0.1:{}", server.addr().port()))
+            .arg("--ca-file")
+            .arg(lab.ca.path())
+            .args([
+                "--quit-after",
+                "tls",
+                "--no-signals",
+                "--command-timeout",
+                "5s",
+            ])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let v = json(&run(&["--json"]).stdout);
+    assert_eq!(v["tls"]["dane"]["matched"], true, "{:#}", v["tls"]);
+    assert_eq!(v["tls"]["dane"]["name"], format!("_25._tcp.{NAME}"));
+    let card = run(&[]);
+    let text = String::from_utf8_lossy(&card.stdout);
+    assert!(text.contains("DANE"), "{text}");
+    assert!(text.contains("matched the presented chain"), "{text}");
+}

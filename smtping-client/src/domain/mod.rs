@@ -23,6 +23,10 @@
 //! for f in &report.findings {
 //!     println!("{} {}: {}", f.severity, f.id, f.message);
 //! }
+//! // One session per MX address (EHLO, STARTTLS, verified handshake, QUIT):
+//! for h in report.tls.iter().flat_map(|t| &t.hosts) {
+//!     println!("{} {} {:?} DANE {:?}", h.name, h.address, h.version, h.dane_matched);
+//! }
 //! # Ok(()) }
 //! ```
 

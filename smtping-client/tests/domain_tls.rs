@@ -316,3 +316,44 @@ async fn mta_sts_testing_with_an_invalid_mx_certificate_is_amber() {
     assert_eq!(sts.hosts[0].certificate_valid, Some(false));
     assert_eq!(sts.status, Status::Amber, "{:?}", ids(&r));
 }
+
+#[tokio::test]
+async fn ipv6_addresses_are_checked_too() {
+    let pki = TestPki::new().unwrap();
+    let cert = pki.server_cert(Scenario::Valid, &[MX]).unwrap();
+    let server = TestServer::builder()
+        .bind(SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), 0))
+        .hostname(MX)
+        .tls(ServerTls::starttls(cert))
+        .start()
+        .await
+        .unwrap();
+    // The IPv4 address has nothing listening on the server's port.
+    let zone = zone().aaaa(MX, std::net::Ipv6Addr::LOCALHOST);
+    let dns = DnsResponder::start(zone).await.unwrap();
+    let r = run(&check(&pki, server.addr().port()), &dns).await;
+    let tls = r.tls.as_ref().unwrap();
+    assert_eq!(tls.hosts.len(), 2, "{tls:#?}");
+    let v6 = tls.hosts.iter().find(|h| h.address == "::1").unwrap();
+    assert!(v6.established, "{v6:#?}");
+    assert_eq!(
+        v6.certificate.as_ref().unwrap().verification,
+        Verification::Valid
+    );
+    let v4 = tls.hosts.iter().find(|h| h.address == "127.0.0.1").unwrap();
+    assert!(!v4.connected);
+}
+
+#[tokio::test]
+async fn tls_scan_runs_per_address_into_scan() {
+    let pki = TestPki::new().unwrap();
+    let (server, _) = mx_server(&pki, Scenario::Valid).await;
+    let dns = DnsResponder::start(zone()).await.unwrap();
+    let r = run(&check(&pki, server.addr().port()).tls_scan(true), &dns).await;
+    let h = &r.tls.as_ref().unwrap().hosts[0];
+    let scan = h.scan.as_ref().expect("scan with tls_scan");
+    assert!(scan["grade"].is_string(), "{scan:#}");
+    assert!(scan["connections"].as_u64().unwrap() <= 16);
+    // The session plus the scan's probes, all at this one address.
+    assert!(server.connections() > 1);
+}

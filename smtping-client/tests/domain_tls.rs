@@ -101,6 +101,11 @@ async fn a_matching_tlsa_record_is_matched_by_the_presented_chain() {
     assert_eq!(dane.hosts[0].matched, Some(true), "{dane:#?}");
     assert_ne!(dane.status, Status::Red);
     assert!(!ids(&r).contains(&"dane.mismatch"));
+    assert!(
+        r.summary.contains("verified TLS on 1/1 MX address"),
+        "{}",
+        r.summary
+    );
     // One connection for the one address.
     assert_eq!(server.connections(), 1);
 }

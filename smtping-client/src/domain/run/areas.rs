@@ -439,6 +439,22 @@ fn summary(r: &DomainReport) -> String {
         Some(p) => format!("DMARC p={p}"),
         None => "no DMARC".to_owned(),
     });
+    if let Some(t) = r.tls.as_ref().filter(|t| !t.hosts.is_empty()) {
+        let verified = t
+            .hosts
+            .iter()
+            .filter(|h| {
+                h.certificate
+                    .as_ref()
+                    .is_some_and(|c| c.verification.is_valid())
+            })
+            .count();
+        parts.push(format!(
+            "verified TLS on {verified}/{} MX address{}",
+            t.hosts.len(),
+            if t.hosts.len() == 1 { "" } else { "es" }
+        ));
+    }
     let listed = r.reputation.dnsbl.iter().filter(|b| b.listed).count();
     if listed > 0 {
         parts.push(format!(

@@ -170,7 +170,6 @@ impl Builder<'_> {
             t.problems.clone_from(&d.problems);
             t.verification_detail = Some(d.verification_detail.clone());
             t.chain.clone_from(&d.chain);
-            t.chain_der.clone_from(&d.chain_der);
         }
         if let Some(f) = &run.tls_failure {
             t.error = Some(

@@ -222,10 +222,6 @@ pub struct TlsInfo {
     /// is DNSSEC-secure from a trusted validating resolver (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dane: Option<DaneInfo>,
-    /// The presented chain as DER, the server's own certificate first (not serialised;
-    /// what DANE matches against).
-    #[serde(skip)]
-    pub chain_der: Vec<rustls_pki_types::CertificateDer<'static>>,
 }
 
 /// `tls.dane`: the TLSA records of `_PORT._tcp.<host>` and whether the presented chain

@@ -192,8 +192,8 @@ impl DomainCheck {
         if let Some(t) = self.command_timeout {
             check = check.command_timeout(t);
         }
-        let report = Box::pin(check.run_on(rt)).await;
-        Self::address_result(name, addr, report)
+        let (report, chain) = Box::pin(check.run_keeping_chain(rt)).await;
+        Self::address_result(name, addr, report, chain)
     }
 
     /// An address that could not even be tried (a host name the engine refuses).
@@ -216,7 +216,12 @@ impl DomainCheck {
     }
 
     /// The check's report of one address, as `tls.hosts[]` wants it.
-    fn address_result(name: &str, addr: SocketAddr, report: Report) -> AddressTls {
+    fn address_result(
+        name: &str,
+        addr: SocketAddr,
+        report: Report,
+        chain: Vec<CertificateDer<'static>>,
+    ) -> AddressTls {
         let connected = report.connectivity.connected_to.is_some();
         let t = report.tls;
         let mut findings = Vec::new();
@@ -264,7 +269,7 @@ impl DomainCheck {
                 scan: t.scan,
             },
             findings,
-            chain: t.chain_der,
+            chain,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `smtping domain DOMAIN`: the posture of a mail domain (MX, SPF, DKIM, DMARC, reverse
-//! DNS, blocklists) as a card or JSON, with monitoring exit codes.
+//! DNS, blocklists, DNSSEC, DANE, MTA-STS, TLS-RPT and the TLS of every MX address) as a
+//! card or JSON, with monitoring exit codes.
 
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
@@ -27,6 +28,12 @@ Examples:
   smtping domain example.org --dkim-selector selector1 --dkim-selector google
   smtping domain example.org --sending-ip 192.0.2.7      # SPF verdict for that IP
   smtping domain example.org --dnsbl default --json      # also the MX addresses on blocklists
+  smtping domain example.org --tls-scan                  # TLS versions and ciphers of every MX
+  smtping domain example.org --no-connect                # DNS only, no connection to the MX
+
+Every MX address (at most 4 per host, 10 hosts) gets one connection to port 25: EHLO,
+STARTTLS, a verified handshake (--ca-file adds trust anchors), QUIT. Its certificate
+chain decides DANE (TLSA matched) and MTA-STS (certificate valid).
 
 Exit codes: 0 green, 1 amber (works, with warnings), 2 red (mail to or from this domain
 is likely to fail: no MX, SPF permerror, broken DMARC, a listed MX), 3 bad arguments.
@@ -61,15 +68,33 @@ pub(crate) struct DomainArgs {
     #[arg(long)]
     pub(crate) trust_ad: bool,
 
-    /// Extra trust anchors (PEM) for the TLS connections made (the MTA-STS policy host);
-    /// repeatable.
+    /// Extra trust anchors (PEM) for the TLS connections made (the MX hosts, the MTA-STS
+    /// policy host); repeatable.
     #[arg(long, value_name = "FILE")]
     pub(crate) ca_file: Vec<std::path::PathBuf>,
 
-    /// Reach HOST:PORT at HOST2:PORT2 instead (curl's meaning; e.g. the MTA-STS policy
-    /// host mta-sts.example.org:443 on a test server); repeatable.
+    /// Reach HOST:PORT at HOST2:PORT2 instead (curl's meaning; e.g. an MX host's port 25
+    /// or the MTA-STS policy host mta-sts.example.org:443 on a test server); repeatable.
     #[arg(long = "connect-to", value_name = "HOST:PORT:HOST2:PORT2", value_parser = parse_connect_to)]
     pub(crate) connect_to: Vec<smtping_client::ConnectTo>,
+
+    /// DNS only: do not connect to the MX hosts (no `tls` section; DANE's `matched` and
+    /// MTA-STS's `certificate_valid` stay unknown).
+    #[arg(long, conflicts_with = "tls_scan")]
+    pub(crate) no_connect: bool,
+
+    /// Also scan the TLS versions and ciphers of every MX address (at most 16 more
+    /// connections per address, paced).
+    #[arg(long)]
+    pub(crate) tls_scan: bool,
+
+    /// Connect deadline per MX address.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::args::parse_duration)]
+    pub(crate) connect_timeout: std::time::Duration,
+
+    /// Deadline of each reply at the MX addresses (greeting, EHLO, STARTTLS, handshake).
+    #[arg(long, value_name = "DURATION", value_parser = crate::args::parse_duration)]
+    pub(crate) command_timeout: Option<std::time::Duration>,
 
     /// Print the report as one JSON object.
     #[arg(long, conflicts_with = "format")]
@@ -116,6 +141,13 @@ pub(crate) fn run(args: &DomainArgs) -> Result<i32, UsageError> {
     check = check.tls_options(tls);
     for rule in &args.connect_to {
         check = check.connect_to(rule.clone());
+    }
+    check = check
+        .connect(!args.no_connect)
+        .tls_scan(args.tls_scan)
+        .connect_timeout(args.connect_timeout);
+    if let Some(t) = args.command_timeout {
+        check = check.command_timeout(t);
     }
     let config = args.dns.config();
     let runtime = tokio::runtime::Builder::new_current_thread()

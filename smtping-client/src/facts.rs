@@ -44,6 +44,9 @@ pub struct Facts {
     pub hosts: Option<Vec<HostFacts>>,
     /// The port sweep with `--ports` (`None` without it).
     pub sweep: Option<Vec<PortFacts>>,
+    /// DANE for the host reached by name (`None` when not asked, the AD bit is not
+    /// trusted or the host's addresses are not DNSSEC-secure).
+    pub dane: Option<DaneFacts>,
     /// Time from the start of the check to its end.
     pub total: Duration,
 }
@@ -237,4 +240,17 @@ pub enum PortRun {
     Failed(AttemptFacts),
     /// A short session (to TLS) ran, taking this long from the connect on.
     Ran(AttemptFacts, Box<SessionRun>, Duration),
+}
+
+/// The DANE lookups of the check's host and the match of its chain (`tls.dane`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DaneFacts {
+    /// The TLSA name (`_25._tcp.mx.example.org`).
+    pub tlsa_name: String,
+    /// The host's DANE state, its `matched` filled from the session's chain (`None` when
+    /// the lookups could not run).
+    pub host: Option<smtping_signals::dane::DaneHost>,
+    /// Why the lookups could not run.
+    pub error: Option<String>,
 }

@@ -342,6 +342,8 @@ pub struct DnssecEvaluator {
     hosts_known: bool,
     too_many: Option<usize>,
     done: bool,
+    /// The port whose TLSA records are asked (`_PORT._tcp.<host>`); 25 unless set.
+    port: u16,
 }
 
 impl DnssecEvaluator {
@@ -363,6 +365,7 @@ impl DnssecEvaluator {
             hosts_known: false,
             too_many: None,
             done: false,
+            port: 25,
         }
     }
 
@@ -378,9 +381,26 @@ impl DnssecEvaluator {
             hosts_known: false,
             too_many: None,
             done: false,
+            port: 25,
         };
         e.set_hosts(vec![crate::dane_name(host)]);
         e
+    }
+
+    /// Asks the TLSA records of this port (`_PORT._tcp.<host>`, RFC 6698 §3) instead of
+    /// SMTP's 25, e.g. for a submission server checked by `smtping check host:587`.
+    ///
+    /// ```
+    /// use smtping_signals::dnssec::{AdTrust, DnssecEvaluator};
+    /// use smtping_signals::Evaluator;
+    ///
+    /// let mut e = DnssecEvaluator::for_host("smtp.example.test", AdTrust::Trusted).port(587);
+    /// assert_eq!(e.poll_query().unwrap().name, "smtp.example.test");
+    /// ```
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
     }
 
     fn trusted(&self) -> bool {
@@ -531,7 +551,7 @@ impl DnssecEvaluator {
     }
 
     fn dane_host(&self, h: &Host, host_status: DnssecStatus) -> DaneHost {
-        let name = tlsa_name(&h.tlsa_base);
+        let name = tlsa_name_on(self.port, &h.tlsa_base);
         let mut reference_names = vec![h.tlsa_base.clone()];
         if h.tlsa_base != h.name {
             reference_names.push(h.name.clone());
@@ -638,7 +658,12 @@ fn note(
 /// `_25._tcp.<host>`: where SMTP's TLSA records live (RFC 7672 §2.2.3).
 #[must_use]
 pub fn tlsa_name(host: &str) -> String {
-    format!("_25._tcp.{}", crate::dane_name(host))
+    tlsa_name_on(25, host)
+}
+
+/// `_PORT._tcp.<host>` (RFC 6698 §3).
+fn tlsa_name_on(port: u16, host: &str) -> String {
+    format!("_{port}._tcp.{}", crate::dane_name(host))
 }
 
 impl Evaluator for DnssecEvaluator {
@@ -667,6 +692,7 @@ impl Evaluator for DnssecEvaluator {
             return;
         }
         let trusted = self.trusted();
+        let port = self.port;
         let mut tlsa_to_ask = None;
         for h in &mut self.hosts {
             match question.record_type {
@@ -674,11 +700,11 @@ impl Evaluator for DnssecEvaluator {
                 RecordType::Aaaa if h.name == qname && h.aaaa.is_none() => {
                     h.aaaa = Some(response.clone());
                 }
-                RecordType::Tlsa if tlsa_name(&h.tlsa_base) == qname && h.tlsa_asked => {
+                RecordType::Tlsa if tlsa_name_on(port, &h.tlsa_base) == qname && h.tlsa_asked => {
                     match (response, h.tlsa_fallback.take()) {
                         // RFC 7672 §2.2.3: no TLSA at the expanded name, try the host's.
                         (Err(e), Some(fallback)) if e.is_definitive() => {
-                            tlsa_to_ask = Some(tlsa_name(&fallback));
+                            tlsa_to_ask = Some(tlsa_name_on(port, &fallback));
                             h.tlsa_base = fallback;
                         }
                         _ => h.tlsa = Some(response.clone()),
@@ -710,7 +736,7 @@ impl Evaluator for DnssecEvaluator {
                         h.tlsa_fallback = Some(h.name.clone());
                         h.tlsa_base = expanded;
                     }
-                    tlsa_to_ask = Some(tlsa_name(&h.tlsa_base));
+                    tlsa_to_ask = Some(tlsa_name_on(port, &h.tlsa_base));
                 }
             }
         }

@@ -426,9 +426,36 @@ fn tls(out: &mut String, p: &Paint, r: &Report) {
         "not reached".into()
     };
     area(out, p, "TLS", Some(t.status), &line);
+    if let Some(d) = &t.dane {
+        area(out, p, "DANE", Some(d.status), &dane_line(d));
+    }
     if let Some(scan) = &t.scan {
         more(out, &scan_line(scan));
     }
+}
+
+/// `tls.dane` in one line: the TLSA records and whether the chain matched them.
+fn dane_line(d: &smtping_client::report::DaneInfo) -> String {
+    let records: Vec<String> = d
+        .tlsa
+        .iter()
+        .map(|t| format!("{} {} {}", t.usage, t.selector, t.matching))
+        .collect();
+    let mut line = if records.is_empty() {
+        format!("{}: no TLSA records", d.name)
+    } else {
+        format!("{}: TLSA {}", d.name, records.join(", "))
+    };
+    match d.matched {
+        Some(true) => line.push_str(" · matched the presented chain"),
+        Some(false) => line.push_str(" · MISMATCH: DANE senders will not deliver"),
+        None if !d.tlsa.is_empty() && !d.usable => line.push_str(" · none usable for SMTP"),
+        None => {}
+    }
+    if let Some(e) = &d.error {
+        line.push_str(&format!(" · {e}"));
+    }
+    line
 }
 
 /// `--tls-scan` in one line: the versions accepted, the weakest cipher class, the grade.

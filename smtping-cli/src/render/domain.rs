@@ -1,5 +1,6 @@
 //! The card of `smtping domain`: one line per area (MX, SPF, DKIM, DMARC, reverse DNS,
-//! blocklists) in the check card's style, then findings with remediation and timings.
+//! blocklists, DNSSEC, DANE, MTA-STS, TLS-RPT, then TLS with one line per MX address) in
+//! the check card's style, then findings with remediation and timings.
 
 use std::fmt::Write as _;
 
@@ -35,6 +36,7 @@ fn draw(r: &DomainReport, color: bool) -> String {
     dmarc(&mut out, &p, r);
     reputation(&mut out, &p, r);
     transport(&mut out, &p, r);
+    tls(&mut out, &p, r);
     finding_list(&mut out, &p, &r.findings);
     timings(&mut out, &p, r);
     out
@@ -321,6 +323,11 @@ fn transport(out: &mut String, p: &Paint, r: &DomainReport) {
                 if !h.usable && !h.tlsa.is_empty() {
                     s.push_str(" (none usable)");
                 }
+                match h.matched {
+                    Some(true) => s.push_str(" — matched"),
+                    Some(false) => s.push_str(" — MISMATCH (DANE senders will not deliver)"),
+                    None => {}
+                }
                 if let Some(e) = &h.error {
                     s.push_str(&format!(" — {e}"));
                 }
@@ -351,6 +358,17 @@ fn transport(out: &mut String, p: &Paint, r: &DomainReport) {
                 if !uncovered.is_empty() {
                     t.push_str(&format!(" · not covered: {}", uncovered.join(", ")));
                 }
+                let invalid: Vec<&str> = m
+                    .hosts
+                    .iter()
+                    .filter(|h| h.certificate_valid == Some(false))
+                    .map(|h| h.name.as_str())
+                    .collect();
+                if !invalid.is_empty() {
+                    t.push_str(&format!(" · no valid certificate: {}", invalid.join(", ")));
+                } else if m.hosts.iter().any(|h| h.certificate_valid == Some(true)) {
+                    t.push_str(" · MX certificates valid");
+                }
                 t
             }
             (None, Some(e)) => e.clone(),
@@ -367,6 +385,62 @@ fn transport(out: &mut String, p: &Paint, r: &DomainReport) {
     }
 }
 
+/// The TLS of every MX address: a summary line, then one line per address (name,
+/// address, version, certificate verdict, DANE).
+fn tls(out: &mut String, p: &Paint, r: &DomainReport) {
+    let Some(t) = &r.tls else {
+        return;
+    };
+    let verified = t
+        .hosts
+        .iter()
+        .filter(|h| {
+            h.certificate
+                .as_ref()
+                .is_some_and(|c| c.verification.is_valid())
+        })
+        .count();
+    let text = if t.hosts.is_empty() {
+        "no MX address to connect to".to_owned()
+    } else {
+        format!(
+            "{verified} of {} MX address{} with a verified certificate (port 25, STARTTLS)",
+            t.hosts.len(),
+            if t.hosts.len() == 1 { "" } else { "es" }
+        )
+    };
+    area(out, p, "TLS", Some(t.status), &text);
+    for h in &t.hosts {
+        let mut line = format!("{} {}", cut(&h.name, 50), h.address);
+        if h.established {
+            line.push_str(&format!(" {}", h.version.as_deref().unwrap_or("TLS")));
+            if let Some(c) = &h.certificate {
+                line.push_str(&format!(
+                    " · certificate {} ({} days left)",
+                    c.verification.as_str().replace('_', " "),
+                    c.days_remaining
+                ));
+            }
+        } else if let Some(e) = &h.error {
+            line.push_str(&format!(" · {}", cut(e, 120)));
+        }
+        match h.dane_matched {
+            Some(true) => line.push_str(" · DANE matched"),
+            Some(false) => line.push_str(" · DANE MISMATCH"),
+            None => {}
+        }
+        if let Some(grade) = h
+            .scan
+            .as_ref()
+            .and_then(|s| s.get("grade"))
+            .and_then(|g| g.as_str())
+        {
+            line.push_str(&format!(" · scan {grade}"));
+        }
+        more(out, &line);
+    }
+}
+
 fn timings(out: &mut String, p: &Paint, r: &DomainReport) {
     let t = &r.timings_ms;
     let phases: Vec<String> = [
@@ -376,6 +450,7 @@ fn timings(out: &mut String, p: &Paint, r: &DomainReport) {
         ("dmarc", t.dmarc),
         ("reputation", t.reputation),
         ("transport", t.transport),
+        ("tls", t.tls),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| format!("{k} {}", ms(v))))

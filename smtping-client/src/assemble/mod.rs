@@ -18,7 +18,7 @@ use smtping_proto::session::{Phase, TlsPolicy, redact_addresses};
 use crate::facts::{Facts, RelayFacts};
 use crate::report::{
     Attempt, ErrorInfo, ErrorKind, Finding, FindingId, MxInfo, ReplyInfo, Report, Severity, Stage,
-    TargetInfo, TlsModeUsed,
+    Status, TargetInfo, TlsModeUsed,
 };
 
 mod session;
@@ -121,6 +121,9 @@ pub fn assemble(context: &Context, mut facts: Facts) -> Report {
     }
     if let Some(scan) = &facts.tls_scan {
         b.tls_scan(scan);
+    }
+    if let Some(d) = &facts.dane {
+        b.dane(d);
     }
     if let Some(e) = &facts.enforcement {
         b.enforcement(e);
@@ -244,6 +247,51 @@ impl<'c> Builder<'c> {
         for (id, severity, messages) in grouped {
             self.add(Finding::new(id, messages.join("; ")).severity(severity));
         }
+    }
+
+    /// `tls.dane` and the DANE findings (the ids of [`smtping_signals::dane::DaneProblem`]).
+    fn dane(&mut self, d: &crate::facts::DaneFacts) {
+        use smtping_signals::dane::TlsaLookup;
+        let mut info = crate::report::DaneInfo {
+            name: d.tlsa_name.clone(),
+            error: d.error.clone(),
+            ..crate::report::DaneInfo::default()
+        };
+        if let Some(h) = &d.host {
+            info.tlsa = h
+                .tlsa
+                .iter()
+                .map(|t| crate::domain::TlsaInfo {
+                    usage: t.usage,
+                    selector: t.selector,
+                    matching: t.matching,
+                    data: t.data.clone(),
+                })
+                .collect();
+            info.usable = h.usable;
+            info.matched = h.matched;
+            info.error = info.error.take().or_else(|| h.error.clone());
+            info.status = match (&h.lookup, h.usable, h.matched) {
+                (TlsaLookup::Failed, ..) | (_, _, Some(false)) => Status::Red,
+                (TlsaLookup::Records, false, _) => Status::Amber,
+                (TlsaLookup::Records, true, _) => Status::Green,
+                _ => Status::Grey,
+            };
+            for p in &h.problems {
+                let Ok(id) = p.finding_id().parse::<FindingId>() else {
+                    continue;
+                };
+                let severity = match p.severity() {
+                    smtping_signals::dkim::Severity::Error => Severity::Error,
+                    smtping_signals::dkim::Severity::Warning => Severity::Warning,
+                    _ => Severity::Info,
+                };
+                self.add(Finding::new(id, format!("{}: {p}", d.tlsa_name)).severity(severity));
+            }
+        } else {
+            info.status = Status::Grey;
+        }
+        self.report.tls.dane = Some(info);
     }
 
     fn finding(&mut self, id: FindingId, message: String) {

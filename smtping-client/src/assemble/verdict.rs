@@ -20,6 +20,10 @@ impl Builder<'_> {
         let r = &mut self.report;
         r.connectivity.status = connectivity_status(r, connected, failed_attempts);
         r.tls.status = tls_status(r);
+        if let Some(d) = &r.tls.dane {
+            // A DANE failure fails the connection (RFC 7672 §2.2): it weighs on TLS.
+            r.tls.status = r.tls.status.worst(d.status);
+        }
         r.auth.status = auth_status(r);
         r.delivery.status = delivery_status(r);
         if r.connectivity.dns.null_mx {

@@ -17,6 +17,7 @@ use crate::target::{ConnectTo, Target, TargetError};
 use crate::tls::{TlsOptions, VerifyMode};
 
 mod all_mx;
+mod dane;
 mod enforcement;
 mod plan;
 mod run;
@@ -153,6 +154,8 @@ pub struct Check {
     all_mx: bool,
     ports: Vec<u16>,
     probe_enforcement: bool,
+    dane: bool,
+    trust_ad: bool,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -203,6 +206,8 @@ impl Check {
             all_mx: false,
             ports: Vec::new(),
             probe_enforcement: false,
+            dane: true,
+            trust_ad: false,
         }
     }
 
@@ -484,6 +489,23 @@ impl Check {
     /// [`ENFORCEMENT_PROBE_TO`]. Not run with implicit TLS.
     pub fn probe_enforcement(mut self, on: bool) -> Self {
         self.probe_enforcement = on;
+        self
+    }
+
+    /// DANE for a host reached by name (default on): when the resolver's AD bit is
+    /// trusted (a validating resolver on loopback, or [`trust_ad`](Check::trust_ad)) and
+    /// the host's address answer is DNSSEC-secure, look up `_PORT._tcp.<host>` TLSA and
+    /// match it against the presented chain (`tls.dane`, RFC 7672). Nothing is asked
+    /// otherwise, and never for an IP target.
+    pub fn dane(mut self, on: bool) -> Self {
+        self.dane = on;
+        self
+    }
+
+    /// Believe the resolver's AD bit although it is not on loopback (`--trust-ad`), for
+    /// [`dane`](Check::dane).
+    pub fn trust_ad(mut self, on: bool) -> Self {
+        self.trust_ad = on;
         self
     }
 

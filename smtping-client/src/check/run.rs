@@ -27,13 +27,29 @@ impl Check {
 
     /// Runs the check on any [`Runtime`].
     pub async fn run_on<R: Runtime>(self, rt: &R) -> Report {
+        self.run_keeping_chain(rt).await.0
+    }
+
+    /// Runs the check and also returns the chain (DER, the server's own certificate
+    /// first) the main session's handshake presented, which the report does not carry:
+    /// `smtping domain` matches it against the MX host's TLSA records.
+    pub(crate) async fn run_keeping_chain<R: Runtime>(
+        self,
+        rt: &R,
+    ) -> (Report, Vec<rustls_pki_types::CertificateDer<'static>>) {
         let started = rt.now();
         let mut facts = Facts::default();
         // Boxed: the whole check is one large future; on the heap it cannot overflow a
         // small runtime thread's stack (async-std's, a test thread's).
         Box::pin(self.observe(rt, &mut facts)).await;
         facts.total = rt.now().saturating_duration_since(started);
-        assemble(&self.context(), facts)
+        let chain = facts
+            .session
+            .as_ref()
+            .and_then(|s| s.tls.as_ref())
+            .map(|d| d.chain_der.clone())
+            .unwrap_or_default();
+        (assemble(&self.context(), facts), chain)
     }
 
     /// Runs every step it can, recording what it saw; stops at the first step that
@@ -97,6 +113,14 @@ impl Check {
         let t = rt.now();
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
         facts.session_elapsed = Some(rt.now().saturating_duration_since(t));
+        if let Some(host) = facts
+            .connected
+            .as_ref()
+            .map(|c| c.host.clone())
+            .filter(|h| self.asks_dane(h))
+        {
+            facts.dane = Box::pin(self.observe_dane(rt, &host, facts.session.as_ref())).await;
+        }
         if self.signals {
             let helo = self.ehlo_name(local.ip());
             facts.signals = Some(

@@ -6,6 +6,9 @@
 //! Every question goes through the sans-IO evaluators of [`smtping_signals`], driven
 //! over a [`Resolver`](crate::net::dns::Resolver): the MX, SPF, DKIM and DMARC lookups
 //! start together; reverse DNS and blocklists of the MX addresses follow the MX answer.
+//! Then (unless [`DomainCheck::connect`] is off) every MX address is connected to on
+//! port 25 for its TLS (`tls.hosts[]`), whose chains decide DANE's `matched` and
+//! MTA-STS's `certificate_valid`.
 //!
 //! ```no_run
 //! use smtping_client::domain::DomainCheck;
@@ -20,10 +23,15 @@
 //! for f in &report.findings {
 //!     println!("{} {}: {}", f.severity, f.id, f.message);
 //! }
+//! // One session per MX address (EHLO, STARTTLS, verified handshake, QUIT):
+//! for h in report.tls.iter().flat_map(|t| &t.hosts) {
+//!     println!("{} {} {:?} DANE {:?}", h.name, h.address, h.version, h.dane_matched);
+//! }
 //! # Ok(()) }
 //! ```
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use smtping_proto::Domain;
 
@@ -41,6 +49,14 @@ pub use report::{
 /// names, which is also more than any real domain publishes.
 pub const MAX_MX_HOSTS_CHECKED: usize = 10;
 
+/// Addresses of one MX host whose TLS is checked (in the order DNS gave them, IPv4 and
+/// IPv6 alike): at most 40 connections for the whole domain.
+pub const MAX_TLS_ADDRESSES_PER_HOST: usize = 4;
+
+/// MX hosts whose TLS is checked at the same time (the addresses of one host are
+/// connected to one after another, [`POLITE_PAUSE`](crate::POLITE_PAUSE) apart).
+pub const MAX_CONCURRENT_TLS_HOSTS: usize = 3;
+
 /// The posture check of one mail domain (builder). Run it with [`DomainCheck::run`].
 #[derive(Clone, Debug)]
 pub struct DomainCheck {
@@ -52,6 +68,10 @@ pub struct DomainCheck {
     trust_ad: bool,
     tls_options: crate::tls::TlsOptions,
     connect_to: Vec<crate::target::ConnectTo>,
+    connect: bool,
+    tls_scan: bool,
+    connect_timeout: Duration,
+    command_timeout: Option<Duration>,
 }
 
 /// The domain given to [`DomainCheck::new`] is not a domain name.
@@ -95,6 +115,10 @@ impl DomainCheck {
             trust_ad: false,
             tls_options: crate::tls::TlsOptions::default(),
             connect_to: Vec::new(),
+            connect: true,
+            tls_scan: false,
+            connect_timeout: Duration::from_secs(10),
+            command_timeout: None,
         })
     }
 
@@ -150,6 +174,41 @@ impl DomainCheck {
     #[must_use]
     pub fn connect_to(mut self, rule: crate::target::ConnectTo) -> Self {
         self.connect_to.push(rule);
+        self
+    }
+
+    /// Connect to every MX address on port 25 (default on): EHLO, STARTTLS, a full
+    /// handshake verified against the MX host name with the [`tls_options`](Self::tls_options)
+    /// trust anchors, then QUIT — one connection per address (at most
+    /// [`MAX_TLS_ADDRESSES_PER_HOST`] per host). It fills `tls`, DANE's `matched` and
+    /// MTA-STS's `certificate_valid`. Off (`--no-connect`) the check is DNS only (and
+    /// the HTTPS policy fetch).
+    #[must_use]
+    pub fn connect(mut self, on: bool) -> Self {
+        self.connect = on;
+        self
+    }
+
+    /// Also scan every MX address's TLS versions and ciphers (`--tls-scan`, see
+    /// [`crate::tls::scan`]): at most 16 more connections per address, paced.
+    #[must_use]
+    pub fn tls_scan(mut self, on: bool) -> Self {
+        self.tls_scan = on;
+        self
+    }
+
+    /// The connect deadline per MX address (default 10 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The deadline of each reply (greeting, EHLO, STARTTLS, the handshake) at the MX
+    /// addresses (default: the session's own defaults).
+    #[must_use]
+    pub fn command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = Some(timeout);
         self
     }
 

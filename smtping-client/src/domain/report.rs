@@ -266,6 +266,7 @@ pub struct DomainTimings {
     pub dmarc: Option<f64>,
     pub reputation: Option<f64>,
     pub transport: Option<f64>,
+    pub tls: Option<f64>,
     pub total: f64,
 }
 
@@ -395,11 +396,24 @@ pub struct TlsHost {
     pub version: Option<String>,
     /// The certificate as in a check report.
     pub certificate: Option<crate::tls::CertificateSummary>,
+    /// The address answered on TCP.
+    pub connected: bool,
+    /// The server offered STARTTLS.
+    pub starttls: bool,
+    /// This address's chain against the host's TLSA records: `true` matched, `false`
+    /// failed (or no TLS where DANE requires it), `null` when DANE does not apply.
+    pub dane_matched: Option<bool>,
+    /// Traffic light of this address.
+    pub status: Status,
     /// Why no TLS session was made.
     pub error: Option<String>,
+    /// The version and cipher scan of this address (`--tls-scan`; absent otherwise), as
+    /// a check's `tls.scan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<serde_json::Value>,
 }
 
-/// `tls`: every MX address's TLS.
+/// `tls`: every MX address's TLS (absent with `--no-connect`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TlsSection {

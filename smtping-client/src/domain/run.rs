@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use futures_util::future::{join, join_all, join4};
+use futures_util::future::{join, join_all, join3, join4};
 use smtping_proto::dns::MxResolution;
 use smtping_signals::dkim::DkimEvaluator;
 use smtping_signals::dmarc::DmarcEvaluator;
@@ -19,6 +19,7 @@ use crate::net::dns::{DnsTransport, IpFamilies, Resolver};
 use crate::runtime::Runtime;
 
 mod areas;
+mod tls;
 mod transport;
 
 /// Addresses per MX host that are reverse-checked (and looked up in blocklists).
@@ -35,6 +36,8 @@ pub(super) struct Observed {
     pub(super) dnsbl: Vec<smtping_signals::DnsblResult>,
     pub(super) dnsbl_errors: Vec<String>,
     pub(super) transport: transport::TransportObserved,
+    /// Every MX address's TLS (`None` with `connect(false)`).
+    pub(super) tls: Option<Vec<tls::HostTls>>,
     pub(super) timings: DomainTimings,
 }
 
@@ -193,7 +196,30 @@ impl DomainCheck {
         let lists = join_all(targets.into_iter().map(|(target, zones)| async move {
             resolver.evaluate(DnsblEvaluator::new(target, zones)).await
         }));
-        let (ptr, lists) = join(ptr, lists).await;
+        let t_tls = Instant::now();
+        let connect = async {
+            if self.connect && !mx.null_mx {
+                let hosts = self.observe_tls(rt, resolver, &mx).await;
+                Some((hosts, ms_since(t_tls)))
+            } else {
+                None
+            }
+        };
+        let (ptr, lists, tls) = join3(ptr, lists, connect).await;
+        let (mut tls, tls_ms) = match tls {
+            Some((hosts, ms)) => (Some(hosts), Some(ms)),
+            None => (None, None),
+        };
+        let mut transport = transport;
+        if let Some(hosts) = tls.as_mut() {
+            if let Ok(outcome) = transport.dnssec.as_mut() {
+                tls::apply_dane(&mut outcome.dane, hosts, std::time::SystemTime::now());
+            }
+            transport.certificates = hosts
+                .iter()
+                .map(|h| (h.name.clone(), h.certificate_valid()))
+                .collect();
+        }
         let mut dnsbl = Vec::new();
         let mut dnsbl_errors = Vec::new();
         for l in lists {
@@ -213,6 +239,7 @@ impl DomainCheck {
             dnsbl,
             dnsbl_errors,
             transport,
+            tls,
             timings: DomainTimings {
                 mx: Some(mx_ms),
                 spf: Some(spf_ms),
@@ -220,6 +247,7 @@ impl DomainCheck {
                 dmarc: Some(dmarc_ms),
                 reputation: Some(reputation_ms),
                 transport: Some(transport_ms),
+                tls: tls_ms,
                 total: ms_since(started),
             },
         }

@@ -218,6 +218,31 @@ pub struct TlsInfo {
     /// [`TlsScan`](crate::tls::scan::TlsScan) serialises it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<serde_json::Value>,
+    /// DANE (RFC 7672) for the host the check reached by name, when its address answer
+    /// is DNSSEC-secure from a trusted validating resolver (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<DaneInfo>,
+}
+
+/// `tls.dane`: the TLSA records of `_PORT._tcp.<host>` and whether the presented chain
+/// matched them (RFC 7672 §3).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DaneInfo {
+    /// Traffic light: green matched, amber records present but none usable, red a
+    /// mismatch or a failed TLSA lookup, grey no TLSA records (DANE does not apply).
+    pub status: Status,
+    /// The TLSA name asked (`_25._tcp.mx.example.org`).
+    pub name: String,
+    /// The secure TLSA records.
+    pub tlsa: Vec<crate::domain::TlsaInfo>,
+    /// At least one record is usable for SMTP (DANE-TA or DANE-EE).
+    pub usable: bool,
+    /// The presented chain matched a usable record (`null` when there is nothing to
+    /// match or no TLS session).
+    pub matched: Option<bool>,
+    /// Why the TLSA lookup or the match failed.
+    pub error: Option<String>,
 }
 
 /// The STARTTLS enforcement probe (`--probe-enforcement`): a plaintext session that tries

@@ -3,6 +3,7 @@
 use std::time::SystemTime;
 
 use rustls::CommonState;
+use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 
 use super::inspect::{CertificateInfo, inspect_chain};
@@ -38,6 +39,10 @@ pub struct TlsDetails {
     pub verification_detail: String,
     /// The presented chain, the server's own certificate first.
     pub chain: Vec<CertificateInfo>,
+    /// The presented chain as DER, in the same order (not serialised): what DANE
+    /// (RFC 7672) matches TLSA records against.
+    #[serde(skip)]
+    pub chain_der: Vec<CertificateDer<'static>>,
 }
 
 impl Default for TlsDetails {
@@ -52,6 +57,7 @@ impl Default for TlsDetails {
             problems: Vec::new(),
             verification_detail: String::new(),
             chain: Vec::new(),
+            chain_der: Vec::new(),
         }
     }
 }
@@ -175,22 +181,24 @@ pub fn tls_details(
     let alpn = conn
         .alpn_protocol()
         .map(|protocol| super::inspect::clean(&String::from_utf8_lossy(protocol)));
-    let (verification, problems, verification_detail, chain) = match record {
+    let (verification, problems, verification_detail, chain, chain_der) = match record {
         Some(record) => (
             record.verification,
             record.problems.clone(),
             record.detail.clone(),
             inspect_chain(&record.chain, record.checked_at),
+            record.chain.clone(),
         ),
-        None => (
-            Verification::Invalid,
-            vec![Verification::Invalid],
-            "the certificate was not verified during this handshake".to_owned(),
-            inspect_chain(
-                conn.peer_certificates().unwrap_or_default(),
-                SystemTime::now(),
-            ),
-        ),
+        None => {
+            let presented = conn.peer_certificates().unwrap_or_default();
+            (
+                Verification::Invalid,
+                vec![Verification::Invalid],
+                "the certificate was not verified during this handshake".to_owned(),
+                inspect_chain(presented, SystemTime::now()),
+                presented.iter().map(|c| c.clone().into_owned()).collect(),
+            )
+        }
     };
     TlsDetails {
         version,
@@ -202,5 +210,6 @@ pub fn tls_details(
         problems,
         verification_detail,
         chain,
+        chain_der,
     }
 }

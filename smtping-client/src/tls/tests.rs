@@ -843,8 +843,11 @@ fn json_shapes_match_the_design() {
         assert_eq!(back, verdict);
     }
     // Round trip of the whole details object.
+    // (The chain's DER is not serialised: it comes back empty.)
     let back: TlsDetails = serde_json::from_value(json).unwrap();
-    assert_eq!(back, details);
+    let mut expected = details.clone();
+    expected.chain_der.clear();
+    assert_eq!(back, expected);
 }
 
 #[test]

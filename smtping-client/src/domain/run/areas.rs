@@ -374,6 +374,9 @@ impl DomainCheck {
         findings.extend(area.into_findings());
 
         self.transport_areas(&o.transport, &mut report, &mut findings);
+        if let Some(hosts) = &o.tls {
+            tls_area(hosts, &mut report, &mut findings);
+        }
 
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         report.findings = findings;
@@ -387,6 +390,7 @@ impl DomainCheck {
             report.dane.as_ref().map_or(Status::Grey, |d| d.status),
             report.mta_sts.as_ref().map_or(Status::Grey, |d| d.status),
             report.tls_rpt.as_ref().map_or(Status::Grey, |d| d.status),
+            report.tls.as_ref().map_or(Status::Grey, |d| d.status),
         ]
         .into_iter()
         .fold(Status::Grey, Status::worst);
@@ -435,6 +439,22 @@ fn summary(r: &DomainReport) -> String {
         Some(p) => format!("DMARC p={p}"),
         None => "no DMARC".to_owned(),
     });
+    if let Some(t) = r.tls.as_ref().filter(|t| !t.hosts.is_empty()) {
+        let verified = t
+            .hosts
+            .iter()
+            .filter(|h| {
+                h.certificate
+                    .as_ref()
+                    .is_some_and(|c| c.verification.is_valid())
+            })
+            .count();
+        parts.push(format!(
+            "verified TLS on {verified}/{} MX address{}",
+            t.hosts.len(),
+            if t.hosts.len() == 1 { "" } else { "es" }
+        ));
+    }
     let listed = r.reputation.dnsbl.iter().filter(|b| b.listed).count();
     if listed > 0 {
         parts.push(format!(
@@ -454,6 +474,44 @@ fn summary(r: &DomainReport) -> String {
         ));
     }
     format!("{}: {}", r.domain, parts.join(", "))
+}
+
+/// The `tls` section: every MX address, its findings (the check's own TLS ids, and
+/// `mx.host_failed` for an address that did not answer); the worst address decides.
+fn tls_area(hosts: &[super::tls::HostTls], report: &mut DomainReport, findings: &mut Vec<Finding>) {
+    use crate::domain::report::TlsSection;
+    let mut area = Area::new();
+    let mut section = TlsSection::default();
+    let mut answered = 0usize;
+    for h in hosts {
+        for a in &h.addresses {
+            if a.host.connected {
+                answered += 1;
+            }
+            area.status = area.status.worst(a.host.status);
+            for f in &a.findings {
+                area.add_finding(f.clone());
+            }
+            section.hosts.push(a.host.clone());
+        }
+    }
+    if answered == 0 && !section.hosts.is_empty() {
+        // Nothing answered on port 25: often this network, not the domain.
+        area.add_finding(
+            Finding::new(
+                FindingId::MxHostFailed,
+                "no MX address answered on port 25: if other domains' MX hosts do not answer either, outbound port 25 is blocked on this network (check from another network, or use --no-connect)",
+            )
+            .severity(Severity::Warning),
+        );
+    }
+    section.status = if section.hosts.is_empty() {
+        Status::Grey
+    } else {
+        area.status
+    };
+    report.tls = Some(section);
+    findings.extend(area.into_findings());
 }
 
 /// `secure`, `insecure`, `bogus` or `unknown`.
@@ -559,8 +617,8 @@ impl DomainCheck {
         findings.extend(area.into_findings());
         findings.extend(dane_area.into_findings());
 
-        // MTA-STS: the policy against every MX host (certificates are judged by the
-        // TLS section once it exists; until then `certificate_valid` is unknown).
+        // MTA-STS: the policy against every MX host, with each host's certificate
+        // verdict from the TLS section (unknown with `--no-connect`).
         let mut area = Area::new();
         match &t.mta_sts {
             Ok(discovery) => {
@@ -568,7 +626,14 @@ impl DomainCheck {
                     .mx
                     .hosts
                     .iter()
-                    .map(|h| MxHostCheck::new(&h.name, None))
+                    .map(|h| {
+                        let valid = t
+                            .certificates
+                            .iter()
+                            .find(|(name, _)| name.eq_ignore_ascii_case(&h.name))
+                            .and_then(|(_, v)| *v);
+                        MxHostCheck::new(&h.name, valid)
+                    })
                     .collect();
                 let policy = t.policy.as_ref().map(|r| match r {
                     Ok(body) => Ok(body.as_slice()),

@@ -26,6 +26,9 @@ pub(in crate::domain) struct TransportObserved {
     /// to fetch.
     pub(in crate::domain) policy: Option<Result<Vec<u8>, FetchFailure>>,
     pub(in crate::domain) tls_rpt: Result<TlsRptReport, String>,
+    /// Each MX host's certificate verdict from the TLS section (PKIX-valid for its
+    /// name; `None` not tested); empty without connections.
+    pub(in crate::domain) certificates: Vec<(String, Option<bool>)>,
 }
 
 impl DomainCheck {
@@ -70,6 +73,7 @@ impl DomainCheck {
             mta_sts,
             policy,
             tls_rpt,
+            certificates: Vec::new(),
         }
     }
 

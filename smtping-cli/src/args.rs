@@ -110,6 +110,15 @@ pub(crate) struct CheckArgs {
     #[arg(help_heading = "Signals", long, conflicts_with_all = ["sending_ip", "dnsbl"])]
     pub(crate) no_signals: bool,
 
+    /// Trust the AD bit (DNSSEC-validated) of a resolver that is not on loopback, for
+    /// `tls.dane` (the TLSA records of the host, asked only on secure answers).
+    #[arg(help_heading = "TLS", long)]
+    pub(crate) trust_ad: bool,
+
+    /// Do not look up the host's TLSA records (`tls.dane`).
+    #[arg(help_heading = "TLS", long)]
+    pub(crate) no_dane: bool,
+
     /// IPv4 only.
     #[arg(help_heading = "Target", short = '4', conflicts_with = "ipv6")]
     pub(crate) ipv4: bool,

@@ -132,6 +132,12 @@ pub(crate) fn build(
     if args.no_signals {
         check = check.signals(false);
     }
+    if args.trust_ad {
+        check = check.trust_ad(true);
+    }
+    if args.no_dane {
+        check = check.dane(false);
+    }
     if let Some(ip) = args.sending_ip {
         check = check.sending_ip(ip);
     }

@@ -136,17 +136,43 @@ const SCENES: [Scene; 10] = [
 /// The last scene: not a server but a mail domain's posture (`smtping domain`).
 const DOMAIN_SCENE: (&str, &str) = (
     "A mail domain's posture",
-    "smtping domain demo.test: MX, SPF with its include tree, a DKIM key, DMARC with an external report address that never agreed to receive reports, and the reverse DNS of the MX address.",
+    "smtping domain demo.test: MX, SPF with its include tree, a DKIM key, DMARC with an external report address that never agreed to receive reports, the reverse DNS of the MX address; then transport security: DNSSEC-signed answers, the MX host's TLS with a DANE TLSA record its certificate matches, an MTA-STS policy in enforce mode fetched over HTTPS, and TLS-RPT.",
 );
+
+/// The posture scene's MX host: its answers are DNSSEC-signed (the AD bit), and it has a
+/// TLSA record for port 25 (the other scenes' hosts are unsigned, so their checks do not
+/// look for DANE).
+const POSTURE_MX: &str = "mail.demo.test";
+/// The MTA-STS policy host of demo.test.
+const POLICY_HOST: &str = "mta-sts.demo.test";
+/// The policy the demo's HTTPS server serves.
+const POLICY: &str = "version: STSv1\nmode: enforce\nmx: mail.demo.test\nmax_age: 604800\n";
 
 /// A 2048-bit RSA public key for the demo's DKIM selector (made with openssl).
 const DEMO_DKIM_KEY: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwzMu4LzBVMqwatfwlyM5atu4FLBTlEqjdwW1ap5QN5kHd1M+BHGuCTtTcCsVun1mUPivILKEPNi0jPfp7WoMjpsLtrVFYibTrNz55/+webmUKPSWzsLpAZlxMsWDAjx40MZtHS5TUgI9p2jEUpQJe589/7KeBLw1ra+inNXiGriiFRtgQLZMJ2HVnrYMMnOqbXOUpl6imVvLFjvQfi0GOtCS4aSVnjH2ernWj726Nhw/duNjOs4VbuUBVfVYQq9jelNNoqDKu+e3+hAuqI7FmxaHbicH4FTh5tduEf7amhu8/CgzzYA8E1r1HZo2P0hOtmOFjjAr48E1lmIhRc/FCwIDAQAB";
 
 /// The demo's DNS: the mail domain, its MX, SPF, DKIM, DMARC and reverse DNS, and the
 /// probe's sender domain.
-fn demo_zone() -> Zone {
+fn demo_zone(tlsa: &[u8]) -> Zone {
     Zone::new()
-        .mx(DOMAIN, 10, MX)
+        .mx(DOMAIN, 10, POSTURE_MX)
+        .a(POSTURE_MX, Ipv4Addr::LOCALHOST)
+        .tlsa(&format!("_25._tcp.{POSTURE_MX}"), 3, 1, 1, tlsa)
+        .txt(
+            &format!("_mta-sts.{DOMAIN}"),
+            "v=STSv1; id=20261201T000000Z;",
+        )
+        .a(POLICY_HOST, Ipv4Addr::LOCALHOST)
+        .txt(
+            &format!("_smtp._tls.{DOMAIN}"),
+            "v=TLSRPTv1; rua=mailto:tlsrpt@demo.test",
+        )
+        // demo.test is signed (a validating resolver would set AD), except the hosts the
+        // server scenes use.
+        .authentic_data_at(DOMAIN, true)
+        .authentic_data_at(MX, false)
+        .authentic_data_at(MX2, false)
+        .authentic_data_at(BACKUP_DOMAIN, false)
         .a(MX, Ipv4Addr::LOCALHOST)
         .mx(BACKUP_DOMAIN, 10, MX)
         .mx(BACKUP_DOMAIN, 20, MX2)
@@ -282,7 +308,16 @@ pub(crate) fn run(args: &DemoArgs) -> Result<i32, String> {
 
 async fn tour(args: &DemoArgs) -> Result<i32, String> {
     let pki = TestPki::new().map_err(|e| format!("making the demo PKI: {e}"))?;
-    let dns = DnsResponder::start(demo_zone())
+    // The posture scene's MX certificate comes first: its TLSA record is in the zone.
+    let posture_cert = pki
+        .server_cert(Scenario::Valid, &[POSTURE_MX])
+        .map_err(|e| format!("making the demo certificate: {e}"))?;
+    let tlsa = posture_cert
+        .chain
+        .first()
+        .and_then(|leaf| smtping_signals::dane::association_data(leaf, 1, 1))
+        .ok_or("the demo certificate has no public key to pin")?;
+    let dns = DnsResponder::start(demo_zone(&tlsa))
         .await
         .map_err(|e| format!("starting the demo DNS server: {e}"))?;
     let color =
@@ -371,7 +406,16 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
         }
     }
     if args.only.is_none_or(|n| usize::from(n) == SCENE_COUNT) {
-        domain_scene(args, &dns, color, &mut out, &mut failures).await;
+        domain_scene(
+            args,
+            &dns,
+            &pki,
+            posture_cert,
+            color,
+            &mut out,
+            &mut failures,
+        )
+        .await;
     }
     let _ = out.flush();
     if failures.is_empty() {
@@ -390,20 +434,68 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
     }
 }
 
+/// `smtping domain demo.test --dkim-selector s1`, with the MX host and the MTA-STS policy
+/// host reached on loopback servers through `--connect-to`.
+async fn posture(
+    dns: &DnsResponder,
+    pki: &TestPki,
+    mx_cert: smtping_testkit::certs::ServerCert,
+) -> Result<smtping_client::domain::DomainReport, String> {
+    let start = |e: smtping_testkit::server::ServerError| format!("starting the demo server: {e}");
+    let mx = TestServer::builder()
+        .hostname(POSTURE_MX)
+        .extensions(["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"])
+        .tls(ServerTls::starttls(mx_cert))
+        .start()
+        .await
+        .map_err(start)?;
+    let policy_cert = pki
+        .server_cert(Scenario::Valid, &[POLICY_HOST])
+        .map_err(|e| format!("making the demo certificate: {e}"))?;
+    let https = smtping_testkit::https::HttpsServer::builder(policy_cert)
+        .route(
+            "/.well-known/mta-sts.txt",
+            smtping_testkit::https::HttpsResponse::mta_sts_policy(POLICY),
+        )
+        .start()
+        .await
+        .map_err(start)?;
+    let rule = |host: &str, port: u16, to: std::net::SocketAddr| {
+        format!("{host}:{port}:127.0.0.1:{}", to.port())
+            .parse::<smtping_client::ConnectTo>()
+            .map_err(|e| e.to_string())
+    };
+    let check = smtping_client::domain::DomainCheck::new(DOMAIN)
+        .map_err(|e| e.to_string())?
+        .dkim_selector("s1")
+        .tls_options(
+            TlsOptions::default()
+                .use_native_roots(false)
+                .use_webpki_roots(false)
+                .root(pki.ca_cert_der()),
+        )
+        .connect_to(rule(POSTURE_MX, 25, mx.addr())?)
+        .connect_to(rule(POLICY_HOST, 443, https.addr())?);
+    let resolver = smtping_client::net::dns::Resolver::new(dns.resolver_config());
+    let report = check.run(&resolver).await;
+    mx.shutdown().await;
+    https.shutdown().await;
+    Ok(report)
+}
+
 /// The posture scene: `smtping domain demo.test --dkim-selector s1` on the demo zone.
 async fn domain_scene(
     args: &DemoArgs,
     dns: &DnsResponder,
+    pki: &TestPki,
+    mx_cert: smtping_testkit::certs::ServerCert,
     color: bool,
     out: &mut impl Write,
     failures: &mut Vec<String>,
 ) {
     let n = SCENE_COUNT;
-    let report = match smtping_client::domain::DomainCheck::new(DOMAIN) {
-        Ok(check) => {
-            let resolver = smtping_client::net::dns::Resolver::new(dns.resolver_config());
-            check.dkim_selector("s1").run(&resolver).await
-        }
+    let report = match posture(dns, pki, mx_cert).await {
+        Ok(report) => report,
         Err(e) => {
             failures.push(format!("scene {n}: {e}"));
             return;
@@ -435,7 +527,22 @@ async fn domain_scene(
             .any(|s| s.key_bits == Some(2048))
         && report.dmarc.policy.as_deref() == Some("quarantine")
         && report.finding("dmarc.external_rua_unauthorized").is_some()
-        && report.reputation.ptr.first().is_some_and(|p| p.fcrdns);
+        && report.reputation.ptr.first().is_some_and(|p| p.fcrdns)
+        && report.dnssec.as_ref().is_some_and(|d| d.domain == "secure")
+        && report
+            .dane
+            .as_ref()
+            .is_some_and(|d| d.hosts.first().is_some_and(|h| h.matched == Some(true)))
+        && report.mta_sts.as_ref().is_some_and(|m| {
+            m.mode.as_deref() == Some("enforce")
+                && m.hosts
+                    .first()
+                    .is_some_and(|h| h.certificate_valid == Some(true))
+        })
+        && report
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.hosts.len() == 1 && t.hosts[0].established);
     if !expected {
         failures.push(format!(
             "scene {n} ({}): {}",

@@ -12,6 +12,7 @@
 //! | [`pair`] | [`Pair`]: `smtping_proto::session::Session` against a `ServerSession` on a virtual clock, TLS simulated |
 //! | [`certs`] | [`TestPki`]: a root, an intermediate and server certificates for every verification verdict ([`Scenario`]) |
 //! | [`dns`] | [`dns::DnsResponder`]: an authoritative DNS server on loopback (UDP and TCP) with faults |
+//! | [`https`] | [`https::HttpsServer`]: fixed HTTPS responses by path on loopback (an MTA-STS policy, a redirect) |
 //!
 //! Add it as a dev-dependency (it never depends on `smtping-client`, so any SMTP client
 //! can be tested with it):
@@ -114,6 +115,7 @@
 
 pub mod certs;
 pub mod dns;
+pub mod https;
 pub mod pair;
 pub mod server;
 pub mod session;

@@ -54,7 +54,7 @@ enum Identity {
 }
 
 impl TlsIdentity {
-    fn config(&self) -> Result<Arc<ServerConfig>, ServerError> {
+    pub(crate) fn config(&self) -> Result<Arc<ServerConfig>, ServerError> {
         match &self.0 {
             Identity::Cert(cert) => cert
                 .server_config()

@@ -360,6 +360,9 @@ impl ImapServerRef {
     }
 }
 
+/// One SEARCH key as a test on a message.
+type Criterion = Box<dyn Fn(&StoredMessage) -> bool>;
+
 /// What one connection is doing.
 struct Conn {
     store: Arc<Mutex<Store>>,
@@ -891,7 +894,7 @@ impl Conn {
                     return bad("mailbox gone");
                 };
                 let mut keys = rest.iter().map(|t| t.text()).peekable();
-                let mut criteria: Vec<Box<dyn Fn(&StoredMessage) -> bool>> = Vec::new();
+                let mut criteria: Vec<Criterion> = Vec::new();
                 while let Some(k) = keys.next() {
                     match k.to_ascii_uppercase().as_str() {
                         "CHARSET" => {

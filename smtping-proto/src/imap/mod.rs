@@ -316,7 +316,8 @@ impl SeedSession {
         self.framer.line_len = 0;
         let announced = literal_announcement(&line);
         let text = String::from_utf8_lossy(&line);
-        let mut text = text.trim_end_matches(['\r', '\n']).to_owned();
+        // Redacted before it is cut, so no part of a secret survives the cut.
+        let mut text = self.redact(text.trim_end_matches(['\r', '\n']));
         if let Some(n) = announced {
             if n > self.plan.limits.max_literal {
                 let limit = self.plan.limits.max_literal;
@@ -658,7 +659,7 @@ impl SeedSession {
             }
             Data::Fetch { items, .. } => self.on_fetch(items),
             other => {
-                let what = format!("{other:?}");
+                let what = self.redact(&format!("{other:?}"));
                 let what: String = what.chars().take(60).collect();
                 self.fail(ImapErrorKind::Protocol(format!(
                     "an untagged response the {} step does not explain: {what}",

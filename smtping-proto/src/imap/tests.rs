@@ -463,3 +463,20 @@ proptest! {
         prop_assert!(s.is_done() || matches!(s.poll_output(), ImapOutput::Done(_)));
     }
 }
+
+#[test]
+fn a_password_across_the_transcript_cut_is_still_redacted() {
+    let now = Instant::now();
+    let mut s = SeedSession::new(plan(ImapTls::Implicit), now);
+    let line = format!("* OK {}hunter2-pw\r\n", "x".repeat(1015));
+    s.handle_input(line.as_bytes(), now);
+    s.handle_eof(now);
+    let o = drain(&mut s);
+    for l in &o.transcript {
+        assert!(
+            !l.text.contains("hunter2") && !l.text.contains("hunt"),
+            "{}",
+            &l.text[1000..]
+        );
+    }
+}

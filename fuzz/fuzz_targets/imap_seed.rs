@@ -34,7 +34,7 @@ fuzz_target!(|input: (bool, u8, &[u8])| {
     let mut s = SeedSession::new(plan, now);
     let size = usize::from(chunk).max(1);
     let mut outcome = None;
-    let mut drain = |s: &mut SeedSession, outcome: &mut Option<_>| {
+    let drain = |s: &mut SeedSession, outcome: &mut Option<_>| {
         for _ in 0..10_000 {
             match s.poll_output() {
                 ImapOutput::Wait { .. } => return,

@@ -280,27 +280,7 @@ impl ImapServer {
 
     /// Adds `raw` to `folder` with the given INTERNALDATE; returns its UID.
     pub fn deliver_at(&self, folder: &str, raw: &[u8], internal_date: SystemTime) -> u32 {
-        let mut store = lock(&self.store);
-        if !store.folders.iter().any(|f| f.name == folder) {
-            store.folders.push(Folder {
-                name: folder.to_owned(),
-                junk: false,
-                next_uid: 1,
-                messages: Vec::new(),
-            });
-        }
-        let Some(f) = store.folders.iter_mut().find(|f| f.name == folder) else {
-            return 0;
-        };
-        let uid = f.next_uid;
-        f.next_uid += 1;
-        f.messages.push(StoredMessage {
-            uid,
-            raw: raw.to_vec(),
-            internal_date,
-            flags: Vec::new(),
-        });
-        uid
+        deliver_into(&self.store, folder, raw, internal_date)
     }
 
     /// Adds `raw` to `folder` after `delay` (in the background).
@@ -309,8 +289,7 @@ impl ImapServer {
         let (folder, raw) = (folder.to_owned(), raw.to_vec());
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            let server_like = ImapServerRef { store };
-            server_like.deliver(&folder, &raw);
+            deliver_into(&store, &folder, &raw, SystemTime::now());
         });
     }
 
@@ -332,32 +311,28 @@ impl ImapServer {
     }
 }
 
-struct ImapServerRef {
-    store: Arc<Mutex<Store>>,
-}
-
-impl ImapServerRef {
-    fn deliver(&self, folder: &str, raw: &[u8]) {
-        let mut store = lock(&self.store);
-        if !store.folders.iter().any(|f| f.name == folder) {
-            store.folders.push(Folder {
-                name: folder.to_owned(),
-                junk: false,
-                next_uid: 1,
-                messages: Vec::new(),
-            });
-        }
-        if let Some(f) = store.folders.iter_mut().find(|f| f.name == folder) {
-            let uid = f.next_uid;
-            f.next_uid += 1;
-            f.messages.push(StoredMessage {
-                uid,
-                raw: raw.to_vec(),
-                internal_date: SystemTime::now(),
-                flags: Vec::new(),
-            });
-        }
+fn deliver_into(store: &Mutex<Store>, folder: &str, raw: &[u8], internal_date: SystemTime) -> u32 {
+    let mut store = lock(store);
+    if !store.folders.iter().any(|f| f.name == folder) {
+        store.folders.push(Folder {
+            name: folder.to_owned(),
+            junk: false,
+            next_uid: 1,
+            messages: Vec::new(),
+        });
     }
+    let Some(f) = store.folders.iter_mut().find(|f| f.name == folder) else {
+        return 0;
+    };
+    let uid = f.next_uid;
+    f.next_uid += 1;
+    f.messages.push(StoredMessage {
+        uid,
+        raw: raw.to_vec(),
+        internal_date,
+        flags: Vec::new(),
+    });
+    uid
 }
 
 /// One SEARCH key as a test on a message.

@@ -140,6 +140,8 @@ pub struct SeedSession {
     plain_blob: Option<Zeroizing<Vec<u8>>>,
     plain_b64: Zeroizing<String>,
     transcript_full: bool,
+    /// The latest time the caller gave.
+    last_now: Instant,
 }
 
 impl core::fmt::Debug for SeedSession {
@@ -226,6 +228,7 @@ impl SeedSession {
             plain_blob: Some(blob),
             plain_b64,
             transcript_full: false,
+            last_now: now,
             plan,
         }
     }
@@ -255,6 +258,7 @@ impl SeedSession {
 
     /// Bytes read from the server (any split).
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
+        self.last_now = now;
         if self.phase == Phase::Done {
             return;
         }
@@ -341,7 +345,6 @@ impl SeedSession {
         if announced.is_some() {
             return;
         }
-        let _ = now;
         self.pump_at(now);
     }
 
@@ -401,6 +404,7 @@ impl SeedSession {
 
     /// The handshake asked for by [`ImapOutput::StartTls`] completed.
     pub fn handle_tls_established(&mut self, now: Instant) {
+        self.last_now = now;
         if self.phase != Phase::AwaitTls {
             return;
         }
@@ -426,9 +430,7 @@ impl SeedSession {
     }
 
     fn pump(&mut self) {
-        // Commands are queued with their deadline already set; `now` is only needed when
-        // an answer arrives, which goes through `pump_at`.
-        let now = self.deadline - self.plan.limits.step_timeout;
+        let now = self.last_now;
         self.pump_at(now);
     }
 

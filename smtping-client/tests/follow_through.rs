@@ -375,3 +375,40 @@ fn hostile_servers_end_within_the_deadline() {
         }
     });
 }
+
+#[test]
+fn login_with_a_password_that_needs_a_literal() {
+    rt().block_on(async {
+        let tls = Tls::new();
+        let pw = "pässwörd \"quoted\" ok";
+        let server = ImapServer::builder()
+            .user("alice@example.org", pw)
+            .auth_plain(false, false)
+            .tls(ImapServerTls::Implicit(tls.config()))
+            .start()
+            .await
+            .unwrap();
+        server.deliver("INBOX", &message(MID));
+        let u = url("imaps", &server, "");
+        let rule: ConnectTo = format!("imap.test:{}:127.0.0.1:{}", u.port(), server.addr().port())
+            .parse()
+            .unwrap();
+        let r = FollowThrough::new(MID)
+            .seed(u, Password::new(pw))
+            .trust(tls.trust())
+            .connect_to(vec![rule])
+            .timeout(Duration::from_secs(5))
+            .run(&Tokio)
+            .await;
+        assert!(r.seeds[0].found, "{:?}", r.seeds[0].error);
+        assert!(
+            server
+                .commands()
+                .iter()
+                .any(|c| c.ends_with("LOGIN alice@example.org ****")),
+            "{:?}",
+            server.commands()
+        );
+        assert!(server.commands().iter().all(|c| !c.contains("pässwörd")));
+    });
+}

@@ -307,6 +307,19 @@ fn cleanup_expunges_by_uid_with_uidplus_and_only_flags_without() {
         let mut p = plan(ImapTls::Implicit);
         p.cleanup = true;
         p.folders = FolderChoice::Listed(vec!["INBOX".into()]);
+        let max = script.steps.iter().map(|s| s.1.len()).max().unwrap();
+        for split in 0..max {
+            let (o, _) = run(p.clone(), &script, split);
+            assert_eq!(o.error, None, "split {split}");
+            assert_eq!(
+                o.cleanup,
+                Some(if uidplus {
+                    Cleanup::Expunged
+                } else {
+                    Cleanup::FlaggedOnly
+                })
+            );
+        }
         let (o, sent) = run(p, &script, 5);
         assert_eq!(o.error, None);
         assert_eq!(
@@ -479,4 +492,65 @@ fn a_password_across_the_transcript_cut_is_still_redacted() {
             &l.text[1000..]
         );
     }
+}
+
+#[test]
+fn preauth_skips_login_and_bye_greeting_is_a_rejection() {
+    let script = Script {
+        greeting: "* PREAUTH [CAPABILITY IMAP4rev1] welcome\r\n".into(),
+        steps: vec![
+            ("EXAMINE INBOX", "{TAG} OK e\r\n".into()),
+            ("UID SEARCH", "* SEARCH\r\n{TAG} OK s\r\n".into()),
+            ("LOGOUT", "* BYE b\r\n{TAG} OK o\r\n".into()),
+        ],
+    };
+    let mut p = plan(ImapTls::Implicit);
+    p.folders = FolderChoice::Listed(vec!["INBOX".into()]);
+    let (o, sent) = run(p, &script, 2);
+    assert_eq!(o.error, None);
+    assert_eq!(o.auth, Some("PREAUTH"));
+    assert!(o.found.is_none());
+    assert!(
+        sent.iter()
+            .all(|l| !l.contains("LOGIN") && !l.contains("AUTHENTICATE"))
+    );
+
+    let now = Instant::now();
+    let mut s = SeedSession::new(plan(ImapTls::Implicit), now);
+    s.handle_input(b"* BYE too busy\r\n", now);
+    let e = drain(&mut s).error.unwrap();
+    assert_eq!(e.step, ImapStep::Greeting);
+    assert!(
+        matches!(e.kind, ImapErrorKind::Rejected { status: "BYE", .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_listed_folder_the_server_refuses_is_skipped_and_reported() {
+    let script = Script {
+        greeting: "* OK hi\r\n".into(),
+        steps: vec![
+            (
+                "CAPABILITY",
+                "* CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR\r\n{TAG} OK c\r\n".into(),
+            ),
+            ("AUTHENTICATE", "{TAG} OK in\r\n".into()),
+            (
+                "EXAMINE Nope",
+                "{TAG} NO [NONEXISTENT] no such folder\r\n".into(),
+            ),
+            ("EXAMINE INBOX", "{TAG} OK e\r\n".into()),
+            ("UID SEARCH", "* SEARCH 7\r\n{TAG} OK s\r\n".into()),
+            ("UID FETCH 7", fetch_answer()),
+            ("LOGOUT", "{TAG} OK o\r\n".into()),
+        ],
+    };
+    let mut p = plan(ImapTls::Implicit);
+    p.folders = FolderChoice::Listed(vec!["Nope".into(), "INBOX".into()]);
+    let (o, _) = run(p, &script, 4);
+    assert_eq!(o.error, None);
+    assert_eq!(o.found.unwrap().folder, "INBOX");
+    assert_eq!(o.folder_errors.len(), 1);
+    assert_eq!(o.folder_errors[0].0, "Nope");
 }

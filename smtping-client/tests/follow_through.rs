@@ -239,7 +239,7 @@ fn never_arrives_ends_at_the_deadline() {
         let seed = &result.seeds[0];
         assert!(!seed.found);
         assert!(seed.attempts >= 2);
-        assert_eq!(seed.error.as_ref().unwrap().kind, SeedErrorKind::Timeout);
+        assert_eq!(seed.error.as_ref().unwrap().kind, SeedErrorKind::NotFound);
         assert_eq!(seed.problems(), vec![FollowProblem::NotFound]);
         assert!(started.elapsed() < Duration::from_secs(8));
     });
@@ -366,6 +366,13 @@ fn hostile_servers_end_within_the_deadline() {
                 }
                 ImapHostile::StallAfterGreeting | ImapHostile::StallMidFetch => {
                     assert_eq!(e.kind, SeedErrorKind::Timeout, "{hostile:?}: {e}");
+                    let step = if hostile == ImapHostile::StallMidFetch {
+                        "fetch"
+                    } else {
+                        "capability"
+                    };
+                    assert_eq!(e.step, step, "{hostile:?}: {e}");
+                    assert_eq!(seed.problems(), vec![FollowProblem::SeedUnreachable]);
                 }
                 ImapHostile::EchoPasswordInNo => {
                     assert_eq!(e.kind, SeedErrorKind::Auth, "{hostile:?}: {e}");

@@ -120,8 +120,10 @@ pub enum SeedErrorKind {
     Tls,
     /// The login was refused, or would have gone over cleartext, or no mechanism.
     Auth,
-    /// A step timed out, or the deadline passed.
+    /// A step timed out (a stalled server), or the deadline passed while connecting.
     Timeout,
+    /// Every poll until the deadline worked, and none found the message.
+    NotFound,
     /// The server closed the connection or an I/O error.
     Io,
     /// The server sent something invalid, unexplained, too large or injected.
@@ -209,9 +211,7 @@ impl SeedResult {
                 SeedErrorKind::Auth => FollowProblem::SeedAuth,
                 SeedErrorKind::Protocol | SeedErrorKind::Rejected => FollowProblem::SeedProtocol,
                 SeedErrorKind::Cleanup => FollowProblem::CleanupFailed,
-                SeedErrorKind::Timeout if self.attempts > 0 && !self.found => {
-                    FollowProblem::NotFound
-                }
+                SeedErrorKind::NotFound => FollowProblem::NotFound,
                 SeedErrorKind::Timeout => FollowProblem::SeedUnreachable,
             });
         } else if !self.found {
@@ -254,7 +254,7 @@ pub enum FollowProblem {
     NotFound,
     /// It arrived in a junk folder.
     LandedInJunk,
-    /// The seed could not be reached.
+    /// The seed could not be reached, dropped the connection, or stalled.
     SeedUnreachable,
     /// TLS with the seed failed or was not offered while required.
     SeedTls,
@@ -305,7 +305,7 @@ impl fmt::Display for FollowProblem {
         f.write_str(match self {
             Self::NotFound => "the message did not arrive in the seed mailbox before the deadline",
             Self::LandedInJunk => "the message landed in a junk folder",
-            Self::SeedUnreachable => "the seed mailbox could not be reached",
+            Self::SeedUnreachable => "the seed mailbox could not be reached, or its server stalled",
             Self::SeedTls => "TLS with the seed mailbox failed or was not offered",
             Self::SeedAuth => "the seed mailbox refused the login",
             Self::SeedProtocol => "the seed mailbox's IMAP server misbehaved or refused a folder",
@@ -595,7 +595,7 @@ impl FollowThrough {
                 if result.error.is_none() {
                     result.error = Some(SeedError {
                         step: "search".into(),
-                        kind: SeedErrorKind::Timeout,
+                        kind: SeedErrorKind::NotFound,
                         message: format!(
                             "not found within {} s ({} polls)",
                             self.timeout.as_secs(),

@@ -346,6 +346,10 @@ fn hostile_servers_end_within_the_deadline() {
             .await;
             let elapsed = started.elapsed();
             let seed = &r.seeds[0];
+            eprintln!(
+                "{hostile:?}: ended after {elapsed:?}, {} poll(s): {:?}",
+                seed.attempts, seed.error
+            );
             assert!(!seed.found, "{hostile:?}");
             let e = seed.error.as_ref().unwrap();
             assert!(

@@ -35,6 +35,7 @@ pub mod assemble;
 mod check;
 pub mod domain;
 pub mod facts;
+pub mod follow;
 pub mod net;
 pub mod report;
 pub mod runtime;

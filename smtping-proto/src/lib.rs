@@ -14,6 +14,8 @@
 //! - [`session`]: the whole client dialogue as a deterministic state machine.
 //! - [`tls_probe`]: raw ClientHellos for SSLv3 to TLS 1.3 and a reader of the server's
 //!   first flight (the legacy-TLS scan; no TLS library).
+//! - [`imap`]: the seed-mailbox IMAP session of the follow-through (find one message
+//!   read-only, fetch its header block).
 //! - [`dns`]: DNS queries and answers (feature `dns`).
 //! - [`grammar`]: the shared [`nom`] pieces the grammars above and the record parsers to
 //!   come are built from.
@@ -41,6 +43,7 @@ pub mod dns;
 pub mod ehlo;
 pub mod enhanced;
 pub mod grammar;
+pub mod imap;
 pub mod reply;
 pub mod sasl;
 pub mod session;

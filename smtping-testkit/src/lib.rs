@@ -11,6 +11,7 @@
 //! | [`session`] | [`ServerSession`]: the server as a sans-IO state machine (bytes and time in, [`ServerOutput`] out) — what `TestServer` runs per connection |
 //! | [`pair`] | [`Pair`]: `smtping_proto::session::Session` against a `ServerSession` on a virtual clock, TLS simulated |
 //! | [`certs`] | [`TestPki`]: a root, an intermediate and server certificates for every verification verdict ([`Scenario`]) |
+//! | [`imap`] | [`imap::ImapServer`]: a scripted IMAP4rev1 server (folders, users, STARTTLS or implicit TLS, delayed delivery, hostile modes) for seed mailboxes |
 //! | [`dns`] | [`dns::DnsResponder`]: an authoritative DNS server on loopback (UDP and TCP) with faults |
 //! | [`https`] | [`https::HttpsServer`]: fixed HTTPS responses by path on loopback (an MTA-STS policy, a redirect) |
 //!
@@ -116,6 +117,7 @@
 pub mod certs;
 pub mod dns;
 pub mod https;
+pub mod imap;
 pub mod pair;
 pub mod server;
 pub mod session;

@@ -19,6 +19,7 @@
 //! assert_eq!(rest, b"354 go");
 //! ```
 
+pub mod auth_results;
 pub mod domain;
 pub mod rfc5322;
 pub mod tag_value;

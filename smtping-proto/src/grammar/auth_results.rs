@@ -706,7 +706,7 @@ fn latin(b: &[u8]) -> String {
 
 /// Whitespace and comments (iterative, nesting bounded); returns the comments' inner text.
 /// Stops before an unterminated or too deeply nested comment.
-fn sp(mut i: &[u8]) -> (&[u8], Vec<&[u8]>) {
+pub(crate) fn sp(mut i: &[u8]) -> (&[u8], Vec<&[u8]>) {
     let mut comments = Vec::new();
     loop {
         let start = i

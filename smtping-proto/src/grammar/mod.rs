@@ -21,6 +21,8 @@
 
 pub mod auth_results;
 pub mod domain;
+pub mod headers;
+pub mod received;
 pub mod rfc5322;
 pub mod tag_value;
 

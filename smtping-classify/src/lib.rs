@@ -67,6 +67,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bounce;
 pub mod dsn;
 mod extract;
 mod model;

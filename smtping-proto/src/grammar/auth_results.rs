@@ -111,8 +111,8 @@ pub enum AuthResultsError {
         /// The limit.
         limit: usize,
     },
-    /// No authserv-id and no result either: nothing to read.
-    #[error("Authentication-Results: the field is empty (no authserv-id, no result)")]
+    /// No authserv-id and no result that could be read.
+    #[error("Authentication-Results: the field has no authserv-id and no readable result")]
     Empty,
     /// The authserv-id is not a token or quoted string.
     #[error("Authentication-Results: the authserv-id at {at:?} is not a token or quoted string")]
@@ -461,6 +461,11 @@ impl AuthenticationResults {
                 }
             }
         }
+        if out.authserv_id.is_empty() && out.results.is_empty() {
+            // No authserv-id, and not one result could be read: nothing says who checked
+            // what.
+            return Err(AuthResultsError::Empty);
+        }
         Ok(out)
     }
 
@@ -552,17 +557,29 @@ impl AuthenticationResults {
 
 impl fmt::Display for AuthenticationResults {
     /// The field value in canonical form: `id [version]; method=result reason="…"
-    /// ptype.property=value …` (comments left out), or `id; none`.
+    /// ptype.property=value …` (comments and unparsed results left out), or `id; none`;
+    /// without an authserv-id, the results alone (`spf=pass; dkim=pass`, as Microsoft 365
+    /// writes them). It parses back to the same results.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.authserv_id)?;
-        if let Some(v) = self.version {
-            write!(f, " {v}")?;
+        let bare = self.authserv_id.is_empty();
+        if !bare {
+            if self.authserv_id.bytes().all(is_token_byte) {
+                f.write_str(&self.authserv_id)?;
+            } else {
+                write_quoted(f, &self.authserv_id)?;
+            }
+            if let Some(v) = self.version {
+                write!(f, " {v}")?;
+            }
         }
         if self.none && self.results.is_empty() {
-            return f.write_str("; none");
+            return f.write_str(if bare { "none" } else { "; none" });
         }
-        for r in &self.results {
-            write!(f, "; {}", r.method)?;
+        for (n, r) in self.results.iter().enumerate() {
+            if !(bare && n == 0) {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}", r.method)?;
             if let Some(v) = r.version {
                 write!(f, "/{v}")?;
             }
@@ -589,6 +606,11 @@ fn write_value(f: &mut fmt::Formatter<'_>, v: &str) -> fmt::Result {
     if !v.is_empty() && v.bytes().all(is_pvalue_byte) {
         return f.write_str(v);
     }
+    write_quoted(f, v)
+}
+
+/// Writes `v` as a quoted string.
+fn write_quoted(f: &mut fmt::Formatter<'_>, v: &str) -> fmt::Result {
     f.write_str("\"")?;
     for c in v.chars() {
         if c == '"' || c == '\\' {

@@ -28,6 +28,7 @@ use alloc::vec::Vec;
 
 use super::auth_results::{AuthResultsError, AuthenticationResults};
 use super::received::Received;
+use super::received_spf::{ReceivedSpf, ReceivedSpfError};
 
 /// Default most bytes read: 256 KiB.
 pub const DEFAULT_MAX_BYTES: usize = 256 * 1024;
@@ -215,6 +216,14 @@ impl HeaderBlock {
     pub fn authentication_results(&self) -> Vec<Result<AuthenticationResults, AuthResultsError>> {
         self.get_all("authentication-results")
             .map(|v| AuthenticationResults::parse(v.as_bytes()))
+            .collect()
+    }
+
+    /// Every `Received-SPF` field, parsed, in order.
+    #[must_use]
+    pub fn received_spf(&self) -> Vec<Result<ReceivedSpf, ReceivedSpfError>> {
+        self.get_all("received-spf")
+            .map(|v| ReceivedSpf::parse(v.as_bytes()))
             .collect()
     }
 

@@ -71,6 +71,7 @@ pub mod bounce;
 pub mod dsn;
 mod extract;
 mod model;
+pub mod receiver;
 pub mod registry;
 pub mod rules;
 

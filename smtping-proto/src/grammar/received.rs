@@ -36,8 +36,10 @@ use super::auth_results::sp;
 /// Most comments kept per field.
 const MAX_COMMENTS: usize = 16;
 
-/// One parsed `Received` field.
+/// One parsed `Received` field (serialisable with the `serde` feature; the report's
+/// `received[]`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Received {
     /// The `from` clause: the name the sending client gave (its HELO/EHLO).
     pub from: Option<String>,

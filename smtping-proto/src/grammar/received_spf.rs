@@ -196,7 +196,12 @@ mod tests {
     fn rfc7208_examples() {
         let s = ReceivedSpf::parse(b"pass (mybox.example.org: domain of\r\n myname@example.com designates 192.0.2.1 as\r\n permitted sender)\r\n    receiver=mybox.example.org; client-ip=192.0.2.1;\r\n    envelope-from=\"myname@example.com\"; helo=foo.example.com;").unwrap();
         assert_eq!(s.result, AuthResult::Pass);
-        assert!(s.comment.as_deref().unwrap().contains("designates 192.0.2.1"));
+        assert!(
+            s.comment
+                .as_deref()
+                .unwrap()
+                .contains("designates 192.0.2.1")
+        );
         assert_eq!(s.envelope_from(), Some("myname@example.com"));
         assert_eq!(s.helo(), Some("foo.example.com"));
         assert_eq!(s.get("RECEIVER"), Some("mybox.example.org"));

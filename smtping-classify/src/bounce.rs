@@ -11,11 +11,12 @@
 //!   the domain part ignored), with a [`DsnVerdict`] (design.md §10 `bounce.dsn{action,
 //!   status, diagnostic_code, remote_mta, reason, hard}`) per recipient and the one that
 //!   matters most in [`BounceMatch::dsn`];
-//! - `Err(DsnError)` when it is a report but a broken one (limits, bad MIME).
+//! - `Err(DsnError)` when it is a report but a broken one (limits, bad MIME) that does not
+//!   quote our `Message-ID` either.
 //!
-//! A bounce that is not a `multipart/report` (old qmail, some appliances) is matched when
-//! our `Message-ID` appears in a `Message-ID:` line of its text; its verdict is then
-//! classified from the text alone.
+//! A bounce that is not a `multipart/report` (old qmail, some appliances), or a broken
+//! one, is matched when our `Message-ID` appears in a `Message-ID:` line of its body; its
+//! verdict is then classified from the text alone.
 //!
 //! Hard means the delivery failed for good (`Action: failed`, or a `5.x.x` status); soft
 //! means it is delayed (`Action: delayed`, or `4.x.x`) and the sender is still retrying, so
@@ -209,10 +210,16 @@ pub fn match_bounce_with(
 ) -> Result<Option<BounceMatch>, DsnError> {
     let report = match parser.parse(message) {
         Ok(r) => r,
-        Err(DsnError::NotAReport { .. } | DsnError::WrongReportType { .. }) => {
-            return Ok(text_bounce(message, ours));
+        Err(e) => {
+            // Not a (readable) report: it may still quote our Message-ID.
+            if let Some(m) = text_bounce(message, ours) {
+                return Ok(Some(m));
+            }
+            return match e {
+                DsnError::NotAReport { .. } | DsnError::WrongReportType { .. } => Ok(None),
+                e => Err(e),
+            };
         }
-        Err(e) => return Err(e),
     };
     let by_envid = match (ours.envelope_id, report.original_envelope_id.as_deref()) {
         (Some(envid), Some(theirs)) => envid_matches(envid, theirs),

@@ -176,3 +176,16 @@ proptest::proptest! {
         let _ = match_bounce(&msg, &TestMessage::new("<smtping.7f3a9c01@example.com>").envelope_id("smtping-7f3a9c01"));
     }
 }
+
+#[test]
+fn broken_reports_quoting_our_message_id_still_match() {
+    // A multipart/report whose delivery-status part is missing.
+    let msg = b"Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n550 5.1.1 user unknown\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <smtping.1@example.com>\r\n--B--\r\n";
+    let m = match_bounce(msg, &TestMessage::new("<smtping.1@example.com>"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.matched_by, MatchedBy::MessageIdInText);
+    assert_eq!(m.dsn.kind, BounceKind::Hard);
+    // Not ours: the report's own error comes back.
+    assert!(match_bounce(msg, &TestMessage::new("<other@example.com>")).is_err());
+}

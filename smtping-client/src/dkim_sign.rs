@@ -167,8 +167,11 @@ pub enum DkimSignError {
     /// The message has no From field, which RFC 6376 §5.4 requires to be signed.
     #[error("DKIM signing: the message has no From header field")]
     NoFrom,
-    /// The message has no empty line ending its header block.
-    #[error("DKIM signing: the message has no empty line after its header fields")]
+    /// The message does not start with a header block (a line that is neither a field nor
+    /// a continuation came first).
+    #[error(
+        "DKIM signing: the message does not start with header fields (a line before the empty line is not a header field)"
+    )]
     NoBody,
     /// The signing primitive failed.
     #[error("DKIM signing: the {0} signature could not be computed")]

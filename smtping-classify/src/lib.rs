@@ -67,9 +67,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bounce;
 pub mod dsn;
 mod extract;
 mod model;
+pub mod receiver;
 pub mod registry;
 pub mod rules;
 

@@ -33,6 +33,7 @@
 
 pub mod assemble;
 mod check;
+pub mod dkim_sign;
 pub mod domain;
 pub mod facts;
 pub mod follow;

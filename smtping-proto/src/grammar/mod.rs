@@ -10,6 +10,10 @@
 //! - [`tag_value`]: RFC 6376 §3.2 tag-value lists (DKIM, DMARC, MTA-STS, TLS-RPT records).
 //! - [`rfc5322`]: folding whitespace, comments, atoms, dot-atoms, quoted strings.
 //! - [`domain`]: domain names and their labels.
+//! - [`auth_results`]: `Authentication-Results` (RFC 8601); [`received_spf`]:
+//!   `Received-SPF` (RFC 7208 §9.1).
+//! - [`headers`]: a raw header block split into unfolded fields; [`received`]: `Received`
+//!   trace fields.
 //!
 //! ```
 //! use smtping_proto::grammar::{line, Line};
@@ -19,7 +23,11 @@
 //! assert_eq!(rest, b"354 go");
 //! ```
 
+pub mod auth_results;
 pub mod domain;
+pub mod headers;
+pub mod received;
+pub mod received_spf;
 pub mod rfc5322;
 pub mod tag_value;
 

@@ -21,6 +21,7 @@ use crate::report::{
     Status, TargetInfo, TlsModeUsed,
 };
 
+mod retry;
 mod session;
 mod signals;
 mod transport;
@@ -132,6 +133,7 @@ pub fn assemble(context: &Context, mut facts: Facts) -> Report {
         b.sweep(&facts, p);
     }
     let mut report = b.finish(facts.total);
+    retry::attempts(&mut report, &facts.retries);
     if let Some(hosts) = hosts {
         transport::merge_hosts(context, &mut report, hosts);
     }

@@ -72,6 +72,11 @@ impl Check {
         if facts.setup_error.is_some() {
             return; // the TLS set-up failed (a bad --sni): every other session would too
         }
+        if let (Some(policy), Some(address), Some((plan, tls))) =
+            (&self.retry, main, facts.retry_with.take())
+        {
+            Box::pin(self.observe_retries(rt, policy, address, plan, tls, facts)).await;
+        }
         if self.all_mx && *self.target.kind() == TargetKind::MailDomain {
             Box::pin(self.observe_hosts(rt, &candidates, trust.as_ref(), facts)).await;
         }
@@ -109,8 +114,12 @@ impl Check {
         };
         let address = connected.address;
         facts.connected = Some(connected);
+        if self.retry.is_some() {
+            facts.retry_with = Some((plan.clone(), tls.clone()));
+        }
         let session = Session::new(plan, rt.now());
         let t = rt.now();
+        facts.session_started = Some(t);
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
         facts.session_elapsed = Some(rt.now().saturating_duration_since(t));
         if let Some(host) = facts

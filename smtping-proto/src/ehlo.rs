@@ -621,7 +621,8 @@ pub struct Limits {
 /// It owns one copy of the reply text (keywords upper-cased in place) and the typed values
 /// computed in a single pass; [`Extensions::keywords`], [`Extensions::params`] and
 /// [`Extensions::supports`] walk that copy on demand, so parsing costs one allocation
-/// (two when `AUTH` is advertised).
+/// (the `AUTH` mechanisms are a bit set and a count; [`Extensions::auth_mechanisms`]
+/// reads their order and unknown names from the copy).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Extensions {
     /// The reply's bytes (lossy UTF-8), line prefixes and terminators included.
@@ -1145,7 +1146,7 @@ impl Extensions {
     /// Gives the same result as [`parse_reply`](crate::parse_reply) followed by
     /// [`Extensions::from_ehlo`]: `Ok(None)` when more bytes are needed, the reply error,
     /// or [`EhloError::NotAccepted`] for a valid reply that is not 250. One allocation
-    /// (the text), plus the `AUTH` mechanisms' list when there is one; nothing is allocated
+    /// (the text), `AUTH` included; nothing is allocated
     /// while the reply is incomplete.
     ///
     /// ```

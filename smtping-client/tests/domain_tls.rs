@@ -13,10 +13,8 @@ use smtping_client::{ConnectTo, Status};
 use smtping_signals::dane::association_data;
 use smtping_testkit::certs::{Scenario, TestPki};
 use smtping_testkit::dns::{DnsResponder, Zone};
+use smtping_testkit::https::{HttpsResponse, HttpsServer};
 use smtping_testkit::server::{ServerTls, TestServer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 const DOMAIN: &str = "example.test";
 const MX: &str = "mx1.example.test";
@@ -238,43 +236,17 @@ async fn no_connect_is_dns_only() {
 
 const STS_HOST: &str = "mta-sts.example.test";
 
-/// An HTTPS server for the policy host answering every GET with `policy`.
-async fn policy_server(pki: &TestPki, policy: &'static str) -> SocketAddr {
+/// The testkit's HTTPS server for the policy host, serving `policy` at the well-known path.
+async fn policy_server(pki: &TestPki, policy: &'static str) -> HttpsServer {
     let cert = pki.server_cert(Scenario::Valid, &[STS_HOST]).unwrap();
-    let acceptor = TlsAcceptor::from(cert.server_config().unwrap());
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut request = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                    if request.len() > 16 * 1024 {
-                        return;
-                    }
-                }
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{policy}",
-                    policy.len()
-                );
-                let _ = tls.write_all(response.as_bytes()).await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    addr
+    HttpsServer::builder(cert)
+        .route(
+            "/.well-known/mta-sts.txt",
+            HttpsResponse::mta_sts_policy(policy),
+        )
+        .start()
+        .await
+        .unwrap()
 }
 
 async fn mta_sts(scenario: Scenario, policy: &'static str) -> DomainReport {
@@ -283,7 +255,7 @@ async fn mta_sts(scenario: Scenario, policy: &'static str) -> DomainReport {
     let https = policy_server(&pki, policy).await;
     let zone = zone().txt("_mta-sts.example.test", "v=STSv1; id=20261201");
     let dns = DnsResponder::start(zone).await.unwrap();
-    let rule: ConnectTo = format!("{STS_HOST}:443:127.0.0.1:{}", https.port())
+    let rule: ConnectTo = format!("{STS_HOST}:443:127.0.0.1:{}", https.addr().port())
         .parse()
         .unwrap();
     run(&check(&pki, server.addr().port()).connect_to(rule), &dns).await

@@ -97,6 +97,7 @@ async fn a_matching_tlsa_record_is_matched_by_the_presented_chain() {
 
     let dane = r.dane.as_ref().unwrap();
     assert_eq!(dane.hosts[0].matched, Some(true), "{dane:#?}");
+    assert_eq!(r.mx.hosts[0].dnssec.as_deref(), Some("secure"));
     assert_ne!(dane.status, Status::Red);
     assert!(!ids(&r).contains(&"dane.mismatch"));
     assert!(

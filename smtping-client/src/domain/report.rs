@@ -89,7 +89,8 @@ pub struct MxHostInfo {
     pub preference: u16,
     /// Its IPv4 and IPv6 addresses.
     pub addresses: Vec<String>,
-    /// DNSSEC status of its addresses (issue 15; `null` until then).
+    /// DNSSEC status of its addresses (`secure`, `insecure`, `bogus`, `unknown`), as in
+    /// `dnssec.hosts`; `null` when the DNSSEC lookups failed.
     pub dnssec: Option<String>,
     /// Why its addresses could not be resolved.
     pub error: Option<String>,

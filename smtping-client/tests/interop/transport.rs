@@ -46,6 +46,15 @@ async fn dnssec_secure_insecure_and_bogus_through_unbound() {
         "{dnssec:?}"
     );
     assert_eq!(dnssec.status, Status::Green);
+    assert!(
+        secure
+            .mx
+            .hosts
+            .iter()
+            .all(|h| h.dnssec.as_deref() == Some("secure")),
+        "{:?}",
+        secure.mx.hosts
+    );
 
     let unsigned = domain(&env, env.get("INSECURE_DOMAIN")).await;
     let dnssec = unsigned.dnssec.as_ref().expect("dnssec area");

@@ -567,6 +567,16 @@ impl DomainCheck {
                         .collect(),
                     error: d.reason.clone(),
                 });
+                // The same status beside each MX host (`mx.hosts[].dnssec`).
+                for mx in &mut report.mx.hosts {
+                    if let Some(h) = d
+                        .hosts
+                        .iter()
+                        .find(|h| h.name.eq_ignore_ascii_case(&mx.name))
+                    {
+                        mx.dnssec = Some(dnssec_word(h.status).to_owned());
+                    }
+                }
                 let mut hosts = Vec::new();
                 for h in &outcome.dane.hosts {
                     for p in &h.problems {

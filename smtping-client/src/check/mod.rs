@@ -19,6 +19,7 @@ use crate::tls::{TlsOptions, VerifyMode};
 mod all_mx;
 mod dane;
 mod enforcement;
+mod follow;
 mod plan;
 mod run;
 mod signals;
@@ -156,6 +157,7 @@ pub struct Check {
     probe_enforcement: bool,
     dane: bool,
     trust_ad: bool,
+    follow: Option<crate::follow::FollowThrough>,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -208,6 +210,7 @@ impl Check {
             probe_enforcement: false,
             dane: true,
             trust_ad: false,
+            follow: None,
         }
     }
 

@@ -99,7 +99,7 @@ pub enum SentAt {
 }
 
 /// What happened to the test message when cleanup was asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CleanupResult {
     /// Deleted with `UID EXPUNGE`.
@@ -358,6 +358,33 @@ impl FollowThrough {
             limits: ImapLimits::default(),
             resolver_servers: Vec::new(),
         }
+    }
+
+    /// A follow-through for [`Check::follow_through`](crate::Check::follow_through): seeds
+    /// and options only; the check fills in the Message-ID it sent and the send time.
+    #[must_use]
+    pub fn for_check() -> Self {
+        Self::with_query(SearchQuery::MessageId(String::new()))
+    }
+
+    /// The same follow-through looking for this Message-ID instead (the check sets the one
+    /// it sent).
+    #[must_use]
+    pub fn message_id(mut self, message_id: impl Into<String>) -> Self {
+        self.query = SearchQuery::MessageId(message_id.into());
+        self
+    }
+
+    /// How long the follow-through polls (its deadline).
+    #[must_use]
+    pub fn timeout_value(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The seed mailboxes, as URLs without passwords, in the order given.
+    #[must_use]
+    pub fn mailboxes(&self) -> Vec<String> {
+        self.seeds.iter().map(|s| s.url.to_string()).collect()
     }
 
     /// Looks for the message with this Message-ID (angle brackets optional).

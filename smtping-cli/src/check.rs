@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use smtping_client::net::dns::IpFamilies;
 use smtping_client::{Check, Report, Target, TlsMode};
 use smtping_proto::sasl::Credentials;
+use smtping_proto::session::QuitAfter;
 use smtping_proto::{Address, AuthMechanism, Domain};
 
 use crate::args::{CheckArgs, Format};
@@ -184,7 +185,41 @@ pub(crate) fn build(
     if let Some(d) = args.command_timeout {
         check = check.command_timeout(d);
     }
+    if let Some(follow) = seed_follow(args)? {
+        check = check.follow_through(follow);
+    }
     Ok(check)
+}
+
+/// The follow-through of `--seed`/`--seeds` (`None` without seeds): it looks for the
+/// test message SMTPing delivers, so it needs an envelope and the whole transaction.
+fn seed_follow(
+    args: &CheckArgs,
+) -> Result<Option<smtping_client::follow::FollowThrough>, UsageError> {
+    if args.seed.any() {
+        if args.from.is_none() {
+            return Err(UsageError(
+                "--seed looks for the test message SMTPing delivers: give --from and --to too"
+                    .into(),
+            ));
+        }
+        if args.quit_after.is_some_and(|q| q < QuitAfter::Deliver) {
+            return Err(UsageError(
+                "--seed needs the message delivered: drop --quit-after".into(),
+            ));
+        }
+    }
+    let reach = crate::inbox::SeedReach {
+        ca_files: &args.ca_file,
+        connect_to: &args.connect_to,
+        resolvers: &args.resolver,
+        require_tls: args.require_tls,
+    };
+    crate::inbox::follow_through(
+        &args.seed,
+        &reach,
+        smtping_client::follow::FollowThrough::for_check(),
+    )
 }
 
 /// `--body-size N`: a whole number of bytes up to [`MAX_BODY_SIZE`]. Parsed here, not by
@@ -255,6 +290,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     let thresholds = args.thresholds().map_err(UsageError)?;
     let secret = read_secret(args)?;
     validate_ca_files(args)?;
+    seed_follow(args)?; // every seed option and password checked before any connection
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -320,6 +320,29 @@ pub(crate) struct CheckArgs {
     /// The follow-through (`--seed`).
     #[command(flatten)]
     pub(crate) seed: SeedArgs,
+
+    /// Sign the test message with this DKIM private key (PEM: PKCS#8 RSA or Ed25519, or
+    /// PKCS#1 RSA); read once, never printed.
+    #[arg(help_heading = "Envelope", long, value_name = "FILE", requires_all = ["dkim_selector", "to"], conflicts_with = "body_size")]
+    pub(crate) dkim_key: Option<PathBuf>,
+
+    /// The DKIM selector (s=) of --dkim-key.
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "SELECTOR",
+        requires = "dkim_key"
+    )]
+    pub(crate) dkim_selector: Option<String>,
+
+    /// The DKIM signing domain (d=); default the --from domain.
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "DOMAIN",
+        requires = "dkim_key"
+    )]
+    pub(crate) dkim_domain: Option<String>,
 }
 
 /// The seed mailboxes of the follow-through (`smtping check --seed`, `smtping inbox`).

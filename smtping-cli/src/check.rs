@@ -188,7 +188,34 @@ pub(crate) fn build(
     if let Some(follow) = seed_follow(args)? {
         check = check.follow_through(follow);
     }
+    if let Some(signer) = dkim_signer(args)? {
+        check = check.dkim_signer(signer);
+    }
     Ok(check)
+}
+
+/// `--dkim-key FILE --dkim-selector S [--dkim-domain D]` (the domain defaults to the
+/// `--from` domain). The key is read here; errors name the file, never its content.
+fn dkim_signer(
+    args: &CheckArgs,
+) -> Result<Option<smtping_client::dkim_sign::DkimSigner>, UsageError> {
+    let Some(key) = &args.dkim_key else {
+        return Ok(None);
+    };
+    let selector = args.dkim_selector.as_deref().unwrap_or_default();
+    let from_domain = args
+        .from
+        .as_deref()
+        .and_then(|f| f.trim_matches(['<', '>']).rsplit_once('@'))
+        .map(|(_, d)| d.to_owned());
+    let Some(domain) = args.dkim_domain.clone().or(from_domain) else {
+        return Err(UsageError(
+            "--dkim-key needs a signing domain: give --dkim-domain, or a --from address with a domain".into(),
+        ));
+    };
+    smtping_client::dkim_sign::DkimSigner::from_pem_file(key, selector, &domain)
+        .map(Some)
+        .map_err(|e| UsageError(format!("--dkim-key: {e}")))
 }
 
 /// The follow-through of `--seed`/`--seeds` (`None` without seeds): it looks for the
@@ -291,6 +318,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     let secret = read_secret(args)?;
     validate_ca_files(args)?;
     seed_follow(args)?; // every seed option and password checked before any connection
+    dkim_signer(args)?; // and the DKIM key
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

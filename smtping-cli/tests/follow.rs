@@ -344,3 +344,61 @@ fn inbox_exit_codes_say_junk_and_not_found() {
     assert_eq!(code, 2, "{card}");
     assert!(card.contains("NOT found"), "{card}");
 }
+
+#[test]
+fn dkim_options_sign_the_test_message_and_never_print_the_key() {
+    let lab = Lab::new();
+    let smtp = lab.server(|b| b);
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../smtping-client/tests/data/dkim/ed25519.pem"
+    );
+    let (code, json, err) = output(
+        lab.check(&smtp)
+            .args(["--from", "probe@client.test", "--to", "seed@example.test"])
+            .args([
+                "--no-signals",
+                "--json",
+                "--dkim-key",
+                key,
+                "--dkim-selector",
+                "s1",
+            ]),
+    );
+    assert_eq!(code, 0, "{json}{err}");
+    let pem = std::fs::read_to_string(key).unwrap();
+    let secret_line = pem.lines().nth(1).unwrap();
+    assert!(!json.contains(secret_line) && !err.contains(secret_line));
+    let sent = lab.rt.block_on(async { smtp.delivered() })[0]
+        .message
+        .clone()
+        .unwrap()
+        .body;
+    let sent = String::from_utf8_lossy(&sent);
+    assert!(
+        sent.starts_with("DKIM-Signature: v=1; a=ed25519-sha256;"),
+        "{sent}"
+    );
+    assert!(sent.contains("d=client.test; s=s1;"), "{sent}");
+
+    let mut cmd = Command::cargo_bin("smtping").unwrap();
+    let out = cmd
+        .args([
+            "check",
+            "127.0.0.1:1",
+            "--from",
+            "a@b.test",
+            "--to",
+            "c@d.test",
+        ])
+        .args([
+            "--dkim-key",
+            "/nonexistent/key.pem",
+            "--dkim-selector",
+            "s1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--dkim-key"));
+}

@@ -243,3 +243,29 @@ fn not_run_when_no_message_was_sent() {
         assert!(imap.commands().is_empty(), "the seed was never contacted");
     });
 }
+
+#[test]
+fn the_signed_test_message_expects_the_receivers_dkim_pass() {
+    rt().block_on(async {
+        let (smtp, imap) = servers().await;
+        copier(smtp.clone(), imap.clone(), "INBOX", Duration::ZERO);
+        let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/dkim/ed25519.pem");
+        let signer =
+            smtping_client::dkim_sign::DkimSigner::from_pem_file(key, "s1", "client.test").unwrap();
+        let report = check(&smtp, follow(&imap, PW, Duration::from_secs(10)))
+            .dkim_signer(signer)
+            .run()
+            .await;
+        let sent = smtp.delivered()[0].message.clone().unwrap().body;
+        let sent = String::from_utf8_lossy(&sent);
+        assert!(
+            sent.starts_with("DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;"),
+            "{sent}"
+        );
+        assert!(sent.contains("d=client.test; s=s1;"));
+        assert!(!format!("{report:?}").contains("PRIVATE"));
+        // The copier's receiver wrote dkim=none: the signature was not verified.
+        assert_eq!(ids(&report), ["receiver.dkim_not_pass"]);
+        assert_eq!(report.follow_through.unwrap().status, Status::Amber);
+    });
+}

@@ -63,6 +63,7 @@ impl Check {
                 .as_ref()
                 .map(FollowThrough::mailboxes)
                 .unwrap_or_default(),
+            signed_domain: self.signed_domain(),
             ..FollowFacts::default()
         };
         let Some(run) = &facts.session else {

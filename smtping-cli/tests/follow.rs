@@ -106,7 +106,8 @@ fn check_with_a_seed_shows_where_the_message_landed() {
         card.contains("receiver: spf=pass dkim=none dmarc=pass (by mx.test)"),
         "{card}"
     );
-    assert!(card.contains("timeline: +0 ms accepted"), "{card}");
+    assert!(card.contains("timeline: +0 ms accepted · "), "{card}");
+    assert!(card.contains(" polls · +"), "{card}");
     assert!(!card.contains(PW) && !err.contains(PW));
 
     let (code, json, err) = output(&mut check_with_seed(
@@ -126,7 +127,9 @@ fn check_with_a_seed_shows_where_the_message_landed() {
     assert_eq!(f["seeds"][0]["tls"], true);
     assert_eq!(f["seeds"][0]["authentication_results"]["spf"], "pass");
     assert_eq!(f["timeline"][0]["event"], "accepted");
-    assert_eq!(f["timeline"][1]["event"], "found");
+    assert_eq!(f["timeline"][1]["event"], "polled");
+    let timeline = f["timeline"].as_array().unwrap();
+    assert_eq!(timeline.last().unwrap()["event"], "found");
     assert!(f["seeds"][0]["latency_ms"].as_u64().unwrap() >= 200);
 }
 

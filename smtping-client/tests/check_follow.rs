@@ -120,7 +120,12 @@ fn found_in_inbox_is_green_with_the_receivers_verdict() {
         assert_eq!(ar.dkim[0].result, "none");
         assert_eq!(seed.received[0].by.as_deref(), Some("mx.test"));
         let events: Vec<_> = f.timeline.iter().map(|e| e.event).collect();
-        assert_eq!(events, [FollowEvent::Accepted, FollowEvent::Found]);
+        assert_eq!(events[0], FollowEvent::Accepted);
+        assert_eq!(*events.last().unwrap(), FollowEvent::Found);
+        let polls = events.iter().filter(|e| **e == FollowEvent::Polled).count();
+        assert_eq!(polls, usize::try_from(seed.attempts).unwrap());
+        assert!(polls >= 2, "the message came 300 ms later: polled again");
+        assert!(f.timeline.windows(2).all(|w| w[0].t_ms <= w[1].t_ms));
         assert!(ids(&report).is_empty(), "{:?}", ids(&report));
         assert!(
             report.summary.contains("found in INBOX after"),

@@ -42,9 +42,16 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
         );
     }
     if !f.timeline.is_empty() {
-        let folded = f
+        // Folded: the polls of each seed as one count, the other events as they came.
+        let polls = f
             .timeline
             .iter()
+            .filter(|e| e.event == FollowEvent::Polled)
+            .count();
+        let mut folded = f
+            .timeline
+            .iter()
+            .filter(|e| e.event != FollowEvent::Polled)
             .map(|e| {
                 let what = match e.event {
                     FollowEvent::Accepted => "accepted".to_owned(),
@@ -52,9 +59,14 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
                 };
                 format!("+{} ms {what}", e.t_ms)
             })
-            .collect::<Vec<_>>()
-            .join(" · ");
-        more(out, &p.dim(&format!("timeline: {folded}")));
+            .collect::<Vec<_>>();
+        if polls > 0 {
+            folded.insert(
+                folded.len().min(1),
+                format!("{polls} poll{}", if polls == 1 { "" } else { "s" }),
+            );
+        }
+        more(out, &p.dim(&format!("timeline: {}", folded.join(" · "))));
     }
 }
 

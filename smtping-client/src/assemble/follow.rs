@@ -98,6 +98,14 @@ fn seed_info(
         error: seed.error.as_ref().map(ToString::to_string),
         ..SeedInfo::default()
     };
+    for (i, t) in seed.polls_ms.iter().enumerate() {
+        info.timeline.push(TimelineEntry {
+            t_ms: *t,
+            event: FollowEvent::Polled,
+            mailbox: Some(mailbox.clone()),
+            detail: format!("poll {}", i + 1),
+        });
+    }
     if seed.found {
         let folder = seed.folder.as_deref().unwrap_or("?");
         info.timeline.push(TimelineEntry {

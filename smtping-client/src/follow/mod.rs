@@ -56,6 +56,8 @@ use driver::{ConnectFailure, Endpoint};
 
 /// The default time the seeds are polled for (`--seed-timeout`).
 pub const DEFAULT_SEED_TIMEOUT: Duration = Duration::from_secs(300);
+/// Poll times kept per seed ([`SeedResult::polls_ms`]).
+pub const MAX_POLLS_KEPT: usize = 1000;
 /// Header fields kept from one message.
 pub const MAX_HEADER_FIELDS: usize = 1000;
 
@@ -191,6 +193,9 @@ pub struct SeedResult {
     pub folders_searched: Vec<String>,
     /// Polls made.
     pub attempts: u32,
+    /// When each poll started, in milliseconds after the send time (after the start of
+    /// the follow-through without one); at most [`MAX_POLLS_KEPT`].
+    pub polls_ms: Vec<u64>,
     /// Whether the last connection ran under TLS.
     pub tls: bool,
     /// The cleanup, when asked for and the message was found.
@@ -582,6 +587,7 @@ impl FollowThrough {
             authentication_results: Vec::new(),
             folders_searched: Vec::new(),
             attempts: 0,
+            polls_ms: Vec::new(),
             tls: false,
             cleanup: None,
             error,
@@ -615,6 +621,10 @@ impl FollowThrough {
         deadline: Instant,
     ) -> SeedResult {
         let mut result = self.empty_result(seed, None);
+        let base = match self.sent_at {
+            Some(SentAt::Instant(i)) => i,
+            _ => rt.now(),
+        };
         loop {
             let now = rt.now();
             let left = deadline.saturating_duration_since(now);
@@ -633,6 +643,11 @@ impl FollowThrough {
                 return result;
             }
             result.attempts += 1;
+            if result.polls_ms.len() < MAX_POLLS_KEPT {
+                result
+                    .polls_ms
+                    .push(millis(now.saturating_duration_since(base)));
+            }
             let session = SeedSession::new(self.plan(seed, left), now);
             let retry = match driver::attempt(rt, endpoint, &seed.url, session, deadline).await {
                 Err(failure) => {

@@ -149,6 +149,8 @@ pub enum FollowEvent {
     /// The server accepted the message at the final dot (t = 0).
     #[default]
     Accepted,
+    /// A seed was polled (the detail says which poll).
+    Polled,
     /// The message was found in a seed (the detail names the folder and the polls).
     Found,
     /// A seed did not find it before the deadline.
@@ -163,6 +165,7 @@ impl FollowEvent {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Accepted => "accepted",
+            Self::Polled => "polled",
             Self::Found => "found",
             Self::NotFound => "not_found",
             Self::SeedError => "seed_error",

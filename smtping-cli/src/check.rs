@@ -194,6 +194,49 @@ pub(crate) fn build(
     Ok(check)
 }
 
+/// `--redact` for the follow-through: the seed mailboxes' user (masked like an address) and
+/// every address in what the receiver recorded (`***@example.org`).
+pub(crate) fn redact_follow(report: &mut Report) {
+    let Some(f) = report.follow_through.as_mut() else {
+        return;
+    };
+    let pairs: Vec<(String, String)> = f
+        .seeds
+        .iter()
+        .filter_map(|s| {
+            let (scheme, rest) = s.mailbox.split_once("://")?;
+            let (user, host) = rest.rsplit_once('@')?;
+            let first = user.chars().next()?;
+            Some((s.mailbox.clone(), format!("{scheme}://{first}…@{host}")))
+        })
+        .collect();
+    let Ok(mut v) = serde_json::to_value(&*f) else {
+        return;
+    };
+    fn walk(v: &mut serde_json::Value, pairs: &[(String, String)]) {
+        match v {
+            serde_json::Value::String(s) => {
+                for (from, to) in pairs {
+                    if s.contains(from.as_str()) {
+                        *s = s.replace(from.as_str(), to);
+                    }
+                }
+                let masked = smtping_proto::session::redact_addresses(s);
+                if masked != *s {
+                    *s = masked;
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, pairs)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, pairs)),
+            _ => {}
+        }
+    }
+    walk(&mut v, &pairs);
+    if let Ok(back) = serde_json::from_value(v) {
+        *f = back;
+    }
+}
+
 /// `--dkim-key FILE --dkim-selector S [--dkim-domain D]` (the domain defaults to the
 /// `--from` domain). The key is read here; errors name the file, never its content.
 fn dkim_signer(
@@ -336,6 +379,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     let mut report = runtime.block_on(check.run());
     if args.redact {
         crate::redact::apply(&mut report, args.from.as_deref(), &args.to);
+        redact_follow(&mut report);
     }
     thresholds.apply(&mut report);
     let mut out = io::stdout().lock();

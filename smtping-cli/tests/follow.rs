@@ -405,3 +405,24 @@ fn dkim_options_sign_the_test_message_and_never_print_the_key() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--dkim-key"));
 }
+
+#[test]
+fn redact_masks_the_seed_mailbox_and_the_receivers_addresses() {
+    let lab = Lab::new();
+    let smtp = Arc::new(lab.server(|b| b));
+    let imap = imap(&lab);
+    copier(&lab, smtp.clone(), imap.clone(), "INBOX");
+    let (code, json, err) = output(&mut check_with_seed(
+        &lab,
+        &smtp,
+        &imap,
+        &["--json", "--redact", "--seed-timeout", "10s"],
+    ));
+    assert_eq!(code, 0, "{json}{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let f = v["follow_through"].to_string();
+    assert!(!f.contains("seed%40example.test"), "{f}");
+    assert!(!f.contains("seed@example.test"), "{f}");
+    assert!(f.contains("***@imap.test:"), "{f}");
+    assert_eq!(v["follow_through"]["seeds"][0]["found"], true);
+}

@@ -198,3 +198,126 @@ fn rfc3339(t: SystemTime) -> String {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
     crate::time::rfc3339(secs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::follow::{SeedError, SeedErrorKind};
+
+    fn seed(found: bool, folder: Option<&str>, junk: bool) -> SeedResult {
+        let header = "Authentication-Results: mx.example.org; spf=fail smtp.mailfrom=a.example; dkim=pass header.d=a.example header.s=s1; dmarc=pass header.from=a.example\r\nReceived: from a.example by mx.example.org with ESMTPS id Q; Tue, 1 Dec 2026 14:02:07 +0000\r\n\r\n";
+        SeedResult {
+            mailbox: "imaps://u@imap.example.org".into(),
+            found,
+            folder: folder.map(str::to_owned),
+            junk,
+            latency_ms: found.then_some(900),
+            uid: None,
+            internal_date: None,
+            header: found.then(|| header.to_owned()),
+            headers: Vec::new(),
+            received: Vec::new(),
+            authentication_results: Vec::new(),
+            folders_searched: Vec::new(),
+            attempts: 2,
+            polls_ms: vec![100, 600],
+            tls: true,
+            cleanup: None,
+            error: None,
+        }
+    }
+
+    fn facts(seeds: Vec<SeedResult>) -> FollowFacts {
+        let mut f = FollowFacts::default();
+        f.message_id = Some("<t@a.example>".into());
+        f.result = Some(FollowResult {
+            query: "<t@a.example>".into(),
+            seeds,
+            elapsed_ms: 1000,
+        });
+        f
+    }
+
+    fn ids(info: &FollowThroughInfo) -> Vec<&str> {
+        info.findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn found_in_inbox_reads_the_receivers_verdict_and_orders_the_timeline() {
+        let info = follow_through_info(&facts(vec![seed(true, Some("INBOX"), false)]));
+        // spf=fail is an error-severity receiver finding: amber, not green.
+        assert_eq!(info.status, Status::Amber);
+        assert_eq!(ids(&info), ["receiver.spf_not_pass"]);
+        let s = &info.seeds[0];
+        let ar = &s.authentication_results;
+        assert_eq!(ar.spf.as_deref(), Some("fail"));
+        assert_eq!(ar.dkim[0].domain.as_deref(), Some("a.example"));
+        assert_eq!(ar.dkim[0].selector.as_deref(), Some("s1"));
+        assert_eq!(ar.dmarc.as_deref(), Some("pass"));
+        assert_eq!(s.received[0].with.as_deref(), Some("ESMTPS"));
+        let events: Vec<_> = info.timeline.iter().map(|e| (e.t_ms, e.event)).collect();
+        assert_eq!(
+            events,
+            [
+                (0, FollowEvent::Accepted),
+                (100, FollowEvent::Polled),
+                (600, FollowEvent::Polled),
+                (900, FollowEvent::Found)
+            ]
+        );
+        assert_eq!(
+            info.summary().as_deref(),
+            Some("found in INBOX after 900 ms")
+        );
+    }
+
+    #[test]
+    fn signed_domain_without_dkim_pass_is_a_finding() {
+        let mut f = facts(vec![seed(true, Some("INBOX"), false)]);
+        f.signed_domain = Some("b.example".into());
+        let info = follow_through_info(&f);
+        assert!(ids(&info).contains(&"receiver.dkim_not_pass"));
+    }
+
+    #[test]
+    fn junk_is_amber_and_not_found_or_errors_are_red() {
+        let junk = follow_through_info(&facts(vec![seed(true, Some("Junk"), true)]));
+        assert_eq!(junk.status, Status::Amber);
+        assert!(ids(&junk).contains(&"follow_through.junk"));
+
+        let mut missing = seed(false, None, false);
+        missing.error = Some(SeedError {
+            step: "search".into(),
+            kind: SeedErrorKind::NotFound,
+            message: "not found within 1 s (2 polls)".into(),
+        });
+        let info = follow_through_info(&facts(vec![seed(true, Some("INBOX"), false), missing]));
+        assert_eq!(info.status, Status::Red);
+        assert_eq!(info.timeline.last().unwrap().event, FollowEvent::NotFound);
+        assert_eq!(
+            info.summary().as_deref(),
+            Some("follow-through: not found in 1 of 2 seeds")
+        );
+
+        let mut refused = seed(false, None, false);
+        refused.error = Some(SeedError {
+            step: "login".into(),
+            kind: SeedErrorKind::Auth,
+            message: "NO [AUTHENTICATIONFAILED]".into(),
+        });
+        let info = follow_through_info(&facts(vec![refused]));
+        assert_eq!(info.status, Status::Red);
+        assert_eq!(ids(&info), ["follow_through.seed_auth"]);
+        assert_eq!(info.timeline.last().unwrap().event, FollowEvent::SeedError);
+    }
+
+    #[test]
+    fn not_run_is_grey() {
+        let mut f = FollowFacts::default();
+        f.skipped = Some("the message was not accepted at the final dot".into());
+        let info = follow_through_info(&f);
+        assert_eq!(info.status, Status::Grey);
+        assert!(info.seeds.is_empty() && info.timeline.is_empty());
+        assert_eq!(info.summary(), None);
+    }
+}

@@ -228,14 +228,15 @@ mod tests {
     }
 
     fn facts(seeds: Vec<SeedResult>) -> FollowFacts {
-        let mut f = FollowFacts::default();
-        f.message_id = Some("<t@a.example>".into());
-        f.result = Some(FollowResult {
-            query: "<t@a.example>".into(),
-            seeds,
-            elapsed_ms: 1000,
-        });
-        f
+        FollowFacts {
+            message_id: Some("<t@a.example>".into()),
+            result: Some(FollowResult {
+                query: "<t@a.example>".into(),
+                seeds,
+                elapsed_ms: 1000,
+            }),
+            ..FollowFacts::default()
+        }
     }
 
     fn ids(info: &FollowThroughInfo) -> Vec<&str> {
@@ -313,8 +314,10 @@ mod tests {
 
     #[test]
     fn not_run_is_grey() {
-        let mut f = FollowFacts::default();
-        f.skipped = Some("the message was not accepted at the final dot".into());
+        let f = FollowFacts {
+            skipped: Some("the message was not accepted at the final dot".into()),
+            ..FollowFacts::default()
+        };
         let info = follow_through_info(&f);
         assert_eq!(info.status, Status::Grey);
         assert!(info.seeds.is_empty() && info.timeline.is_empty());

@@ -195,6 +195,19 @@ fn civil_date(t: SystemTime) -> (i32, u32, u32) {
     )
 }
 
+/// For a message SMTPing did not send: from its `Date` to its arrival in the mailbox
+/// (the server's INTERNALDATE), in milliseconds; `None` when either is missing or
+/// unreadable, or the Date is in the future of the arrival (a wrong clock).
+fn delivery_latency(seed: &smtping_client::follow::SeedResult) -> Option<u64> {
+    let arrived = chrono::DateTime::parse_from_rfc3339(seed.internal_date.as_deref()?).ok()?;
+    let date = seed
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("Date"))?;
+    let sent = chrono::DateTime::parse_from_rfc2822(date.value.trim()).ok()?;
+    u64::try_from((arrived - sent).num_milliseconds()).ok()
+}
+
 /// The exit code of `smtping inbox`: 0 found in INBOX everywhere, 1 found (some in a junk
 /// folder), 2 not found or an error.
 fn exit_code(result: &FollowResult) -> i32 {
@@ -243,7 +256,10 @@ pub(crate) fn run(args: &InboxArgs) -> Result<i32, UsageError> {
         .enable_all()
         .build()
         .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
-    let result = runtime.block_on(ft.run(&smtping_client::runtime::tokio::Tokio));
+    let mut result = runtime.block_on(ft.run(&smtping_client::runtime::tokio::Tokio));
+    for seed in &mut result.seeds {
+        seed.latency_ms = delivery_latency(seed);
+    }
     let code = exit_code(&result);
     let mut facts = FollowFacts::default();
     facts.result = Some(result);

@@ -286,13 +286,15 @@ fn inbox(lab: &Lab, imap: &ImapServer, extra: &[&str]) -> Command {
     cmd
 }
 
-const OTHER: &[u8] = b"Authentication-Results: mx.test; spf=fail smtp.mailfrom=app.test; dmarc=fail header.from=app.test\r\nMessage-ID: <reset-1@app.test>\r\nFrom: App <noreply@app.test>\r\nSubject: Password reset\r\n\r\nbody\r\n";
+const OTHER: &[u8] = b"Authentication-Results: mx.test; spf=fail smtp.mailfrom=app.test; dmarc=fail header.from=app.test\r\nDate: Tue, 1 Dec 2026 14:02:07 +0000\r\nMessage-ID: <reset-1@app.test>\r\nFrom: App <noreply@app.test>\r\nSubject: Password reset\r\n\r\nbody\r\n";
 
 #[test]
 fn inbox_finds_a_message_it_did_not_send() {
     let lab = Lab::new();
     let imap = imap(&lab);
-    imap.deliver("INBOX", OTHER);
+    // Filed 3.5 s after its Date.
+    let arrived = std::time::UNIX_EPOCH + Duration::from_millis(1_796_133_727_000 + 3_500);
+    imap.deliver_at("INBOX", OTHER, arrived);
     let (code, card, err) = output(&mut inbox(
         &lab,
         &imap,
@@ -304,7 +306,7 @@ fn inbox_finds_a_message_it_did_not_send() {
         card.starts_with("smtping inbox <reset-1@app.test>"),
         "{card}"
     );
-    assert!(card.contains("found in INBOX"), "{card}");
+    assert!(card.contains("found in INBOX after 3000 ms"), "{card}");
     assert!(card.contains("receiver: spf=fail dmarc=fail"), "{card}");
     assert!(card.contains("receiver.spf_not_pass"), "{card}");
     assert!(!card.contains(PW) && !err.contains(PW));

@@ -274,3 +274,29 @@ fn the_signed_test_message_expects_the_receivers_dkim_pass() {
         assert_eq!(report.follow_through.unwrap().status, Status::Amber);
     });
 }
+
+#[test]
+fn not_run_when_the_server_cannot_be_reached() {
+    rt().block_on(async {
+        let (_smtp, imap) = servers().await;
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = closed.local_addr().unwrap();
+        drop(closed);
+        let report = Check::new(addr.to_string().parse().unwrap())
+            .tls(TlsMode::None)
+            .signals(false)
+            .connect_timeout(Duration::from_secs(2))
+            .envelope(
+                Address::new("probe@client.test").unwrap(),
+                vec![Address::new("seed@example.test").unwrap()],
+            )
+            .follow_through(follow(&imap, PW, Duration::from_secs(5)))
+            .run()
+            .await;
+        assert_eq!(report.verdict, Status::Red);
+        let f = report.follow_through.as_ref().unwrap();
+        assert_eq!(f.status, Status::Grey);
+        assert!(f.skipped.as_deref().unwrap().contains("no SMTP session"));
+        assert!(imap.commands().is_empty());
+    });
+}

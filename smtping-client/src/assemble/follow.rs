@@ -58,7 +58,7 @@ fn fill(info: &mut FollowThroughInfo, result: &FollowResult, signed_domain: Opti
         Status::Green
     };
     for seed in &result.seeds {
-        let (entry, seed_status) = seed_info(info, seed, signed_domain, result.elapsed_ms);
+        let (entry, seed_status) = seed_info(info, seed, signed_domain);
         status = status.worst(seed_status);
         info.seeds.push(entry);
     }
@@ -71,7 +71,6 @@ fn seed_info(
     info: &mut FollowThroughInfo,
     seed: &SeedResult,
     signed_domain: Option<&str>,
-    elapsed_ms: u64,
 ) -> (SeedInfo, Status) {
     let mailbox = seed.mailbox.clone();
     let mut status = Status::Green;
@@ -109,7 +108,7 @@ fn seed_info(
     if seed.found {
         let folder = seed.folder.as_deref().unwrap_or("?");
         info.timeline.push(TimelineEntry {
-            t_ms: seed.latency_ms.unwrap_or(elapsed_ms),
+            t_ms: seed.latency_ms.unwrap_or(seed.ended_ms),
             event: FollowEvent::Found,
             mailbox: Some(mailbox.clone()),
             detail: format!("found in {folder} (poll {})", seed.attempts),
@@ -145,7 +144,7 @@ fn seed_info(
             .as_ref()
             .is_none_or(|e| e.kind == SeedErrorKind::NotFound);
         info.timeline.push(TimelineEntry {
-            t_ms: elapsed_ms,
+            t_ms: seed.ended_ms,
             event: if not_found {
                 FollowEvent::NotFound
             } else {
@@ -221,6 +220,7 @@ mod tests {
             folders_searched: Vec::new(),
             attempts: 2,
             polls_ms: vec![100, 600],
+            ended_ms: if found { 900 } else { 1100 },
             tls: true,
             cleanup: None,
             error: None,

@@ -101,9 +101,12 @@ impl Check {
     /// message accepted.
     pub(super) async fn observe_follow<R: Runtime>(&self, rt: &R, facts: &mut Facts) {
         let Some(follow) = &self.follow else { return };
-        let Some(f) = facts.follow_through.as_mut() else {
-            return;
-        };
+        // No session (no address answered): nothing was delivered, nothing to look for.
+        let f = facts.follow_through.get_or_insert_with(|| FollowFacts {
+            skipped: Some("no SMTP session ran: nothing was delivered".into()),
+            mailboxes: follow.mailboxes(),
+            ..FollowFacts::default()
+        });
         let (Some(id), Some(sent), None) = (&f.message_id, f.sent, &f.skipped) else {
             return;
         };

@@ -196,6 +196,9 @@ pub struct SeedResult {
     /// When each poll started, in milliseconds after the send time (after the start of
     /// the follow-through without one); at most [`MAX_POLLS_KEPT`].
     pub polls_ms: Vec<u64>,
+    /// When this seed's polling ended (found, failed or the deadline), on the same clock
+    /// as [`polls_ms`](SeedResult::polls_ms).
+    pub ended_ms: u64,
     /// Whether the last connection ran under TLS.
     pub tls: bool,
     /// The cleanup, when asked for and the message was found.
@@ -588,6 +591,7 @@ impl FollowThrough {
             folders_searched: Vec::new(),
             attempts: 0,
             polls_ms: Vec::new(),
+            ended_ms: 0,
             tls: false,
             cleanup: None,
             error,
@@ -640,6 +644,7 @@ impl FollowThrough {
                         ),
                     });
                 }
+                result.ended_ms = millis(now.saturating_duration_since(base));
                 return result;
             }
             result.attempts += 1;
@@ -679,6 +684,7 @@ impl FollowThrough {
                 }
             };
             if result.found || !retry {
+                result.ended_ms = millis(rt.now().saturating_duration_since(base));
                 return result;
             }
             let wait = self.schedule.wait(result.attempts);

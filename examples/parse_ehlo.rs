@@ -35,7 +35,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("pipelining:  {}", ext.pipelining());
     println!("starttls:    {}", ext.starttls());
     println!("smtputf8:    {}", ext.smtputf8());
-    let mechs: Vec<&str> = ext.auth_mechanisms().iter().map(|m| m.as_str()).collect();
+    let mechs: Vec<String> = ext
+        .auth_mechanisms()
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
     println!(
         "auth:        {}",
         if mechs.is_empty() {

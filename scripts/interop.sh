@@ -1140,7 +1140,7 @@ cli_case() {
     shift 4
     out=$WORK/log/cli/$name.out
     err=$WORK/log/cli/$name.err
-    timeout 60 "$SMTPING_BIN" check "$@" >"$out" 2>"$err" || code=$?
+    timeout 60 "$SMTPING_BIN" "${CLI_CMD:-check}" "$@" >"$out" 2>"$err" || code=$?
     [ "$code" = "$want" ] || problems+=("exit $code, want $want")
     if [ -n "$checks" ]; then
         local IFS=';'
@@ -1242,6 +1242,27 @@ cli_test() {
             "$SMTPING_INTEROP_POSTFIX_PLAIN" "${tls[@]}" --require-tls --json
         cli_case null-mx 2 "" "connectivity/dns/null_mx=true;delivery/reason=null_mx" \
             "$SMTPING_INTEROP_DNS_NULLMX" --resolver "$SMTPING_INTEROP_DNS" --json
+
+        # Issue 15: `smtping domain` on the signed zone through Unbound (DNSSEC, DANE on every
+        # MX address, MTA-STS from nginx, TLS-RPT) and a port sweep with 25 dropped; the cards
+        # are kept in $WORK/log/cli/*.out.
+        CLI_CMD=domain cli_case domain-secure 1 "" \
+            "dnssec/domain=secure;dane/status=green;tls/hosts/0/dane_matched=true;mta_sts/mode=enforce;tls/status=green" \
+            "$SMTPING_INTEROP_SECURE_DOMAIN" --resolver "$SMTPING_INTEROP_VALIDATOR" \
+            --ca-file "$SMTPING_INTEROP_CA" --json
+        CLI_CMD=domain cli_case domain-secure-card 1 "" "" "$SMTPING_INTEROP_SECURE_DOMAIN" \
+            --resolver "$SMTPING_INTEROP_VALIDATOR" --ca-file "$SMTPING_INTEROP_CA"
+        CLI_CMD=domain cli_case domain-dane-mismatch 2 "" "dane/status=red;dane/hosts/0/matched=false" \
+            dane-mismatch.secure.test --resolver "$SMTPING_INTEROP_VALIDATOR" \
+            --ca-file "$SMTPING_INTEROP_CA" --json
+        if [ -n "$SMTPING_INTEROP_SWEEP_ADDR" ]; then
+            cli_case sweep-card 1 "" "" "$SMTPING_INTEROP_SWEEP_HOST:587" --resolver "$SMTPING_INTEROP_DNS" \
+                --ca-file "$SMTPING_INTEROP_CA" --sni "$SMTPING_INTEROP_MX_HOST" --quit-after tls \
+                --ports 25,465,587,2525 --connect-timeout 3s --command-timeout 5s --no-signals
+        fi
+        cli_case tls-scan-legacy-card 2 "" "" "$SMTPING_INTEROP_LEGACY_TLS" --tls implicit --tls-scan \
+            --quit-after tls --no-signals --sni "$SMTPING_INTEROP_MX_HOST" --ca-file "$SMTPING_INTEROP_CA" \
+            --command-timeout 3s
 
         printf '%-4s  %-22s %s\n' RES CASE RESULT
         local row

@@ -192,6 +192,34 @@ pub(crate) struct CheckArgs {
     #[arg(help_heading = "Envelope", long, value_name = "STEP", value_parser = parse_quit_after)]
     pub(crate) quit_after: Option<QuitAfter>,
 
+    /// Retry a deferred delivery as a real MTA would (the same message, one connection at a
+    /// time, never sooner than --retry-schedule), until it is accepted or bounced or
+    /// --retry-deadline passes; every attempt is reported.
+    #[arg(help_heading = "Envelope", long, requires = "to")]
+    pub(crate) retry_deferred: bool,
+
+    /// The waits before each retry, comma-separated; the last one repeats.
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "DURATIONS",
+        default_value = "30s,2m,10m",
+        requires = "retry_deferred",
+        value_parser = parse_durations
+    )]
+    pub(crate) retry_schedule: DurationList,
+
+    /// Give up retrying this long after the first attempt.
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "DURATION",
+        default_value = "30m",
+        requires = "retry_deferred",
+        value_parser = parse_duration
+    )]
+    pub(crate) retry_deadline: Duration,
+
     /// Do not announce the message size with SIZE= (the server then checks it after DATA).
     #[arg(help_heading = "Envelope", long, requires = "to")]
     pub(crate) no_size: bool,
@@ -468,6 +496,17 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 }
 
 /// `10`, `10s`, `1.5s`, `500ms`, `2m`.
+/// Durations given as one comma-separated list (`--retry-schedule 30s,2m,10m`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DurationList(pub(crate) Vec<Duration>);
+
+fn parse_durations(s: &str) -> Result<DurationList, String> {
+    s.split(',')
+        .map(|part| parse_duration(part.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map(DurationList)
+}
+
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {

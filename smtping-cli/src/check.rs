@@ -133,6 +133,12 @@ pub(crate) fn build(
     if args.no_signals {
         check = check.signals(false);
     }
+    if args.retry_deferred {
+        let policy =
+            smtping_client::RetryPolicy::new(args.retry_schedule.0.clone(), args.retry_deadline)
+                .map_err(|e| UsageError(e.to_string()))?;
+        check = check.retry_deferred(policy);
+    }
     if args.trust_ad {
         check = check.trust_ad(true);
     }

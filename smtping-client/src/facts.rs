@@ -49,8 +49,35 @@ pub struct Facts {
     pub dane: Option<DaneFacts>,
     /// The follow-through with `--seed` (`None` without seeds).
     pub follow_through: Option<FollowFacts>,
+    /// When the main session started (the origin of `delivery.attempts[].t_ms`).
+    pub session_started: Option<std::time::Instant>,
+    /// Every attempt of a deferred delivery with `--retry-deferred` (the main session
+    /// first), in order; empty when there was nothing to retry.
+    pub retries: Vec<RetryFacts>,
     /// Time from the start of the check to its end.
     pub total: Duration,
+    /// What a retry needs to send the same message again: the main session's plan and
+    /// TLS set-up (only with `--retry-deferred`).
+    pub(crate) retry_with: Option<(
+        smtping_proto::session::Plan,
+        Option<crate::runtime::TlsHandshake>,
+    )>,
+}
+
+/// One retry of a deferred delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryFacts {
+    /// When it started, from the start of the main session.
+    pub at: Duration,
+    /// Its connection.
+    pub attempt: AttemptFacts,
+    /// The delivery status it ended with (`None` when it could not connect).
+    pub status: Option<smtping_proto::session::DeliveryStatus>,
+    /// The deciding reply.
+    pub reply: Option<smtping_proto::OwnedReply>,
+    /// Why it stopped, when it failed.
+    pub error: Option<String>,
 }
 
 /// The follow-through of the test message (issue 16).

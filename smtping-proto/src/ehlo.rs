@@ -280,35 +280,48 @@ impl AuthMechanism {
             .unwrap_or_else(|| Self::Other(name.to_ascii_uppercase().into_boxed_str()))
     }
 
-    /// A mechanism SMTPing knows by name, case-insensitively: dispatch on length and first
-    /// letter, then one comparison.
+    /// A mechanism SMTPing knows by name, case-insensitively.
     #[inline]
     fn known(name: &[u8]) -> Option<Self> {
-        // Exact (servers send upper case) before the case-insensitive comparison; the
-        // fixed-size name makes the first a few word compares.
-        #[inline(always)]
-        fn is<const N: usize>(
-            name: &[u8],
-            upper: &[u8; N],
-            m: AuthMechanism,
-        ) -> Option<AuthMechanism> {
-            (name == upper || name.eq_ignore_ascii_case(upper)).then_some(m)
+        known_mechanism(name).map(Self::from_index)
+    }
+
+    /// The known mechanism with index `i` (its bit in [`AuthMechanisms`]).
+    fn from_index(i: u8) -> Self {
+        match i {
+            0 => Self::Plain,
+            1 => Self::Login,
+            2 => Self::CramMd5,
+            3 => Self::DigestMd5,
+            4 => Self::XOAuth2,
+            5 => Self::OAuthBearer,
+            6 => Self::ScramSha1,
+            7 => Self::ScramSha256,
+            8 => Self::Gssapi,
+            9 => Self::Ntlm,
+            10 => Self::External,
+            _ => Self::Anonymous,
         }
-        match (name.len(), name.first()? | 0x20) {
-            (5, b'p') => is(name, b"PLAIN", Self::Plain),
-            (5, b'l') => is(name, b"LOGIN", Self::Login),
-            (8, b'c') => is(name, b"CRAM-MD5", Self::CramMd5),
-            (10, b'd') => is(name, b"DIGEST-MD5", Self::DigestMd5),
-            (7, b'x') => is(name, b"XOAUTH2", Self::XOAuth2),
-            (11, b'o') => is(name, b"OAUTHBEARER", Self::OAuthBearer),
-            (11, b's') => is(name, b"SCRAM-SHA-1", Self::ScramSha1),
-            (13, b's') => is(name, b"SCRAM-SHA-256", Self::ScramSha256),
-            (6, b'g') => is(name, b"GSSAPI", Self::Gssapi),
-            (4, b'n') => is(name, b"NTLM", Self::Ntlm),
-            (8, b'e') => is(name, b"EXTERNAL", Self::External),
-            (9, b'a') => is(name, b"ANONYMOUS", Self::Anonymous),
-            _ => None,
-        }
+    }
+
+    /// The bit of a known mechanism in [`AuthMechanisms`], 0 for [`AuthMechanism::Other`].
+    const fn bit(&self) -> u16 {
+        let i = match self {
+            Self::Plain => 0,
+            Self::Login => 1,
+            Self::CramMd5 => 2,
+            Self::DigestMd5 => 3,
+            Self::XOAuth2 => 4,
+            Self::OAuthBearer => 5,
+            Self::ScramSha1 => 6,
+            Self::ScramSha256 => 7,
+            Self::Gssapi => 8,
+            Self::Ntlm => 9,
+            Self::External => 10,
+            Self::Anonymous => 11,
+            Self::Other(_) => return 0,
+        };
+        1 << i
     }
 
     /// The mechanism name as sent in `AUTH <name>`.
@@ -339,9 +352,233 @@ impl AuthMechanism {
     }
 }
 
+/// The index of a mechanism SMTPing knows by name ([`AuthMechanism::from_index`]),
+/// case-insensitively: dispatch on length and first letter, then one comparison.
+#[inline]
+fn known_mechanism(name: &[u8]) -> Option<u8> {
+    // Exact (servers send upper case) before the case-insensitive comparison; the
+    // fixed-size name makes the first a few word compares.
+    #[inline(always)]
+    fn is<const N: usize>(name: &[u8], upper: &[u8; N], i: u8) -> Option<u8> {
+        (name == upper || name.eq_ignore_ascii_case(upper)).then_some(i)
+    }
+    match (name.len(), name.first()? | 0x20) {
+        (5, b'p') => is(name, b"PLAIN", 0),
+        (5, b'l') => is(name, b"LOGIN", 1),
+        (8, b'c') => is(name, b"CRAM-MD5", 2),
+        (10, b'd') => is(name, b"DIGEST-MD5", 3),
+        (7, b'x') => is(name, b"XOAUTH2", 4),
+        (11, b'o') => is(name, b"OAUTHBEARER", 5),
+        (11, b's') => is(name, b"SCRAM-SHA-1", 6),
+        (13, b's') => is(name, b"SCRAM-SHA-256", 7),
+        (6, b'g') => is(name, b"GSSAPI", 8),
+        (4, b'n') => is(name, b"NTLM", 9),
+        (8, b'e') => is(name, b"EXTERNAL", 10),
+        (9, b'a') => is(name, b"ANONYMOUS", 11),
+        _ => None,
+    }
+}
+
 impl fmt::Display for AuthMechanism {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The SASL mechanisms an EHLO reply advertised ([`Extensions::auth_mechanisms`]):
+/// de-duplicated, in the order the `AUTH` and `AUTH=` lines name them.
+///
+/// A `Copy` view that borrows the [`Extensions`]: the known mechanisms are a bit set filled
+/// while parsing (so [`AuthMechanisms::contains`] of a known one and, when every
+/// mechanism is known, [`AuthMechanisms::len`] are a few instructions); the order and the
+/// names of unknown mechanisms are read from the kept text by [`AuthMechanisms::iter`].
+/// [`Default`] is the empty set (a server without `AUTH`).
+///
+/// ```
+/// # use smtping_proto::{AuthMechanism, AuthMechanisms, Extensions};
+/// let (ext, _) = Extensions::parse(b"250-mx\r\n250 AUTH PLAIN XOAUTH2\r\n").unwrap().unwrap();
+/// let offered = ext.auth_mechanisms();
+/// assert!(offered.contains(&AuthMechanism::XOAuth2) && !offered.is_empty());
+/// assert_eq!(offered.iter().next(), Some(AuthMechanism::Plain));
+/// assert!(AuthMechanisms::default().is_empty());
+/// ```
+#[derive(Clone, Copy, Default)]
+pub struct AuthMechanisms<'a> {
+    text: &'a str,
+    known: u16,
+    /// Distinct unknown mechanisms, or [`MANY_UNKNOWN`].
+    unknown: u8,
+}
+
+/// Unknown mechanisms counted while parsing; more are counted when asked.
+const UNKNOWN_SLOTS: usize = 4;
+/// [`Extensions::auth_unknown`] when there were more than [`UNKNOWN_SLOTS`].
+const MANY_UNKNOWN: u8 = u8::MAX;
+/// In [`Builder::build`]'s flags only (above every [`Keyword`] bit): a keyword had
+/// lower case, so the kept copy's keywords are upper-cased.
+const LOWER_KEYWORDS: u32 = 1 << 31;
+
+impl<'a> AuthMechanisms<'a> {
+    /// The mechanisms in order, each once. Unknown ones are upper-cased
+    /// ([`AuthMechanism::Other`], which allocates its name).
+    #[must_use]
+    pub fn iter(&self) -> AuthMechanismsIter<'a> {
+        AuthMechanismsIter {
+            names: AuthNames::new(self.text),
+            text: self.text,
+            index: 0,
+            seen: 0,
+            known: self.known,
+            unknown: self.unknown,
+        }
+    }
+
+    /// How many mechanisms (without counting a repeated one twice).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        if self.unknown == MANY_UNKNOWN {
+            self.iter().count()
+        } else {
+            self.known.count_ones() as usize + usize::from(self.unknown)
+        }
+    }
+
+    /// `true` when no mechanism was advertised.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.known == 0 && self.unknown == 0
+    }
+
+    /// `true` when the server offers `mechanism` (an unknown one compared by name,
+    /// case-insensitively).
+    #[must_use]
+    pub fn contains(&self, mechanism: &AuthMechanism) -> bool {
+        match mechanism {
+            AuthMechanism::Other(name) => {
+                self.unknown != 0
+                    && AuthNames::new(self.text).any(|n| {
+                        known_mechanism(n.as_bytes()).is_none() && n.eq_ignore_ascii_case(name)
+                    })
+            }
+            known => self.known & known.bit() != 0,
+        }
+    }
+
+    /// `true` when PLAIN or LOGIN is offered ([`AuthMechanism::is_plaintext`]).
+    #[must_use]
+    pub const fn has_plaintext(&self) -> bool {
+        self.known & (AuthMechanism::Plain.bit() | AuthMechanism::Login.bit()) != 0
+    }
+}
+
+impl<'a> IntoIterator for AuthMechanisms<'a> {
+    type Item = AuthMechanism;
+    type IntoIter = AuthMechanismsIter<'a>;
+
+    fn into_iter(self) -> AuthMechanismsIter<'a> {
+        self.iter()
+    }
+}
+
+impl fmt::Debug for AuthMechanisms<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over [`AuthMechanisms`], in advertised order, each mechanism once.
+#[derive(Clone)]
+pub struct AuthMechanismsIter<'a> {
+    names: AuthNames<'a>,
+    text: &'a str,
+    /// Names read so far (repeats included).
+    index: usize,
+    seen: u16,
+    known: u16,
+    unknown: u8,
+}
+
+impl fmt::Debug for AuthMechanismsIter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthMechanismsIter")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Iterator for AuthMechanismsIter<'_> {
+    type Item = AuthMechanism;
+
+    fn next(&mut self) -> Option<AuthMechanism> {
+        loop {
+            if self.unknown == 0 && self.seen == self.known {
+                return None; // every mechanism given: no need to read further
+            }
+            let name = self.names.next()?;
+            self.index += 1;
+            match known_mechanism(name.as_bytes()) {
+                Some(i) => {
+                    let bit = 1 << i;
+                    if self.seen & bit == 0 {
+                        self.seen |= bit;
+                        return Some(AuthMechanism::from_index(i));
+                    }
+                }
+                None => {
+                    // Quadratic in the unknown names of one reply, as a list's
+                    // `contains` would be; bounded by the reply size limit.
+                    let repeated = AuthNames::new(self.text)
+                        .take(self.index - 1)
+                        .any(|n| n.eq_ignore_ascii_case(name));
+                    if !repeated {
+                        return Some(AuthMechanism::Other(name.to_ascii_uppercase().into()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every name on every `AUTH`/`AUTH=` line of an [`Extensions`] text, repeats included.
+#[derive(Clone)]
+struct AuthNames<'a> {
+    lines: LineScanner<'a>,
+    text: &'a str,
+    words: core::str::SplitAsciiWhitespace<'a>,
+}
+
+impl<'a> AuthNames<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut lines = LineScanner {
+            text: text.as_bytes(),
+            pos: 0,
+        };
+        let _ = lines.next_range(); // the greeting line
+        Self {
+            lines,
+            text,
+            words: "".split_ascii_whitespace(),
+        }
+    }
+}
+
+impl<'a> Iterator for AuthNames<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            if let Some(w) = self.words.next() {
+                return Some(w);
+            }
+            let line = loop {
+                if let Some(line) = self.lines.next_line()? {
+                    break line;
+                }
+            };
+            if &self.text[line.kw.0..line.kw.1] == "AUTH" {
+                self.words = self.text[line.params.0..line.params.1].split_ascii_whitespace();
+            }
+        }
     }
 }
 
@@ -384,7 +621,8 @@ pub struct Limits {
 /// It owns one copy of the reply text (keywords upper-cased in place) and the typed values
 /// computed in a single pass; [`Extensions::keywords`], [`Extensions::params`] and
 /// [`Extensions::supports`] walk that copy on demand, so parsing costs one allocation
-/// (two when `AUTH` is advertised).
+/// (the `AUTH` mechanisms are a bit set and a count; [`Extensions::auth_mechanisms`]
+/// reads their order and unknown names from the copy).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Extensions {
     /// The reply's bytes (lossy UTF-8), line prefixes and terminators included.
@@ -395,7 +633,11 @@ pub struct Extensions {
     name_end: u32,
     flags: u32,
     size: Option<SizeLimit>,
-    auth: Vec<AuthMechanism>,
+    /// The known `AUTH` mechanisms, one bit each ([`AuthMechanism::bit`]).
+    auth_known: u16,
+    /// How many distinct unknown `AUTH` mechanisms, [`MANY_UNKNOWN`] when too many to
+    /// count while parsing ([`AuthMechanisms::len`] then counts them in the text).
+    auth_unknown: u8,
     legacy_auth: bool,
     deliver_by: Option<Option<u64>>,
     limits: Option<Limits>,
@@ -411,6 +653,7 @@ struct Line {
 
 /// Iterates the keyword lines of `text` (skipping the first line and blank lines),
 /// yielding `None` for a blank one so the caller can count it.
+#[derive(Clone)]
 struct LineScanner<'a> {
     text: &'a [u8],
     pos: usize,
@@ -491,12 +734,17 @@ fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) 
 /// is classified as it arrives, over the reply's own bytes, so both paths give the same
 /// result by construction; [`Builder::finish`] then makes the one owned copy.
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
     greeting: (u32, u32),
     name_end: u32,
     flags: u32,
     size: Option<SizeLimit>,
-    auth: Vec<AuthMechanism>,
+    /// The known `AUTH` mechanisms, one bit each ([`AuthMechanism::bit`]).
+    auth_known: u16,
+    /// How many distinct unknown `AUTH` mechanisms ([`MANY_UNKNOWN`] past the slots).
+    auth_unknown: u8,
+    /// The distinct unknown mechanisms' names so far, to count each once.
+    unknown_names: [&'a [u8]; UNKNOWN_SLOTS],
     legacy_auth: bool,
     deliver_by: Option<Option<u64>>,
     limits: Option<Limits>,
@@ -506,11 +754,11 @@ struct Builder {
     lines: u32,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// One line of the reply, terminator included, as the reply grammar delimited it;
     /// `start` is its offset in the reply.
     #[inline]
-    fn line(&mut self, start: usize, line: &[u8]) {
+    fn line(&mut self, start: usize, line: &'a [u8]) {
         self.lines += 1;
         if self.lines == 1 {
             self.first_line(start, line);
@@ -552,7 +800,7 @@ impl Builder {
     /// A keyword line's keyword (not empty; `lower` when it has lower case) and what
     /// follows it up to and including the line's terminator.
     #[inline]
-    fn keyword(&mut self, kw: &[u8], lower: bool, after: &[u8]) {
+    fn keyword(&mut self, kw: &[u8], lower: bool, after: &'a [u8]) {
         let known = if lower {
             self.lower = true;
             Keyword::from_any_case(kw)
@@ -574,7 +822,7 @@ impl Builder {
 
     /// The parameters of the keywords with typed values.
     #[inline(never)]
-    fn params(&mut self, known: Keyword, after: &[u8]) {
+    fn params(&mut self, known: Keyword, after: &'a [u8]) {
         let delimiter = after.first().copied();
         let stop = after.len() - usize::from(after.last() == Some(&b'\n'));
         let (p0, p1) = trim_range(after, 1.min(stop), stop);
@@ -589,21 +837,22 @@ impl Builder {
         }
         if known == Keyword::Auth {
             self.legacy_auth |= delimiter == Some(b'=');
-            for name in after[p0..p1]
-                .split(u8::is_ascii_whitespace)
-                .filter(|w| !w.is_empty())
-            {
-                let m = match AuthMechanism::known(name) {
-                    Some(m) => m,
-                    // Invalid UTF-8 here means the whole reply is, and `finish` starts
-                    // over on the lossy copy.
-                    None => match core::str::from_utf8(name) {
-                        Ok(name) => AuthMechanism::Other(name.to_ascii_uppercase().into()),
-                        Err(_) => return,
-                    },
-                };
-                if !self.auth.contains(&m) {
-                    self.auth.push(m);
+            // The names split at ASCII whitespace, as `AuthNames` splits the kept text.
+            let params = &after[p0..p1];
+            let mut i = 0;
+            while i < params.len() {
+                if params[i].is_ascii_whitespace() {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < params.len() && !params[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                let name = &params[start..i];
+                match known_mechanism(name) {
+                    Some(bit) => self.auth_known |= 1 << bit,
+                    None => self.unknown_mechanism(name),
                 }
             }
             return;
@@ -624,8 +873,30 @@ impl Builder {
         }
     }
 
+    /// Counts an unknown mechanism once: its name is kept in a slot to recognise a repeat;
+    /// past the slots the count is given up ([`MANY_UNKNOWN`]).
+    #[cold]
+    fn unknown_mechanism(&mut self, name: &'a [u8]) {
+        let n = usize::from(self.auth_unknown);
+        if n > UNKNOWN_SLOTS {
+            return;
+        }
+        if self.unknown_names[..n.min(UNKNOWN_SLOTS)]
+            .iter()
+            .any(|seen| seen.eq_ignore_ascii_case(name))
+        {
+            return;
+        }
+        if n == UNKNOWN_SLOTS {
+            self.auth_unknown = MANY_UNKNOWN;
+            return;
+        }
+        self.unknown_names[n] = name;
+        self.auth_unknown += 1;
+    }
+
     /// Classifies every line of `raw` (a reply's bytes).
-    fn over(raw: &[u8]) -> Self {
+    fn over(raw: &'a [u8]) -> Self {
         let mut b = Self::default();
         let mut pos = 0;
         while pos < raw.len() {
@@ -638,24 +909,34 @@ impl Builder {
 
     /// The owned copy of `raw` (the bytes the lines came from) and the values found.
     fn finish(self, raw: &[u8]) -> Extensions {
-        let (b, mut text) = match core::str::from_utf8(raw) {
-            Ok(s) => (self, s.to_owned()),
+        let mut ext = match core::str::from_utf8(raw) {
+            Ok(s) => self.build(s.to_owned()),
             Err(_) => {
                 // Rare: 8-bit text. Classify the lossy copy, whose offsets differ.
                 let text = String::from_utf8_lossy(raw).into_owned();
-                (Self::over(text.as_bytes()), text)
+                let mut ext = Builder::over(text.as_bytes()).build(String::new());
+                ext.text = text;
+                ext
             }
         };
-        if b.lower {
-            upper_case_keywords(&mut text);
+        if ext.flags & LOWER_KEYWORDS != 0 {
+            ext.flags &= !LOWER_KEYWORDS;
+            upper_case_keywords(&mut ext.text);
         }
+        ext
+    }
+
+    /// The values found, with `text` as the kept copy.
+    fn build(self, text: String) -> Extensions {
+        let b = self;
         Extensions {
             text,
             greeting: b.greeting,
             name_end: b.name_end,
-            flags: b.flags,
+            flags: b.flags | if b.lower { LOWER_KEYWORDS } else { 0 },
             size: b.size,
-            auth: b.auth,
+            auth_known: b.auth_known,
+            auth_unknown: b.auth_unknown,
             legacy_auth: b.legacy_auth,
             deliver_by: b.deliver_by,
             limits: b.limits,
@@ -865,7 +1146,7 @@ impl Extensions {
     /// Gives the same result as [`parse_reply`](crate::parse_reply) followed by
     /// [`Extensions::from_ehlo`]: `Ok(None)` when more bytes are needed, the reply error,
     /// or [`EhloError::NotAccepted`] for a valid reply that is not 250. One allocation
-    /// (the text), plus the `AUTH` mechanisms' list when there is one; nothing is allocated
+    /// (the text), `AUTH` included; nothing is allocated
     /// while the reply is incomplete.
     ///
     /// ```
@@ -930,7 +1211,8 @@ impl Extensions {
             name_end,
             flags: 0,
             size: None,
-            auth: Vec::new(),
+            auth_known: 0,
+            auth_unknown: 0,
             legacy_auth: false,
             deliver_by: None,
             limits: None,
@@ -1035,10 +1317,27 @@ impl Extensions {
         }
     }
 
-    /// SASL mechanisms from every `AUTH` and `AUTH=` line, de-duplicated, in order.
+    /// SASL mechanisms from every `AUTH` and `AUTH=` line, de-duplicated, in order: a
+    /// small borrowing view (a bit set of the known mechanisms over the kept text) with
+    /// [`AuthMechanisms::contains`], [`AuthMechanisms::len`] and [`AuthMechanisms::iter`].
+    ///
+    /// ```
+    /// # use smtping_proto::{AuthMechanism, Extensions};
+    /// let buf = b"250-mx\r\n250-AUTH LOGIN x-foo PLAIN\r\n250 AUTH=LOGIN\r\n";
+    /// let (ext, _) = Extensions::parse(buf).unwrap().unwrap();
+    /// let auth = ext.auth_mechanisms();
+    /// assert_eq!(auth.len(), 3);
+    /// assert!(auth.contains(&AuthMechanism::Plain));
+    /// let names: Vec<String> = auth.iter().map(|m| m.to_string()).collect();
+    /// assert_eq!(names, ["LOGIN", "X-FOO", "PLAIN"]);
+    /// ```
     #[must_use]
-    pub fn auth_mechanisms(&self) -> &[AuthMechanism] {
-        &self.auth
+    pub fn auth_mechanisms(&self) -> AuthMechanisms<'_> {
+        AuthMechanisms {
+            text: &self.text,
+            known: self.auth_known,
+            unknown: self.auth_unknown,
+        }
     }
 
     /// `true` when the legacy `AUTH=` form was advertised (old Outlook clients).
@@ -1127,8 +1426,8 @@ impl Extensions {
 
     /// `AUTH` with at least one mechanism.
     #[must_use]
-    pub fn auth(&self) -> bool {
-        !self.auth.is_empty()
+    pub const fn auth(&self) -> bool {
+        self.auth_known != 0 || self.auth_unknown != 0
     }
 }
 

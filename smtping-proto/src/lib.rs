@@ -51,7 +51,10 @@ pub mod tls_probe;
 
 pub use address::{Address, AddressError, Domain};
 pub use command::{Command, CommandError};
-pub use ehlo::{AuthMechanism, EhloError, EhloParseError, Extensions, Keyword, Limits, SizeLimit};
+pub use ehlo::{
+    AuthMechanism, AuthMechanisms, AuthMechanismsIter, EhloError, EhloParseError, Extensions,
+    Keyword, Limits, SizeLimit,
+};
 pub use enhanced::{EnhancedCode, EnhancedCodeError};
 pub use reply::{
     BareLfPolicy, Lines, OwnedReply, Reply, ReplyError, ReplyLimits, ReplyParser, ReplyProgress,

@@ -591,6 +591,27 @@ fn delivery(out: &mut String, p: &Paint, r: &Report, style: CardStyle) {
         let _ = write!(line, " [{reason}{}]", if d.hard { ", hard" } else { "" });
     }
     area(out, p, "Delivery", Some(d.status), &line);
+    if let Some(c) = &d.retry_conclusion {
+        more(out, c);
+        let steps: Vec<String> = d
+            .attempts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let code = a
+                    .reply
+                    .as_ref()
+                    .map_or_else(String::new, |r| format!(" {}", r.code));
+                format!(
+                    "{}. +{:.0} s {}{code}",
+                    i + 1,
+                    a.t_ms as f64 / 1000.0,
+                    a.outcome
+                )
+            })
+            .collect();
+        more(out, &steps.join(" · "));
+    }
     if d.outcome != "not_tested" && d.outcome != "accepted" {
         if let Some(e) = &d.explanation {
             more(out, e);

@@ -22,6 +22,7 @@ use crate::report::{
 };
 
 mod follow;
+mod retry;
 mod session;
 mod signals;
 mod transport;
@@ -138,6 +139,7 @@ pub fn assemble(context: &Context, mut facts: Facts) -> Report {
         b.follow_through(f);
     }
     let mut report = b.finish(facts.total);
+    retry::attempts(&mut report, &facts.retries);
     if let Some(hosts) = hosts {
         transport::merge_hosts(context, &mut report, hosts);
     }

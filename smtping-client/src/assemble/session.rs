@@ -298,7 +298,7 @@ impl Builder<'_> {
         let plaintext_before = !implicit
             && o.extensions
                 .as_ref()
-                .is_some_and(|e| e.auth_mechanisms().iter().any(|m| m.is_plaintext()));
+                .is_some_and(|e| e.auth_mechanisms().has_plaintext());
         self.report.auth.mechanisms_before_tls = before;
         self.report.auth.mechanisms_after_tls = mechanisms(o.extensions_tls.as_ref());
         if plaintext_before {

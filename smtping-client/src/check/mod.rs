@@ -21,10 +21,16 @@ mod dane;
 mod enforcement;
 mod follow;
 mod plan;
+mod retry;
 mod run;
 mod signals;
 mod sweep;
 
+pub(crate) use retry::words as retry_words;
+pub use retry::{
+    DEFAULT_RETRY_DEADLINE, DEFAULT_RETRY_SCHEDULE, MAX_RETRIES, MIN_RETRY_DELAY, RetryPolicy,
+    RetryPolicyError,
+};
 pub use sweep::{ALL_PORTS, PortListError, SUBMISSION_PORTS, parse_port_list};
 
 /// The implicit-TLS submission port (RFC 8314).
@@ -156,6 +162,7 @@ pub struct Check {
     ports: Vec<u16>,
     probe_enforcement: bool,
     dane: bool,
+    retry: Option<RetryPolicy>,
     trust_ad: bool,
     follow: Option<crate::follow::FollowThrough>,
     dkim: Option<std::sync::Arc<crate::dkim_sign::DkimSigner>>,
@@ -210,6 +217,7 @@ impl Check {
             ports: Vec::new(),
             probe_enforcement: false,
             dane: true,
+            retry: None,
             trust_ad: false,
             follow: None,
             dkim: None,
@@ -541,6 +549,23 @@ impl Check {
     /// ```
     pub fn dkim_signer(mut self, signer: crate::dkim_sign::DkimSigner) -> Self {
         self.dkim = Some(std::sync::Arc::new(signer));
+        self
+    }
+
+    /// Retry a deferred delivery (`--retry-deferred`) as a real MTA would: the same message
+    /// to the same address after each wait of `policy`, one connection at a time, until it
+    /// is accepted or bounced or the deadline passes. Every attempt is in
+    /// `delivery.attempts`; the delivery reported is the last one's.
+    ///
+    /// ```
+    /// use smtping_client::Check;
+    /// use smtping_client::RetryPolicy;
+    /// let check = Check::parse("mx.example.org")?.retry_deferred(RetryPolicy::default());
+    /// # let _ = check;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retry_deferred(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
         self
     }
 

@@ -72,6 +72,19 @@ impl Check {
         if facts.setup_error.is_some() {
             return; // the TLS set-up failed (a bad --sni): every other session would too
         }
+        if let (Some(policy), Some(address), Some((plan, tls))) =
+            (&self.retry, main, facts.retry_with.take())
+        {
+            Box::pin(self.observe_retries(rt, policy, address, plan, tls, facts)).await;
+            // The follow-through starts from the attempt that ended the retries.
+            if self.follow.is_some()
+                && facts.retries.len() > 1
+                && let (Some(start), Some(last)) = (facts.session_started, facts.retries.last())
+            {
+                let session_start = start + last.at + last.attempt.elapsed;
+                facts.follow_through = Some(self.follow_start(rt, session_start, facts));
+            }
+        }
         Box::pin(self.observe_more(rt, &candidates, main, trust.as_ref(), facts)).await;
         // Last: the follow-through waits for the mail to land (its own deadline).
         if self.follow.is_some() {
@@ -79,7 +92,7 @@ impl Check {
         }
     }
 
-    /// `--all-mx` and the port sweep, after the main session.
+    /// `--all-mx` and the port sweep, after the main session (and its retries).
     async fn observe_more<R: Runtime>(
         &self,
         rt: &R,
@@ -124,8 +137,12 @@ impl Check {
         };
         let address = connected.address;
         facts.connected = Some(connected);
+        if self.retry.is_some() {
+            facts.retry_with = Some((plan.clone(), tls.clone()));
+        }
         let session = Session::new(plan, rt.now());
         let t = rt.now();
+        facts.session_started = Some(t);
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
         facts.session_elapsed = Some(rt.now().saturating_duration_since(t));
         if self.follow.is_some() {

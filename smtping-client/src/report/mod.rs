@@ -384,6 +384,28 @@ pub struct DeliveryInfo {
     pub recipients: Vec<RecipientInfo>,
     /// The test message's Message-ID, when one was sent.
     pub message_id: Option<String>,
+    /// With `--retry-deferred`: every attempt, the check's own first (empty otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<DeliveryAttempt>,
+    /// With `--retry-deferred`: what the retries showed ("greylisted: accepted on attempt 2
+    /// after 31 s", "still deferred after 4 attempts over 30 min").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_conclusion: Option<String>,
+}
+
+/// One delivery attempt of a `--retry-deferred` check.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeliveryAttempt {
+    /// When it started, in milliseconds from the first attempt.
+    pub t_ms: u64,
+    /// How it ended (`unknown` when it could not connect).
+    pub outcome: DeliveryOutcome,
+    /// The deciding reply.
+    pub reply: Option<ReplyInfo>,
+    /// Why it failed, when it did (a refused connection, a timeout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The open-relay probe (`--relay-probe`): MAIL from an outside domain to an outside

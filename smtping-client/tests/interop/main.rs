@@ -1581,4 +1581,5 @@ async fn swaks_agrees_on_tls_and_auth() {
     assert_eq!(r.connectivity.attempts[0].outcome, "refused");
 }
 
+mod follow;
 mod transport;

@@ -328,3 +328,74 @@ async fn connect_to_keeps_the_name_for_the_certificate() {
         format!("127.0.0.1:{}", mx.port())
     );
 }
+
+/// `smtping domain` on the signed zone: every MX host's address (127.0.0.37:25, which the
+/// firewall forwards to Postfix's DANE listener) over STARTTLS, its chain matched against the
+/// host's TLSA records (DANE-EE, a rollover pair, DANE-TA), and the MTA-STS policy's
+/// certificate check from the same handshakes.
+#[tokio::test]
+async fn every_mx_of_the_signed_zone_over_tls_with_dane_matched() {
+    let env = env_or_skip!();
+    if env.get("SWEEP_KIND") == "none" {
+        eprintln!(
+            "interop: SKIP domain TLS: no nftables/iptables at setup (127.0.0.37:25 needs DNAT)"
+        );
+        return;
+    }
+    let report = domain(&env, env.get("SECURE_DOMAIN")).await;
+    let tls = report.tls.as_ref().expect("tls area");
+    let names: Vec<&str> = tls.hosts.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "mx-dane.secure.test",
+            "mx-roll.secure.test",
+            "mx-ta.secure.test"
+        ],
+        "{tls:?}"
+    );
+    for h in &tls.hosts {
+        assert!(h.established, "{h:?}");
+        assert_eq!(h.port, 25);
+        assert_eq!(h.dane_matched, Some(true), "{h:?}");
+        let v = serde_json::to_value(h).unwrap();
+        assert_eq!(v["certificate"]["verification"], "valid", "{v}");
+    }
+    assert_eq!(tls.status, Status::Green, "{tls:?}");
+    let dane = report.dane.as_ref().expect("dane area");
+    assert!(
+        dane.hosts.iter().all(|h| h.matched == Some(true)),
+        "{dane:?}"
+    );
+    assert_eq!(dane.status, Status::Green, "{dane:?}");
+    let sts = report.mta_sts.as_ref().expect("mta_sts area");
+    assert!(
+        sts.hosts.iter().all(|h| h.certificate_valid == Some(true)),
+        "{sts:?}"
+    );
+
+    // The TLSA record that does not match the presented chain: red, whatever MTA-STS says.
+    let mismatch = domain(&env, "dane-mismatch.secure.test").await;
+    let dane = mismatch.dane.as_ref().expect("dane area");
+    assert_eq!(dane.hosts[0].matched, Some(false), "{dane:?}");
+    assert_eq!(dane.status, Status::Red);
+    assert!(
+        mismatch
+            .findings
+            .iter()
+            .any(|f| f.id.as_str() == "dane.mismatch"),
+        "{:?}",
+        mismatch.findings
+    );
+    assert_eq!(mismatch.verdict, Status::Red);
+
+    // Two MX hosts, one matching and one not: the worst decides.
+    let mixed = domain(&env, "mixed.secure.test").await;
+    let matched: Vec<Option<bool>> = mixed
+        .tls
+        .as_ref()
+        .map(|t| t.hosts.iter().map(|h| h.dane_matched).collect())
+        .unwrap_or_default();
+    assert_eq!(matched, [Some(true), Some(false)], "{:?}", mixed.tls);
+    assert_eq!(mixed.verdict, Status::Red);
+}

@@ -27,7 +27,7 @@ fn case_insensitive_and_unknown_kept() {
     let e = ext(b"250-MX Hello\r\n250-pipelining\r\n250-Auth plain Login\r\n250-X-EXPS GSSAPI NTLM\r\n250-XEXCH50\r\n250 starttls\r\n");
     assert!(e.pipelining() && e.starttls());
     assert_eq!(
-        e.auth_mechanisms(),
+        e.auth_mechanisms().iter().collect::<Vec<_>>(),
         [AuthMechanism::Plain, AuthMechanism::Login]
     );
     let unknown: Vec<_> = e.unknown().collect();
@@ -40,14 +40,15 @@ fn legacy_auth_merges() {
     let e = ext(b"250-mx\r\n250-AUTH=LOGIN PLAIN\r\n250-AUTH LOGIN CRAM-MD5\r\n250 OK\r\n");
     assert!(e.has_legacy_auth());
     assert_eq!(
-        e.auth_mechanisms(),
+        e.auth_mechanisms().iter().collect::<Vec<_>>(),
         [
             AuthMechanism::Login,
             AuthMechanism::Plain,
             AuthMechanism::CramMd5
         ]
     );
-    assert!(e.auth_mechanisms().iter().any(AuthMechanism::is_plaintext));
+    assert!(e.auth_mechanisms().iter().any(|m| m.is_plaintext()));
+    assert!(e.auth_mechanisms().has_plaintext());
 }
 
 #[test]
@@ -161,10 +162,67 @@ fn one_pass_parse_matches_both_steps() {
     assert_eq!(Extensions::parse(b"250-a\r\n250 b"), Ok(None));
 }
 
+#[test]
+fn auth_mechanisms_view() {
+    let e = ext(b"250-mx\r\n250-AUTH login X-A plain x-a\r\n250-AUTH=LOGIN X-B X-C X-D\r\n250 AUTH X-E x-b NTLM\r\n");
+    let auth = e.auth_mechanisms();
+    let names: Vec<String> = auth.iter().map(|m| m.to_string()).collect();
+    assert_eq!(
+        names,
+        ["LOGIN", "X-A", "PLAIN", "X-B", "X-C", "X-D", "X-E", "NTLM"]
+    );
+    // Five distinct unknown names: more than the parser counts, so `len` counts the text.
+    assert_eq!(auth.len(), 8);
+    assert!(auth.contains(&AuthMechanism::from_name("x-e")));
+    assert!(auth.contains(&AuthMechanism::Ntlm) && !auth.contains(&AuthMechanism::CramMd5));
+    assert!(!auth.contains(&AuthMechanism::from_name("X-F")));
+    assert!(auth.has_plaintext() && !auth.is_empty());
+    assert_eq!(format!("{auth:?}").matches("Other").count(), 5);
+
+    let e = ext(b"250-mx\r\n250-AUTH X-A x-a XOAUTH2\r\n250 AUTH X-A\r\n");
+    assert_eq!(e.auth_mechanisms().len(), 2);
+    assert!(!e.auth_mechanisms().has_plaintext());
+    let e = ext(b"250-mx\r\n250 SIZE 10\r\n");
+    assert!(e.auth_mechanisms().is_empty() && !e.auth());
+    assert_eq!(e.auth_mechanisms().iter().count(), 0);
+}
+
+/// The reference meaning of `auth_mechanisms()`: every name of every `AUTH` line of the
+/// kept text, de-duplicated, in order.
+fn auth_reference(e: &Extensions) -> Vec<AuthMechanism> {
+    let mut out: Vec<AuthMechanism> = Vec::new();
+    for (_, p) in e.keywords().filter(|(k, _)| *k == "AUTH") {
+        for name in p.split_ascii_whitespace() {
+            let m = AuthMechanism::from_name(name);
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
 mod properties {
     use proptest::prelude::*;
 
     use super::*;
+
+    fn auth_agrees(e: &Extensions) -> Result<(), TestCaseError> {
+        let reference = auth_reference(e);
+        let auth = e.auth_mechanisms();
+        prop_assert_eq!(auth.iter().collect::<Vec<_>>(), reference.clone());
+        prop_assert_eq!(auth.len(), reference.len());
+        prop_assert_eq!(auth.is_empty(), reference.is_empty());
+        prop_assert_eq!(e.auth(), !reference.is_empty());
+        for m in &reference {
+            prop_assert!(auth.contains(m));
+        }
+        prop_assert_eq!(
+            auth.has_plaintext(),
+            reference.iter().any(AuthMechanism::is_plaintext)
+        );
+        Ok(())
+    }
 
     /// A line's text: keyword-ish bytes, blanks, `=`, a stray CR, 8-bit bytes.
     fn text() -> impl Strategy<Value = Vec<u8>> {
@@ -303,6 +361,9 @@ mod properties {
             prop_assert_eq!(&one, &Extensions::parse_general(&buf));
             let (r, _) = crate::parse_reply(&buf).unwrap().unwrap();
             let general = Builder::over(r.as_bytes()).finish(r.as_bytes());
+            if let Ok(Some((e, _))) = &one {
+                auth_agrees(e)?;
+            }
             prop_assert_eq!(Extensions::from_ehlo(&r).unwrap(), general);
         }
 
@@ -326,6 +387,7 @@ mod properties {
                 prop_assert_eq!(Extensions::from_ehlo(&r).ok(), (r.code() == 250).then_some(general));
             }
             if let Ok(Some((e, _))) = one {
+                auth_agrees(&e)?;
                 for k in e.known() {
                     prop_assert!(e.supports(k.as_str()), "{:?} flagged but not found", k);
                 }

@@ -64,14 +64,38 @@ fn quoted_pair(i: &[u8]) -> IResult<&[u8], &[u8]> {
     .parse(i)
 }
 
+/// How deeply comments may nest before [`comment`] refuses the input: each level is a
+/// stack frame, so hostile input must not choose the depth.
+pub const MAX_COMMENT_DEPTH: usize = 16;
+
 /// `comment = "(" *([FWS] ccontent) [FWS] ")"`, with `ccontent = ctext / quoted-pair /
-/// comment` (nested comments allowed).
+/// comment` (nested comments allowed, at most [`MAX_COMMENT_DEPTH`] deep).
+///
+/// ```
+/// use smtping_proto::grammar::rfc5322::comment;
+/// assert_eq!(comment(&b"(a (b) c)x"[..]).unwrap(), (&b"x"[..], &b"(a (b) c)"[..]));
+/// // Ten thousand levels are refused, not recursed into.
+/// let deep = [b"(".repeat(10_000), b")".repeat(10_000)].concat();
+/// assert!(comment(&deep).is_err());
+/// ```
 pub fn comment(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    comment_at(i, 1)
+}
+
+fn comment_at(i: &[u8], depth: usize) -> IResult<&[u8], &[u8]> {
+    if depth > MAX_COMMENT_DEPTH {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::TooLarge,
+        )));
+    }
     recognize(delimited(
         char('('),
         many0_count(preceded(
             opt(fws),
-            alt((take_while1(is_ctext), quoted_pair, comment)),
+            alt((take_while1(is_ctext), quoted_pair, |j| {
+                comment_at(j, depth + 1)
+            })),
         )),
         pair(opt(fws), char(')')),
     ))

@@ -7,7 +7,7 @@
 use zeroize::Zeroizing;
 
 use crate::command::Command;
-use crate::ehlo::AuthMechanism;
+use crate::ehlo::{AuthMechanism, AuthMechanisms, Extensions};
 use crate::reply::OwnedReply;
 use crate::sasl::{self, Credentials, SaslError};
 
@@ -68,7 +68,8 @@ impl Session {
         let offered = self
             .rec
             .extensions()
-            .map_or(&[][..], |e| e.auth_mechanisms());
+            .map(Extensions::auth_mechanisms)
+            .unwrap_or_default();
         let in_tls = self.rec.in_tls;
         if offered.is_empty() {
             let where_ = if in_tls { " after TLS" } else { "" };
@@ -191,7 +192,10 @@ impl Session {
 
 /// The strongest suitable offered mechanism: PLAIN, LOGIN, then CRAM-MD5; the plaintext
 /// ones only when `plaintext_ok`.
-fn auto_mechanism(offered: &[AuthMechanism], plaintext_ok: bool) -> Result<AuthMechanism, String> {
+fn auto_mechanism(
+    offered: AuthMechanisms<'_>,
+    plaintext_ok: bool,
+) -> Result<AuthMechanism, String> {
     [
         AuthMechanism::Plain,
         AuthMechanism::Login,
@@ -201,7 +205,7 @@ fn auto_mechanism(offered: &[AuthMechanism], plaintext_ok: bool) -> Result<AuthM
     .find(|m| offered.contains(m) && (plaintext_ok || !m.is_plaintext()))
     .ok_or_else(|| {
         let list = mechanism_list(offered);
-        let why = if offered.iter().any(AuthMechanism::is_plaintext) && !plaintext_ok {
+        let why = if offered.has_plaintext() && !plaintext_ok {
             " without TLS (PLAIN and LOGIN would expose the password; allow plaintext AUTH explicitly to test it anyway)"
         } else {
             ""
@@ -251,9 +255,9 @@ fn round_response(
     }
 }
 
-fn mechanism_list(m: &[AuthMechanism]) -> String {
+fn mechanism_list(m: AuthMechanisms<'_>) -> String {
     m.iter()
-        .map(AuthMechanism::as_str)
+        .map(|m| m.as_str().to_owned())
         .collect::<Vec<_>>()
         .join(", ")
 }

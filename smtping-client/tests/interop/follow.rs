@@ -1,0 +1,233 @@
+//! Follow-through (issue 16) against real servers on both sides: the suite's Postfix relays
+//! from its submission port to the receiving MX in the network namespace `smtping-rx`
+//! (Postfix with OpenDKIM, OpenDMARC and policyd-spf, Dovecot over IMAP with a Sieve rule
+//! filing DMARC failures into Junk, postgrey for greylist@rx.test). See docs/interop.md.
+
+use std::time::{Duration, Instant};
+
+use smtping_classify::receiver::ReceiverVerdict;
+use smtping_client::follow::{FollowThrough, Password, PollSchedule, SeedUrl, SentAt};
+use smtping_client::runtime::tokio::Tokio;
+use smtping_client::tls::TlsOptions;
+use smtping_client::{Check, Report, RetryPolicy, Status};
+use smtping_proto::Address;
+use smtping_proto::session::QuitAfter;
+
+use super::{COMMAND_TIMEOUT, CONNECT_TIMEOUT, Env, run, say};
+
+/// The receiver's mailbox `user` (INBOX and Junk) as a seed URL; the IMAP host name is
+/// resolved through Knot.
+fn seed(env: &Env, user: &str) -> SeedUrl {
+    let (_, port) = env.get("RX_IMAP").rsplit_once(':').unwrap();
+    SeedUrl::parse(&format!(
+        "imap://{}@{}:{port}/INBOX,Junk",
+        user.replace('@', "%40"),
+        env.get("RX_IMAP_HOST")
+    ))
+    .unwrap()
+}
+
+fn follow(
+    env: &Env,
+    message_id: &str,
+    user: &str,
+    timeout: Duration,
+    sent: Instant,
+) -> FollowThrough {
+    FollowThrough::new(message_id)
+        .seed(seed(env, user), Password::new(env.get("RX_PASSWORD")))
+        .timeout(timeout)
+        .sent_at(SentAt::Instant(sent))
+        .tls_options(TlsOptions::default().ca_file(env.ca()))
+        .resolvers(vec![env.dns()])
+}
+
+/// `true` (after saying why) when the receiver namespace was not set up.
+fn no_receiver(env: &Env) -> bool {
+    if env.get("RX_KIND") != "netns" {
+        say(
+            "interop: SKIP follow-through: no network namespace at setup (SMTPING_INTEROP_RX_KIND=none)",
+        );
+        return true;
+    }
+    false
+}
+
+/// The test message submitted to the suite's Postfix (AUTH on its submission port), which
+/// relays it to the receiver.
+fn submit(env: &Env, from: &str, to: &str) -> Check {
+    env.check("POSTFIX_SUBMISSION")
+        .auth(env.credentials())
+        .envelope(Address::new(from).unwrap(), vec![Address::new(to).unwrap()])
+}
+
+fn accepted(r: &Report) -> String {
+    assert_eq!(r.delivery.outcome.as_str(), "accepted", "{}", r.summary);
+    r.delivery
+        .message_id
+        .clone()
+        .expect("a Message-ID was sent")
+}
+
+#[tokio::test]
+async fn relayed_mail_lands_in_inbox_with_spf_and_dmarc_pass() {
+    let env = env_or_skip!();
+    if no_receiver(&env) {
+        return;
+    }
+    let sent = Instant::now();
+    let r = run(submit(&env, env.get("TX_FROM"), env.get("RX_USER"))).await;
+    let mid = accepted(&r);
+    let result = follow(
+        &env,
+        &mid,
+        env.get("RX_USER"),
+        Duration::from_secs(60),
+        sent,
+    )
+    .run(&Tokio)
+    .await;
+    let s = &result.seeds[0];
+    assert!(s.found, "{s:?}");
+    assert_eq!(s.folder.as_deref(), Some("INBOX"), "{s:?}");
+    assert!(!s.junk);
+    assert!(s.tls, "STARTTLS before LOGIN");
+    say(&format!(
+        "interop: follow-through INBOX: found after {:?} ms, {} poll(s)",
+        s.latency_ms, s.attempts
+    ));
+    let header = s.header.as_deref().unwrap();
+    let v = ReceiverVerdict::from_message(header.as_bytes(), Some("mx.rx.test"));
+    assert_eq!(v.spf.as_ref().map(|r| r.as_str()), Some("pass"), "{v:?}");
+    assert_eq!(
+        v.dmarc.as_ref().map(|d| d.result.as_str()),
+        Some("pass"),
+        "{v:?}"
+    );
+    assert!(
+        v.received.len() >= 2,
+        "the relay's and the receiver's Received: {:?}",
+        v.received
+    );
+}
+
+#[tokio::test]
+async fn dmarc_failure_lands_in_junk_with_spf_fail_visible() {
+    let env = env_or_skip!();
+    if no_receiver(&env) {
+        return;
+    }
+    let sent = Instant::now();
+    let r = run(submit(&env, env.get("TX_FROM_NOSPF"), env.get("RX_USER"))).await;
+    let mid = accepted(&r);
+    let result = follow(
+        &env,
+        &mid,
+        env.get("RX_USER"),
+        Duration::from_secs(60),
+        sent,
+    )
+    .run(&Tokio)
+    .await;
+    let s = &result.seeds[0];
+    assert!(s.found, "{s:?}");
+    assert_eq!(s.folder.as_deref(), Some("Junk"), "{s:?}");
+    assert!(s.junk);
+    let ids: Vec<&str> = s.problems().iter().map(|p| p.finding_id()).collect();
+    assert!(ids.contains(&"follow_through.junk"), "{ids:?}");
+    let v =
+        ReceiverVerdict::from_message(s.header.as_deref().unwrap().as_bytes(), Some("mx.rx.test"));
+    assert_eq!(v.spf.as_ref().map(|r| r.as_str()), Some("fail"), "{v:?}");
+    assert_eq!(
+        v.dmarc.as_ref().map(|d| d.result.as_str()),
+        Some("fail"),
+        "{v:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_discarded_message_is_never_found_by_the_deadline() {
+    let env = env_or_skip!();
+    if no_receiver(&env) {
+        return;
+    }
+    let sent = Instant::now();
+    let r = run(submit(&env, env.get("TX_FROM"), env.get("RX_LOST"))).await;
+    let mid = accepted(&r);
+    let t = Instant::now();
+    let result = follow(&env, &mid, env.get("RX_LOST"), Duration::from_secs(6), sent)
+        .poll_schedule(PollSchedule::default())
+        .run(&Tokio)
+        .await;
+    let s = &result.seeds[0];
+    assert!(!s.found, "{s:?}");
+    // Every poll worked; the only "error" is the deadline passing without a match.
+    let error = s
+        .error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
+    assert!(error.starts_with("not found within 6 s"), "{error}");
+    let ids: Vec<&str> = s.problems().iter().map(|p| p.finding_id()).collect();
+    assert!(ids.contains(&"follow_through.not_found"), "{ids:?}");
+    // Bounded by the deadline (a guard, not a performance assertion).
+    assert!(t.elapsed() < Duration::from_secs(60));
+}
+
+/// postgrey on the receiver greylists greylist@rx.test for 20 s; `--retry-deferred` with a
+/// 25 s wait gets through on the second attempt, straight to the receiving MX.
+#[tokio::test]
+async fn greylisted_by_postgrey_then_accepted_on_the_retry() {
+    let env = env_or_skip!();
+    if no_receiver(&env) {
+        return;
+    }
+    // A sender never seen before (postgrey folds digits, so letters): a new triplet.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let local: String = format!("{nanos:08x}")
+        .bytes()
+        .map(|b| {
+            char::from(if b.is_ascii_digit() {
+                b - b'0' + b'g'
+            } else {
+                b
+            })
+        })
+        .collect();
+    let check = Check::parse(env.get("RX_MX"))
+        .unwrap()
+        .ca_file(env.ca())
+        .sni(env.get("RX_MX_HOST"))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .command_timeout(COMMAND_TIMEOUT)
+        .envelope(
+            Address::new(&format!("grey-{local}@tx.test")).unwrap(),
+            vec![Address::new(env.get("RX_GREYLIST")).unwrap()],
+        )
+        .quit_after(QuitAfter::Rcpt)
+        .retry_deferred(
+            RetryPolicy::new(vec![Duration::from_secs(25)], Duration::from_secs(120)).unwrap(),
+        );
+    let r = run(check).await;
+    let outcomes: Vec<&str> = r
+        .delivery
+        .attempts
+        .iter()
+        .map(|a| a.outcome.as_str())
+        .collect();
+    assert_eq!(outcomes, ["deferred", "accepted"], "{:?}", r.delivery);
+    assert_eq!(
+        r.delivery.attempts[0].reply.as_ref().map(|x| x.code),
+        Some(450)
+    );
+    let conclusion = r.delivery.retry_conclusion.as_deref().unwrap();
+    assert!(
+        conclusion.starts_with("greylisted: accepted on attempt 2 after "),
+        "{conclusion}"
+    );
+    assert_eq!(r.delivery.status, Status::Green);
+    say(&format!("interop: retry: {conclusion}"));
+}

@@ -300,3 +300,45 @@ fn not_run_when_the_server_cannot_be_reached() {
         assert!(imap.commands().is_empty());
     });
 }
+
+#[test]
+fn a_greylisted_message_is_followed_from_the_retry_that_delivered_it() {
+    rt().block_on(async {
+        let smtp = TestServer::builder()
+            .hostname("mx.test")
+            .recipient(
+                "seed@example.test",
+                smtping_testkit::server::Behaviour::reply(451, "4.7.1 Greylisted, try again")
+                    .times(1),
+            )
+            .start()
+            .await
+            .unwrap();
+        let imap = ImapServer::builder()
+            .user("seed@example.test", PW)
+            .junk_folder("Junk")
+            .start()
+            .await
+            .unwrap();
+        let (smtp, imap) = (Arc::new(smtp), Arc::new(imap));
+        copier(
+            smtp.clone(),
+            imap.clone(),
+            "INBOX",
+            Duration::from_millis(100),
+        );
+        let policy =
+            smtping_client::RetryPolicy::new(vec![Duration::from_secs(1)], Duration::from_secs(30))
+                .unwrap();
+        let report = check(&smtp, follow(&imap, PW, Duration::from_secs(10)))
+            .retry_deferred(policy)
+            .run()
+            .await;
+        assert_eq!(report.delivery.outcome.as_str(), "accepted");
+        let f = report.follow_through.as_ref().unwrap();
+        assert_eq!(f.skipped, None, "followed after the accepted retry");
+        assert_eq!(f.status, Status::Green, "{f:#?}");
+        assert!(f.seeds[0].found);
+        assert_eq!(report.verdict, Status::Green, "{}", report.summary);
+    });
+}

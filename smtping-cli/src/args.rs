@@ -344,6 +344,78 @@ pub(crate) struct CheckArgs {
     /// (check time + interval).
     #[arg(help_heading = "Batch", long, value_name = "DURATION", default_value = "200ms", value_parser = parse_interval)]
     pub(crate) per_host_interval: Duration,
+
+    /// The follow-through (`--seed`).
+    #[command(flatten)]
+    pub(crate) seed: SeedArgs,
+
+    /// Sign the test message with this DKIM private key (PEM: PKCS#8 RSA or Ed25519, or
+    /// PKCS#1 RSA); read once, never printed.
+    #[arg(help_heading = "Envelope", long, value_name = "FILE", requires_all = ["dkim_selector", "to"], conflicts_with = "body_size")]
+    pub(crate) dkim_key: Option<PathBuf>,
+
+    /// The DKIM selector (s=) of --dkim-key.
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "SELECTOR",
+        requires = "dkim_key"
+    )]
+    pub(crate) dkim_selector: Option<String>,
+
+    /// The DKIM signing domain (d=); default the --from domain.
+    #[arg(
+        help_heading = "Envelope",
+        long,
+        value_name = "DOMAIN",
+        requires = "dkim_key"
+    )]
+    pub(crate) dkim_domain: Option<String>,
+}
+
+/// The seed mailboxes of the follow-through (`smtping check --seed`, `smtping inbox`).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub(crate) struct SeedArgs {
+    /// A seed mailbox to look for the test message in, after delivery:
+    /// imap[s]://USER@HOST[:PORT][/FOLDER,…] (the user percent-encoded, e.g.
+    /// imaps://alice%40example.org@imap.example.org/INBOX,Junk; no folders: INBOX and the
+    /// junk folders); repeatable. imap:// uses STARTTLS when offered (--require-tls
+    /// refuses cleartext).
+    #[arg(help_heading = "Follow-through", long = "seed", value_name = "URL")]
+    pub(crate) seed: Vec<String>,
+
+    /// Read the password of every --seed from this environment variable.
+    #[arg(
+        help_heading = "Follow-through",
+        long,
+        value_name = "VAR",
+        conflicts_with = "seed_password_file"
+    )]
+    pub(crate) seed_password_env: Option<String>,
+
+    /// Read the password of every --seed from the first line of this file.
+    #[arg(help_heading = "Follow-through", long, value_name = "FILE")]
+    pub(crate) seed_password_file: Option<PathBuf>,
+
+    /// Seed mailboxes from a TOML file ([[seed]] url = "…", password_env = "…" or
+    /// password_file = "…"; never a password itself).
+    #[arg(help_heading = "Follow-through", long = "seeds", value_name = "FILE")]
+    pub(crate) seeds_file: Option<PathBuf>,
+
+    /// How long to keep looking in the seeds (e.g. 90s, 5m; at most 1h).
+    #[arg(help_heading = "Follow-through", long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub(crate) seed_timeout: Duration,
+
+    /// Delete the test message from the seed once found (only that message, by UID).
+    #[arg(help_heading = "Follow-through", long)]
+    pub(crate) seed_cleanup: bool,
+}
+
+impl SeedArgs {
+    /// Any seed given.
+    pub(crate) fn any(&self) -> bool {
+        !self.seed.is_empty() || self.seeds_file.is_some()
+    }
 }
 
 /// The DNS options every command that looks things up shares.

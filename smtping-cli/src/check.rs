@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use smtping_client::net::dns::IpFamilies;
 use smtping_client::{Check, Report, Target, TlsMode};
 use smtping_proto::sasl::Credentials;
+use smtping_proto::session::QuitAfter;
 use smtping_proto::{Address, AuthMechanism, Domain};
 
 use crate::args::{CheckArgs, Format};
@@ -190,7 +191,111 @@ pub(crate) fn build(
     if let Some(d) = args.command_timeout {
         check = check.command_timeout(d);
     }
+    if let Some(follow) = seed_follow(args)? {
+        check = check.follow_through(follow);
+    }
+    if let Some(signer) = dkim_signer(args)? {
+        check = check.dkim_signer(signer);
+    }
     Ok(check)
+}
+
+/// `--redact` for the follow-through: the seed mailboxes' user (masked like an address) and
+/// every address in what the receiver recorded (`***@example.org`).
+pub(crate) fn redact_follow(report: &mut Report) {
+    let Some(f) = report.follow_through.as_mut() else {
+        return;
+    };
+    let pairs: Vec<(String, String)> = f
+        .seeds
+        .iter()
+        .filter_map(|s| {
+            let (scheme, rest) = s.mailbox.split_once("://")?;
+            let (user, host) = rest.rsplit_once('@')?;
+            let first = user.chars().next()?;
+            Some((s.mailbox.clone(), format!("{scheme}://{first}…@{host}")))
+        })
+        .collect();
+    let Ok(mut v) = serde_json::to_value(&*f) else {
+        return;
+    };
+    fn walk(v: &mut serde_json::Value, pairs: &[(String, String)]) {
+        match v {
+            serde_json::Value::String(s) => {
+                for (from, to) in pairs {
+                    if s.contains(from.as_str()) {
+                        *s = s.replace(from.as_str(), to);
+                    }
+                }
+                let masked = smtping_proto::session::redact_addresses(s);
+                if masked != *s {
+                    *s = masked;
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, pairs)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, pairs)),
+            _ => {}
+        }
+    }
+    walk(&mut v, &pairs);
+    if let Ok(back) = serde_json::from_value(v) {
+        *f = back;
+    }
+}
+
+/// `--dkim-key FILE --dkim-selector S [--dkim-domain D]` (the domain defaults to the
+/// `--from` domain). The key is read here; errors name the file, never its content.
+fn dkim_signer(
+    args: &CheckArgs,
+) -> Result<Option<smtping_client::dkim_sign::DkimSigner>, UsageError> {
+    let Some(key) = &args.dkim_key else {
+        return Ok(None);
+    };
+    let selector = args.dkim_selector.as_deref().unwrap_or_default();
+    let from_domain = args
+        .from
+        .as_deref()
+        .and_then(|f| f.trim_matches(['<', '>']).rsplit_once('@'))
+        .map(|(_, d)| d.to_owned());
+    let Some(domain) = args.dkim_domain.clone().or(from_domain) else {
+        return Err(UsageError(
+            "--dkim-key needs a signing domain: give --dkim-domain, or a --from address with a domain".into(),
+        ));
+    };
+    smtping_client::dkim_sign::DkimSigner::from_pem_file(key, selector, &domain)
+        .map(Some)
+        .map_err(|e| UsageError(format!("--dkim-key: {e}")))
+}
+
+/// The follow-through of `--seed`/`--seeds` (`None` without seeds): it looks for the
+/// test message SMTPing delivers, so it needs an envelope and the whole transaction.
+fn seed_follow(
+    args: &CheckArgs,
+) -> Result<Option<smtping_client::follow::FollowThrough>, UsageError> {
+    if args.seed.any() {
+        if args.from.is_none() {
+            return Err(UsageError(
+                "--seed looks for the test message SMTPing delivers: give --from and --to too"
+                    .into(),
+            ));
+        }
+        if args.quit_after.is_some_and(|q| q < QuitAfter::Deliver) {
+            return Err(UsageError(
+                "--seed needs the message delivered: drop --quit-after".into(),
+            ));
+        }
+    }
+    let reach = crate::inbox::SeedReach {
+        ca_files: &args.ca_file,
+        connect_to: &args.connect_to,
+        resolvers: &args.resolver,
+        require_tls: args.require_tls,
+    };
+    crate::inbox::follow_through(
+        &args.seed,
+        &reach,
+        smtping_client::follow::FollowThrough::for_check(),
+    )
 }
 
 /// `--body-size N`: a whole number of bytes up to [`MAX_BODY_SIZE`]. Parsed here, not by
@@ -261,6 +366,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     let thresholds = args.thresholds().map_err(UsageError)?;
     let secret = read_secret(args)?;
     validate_ca_files(args)?;
+    seed_follow(args)?; // every seed option and password checked before any connection
+    dkim_signer(args)?; // and the DKIM key
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -278,6 +385,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     let mut report = runtime.block_on(check.run());
     if args.redact {
         crate::redact::apply(&mut report, args.from.as_deref(), &args.to);
+        redact_follow(&mut report);
     }
     thresholds.apply(&mut report);
     let mut out = io::stdout().lock();

@@ -18,12 +18,14 @@ use smtping_testkit::server::{
 use crate::render;
 use crate::render::card::{CardStyle, card};
 
+mod follow;
 mod transport;
 
 use transport::{BACKUP_DOMAIN, MX2, TRANSPORT_SCENES};
 
-/// Every scene: the server scenes, the transport scenes, and the domain's posture.
-const SCENE_COUNT: usize = SCENES.len() + TRANSPORT_SCENES.len() + 1;
+/// Every scene: the server scenes, the transport scenes, the follow-through, and the
+/// domain's posture.
+const SCENE_COUNT: usize = SCENES.len() + TRANSPORT_SCENES.len() + 2;
 
 /// Arguments of `smtping demo`.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -34,8 +36,8 @@ pub(crate) struct DemoArgs {
     /// Print one JSON report per line instead of the cards.
     #[arg(long)]
     pub(crate) jsonl: bool,
-    /// Run only this scenario (1-15).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
+    /// Run only this scenario (1-16).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=16))]
     pub(crate) only: Option<u8>,
 }
 
@@ -403,6 +405,36 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
         }
         if !(scene.expect)(&report) {
             failures.push(format!("scene {n} ({}): {}", scene.title, report.summary));
+        }
+    }
+    let n = SCENE_COUNT - 1;
+    if args.only.is_none_or(|only| usize::from(only) == n) {
+        let report = follow::play(&pki, &dns).await?;
+        if args.jsonl {
+            let _ = writeln!(out, "{}", render::json_line(&report));
+        } else {
+            let (title, story) = follow::FOLLOW_SCENE;
+            let heading = format!("{n}/{SCENE_COUNT} {title}");
+            let heading = if color {
+                format!("\x1b[1;4m{heading}\x1b[0m")
+            } else {
+                heading
+            };
+            let _ = writeln!(out, "{heading}\n{story}\n");
+            let style = CardStyle {
+                color,
+                transcript: args.transcript,
+                envelope: false,
+            };
+            let _ = write!(out, "{}", card(&report, style));
+            let _ = writeln!(out);
+        }
+        if !follow::expect(&report) {
+            failures.push(format!(
+                "scene {n} ({}): {}",
+                follow::FOLLOW_SCENE.0,
+                report.summary
+            ));
         }
     }
     if args.only.is_none_or(|n| usize::from(n) == SCENE_COUNT) {

@@ -6,6 +6,7 @@
 //! - `smtping domain DOMAIN`: the posture of a mail domain (MX, SPF, DKIM, DMARC,
 //!   reverse DNS, blocklists).
 //! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
+//! - `smtping inbox --seed URL --message-id ID`: did a message land, and where?
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -22,6 +23,7 @@ mod demo;
 mod demo;
 mod domain;
 mod explain;
+mod inbox;
 mod redact;
 mod render;
 mod spf;
@@ -51,6 +53,9 @@ enum Command {
     Domain(Box<domain::DomainArgs>),
     /// Evaluate SPF (RFC 7208) for a client IP and a MAIL FROM address or domain.
     Spf(Box<spf::SpfArgs>),
+    /// The follow-through alone: did this message (not sent by SMTPing) land in the seed
+    /// mailboxes, in which folder, and what did the receiver record?
+    Inbox(Box<inbox::InboxArgs>),
     /// A tour of real-life situations against a built-in loopback server (no network).
     Demo(demo::DemoArgs),
 }
@@ -98,7 +103,7 @@ fn main() -> ExitCode {
                 let _ = e.print();
             } else {
                 let sub = std::env::args().nth(1).filter(|a| {
-                    ["check", "explain", "demo", "domain", "spf"].contains(&a.as_str())
+                    ["check", "explain", "demo", "domain", "spf", "inbox"].contains(&a.as_str())
                 });
                 eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
             }
@@ -125,6 +130,13 @@ fn main() -> ExitCode {
             Ok(code) => exit(code),
             Err(check::UsageError(msg)) => {
                 eprintln!("smtping spf: {}", render::term::escape_line(&msg));
+                exit(check::EXIT_UNKNOWN)
+            }
+        },
+        Command::Inbox(args) => match inbox::run(args) {
+            Ok(code) => exit(code),
+            Err(check::UsageError(msg)) => {
+                eprintln!("smtping inbox: {}", render::term::escape_line(&msg));
                 exit(check::EXIT_UNKNOWN)
             }
         },

@@ -375,7 +375,10 @@ fn demo_plays_every_scene() {
         "A submission port that takes mail before STARTTLS",
         "A TLS scan: versions and ciphers",
         "Every MX host, not just the first",
-        "15/15 A mail domain's posture",
+        "15/16 Did it land?",
+        "found in INBOX after",
+        "receiver: spf=pass dkim=none dmarc=pass (by mx.demo.test)",
+        "16/16 A mail domain's posture",
         "Every scene behaved as expected",
     ] {
         assert!(text.contains(title), "{title} missing");

@@ -47,6 +47,8 @@ pub struct Facts {
     /// DANE for the host reached by name (`None` when not asked, the AD bit is not
     /// trusted or the host's addresses are not DNSSEC-secure).
     pub dane: Option<DaneFacts>,
+    /// The follow-through with `--seed` (`None` without seeds).
+    pub follow_through: Option<FollowFacts>,
     /// When the main session started (the origin of `delivery.attempts[].t_ms`).
     pub session_started: Option<std::time::Instant>,
     /// Every attempt of a deferred delivery with `--retry-deferred` (the main session
@@ -76,6 +78,26 @@ pub struct RetryFacts {
     pub reply: Option<smtping_proto::OwnedReply>,
     /// Why it stopped, when it failed.
     pub error: Option<String>,
+}
+
+/// The follow-through of the test message (issue 16).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct FollowFacts {
+    /// The Message-ID looked for.
+    pub message_id: Option<String>,
+    /// When the server accepted the message at the final dot (wall clock).
+    pub accepted_at: Option<std::time::SystemTime>,
+    /// The seeds' answers (`None` when it did not run).
+    pub result: Option<crate::follow::FollowResult>,
+    /// Why it did not run.
+    pub skipped: Option<String>,
+    /// The seed mailboxes (no passwords).
+    pub mailboxes: Vec<String>,
+    /// The `d=` the test message was signed for, if it was.
+    pub signed_domain: Option<String>,
+    /// The end of DATA on the runtime's clock (the latency's start).
+    pub(crate) sent: Option<std::time::Instant>,
 }
 
 /// What DNS said.

@@ -19,8 +19,8 @@ pub(crate) struct CardStyle {
     pub(crate) envelope: bool,
 }
 
-pub(super) struct Paint {
-    pub(super) on: bool,
+pub(crate) struct Paint {
+    pub(crate) on: bool,
 }
 
 impl Paint {
@@ -234,6 +234,9 @@ fn draw(r: &Report, style: CardStyle) -> String {
     hosts(&mut out, &p, r);
     sweep(&mut out, &p, r);
     signals(&mut out, &p, r);
+    if let Some(f) = &r.follow_through {
+        super::follow::section(&mut out, &p, f);
+    }
     error(&mut out, &p, r);
     findings(&mut out, &p, r);
     timings(&mut out, &p, r);

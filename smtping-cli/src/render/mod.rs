@@ -3,6 +3,7 @@
 
 pub(crate) mod card;
 pub(crate) mod domain;
+pub(crate) mod follow;
 pub(crate) mod nagios;
 pub(crate) mod prometheus;
 pub(crate) mod term;

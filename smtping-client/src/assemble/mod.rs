@@ -21,11 +21,14 @@ use crate::report::{
     Status, TargetInfo, TlsModeUsed,
 };
 
+mod follow;
 mod retry;
 mod session;
 mod signals;
 mod transport;
 mod verdict;
+
+pub use follow::follow_through_info;
 
 /// Certificates expiring within this many days get a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
@@ -131,6 +134,9 @@ pub fn assemble(context: &Context, mut facts: Facts) -> Report {
     }
     if let Some(p) = &facts.sweep {
         b.sweep(&facts, p);
+    }
+    if let Some(f) = &facts.follow_through {
+        b.follow_through(f);
     }
     let mut report = b.finish(facts.total);
     retry::attempts(&mut report, &facts.retries);
@@ -294,6 +300,17 @@ impl<'c> Builder<'c> {
             info.status = Status::Grey;
         }
         self.report.tls.dane = Some(info);
+    }
+
+    /// `follow_through`; its findings join the report's when the catalogue knows their id.
+    fn follow_through(&mut self, f: &crate::facts::FollowFacts) {
+        let info = follow_through_info(f);
+        for x in &info.findings {
+            if let Ok(id) = x.id.parse::<FindingId>() {
+                self.add(Finding::new(id, x.message.clone()).severity(x.severity));
+            }
+        }
+        self.report.follow_through = Some(info);
     }
 
     fn finding(&mut self, id: FindingId, message: String) {

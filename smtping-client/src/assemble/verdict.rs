@@ -134,6 +134,10 @@ fn verdict(r: &Report) -> Status {
     for f in &r.findings {
         verdict = verdict.worst(severity_status(f.severity));
     }
+    // The follow-through: red when the message never landed, amber in a junk folder.
+    if let Some(f) = &r.follow_through {
+        verdict = verdict.worst(f.status);
+    }
     // An error makes the check red, except a 421 in the middle of a transaction: the
     // server talked and deferred the mail (the delivery area is amber).
     let deferred_by_421 = r.error.as_ref().is_some_and(|e| {
@@ -214,6 +218,9 @@ fn summary(r: &Report) -> String {
     }
     if r.relay.as_ref().is_some_and(|x| x.open) {
         parts.push("OPEN RELAY".into());
+    }
+    if let Some(s) = r.follow_through.as_ref().and_then(|f| f.summary()) {
+        parts.push(s);
     }
     if let Some(e) = &r.error {
         parts.push(format!("stopped at {}: {}", e.stage, e.kind));

@@ -19,6 +19,7 @@ use crate::tls::{TlsOptions, VerifyMode};
 mod all_mx;
 mod dane;
 mod enforcement;
+mod follow;
 mod plan;
 mod retry;
 mod run;
@@ -163,6 +164,8 @@ pub struct Check {
     dane: bool,
     retry: Option<RetryPolicy>,
     trust_ad: bool,
+    follow: Option<crate::follow::FollowThrough>,
+    dkim: Option<std::sync::Arc<crate::dkim_sign::DkimSigner>>,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -216,6 +219,8 @@ impl Check {
             dane: true,
             retry: None,
             trust_ad: false,
+            follow: None,
+            dkim: None,
         }
     }
 
@@ -514,6 +519,36 @@ impl Check {
     /// [`dane`](Check::dane).
     pub fn trust_ad(mut self, on: bool) -> Self {
         self.trust_ad = on;
+        self
+    }
+
+    /// Signs the built-in test message with this DKIM key (`--dkim-key`): the
+    /// `DKIM-Signature` field is put on top before the message goes into the plan, so the
+    /// receiver's verdict (the follow-through's `authentication_results`) reflects your
+    /// real setup, and a receiver that records no `dkim=pass` for the signer's domain is
+    /// a `receiver.dkim_not_pass` finding. Not with [`body_size`](Check::body_size) (the
+    /// padded body is generated while it is sent) nor [`message`](Check::message) (the
+    /// caller's bytes are sent as they are): those go unsigned.
+    ///
+    /// ```no_run
+    /// use smtping_client::dkim_sign::DkimSigner;
+    /// use smtping_client::{Address, Check};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let signer = DkimSigner::from_pem_file("/etc/dkim/s1.pem", "s1", "example.com")?;
+    /// let report = Check::parse("example.org")?
+    ///     .envelope(
+    ///         Address::new("probe@example.com")?,
+    ///         vec![Address::new("seed@example.org")?],
+    ///     )
+    ///     .dkim_signer(signer)
+    ///     .run()
+    ///     .await;
+    /// # let _ = report;
+    /// # Ok(()) }
+    /// ```
+    pub fn dkim_signer(mut self, signer: crate::dkim_sign::DkimSigner) -> Self {
+        self.dkim = Some(std::sync::Arc::new(signer));
         self
     }
 

@@ -133,9 +133,25 @@ impl Check {
         let date = rfc5322_date(SystemTime::now());
         let base = TestMessage::new(&from, &self.to, &date, &id);
         match &self.message {
-            MessageSpec::Builtin => (base.message(), Some(id)),
+            MessageSpec::Builtin => match self.dkim.as_deref() {
+                // Signed as built (a signing failure leaves it unsigned: the follow-through
+                // then expects no signature, see `signed_domain`).
+                Some(signer) => match signer.sign_message(&base.build()) {
+                    Ok(bytes) => (Message::Raw(bytes), Some(id)),
+                    Err(_) => (base.message(), Some(id)),
+                },
+                None => (base.message(), Some(id)),
+            },
             MessageSpec::Sized(n) => (base.body_size(*n).message(), Some(id)),
             MessageSpec::Raw(b) => (Message::Raw(b.clone()), None),
+        }
+    }
+
+    /// The `d=` the built-in message is signed for (`None` when it is not signed).
+    pub(super) fn signed_domain(&self) -> Option<String> {
+        match (&self.dkim, &self.message) {
+            (Some(signer), MessageSpec::Builtin) => Some(signer.domain().to_owned()),
+            _ => None,
         }
     }
 }

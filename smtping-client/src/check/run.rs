@@ -76,9 +76,33 @@ impl Check {
             (&self.retry, main, facts.retry_with.take())
         {
             Box::pin(self.observe_retries(rt, policy, address, plan, tls, facts)).await;
+            // The follow-through starts from the attempt that ended the retries.
+            if self.follow.is_some()
+                && facts.retries.len() > 1
+                && let (Some(start), Some(last)) = (facts.session_started, facts.retries.last())
+            {
+                let session_start = start + last.at + last.attempt.elapsed;
+                facts.follow_through = Some(self.follow_start(rt, session_start, facts));
+            }
         }
+        Box::pin(self.observe_more(rt, &candidates, main, trust.as_ref(), facts)).await;
+        // Last: the follow-through waits for the mail to land (its own deadline).
+        if self.follow.is_some() {
+            Box::pin(self.observe_follow(rt, facts)).await;
+        }
+    }
+
+    /// `--all-mx` and the port sweep, after the main session (and its retries).
+    async fn observe_more<R: Runtime>(
+        &self,
+        rt: &R,
+        candidates: &[(SocketAddr, String)],
+        main: Option<SocketAddr>,
+        trust: Option<&TrustStore>,
+        facts: &mut Facts,
+    ) {
         if self.all_mx && *self.target.kind() == TargetKind::MailDomain {
-            Box::pin(self.observe_hosts(rt, &candidates, trust.as_ref(), facts)).await;
+            Box::pin(self.observe_hosts(rt, candidates, trust, facts)).await;
         }
         if !self.ports.is_empty() {
             let host = facts
@@ -87,8 +111,7 @@ impl Check {
                 .map(|c| (c.host.clone(), c.address.ip()))
                 .or_else(|| candidates.first().map(|(a, h)| (h.clone(), a.ip())));
             if let Some((host, ip)) = host {
-                Box::pin(self.observe_sweep(rt, &host, ip, main.is_some(), trust.as_ref(), facts))
-                    .await;
+                Box::pin(self.observe_sweep(rt, &host, ip, main.is_some(), trust, facts)).await;
             }
         }
     }
@@ -122,6 +145,9 @@ impl Check {
         facts.session_started = Some(t);
         facts.session = Some(rt.run_session(stream, session, tls.clone()).await);
         facts.session_elapsed = Some(rt.now().saturating_duration_since(t));
+        if self.follow.is_some() {
+            facts.follow_through = Some(self.follow_start(rt, t, facts));
+        }
         if let Some(host) = facts
             .connected
             .as_ref()

@@ -56,6 +56,8 @@ use driver::{ConnectFailure, Endpoint};
 
 /// The default time the seeds are polled for (`--seed-timeout`).
 pub const DEFAULT_SEED_TIMEOUT: Duration = Duration::from_secs(300);
+/// Poll times kept per seed ([`SeedResult::polls_ms`]).
+pub const MAX_POLLS_KEPT: usize = 1000;
 /// Header fields kept from one message.
 pub const MAX_HEADER_FIELDS: usize = 1000;
 
@@ -99,7 +101,7 @@ pub enum SentAt {
 }
 
 /// What happened to the test message when cleanup was asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CleanupResult {
     /// Deleted with `UID EXPUNGE`.
@@ -191,6 +193,12 @@ pub struct SeedResult {
     pub folders_searched: Vec<String>,
     /// Polls made.
     pub attempts: u32,
+    /// When each poll started, in milliseconds after the send time (after the start of
+    /// the follow-through without one); at most [`MAX_POLLS_KEPT`].
+    pub polls_ms: Vec<u64>,
+    /// When this seed's polling ended (found, failed or the deadline), on the same clock
+    /// as [`polls_ms`](SeedResult::polls_ms).
+    pub ended_ms: u64,
     /// Whether the last connection ran under TLS.
     pub tls: bool,
     /// The cleanup, when asked for and the message was found.
@@ -358,6 +366,33 @@ impl FollowThrough {
             limits: ImapLimits::default(),
             resolver_servers: Vec::new(),
         }
+    }
+
+    /// A follow-through for [`Check::follow_through`](crate::Check::follow_through): seeds
+    /// and options only; the check fills in the Message-ID it sent and the send time.
+    #[must_use]
+    pub fn for_check() -> Self {
+        Self::with_query(SearchQuery::MessageId(String::new()))
+    }
+
+    /// The same follow-through looking for this Message-ID instead (the check sets the one
+    /// it sent).
+    #[must_use]
+    pub fn message_id(mut self, message_id: impl Into<String>) -> Self {
+        self.query = SearchQuery::MessageId(message_id.into());
+        self
+    }
+
+    /// How long the follow-through polls (its deadline).
+    #[must_use]
+    pub fn timeout_value(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The seed mailboxes, as URLs without passwords, in the order given.
+    #[must_use]
+    pub fn mailboxes(&self) -> Vec<String> {
+        self.seeds.iter().map(|s| s.url.to_string()).collect()
     }
 
     /// Looks for the message with this Message-ID (angle brackets optional).
@@ -555,6 +590,8 @@ impl FollowThrough {
             authentication_results: Vec::new(),
             folders_searched: Vec::new(),
             attempts: 0,
+            polls_ms: Vec::new(),
+            ended_ms: 0,
             tls: false,
             cleanup: None,
             error,
@@ -588,6 +625,10 @@ impl FollowThrough {
         deadline: Instant,
     ) -> SeedResult {
         let mut result = self.empty_result(seed, None);
+        let base = match self.sent_at {
+            Some(SentAt::Instant(i)) => i,
+            _ => rt.now(),
+        };
         loop {
             let now = rt.now();
             let left = deadline.saturating_duration_since(now);
@@ -603,9 +644,15 @@ impl FollowThrough {
                         ),
                     });
                 }
+                result.ended_ms = millis(now.saturating_duration_since(base));
                 return result;
             }
             result.attempts += 1;
+            if result.polls_ms.len() < MAX_POLLS_KEPT {
+                result
+                    .polls_ms
+                    .push(millis(now.saturating_duration_since(base)));
+            }
             let session = SeedSession::new(self.plan(seed, left), now);
             let retry = match driver::attempt(rt, endpoint, &seed.url, session, deadline).await {
                 Err(failure) => {
@@ -637,6 +684,7 @@ impl FollowThrough {
                 }
             };
             if result.found || !retry {
+                result.ended_ms = millis(rt.now().saturating_duration_since(base));
                 return result;
             }
             let wait = self.schedule.wait(result.attempts);

@@ -12,6 +12,7 @@ use crate::tls::{CertificateInfo, CertificateSummary, TlsVersion, Verification};
 
 mod enums;
 mod finding;
+pub mod follow;
 pub mod signals;
 
 pub use enums::{
@@ -530,6 +531,9 @@ pub struct Report {
     /// The port sweep with `--ports` (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<SweepInfo>,
+    /// The follow-through with `--seed` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_through: Option<follow::FollowThroughInfo>,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
     /// Why the check stopped early (null when it ran to its end).

@@ -1,0 +1,173 @@
+//! The card's follow-through area (`smtping check --seed`, `smtping inbox`): one line per
+//! seed (found, folder, latency), the receiver's verdict, and the timeline folded.
+
+use std::fmt::Write as _;
+
+use smtping_client::report::Status;
+use smtping_client::report::follow::{FollowEvent, FollowThroughInfo, SeedInfo};
+
+use super::card::{Paint, area, more};
+use super::term;
+
+/// The area's name on the card.
+const NAME: &str = "Follow-thru";
+
+/// The follow-through area of a card whose strings are already escaped.
+pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
+    if let Some(why) = &f.skipped {
+        area(out, p, NAME, Some(Status::Grey), &format!("not run: {why}"));
+        return;
+    }
+    let head = match (&f.accepted_at, f.summary()) {
+        (Some(at), Some(s)) => format!("accepted at {}, {s}", clock(at)),
+        (None, Some(s)) => s,
+        (_, None) => "no seed answered".into(),
+    };
+    area(out, p, NAME, Some(f.status), &head);
+    for s in &f.seeds {
+        more(out, &seed_line(s));
+        if let Some(v) = verdict_line(s) {
+            more(out, &format!("  {}", p.dim(&v)));
+        }
+    }
+    for x in &f.findings {
+        more(
+            out,
+            &format!(
+                "{} {} {}",
+                p.severity(x.severity),
+                x.message,
+                p.dim(&format!("[{}]", x.id))
+            ),
+        );
+    }
+    if !f.timeline.is_empty() {
+        // Folded: the polls of each seed as one count, the other events as they came.
+        let polls = f
+            .timeline
+            .iter()
+            .filter(|e| e.event == FollowEvent::Polled)
+            .count();
+        let mut folded = f
+            .timeline
+            .iter()
+            .filter(|e| e.event != FollowEvent::Polled)
+            .map(|e| {
+                let what = match e.event {
+                    FollowEvent::Accepted => "accepted".to_owned(),
+                    _ => e.detail.clone(),
+                };
+                format!("+{} ms {what}", e.t_ms)
+            })
+            .collect::<Vec<_>>();
+        if polls > 0 {
+            folded.insert(
+                folded.len().min(1),
+                format!("{polls} poll{}", if polls == 1 { "" } else { "s" }),
+            );
+        }
+        more(out, &p.dim(&format!("timeline: {}", folded.join(" · "))));
+    }
+}
+
+/// One seed: where it landed and how fast, or why not.
+fn seed_line(s: &SeedInfo) -> String {
+    let tls = if s.tls { ", TLS" } else { "" };
+    let polls = format!(
+        "{} poll{}",
+        s.attempts,
+        if s.attempts == 1 { "" } else { "s" }
+    );
+    if s.found {
+        let folder = s.folder.as_deref().unwrap_or("?");
+        let junk = if s.junk { " (junk)" } else { "" };
+        let latency = s
+            .latency_ms
+            .map(|l| format!(" after {l} ms"))
+            .unwrap_or_default();
+        let cleanup = s
+            .cleanup
+            .map(|c| format!(", cleanup {}", cleanup_word(c)))
+            .unwrap_or_default();
+        format!(
+            "{}: found in {folder}{junk}{latency} ({polls}{tls}{cleanup})",
+            s.mailbox
+        )
+    } else {
+        let why = s.error.as_deref().unwrap_or("not found");
+        format!("{}: NOT found — {why} ({polls}{tls})", s.mailbox)
+    }
+}
+
+fn cleanup_word(c: smtping_client::follow::CleanupResult) -> &'static str {
+    use smtping_client::follow::CleanupResult as C;
+    match c {
+        C::Expunged => "expunged",
+        C::FlaggedOnly => "flagged \\Deleted only",
+        C::Failed => "failed",
+    }
+}
+
+/// The receiver's verdict in one line: `spf=pass dkim=none dmarc=pass (by mx.example.org)`.
+fn verdict_line(s: &SeedInfo) -> Option<String> {
+    if !s.found {
+        return None;
+    }
+    let a = &s.authentication_results;
+    if a.raw.is_empty() && a.spf.is_none() {
+        return Some("receiver: no Authentication-Results".into());
+    }
+    let mut parts = Vec::new();
+    if let Some(x) = &a.spf {
+        parts.push(format!("spf={x}"));
+    }
+    for d in &a.dkim {
+        match &d.domain {
+            Some(dom) => parts.push(format!("dkim={} ({dom})", d.result)),
+            None => parts.push(format!("dkim={}", d.result)),
+        }
+    }
+    if let Some(x) = &a.dmarc {
+        parts.push(format!("dmarc={x}"));
+    }
+    if let Some(x) = &a.arc {
+        parts.push(format!("arc={x}"));
+    }
+    let by = a
+        .authserv_id
+        .as_ref()
+        .map(|b| format!(" (by {b})"))
+        .unwrap_or_default();
+    let hops = if s.received.is_empty() {
+        String::new()
+    } else {
+        format!(", {} Received hops", s.received.len())
+    };
+    Some(format!("receiver: {}{by}{hops}", parts.join(" ")))
+}
+
+/// `2026-12-01T14:02:07Z` → `14:02:07`.
+fn clock(rfc3339: &str) -> &str {
+    rfc3339
+        .split_once('T')
+        .map_or(rfc3339, |(_, t)| t.trim_end_matches('Z'))
+}
+
+/// The follow-through alone as a card (`smtping inbox`): every string escaped.
+pub(crate) fn card(f: &FollowThroughInfo, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let what = f.message_id.as_deref().unwrap_or("?");
+    let _ = writeln!(
+        out,
+        "{} {}  {}",
+        p.bold("smtping inbox"),
+        p.bold(&term::escape_line(what)),
+        p.verdict(f.status)
+    );
+    match term::escaped(f) {
+        Some(safe) => section(&mut out, &p, &safe),
+        None => out.push_str(&term::escape(&format!("{f:?}"))),
+    }
+    out
+}

@@ -6,6 +6,7 @@
 //! - `smtping domain DOMAIN`: the posture of a mail domain (MX, SPF, DKIM, DMARC,
 //!   reverse DNS, blocklists).
 //! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
+//! - `smtping diff BEFORE AFTER`: what changed between two JSON reports (exit 1 when worse).
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -20,6 +21,7 @@ mod demo;
 #[cfg(not(feature = "demo"))]
 #[path = "demo_disabled.rs"]
 mod demo;
+mod diff;
 mod domain;
 mod explain;
 mod redact;
@@ -53,6 +55,9 @@ enum Command {
     Spf(Box<spf::SpfArgs>),
     /// A tour of real-life situations against a built-in loopback server (no network).
     Demo(demo::DemoArgs),
+    /// What changed between two JSON reports, each change better, worse or neutral; exit 1
+    /// when something got worse.
+    Diff(diff::DiffArgs),
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -98,7 +103,7 @@ fn main() -> ExitCode {
                 let _ = e.print();
             } else {
                 let sub = std::env::args().nth(1).filter(|a| {
-                    ["check", "explain", "demo", "domain", "spf"].contains(&a.as_str())
+                    ["check", "explain", "demo", "domain", "spf", "diff"].contains(&a.as_str())
                 });
                 eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
             }
@@ -126,6 +131,16 @@ fn main() -> ExitCode {
             Err(check::UsageError(msg)) => {
                 eprintln!("smtping spf: {}", render::term::escape_line(&msg));
                 exit(check::EXIT_UNKNOWN)
+            }
+        },
+        Command::Diff(args) => match diff::run(args) {
+            Ok(code) => exit(code),
+            Err(e) => {
+                eprintln!(
+                    "smtping diff: {}",
+                    render::term::escape_line(&e.to_string())
+                );
+                exit(diff::EXIT_BAD_INPUT)
             }
         },
         Command::Demo(args) => match demo::run(args) {

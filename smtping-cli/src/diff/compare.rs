@@ -381,29 +381,29 @@ fn tls(out: &mut Builder, b: &Value, a: &Value) {
         );
     }
     let (db, da) = (at(cb, "days_remaining"), at(ca, "days_remaining"));
-    if let (Some(nb), Some(na)) = (db.as_i64(), da.as_i64()) {
-        if nb != na {
-            let renewed = na.saturating_sub(nb) > 20;
-            let (d, text) = if renewed {
-                (
-                    Direction::Better,
-                    format!("tls: certificate renewed ({nb} → {na} days left)"),
-                )
-            } else {
-                (
-                    Direction::Neutral,
-                    format!("tls: certificate days left {nb} → {na}"),
-                )
-            };
-            out.push(
-                "tls",
-                "certificate.days_remaining",
-                db.clone(),
-                da.clone(),
-                d,
-                text,
-            );
-        }
+    if let (Some(nb), Some(na)) = (db.as_i64(), da.as_i64())
+        && nb != na
+    {
+        let renewed = na.saturating_sub(nb) > 20;
+        let (d, text) = if renewed {
+            (
+                Direction::Better,
+                format!("tls: certificate renewed ({nb} → {na} days left)"),
+            )
+        } else {
+            (
+                Direction::Neutral,
+                format!("tls: certificate days left {nb} → {na}"),
+            )
+        };
+        out.push(
+            "tls",
+            "certificate.days_remaining",
+            db.clone(),
+            da.clone(),
+            d,
+            text,
+        );
     }
     let (ib, ia) = (at(cb, "issuer"), at(ca, "issuer"));
     if ib != ia {

@@ -184,7 +184,8 @@ fn auth_detail(v: &Value) -> String {
 fn delivery_detail(v: &Value) -> String {
     let d = at(v, "delivery");
     let outcome = s(d, "outcome").replace('_', " ");
-    match (at(d, "reason").as_str(), reply_line(at(d, "reply"))) {
+    let reason = at(d, "reason").as_str().filter(|r| *r != s(d, "outcome"));
+    match (reason, reply_line(at(d, "reply"))) {
         (Some(r), Some(line)) => format!("{outcome} ({r}): {line}"),
         (Some(r), None) => format!("{outcome} ({r})"),
         _ => outcome,
@@ -192,11 +193,11 @@ fn delivery_detail(v: &Value) -> String {
 }
 
 fn light(out: &mut String, area: &str, name: &str, status: &str, detail: &str) {
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<li class=\"light {c}\" data-area=\"{area}\"><span class=\"dot\" aria-hidden=\"true\"></span>\
 <span class=\"name\">{name}</span> <span class=\"word\">{w}</span> \
-<span class=\"detail\">{d}</span></li>\n",
+<span class=\"detail\">{d}</span></li>",
         c = class(status),
         w = word(status),
         d = esc(detail),

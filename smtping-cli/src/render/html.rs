@@ -296,7 +296,12 @@ pub(crate) fn page(report: &Report) -> String {
 
 /// The page for one report given as its JSON value.
 pub(crate) fn page_from_value(v: &Value) -> String {
-    let target = format!("{}:{}", s(v, "target.host"), at(v, "target.port"));
+    let host = s(v, "target.host");
+    let target = if host.contains(':') {
+        format!("[{host}]:{}", at(v, "target.port"))
+    } else {
+        format!("{host}:{}", at(v, "target.port"))
+    };
     let verdict = s(v, "verdict");
     let mut out = String::with_capacity(16 * 1024);
     let _ = write!(

@@ -132,4 +132,7 @@ fn odd_input_still_makes_a_page() {
     let page = page_from_value(&json!({"verdict": 3, "findings": "x", "transcript": {}}));
     assert!(page.contains("SMTP Health"));
     assert!(page.ends_with("</html>\n"));
+    let mut v6 = report("accepted", true);
+    v6["target"]["host"] = json!("::1");
+    assert!(page_from_value(&v6).contains("<p class=\"target\">[::1]:25</p>"));
 }

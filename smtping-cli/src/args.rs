@@ -19,6 +19,8 @@ pub(crate) enum Format {
     Nagios,
     /// Prometheus text exposition.
     Prometheus,
+    /// One self-contained HTML page: the SMTP Health card.
+    Html,
 }
 
 /// The end of `smtping check --help`: examples first, as swaks' quick start has them.
@@ -261,7 +263,7 @@ pub(crate) struct CheckArgs {
     )]
     pub(crate) jsonl: bool,
 
-    /// Output format: card, json, nagios, prometheus.
+    /// Output format: card, json, nagios, prometheus, html.
     #[arg(help_heading = "Output", long, value_enum, value_name = "FORMAT")]
     pub(crate) format: Option<Format>,
 

@@ -7,6 +7,7 @@
 //!   reverse DNS, blocklists).
 //! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
 //! - `smtping inbox --seed URL --message-id ID`: did a message land, and where?
+//! - `smtping diff BEFORE AFTER`: what changed between two JSON reports (exit 1 when worse).
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -21,6 +22,7 @@ mod demo;
 #[cfg(not(feature = "demo"))]
 #[path = "demo_disabled.rs"]
 mod demo;
+mod diff;
 mod domain;
 mod explain;
 mod inbox;
@@ -58,6 +60,9 @@ enum Command {
     Inbox(Box<inbox::InboxArgs>),
     /// A tour of real-life situations against a built-in loopback server (no network).
     Demo(demo::DemoArgs),
+    /// What changed between two JSON reports, each change better, worse or neutral; exit 1
+    /// when something got worse.
+    Diff(diff::DiffArgs),
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -103,7 +108,8 @@ fn main() -> ExitCode {
                 let _ = e.print();
             } else {
                 let sub = std::env::args().nth(1).filter(|a| {
-                    ["check", "explain", "demo", "domain", "spf", "inbox"].contains(&a.as_str())
+                    ["check", "explain", "demo", "domain", "spf", "inbox", "diff"]
+                        .contains(&a.as_str())
                 });
                 eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
             }
@@ -138,6 +144,16 @@ fn main() -> ExitCode {
             Err(check::UsageError(msg)) => {
                 eprintln!("smtping inbox: {}", render::term::escape_line(&msg));
                 exit(check::EXIT_UNKNOWN)
+            }
+        },
+        Command::Diff(args) => match diff::run(args) {
+            Ok(code) => exit(code),
+            Err(e) => {
+                eprintln!(
+                    "smtping diff: {}",
+                    render::term::escape_line(&e.to_string())
+                );
+                exit(diff::EXIT_BAD_INPUT)
             }
         },
         Command::Demo(args) => match demo::run(args) {

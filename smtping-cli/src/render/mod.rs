@@ -1,9 +1,10 @@
-//! Output formats for reports: the human card, JSON, Nagios plugin output and Prometheus
-//! text exposition. Text for people goes through [`term`], which escapes control bytes.
+//! Output formats for reports: the human card, JSON, Nagios plugin output, Prometheus
+//! text exposition and the HTML page. Text for people goes through [`term`], which escapes control bytes.
 
 pub(crate) mod card;
 pub(crate) mod domain;
 pub(crate) mod follow;
+pub(crate) mod html;
 pub(crate) mod nagios;
 pub(crate) mod prometheus;
 pub(crate) mod term;

@@ -160,6 +160,16 @@ fn found_in_junk_is_amber() {
         assert_eq!(report.verdict, Status::Amber);
         assert_eq!(f.seeds[0].folder.as_deref(), Some("Junk"));
         assert_eq!(ids(&report), ["follow_through.junk"]);
+        // The catalogue knows the id, so it is one of the report's findings too.
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|x| x.id.as_str() == "follow_through.junk"
+                    && x.severity == smtping_client::Severity::Warning),
+            "{:?}",
+            report.findings
+        );
     });
 }
 

@@ -359,6 +359,38 @@ word_enum! {
         SweepPort25Blocked => "sweep.port25_blocked",
         /// Another MX address than the one reported is not green (`--all-mx`).
         MxHostFailed => "mx.host_failed",
+        /// Follow-through: every poll of a seed mailbox worked and none found the test message by the deadline.
+        FollowThroughNotFound => "follow_through.not_found",
+        /// Follow-through: the test message landed in a junk folder (\Junk or a junk name).
+        FollowThroughJunk => "follow_through.junk",
+        /// Follow-through: the seed mailbox could not be reached (DNS, connection, I/O error or a stalled step).
+        FollowThroughSeedUnreachable => "follow_through.seed_unreachable",
+        /// Follow-through: the TLS handshake or the certificate failed, or STARTTLS is missing while TLS is required.
+        FollowThroughSeedTls => "follow_through.seed_tls",
+        /// Follow-through: the login was refused, LOGINDISABLED without PLAIN, or the password would have gone in clear text.
+        FollowThroughSeedAuth => "follow_through.seed_auth",
+        /// Follow-through: an invalid or unexplained IMAP response, a limit exceeded, a STARTTLS injection, or a folder or search refused.
+        FollowThroughSeedProtocol => "follow_through.seed_protocol",
+        /// --seed-cleanup: SELECT, STORE or EXPUNGE was refused.
+        FollowThroughCleanupFailed => "follow_through.cleanup_failed",
+        /// --seed-cleanup: the test message was only flagged \Deleted, because UID EXPUNGE needs UIDPLUS.
+        FollowThroughCleanupFlaggedOnly => "follow_through.cleanup_flagged_only",
+        /// Follow-through: the delivered copy carries no trusted Authentication-Results and no Received-SPF.
+        ReceiverNoAuthenticationResults => "receiver.no_authentication_results",
+        /// Follow-through: the receiver recorded an spf= result other than pass (error for fail/permerror, else warning).
+        ReceiverSpfNotPass => "receiver.spf_not_pass",
+        /// Follow-through: SMTPing signed the message (--dkim-key) and the receiver recorded no dkim=pass for that domain.
+        ReceiverDkimNotPass => "receiver.dkim_not_pass",
+        /// Follow-through: the receiver recorded a dmarc= result other than pass (error for fail/permerror, else warning).
+        ReceiverDmarcNotPass => "receiver.dmarc_not_pass",
+        /// A bounce that refers to the test message says failed, or has a 5.x.x status.
+        BounceHard => "bounce.hard",
+        /// A delay notice that refers to the test message (action delayed, or a 4.x.x status).
+        BounceDelayed => "bounce.delayed",
+        /// --dkim-key: the selector's published p= is not the key's public half.
+        DkimSignKeyMismatch => "dkim_sign.key_mismatch",
+        /// --dkim-key: the signing domain and the From domain have different organisational domains, so DMARC cannot use the signature.
+        DkimSignUnaligned => "dkim_sign.unaligned",
     }
 }
 
@@ -426,6 +458,8 @@ impl FindingId {
             | Self::MtaStsNoTxt
             | Self::MtaStsModeTesting
             | Self::MtaStsMaxAgeShort
+            | Self::FollowThroughCleanupFlaggedOnly
+            | Self::ReceiverNoAuthenticationResults
             | Self::TlsRptMissing => Info,
             Self::DnsMxNoAddress
             | Self::DnsNoPtr
@@ -501,6 +535,12 @@ impl FindingId {
             | Self::MtaStsMxCertificateInvalid
             | Self::TlsRptInvalidDomain
             | Self::TlsRptMultipleRecords
+            | Self::FollowThroughNotFound
+            | Self::ReceiverSpfNotPass
+            | Self::ReceiverDkimNotPass
+            | Self::ReceiverDmarcNotPass
+            | Self::BounceHard
+            | Self::DkimSignKeyMismatch
             | Self::TlsRptInvalid => Error,
             Self::TlsNotEnforced
             | Self::SweepPort25Blocked
@@ -521,6 +561,14 @@ impl FindingId {
             | Self::MtaStsLookupFailed
             | Self::MtaStsModeNone
             | Self::TlsRptLookupFailed
+            | Self::FollowThroughJunk
+            | Self::FollowThroughSeedUnreachable
+            | Self::FollowThroughSeedTls
+            | Self::FollowThroughSeedAuth
+            | Self::FollowThroughSeedProtocol
+            | Self::FollowThroughCleanupFailed
+            | Self::BounceDelayed
+            | Self::DkimSignUnaligned
             | Self::TlsRptUnsupportedUri => Warning,
         }
     }
@@ -873,6 +921,54 @@ impl FindingId {
             }
             Self::SweepPort25Blocked => {
                 "Send through the submission port (587 or 465) with AUTH, or through a relay; or ask the network's provider to open outbound port 25. Check from another network to tell a local block from a server-side filter."
+            }
+            Self::FollowThroughNotFound => {
+                "Check the delivery reply, the receiver's logs and filters, and greylisting; raise --seed-timeout if the receiver is slow."
+            }
+            Self::FollowThroughJunk => {
+                "Fix SPF, DKIM and DMARC alignment, the content or the sending reputation (the receiver's Authentication-Results say which failed)."
+            }
+            Self::FollowThroughSeedUnreachable => {
+                "Check the IMAP host, port, firewall and --connect-to; polling retries until the deadline."
+            }
+            Self::FollowThroughSeedTls => {
+                "Make the IMAP server's certificate valid for the URL's host (--ca-file for a private CA), or use imaps://."
+            }
+            Self::FollowThroughSeedAuth => {
+                "Fix the seed user (percent-encoded in the URL) or the password source, or use TLS."
+            }
+            Self::FollowThroughSeedProtocol => {
+                "Treat the IMAP server or path as misbehaving; check the folder names."
+            }
+            Self::FollowThroughCleanupFailed => {
+                "Delete the test message by hand and check that the account may write."
+            }
+            Self::FollowThroughCleanupFlaggedOnly => {
+                "Nothing to do: the next expunge removes it (the server has no UIDPLUS)."
+            }
+            Self::ReceiverNoAuthenticationResults => {
+                "Add Authentication-Results at the receiver (OpenDKIM, OpenDMARC, policyd-spf), or use a seed at a provider that writes them."
+            }
+            Self::ReceiverSpfNotPass => {
+                "Add the sending IP to the MAIL FROM domain's SPF record, or send through a host it lists."
+            }
+            Self::ReceiverDkimNotPass => {
+                "Publish the signer's key at selector._domainkey.domain, and make sure nothing changes the signed headers or body on the way."
+            }
+            Self::ReceiverDmarcNotPass => {
+                "Make SPF or DKIM pass for a domain aligned with the From domain, and publish DMARC."
+            }
+            Self::BounceHard => {
+                "Fix the address, or the cause the remote server's diagnostic names, before sending again."
+            }
+            Self::BounceDelayed => {
+                "Read the diagnostic (greylisting, an unreachable MX) and watch for a later bounce."
+            }
+            Self::DkimSignKeyMismatch => {
+                "Publish the key's record (DkimSigner::dns_record) or give the key that matches the selector."
+            }
+            Self::DkimSignUnaligned => {
+                "Sign with a d= under the From domain's organisational domain."
             }
             Self::MxHostFailed => {
                 "Fix or remove the failing MX host: senders try every MX, and mail queued for a broken one is delayed or bounced."

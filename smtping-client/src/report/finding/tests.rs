@@ -81,6 +81,10 @@ fn evaluator_ids() -> Vec<String> {
         include_str!("../../../../smtping-signals/src/mta_sts/mod.rs"),
         include_str!("../../../../smtping-signals/src/tls_rpt.rs"),
         include_str!("../../tls/scan/problem.rs"),
+        include_str!("../../follow/mod.rs"),
+        include_str!("../../dkim_sign.rs"),
+        include_str!("../../../../smtping-classify/src/bounce.rs"),
+        include_str!("../../../../smtping-classify/src/receiver.rs"),
     ];
     let mut ids = Vec::new();
     for src in sources {

@@ -89,6 +89,7 @@ setup_receiver() {
     cp "$T/recipient_access" "$T/vmailbox" "$R/postfix/etc/"
     if [ -e /etc/postfix/dynamicmaps.cf ]; then cp /etc/postfix/dynamicmaps.cf "$R/postfix/etc/"; fi
     render "$T/opendkim.conf.in" "$R/opendkim.conf"
+    render "$T/unbound.conf.in" "$R/unbound.conf"
     render "$T/opendmarc.conf.in" "$R/opendmarc.conf"
     render "$T/policyd-spf.conf.in" "$R/policyd-spf.conf"
     render "$T/dovecot.conf.in" "$R/dovecot/dovecot.conf"
@@ -141,6 +142,11 @@ setup_receiver() {
     local port
     for port in 25 143 993; do
         wait_tcp "$RX_ADDR" "$port" 20 || die "nothing listens on $RX_ADDR:$port in $RX_NS"
+    done
+    # The milters and postgrey listen on the namespace's own loopback.
+    for port in "$PORT_RX_OPENDKIM" "$PORT_RX_OPENDMARC" "$PORT_RX_POSTGREY"; do
+        rx_exec bash -c "$(declare -f wait_tcp); wait_tcp 127.0.0.1 $port 20" ||
+            die "nothing listens on 127.0.0.1:$port in $RX_NS (a milter or postgrey did not start)"
     done
 }
 

@@ -231,3 +231,65 @@ async fn greylisted_by_postgrey_then_accepted_on_the_retry() {
     assert_eq!(r.delivery.status, Status::Green);
     say(&format!("interop: retry: {conclusion}"));
 }
+
+/// The test message signed with the tx.test key (`--dkim-key`): the receiver's OpenDKIM
+/// verifies it against the published record and OpenDMARC passes it on the aligned signature,
+/// even for a MAIL FROM domain whose SPF fails. The whole path runs through the check engine:
+/// delivery, then the follow-through seed, then the receiver's verdict in the report.
+#[tokio::test]
+async fn a_dkim_signed_message_passes_at_the_receiver_rsa_and_ed25519() {
+    let env = env_or_skip!();
+    if no_receiver(&env) {
+        return;
+    }
+    for (key, selector) in [
+        (env.get("TX_DKIM_RSA_KEY"), env.get("TX_DKIM_RSA_SELECTOR")),
+        (env.get("TX_DKIM_ED_KEY"), env.get("TX_DKIM_ED_SELECTOR")),
+    ] {
+        let signer = smtping_client::dkim_sign::DkimSigner::from_pem_file(
+            key,
+            selector,
+            env.get("TX_DOMAIN"),
+        )
+        .unwrap();
+        let seeds = FollowThrough::for_check()
+            .seed(
+                seed(&env, env.get("RX_USER")),
+                Password::new(env.get("RX_PASSWORD")),
+            )
+            .timeout(Duration::from_secs(60))
+            .tls_options(TlsOptions::default().ca_file(env.ca()))
+            .resolvers(vec![env.dns()]);
+        let check = submit(&env, env.get("TX_FROM"), env.get("RX_USER"))
+            .dkim_signer(signer)
+            .follow_through(seeds);
+        let r = run(check).await;
+        accepted(&r);
+        let f = r.follow_through.as_ref().expect("follow_through area");
+        let s = &f.seeds[0];
+        assert!(s.found, "{selector}: {f:?}");
+        assert_eq!(s.folder.as_deref(), Some("INBOX"), "{selector}: {f:?}");
+        let ar = &s.authentication_results;
+        let dkim: Vec<(&str, Option<&str>, Option<&str>)> = ar
+            .dkim
+            .iter()
+            .map(|d| {
+                (
+                    d.result.as_str(),
+                    d.domain.as_deref(),
+                    d.selector.as_deref(),
+                )
+            })
+            .collect();
+        assert!(
+            dkim.contains(&("pass", Some("tx.test"), Some(selector))),
+            "{selector}: {ar:?}"
+        );
+        assert_eq!(ar.dmarc.as_deref(), Some("pass"), "{selector}: {ar:?}");
+        assert_eq!(f.status, Status::Green, "{selector}: {f:?}");
+        say(&format!(
+            "interop: follow-through, DKIM {selector}: found in INBOX after {:?} ms",
+            s.latency_ms
+        ));
+    }
+}

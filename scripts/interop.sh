@@ -1260,6 +1260,25 @@ cli_test() {
                 --ca-file "$SMTPING_INTEROP_CA" --sni "$SMTPING_INTEROP_MX_HOST" --quit-after tls \
                 --ports 25,465,587,2525 --connect-timeout 3s --command-timeout 5s --no-signals
         fi
+        # Issue 16: the follow-through through the CLI: submitted to the relay, found in the
+        # receiver's INBOX over IMAP, the receiver's verdict in the report; the seed password
+        # must never be printed.
+        if [ "$SMTPING_INTEROP_RX_KIND" = netns ]; then
+            cli_case follow-through-inbox 0 "$SMTPING_INTEROP_RX_PASSWORD" \
+                "follow_through/seeds/0/found=true;follow_through/seeds/0/folder=INBOX;follow_through/seeds/0/authentication_results/dmarc=pass" \
+                "$SMTPING_INTEROP_POSTFIX_SUBMISSION" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER" \
+                --auth-password-env SMTPING_INTEROP_PASSWORD --from "$SMTPING_INTEROP_TX_FROM" \
+                --to "$SMTPING_INTEROP_RX_USER" --resolver "$SMTPING_INTEROP_DNS" \
+                --seed "imap://alice%40rx.test@$SMTPING_INTEROP_RX_IMAP_HOST/INBOX,Junk" \
+                --seed-password-env SMTPING_INTEROP_RX_PASSWORD --seed-timeout 60s --json
+            cli_case follow-through-card 0 "$SMTPING_INTEROP_RX_PASSWORD" "" \
+                "$SMTPING_INTEROP_POSTFIX_SUBMISSION" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER" \
+                --auth-password-env SMTPING_INTEROP_PASSWORD --from "$SMTPING_INTEROP_TX_FROM" \
+                --to "$SMTPING_INTEROP_RX_USER" --resolver "$SMTPING_INTEROP_DNS" \
+                --seed "imap://alice%40rx.test@$SMTPING_INTEROP_RX_IMAP_HOST/INBOX,Junk" \
+                --seed-password-env SMTPING_INTEROP_RX_PASSWORD --seed-timeout 60s \
+                --dkim-key "$SMTPING_INTEROP_TX_DKIM_ED_KEY" --dkim-selector "$SMTPING_INTEROP_TX_DKIM_ED_SELECTOR"
+        fi
         cli_case tls-scan-legacy-card 2 "" "" "$SMTPING_INTEROP_LEGACY_TLS" --tls implicit --tls-scan \
             --quit-after tls --no-signals --sni "$SMTPING_INTEROP_MX_HOST" --ca-file "$SMTPING_INTEROP_CA" \
             --command-timeout 3s

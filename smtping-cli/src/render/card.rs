@@ -708,10 +708,15 @@ fn signals(out: &mut String, p: &Paint, r: &Report) {
     }
     if let Some(d) = &s.dmarc {
         parts.push(format!(
-            "DMARC {} p={}, SPF {}aligned",
+            "DMARC {} p={}, SPF {}aligned{}",
             d.domain,
             d.policy.as_deref().unwrap_or("none (no record)"),
-            if d.spf_aligned { "" } else { "not " }
+            if d.spf_aligned { "" } else { "not " },
+            if d.dkim_aligned {
+                ", DKIM aligned (--dkim-key)"
+            } else {
+                ""
+            }
         ));
     }
     let listed: Vec<&str> = s

@@ -79,7 +79,12 @@ impl Check {
             .map(|o| o.domain.clone());
         let dmarc = match &from_domain {
             Some(d) if looked_up || lab => {
-                let evaluator = DmarcEvaluator::new(d).with_identifiers(spf_domain.as_deref(), &[]);
+                // The test message's own DKIM signature (`--dkim-key`) counts for alignment:
+                // its d= is what a receiver verifies.
+                let signed_domain = self.signed_domain();
+                let signed: Vec<&str> = signed_domain.iter().map(String::as_str).collect();
+                let evaluator =
+                    DmarcEvaluator::new(d).with_identifiers(spf_domain.as_deref(), &signed);
                 match resolver.evaluate(evaluator).await {
                     Ok((report, _)) => Some(report),
                     Err(e) => {

@@ -261,10 +261,21 @@ async fn a_dkim_signed_message_passes_at_the_receiver_rsa_and_ed25519() {
             .tls_options(TlsOptions::default().ca_file(env.ca()))
             .resolvers(vec![env.dns()]);
         let check = submit(&env, env.get("TX_FROM"), env.get("RX_USER"))
+            .resolver(env.dns())
             .dkim_signer(signer)
             .follow_through(seeds);
         let r = run(check).await;
         accepted(&r);
+        // The probe's own signals count the signature: aligned DKIM, so no "would fail".
+        let dmarc = r.signals.as_ref().and_then(|s| s.dmarc.as_ref());
+        assert!(dmarc.is_some_and(|d| d.dkim_aligned), "{dmarc:?}");
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.id.as_str() == "dmarc.would_fail"),
+            "{:?}",
+            r.findings
+        );
         let f = r.follow_through.as_ref().expect("follow_through area");
         let s = &f.seeds[0];
         assert!(s.found, "{selector}: {f:?}");

@@ -810,6 +810,12 @@ impl<'a> Builder<'a> {
         let Some(known) = known else {
             return;
         };
+        self.known_keyword(known, after);
+    }
+
+    /// A known keyword, and what follows it up to and including the line's terminator.
+    #[inline]
+    fn known_keyword(&mut self, known: Keyword, after: &'a [u8]) {
         self.flags |= known.bit();
         if !matches!(
             known,
@@ -1037,60 +1043,18 @@ fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
     }
 }
 
-/// What [`simple_keyword_line`] reads.
-struct KeywordLine<'a> {
-    /// `-` or a space (the last line).
-    sep: u8,
-    /// The keyword as sent.
-    kw: &'a [u8],
-    /// The keyword has lower case.
-    lower: bool,
-    /// What follows the keyword, CRLF included.
-    after: &'a [u8],
-}
-
-/// One keyword line as the one-scan path reads it: `250-` or `250 `, a keyword that starts
-/// at once, then CRLF or a delimiter (space, tab, `=`) and parameters up to CRLF, within
-/// the default line limit. Returns the separator, the keyword, whether it has lower case
-/// and what follows the keyword up to and including the CRLF.
-#[inline]
-fn simple_keyword_line(i: &[u8]) -> IResult<&[u8], KeywordLine<'_>> {
-    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify));
-    let (rest, sep) = head_250(i)?;
-    let (after, (kw, lower)) = keyword(rest)?;
-    if kw.is_empty() {
-        return Err(fail());
-    }
-    // The keyword scan stopped at a space, tab, `=`, CR or LF (or the end of input).
-    let tail = match after {
-        [b'\r', b'\n', ..] => 2,
-        [b' ' | b'\t' | b'=', ..] => match crate::grammar::find_lf(after) {
-            Some(lf) if after[lf - 1] == b'\r' => lf + 1,
-            _ => return Err(fail()),
-        },
-        _ => return Err(fail()),
-    };
-    let content_len = i.len() - after.len() + tail - 2;
-    if content_len > crate::reply::DEFAULT_MAX_LINE_LEN {
-        return Err(fail());
-    }
-    Ok((
-        &after[tail..],
-        KeywordLine {
-            sep,
-            kw,
-            lower,
-            after: &after[..tail],
-        },
-    ))
-}
-
 /// The EHLO reply as nearly every server sends it, in one scan from the bytes: every line
 /// `250-` or `250 ` and ended by CRLF, every keyword line starting with its keyword, within
-/// the default limits. The line ends are found while the keyword is classified (a keyword
-/// alone on its line needs no separate line-end search). `None` at the first line it does
-/// not take, and the caller runs the general path ([`ReplyParser`] and [`Builder::line`]),
-/// which gives the same result on every input this path accepts.
+/// the default limits. `None` at the first line it does not take, and the caller runs the
+/// general path ([`ReplyParser`] and [`Builder::line`]), which gives the same result on
+/// every input this path accepts.
+///
+/// Each line's end is found first (one LF searcher set up for the whole reply); then the
+/// text after `250-` is compared with the known keyword of its length and first byte
+/// ([`Keyword::from_upper`]). Equal, it is that keyword alone on its line, upper case (no
+/// known name holds a delimiter or a lower-case letter), which is most lines: no byte of
+/// it is classified. Otherwise the keyword scan ([`keyword`]) reads the keyword and
+/// where its parameters start, within the line already delimited.
 fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;
@@ -1102,16 +1066,37 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     b.lines = 1;
     b.greeting_line(0, first.content, first.content.len());
     let mut last = sep == b' ';
+    let lf = crate::grammar::LfSearcher::new();
     while !last {
         if b.lines as usize >= crate::reply::DEFAULT_MAX_LINES {
             return None;
         }
-        let line = &buf[pos..];
-        let (rest, l) = simple_keyword_line(line).ok()?;
+        let rest = &buf[pos..];
+        let end = lf.find(rest)?;
+        // `250-` or `250 `, at least one keyword byte, and CRLF.
+        let [b'2', b'5', b'0', sep @ (b'-' | b' '), _, .., b'\r', b'\n'] = &rest[..end + 1] else {
+            return None;
+        };
+        let content_len = end - 1;
+        if content_len > crate::reply::DEFAULT_MAX_LINE_LEN {
+            return None;
+        }
+        let text = &rest[4..content_len];
+        if let Some(known) = Keyword::from_upper(text) {
+            b.known_keyword(known, &rest[content_len..end + 1]);
+        } else {
+            let (after, (kw, lower)) = keyword(text).ok()?;
+            // The scan stops at the end of the text, a space, tab or `=`; a CR inside
+            // the line (not its CRLF) goes to the general path.
+            if kw.is_empty() || after.first() == Some(&b'\r') {
+                return None;
+            }
+            let after = &rest[4 + kw.len()..end + 1];
+            b.keyword(kw, lower, after);
+        }
         b.lines += 1;
-        b.keyword(l.kw, l.lower, l.after);
-        pos += line.len() - rest.len();
-        last = l.sep == b' ';
+        pos += end + 1;
+        last = *sep == b' ';
     }
     if pos > crate::reply::DEFAULT_MAX_REPLY_LEN {
         return None;

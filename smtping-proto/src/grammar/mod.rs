@@ -197,6 +197,33 @@ pub(crate) fn find_lf(h: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', h)
 }
 
+/// [`find_lf`] with its searcher set up once, for a loop over many lines.
+#[derive(Clone, Copy)]
+pub(crate) struct LfSearcher {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    sse2: Option<memchr::arch::x86_64::sse2::memchr::One>,
+}
+
+impl LfSearcher {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+            sse2: memchr::arch::x86_64::sse2::memchr::One::new(b'\n'),
+        }
+    }
+
+    /// The first LF in `h`.
+    #[inline]
+    pub(crate) fn find(&self, h: &[u8]) -> Option<usize> {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        if let Some(searcher) = &self.sse2 {
+            return searcher.find(h);
+        }
+        memchr::memchr(b'\n', h)
+    }
+}
+
 /// Finds the first space or tab (`memchr2`, SSE2 directly on x86-64 as in [`find_lf`]).
 #[inline]
 pub(crate) fn find_blank(h: &[u8]) -> Option<usize> {

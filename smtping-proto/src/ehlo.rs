@@ -702,6 +702,8 @@ impl LineScanner<'_> {
 
 const ENDS_KEYWORD: u8 = 1;
 const LOWER: u8 = 2;
+/// ASCII whitespace ([`u8::is_ascii_whitespace`]: space, tab, LF, form feed, CR).
+const SPACE: u8 = 4;
 
 /// Per-byte class for the keyword scan: bytes that end a keyword (space, tab, `=`, CR,
 /// LF) and lower-case ASCII letters. A table lookup costs less than five comparisons.
@@ -712,6 +714,11 @@ static BYTE_CLASS: [u8; 256] = {
     t[b'=' as usize] = ENDS_KEYWORD;
     t[b'\r' as usize] = ENDS_KEYWORD;
     t[b'\n' as usize] = ENDS_KEYWORD;
+    t[b' ' as usize] |= SPACE;
+    t[b'\t' as usize] |= SPACE;
+    t[b'\n' as usize] |= SPACE;
+    t[b'\r' as usize] |= SPACE;
+    t[0x0c] = SPACE;
     let mut c = b'a';
     while c <= b'z' {
         t[c as usize] = LOWER;
@@ -719,6 +726,12 @@ static BYTE_CLASS: [u8; 256] = {
     }
     t
 };
+
+/// [`u8::is_ascii_whitespace`] as one table lookup.
+#[inline(always)]
+fn is_space(b: u8) -> bool {
+    BYTE_CLASS[usize::from(b)] & SPACE != 0
+}
 
 fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) {
     while start < stop && matches!(text[start], b' ' | b'\t') {
@@ -830,6 +843,19 @@ impl<'a> Builder<'a> {
     #[inline(never)]
     fn params(&mut self, known: Keyword, after: &'a [u8]) {
         let delimiter = after.first().copied();
+        // `SIZE` reads the first word and `AUTH` splits at ASCII whitespace: the blanks
+        // and the terminator around the parameters are whitespace, so both read the bytes
+        // after the delimiter untrimmed and find what the trimmed parameters hold.
+        let tail = after.get(1..).unwrap_or_default();
+        if known == Keyword::Size {
+            self.size = Some(parse_size(tail));
+            return;
+        }
+        if known == Keyword::Auth {
+            self.legacy_auth |= delimiter == Some(b'=');
+            self.auth_names(tail);
+            return;
+        }
         let stop = after.len() - usize::from(after.last() == Some(&b'\n'));
         let (p0, p1) = trim_range(after, 1.min(stop), stop);
         let p1 = if p1 > p0 && after[p1 - 1] == b'\r' {
@@ -837,32 +863,6 @@ impl<'a> Builder<'a> {
         } else {
             p1
         };
-        if known == Keyword::Size {
-            self.size = Some(parse_size(&after[p0..p1]));
-            return;
-        }
-        if known == Keyword::Auth {
-            self.legacy_auth |= delimiter == Some(b'=');
-            // The names split at ASCII whitespace, as `AuthNames` splits the kept text.
-            let params = &after[p0..p1];
-            let mut i = 0;
-            while i < params.len() {
-                if params[i].is_ascii_whitespace() {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < params.len() && !params[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                let name = &params[start..i];
-                match known_mechanism(name) {
-                    Some(bit) => self.auth_known |= 1 << bit,
-                    None => self.unknown_mechanism(name),
-                }
-            }
-            return;
-        }
         let Ok(params) = core::str::from_utf8(&after[p0..p1]) else {
             return;
         };
@@ -876,6 +876,28 @@ impl<'a> Builder<'a> {
                 );
             }
             _ => self.limits = Some(parse_limits(params)),
+        }
+    }
+
+    /// The `AUTH` names, split at ASCII whitespace as `AuthNames` splits the kept text.
+    #[inline]
+    fn auth_names(&mut self, params: &'a [u8]) {
+        let mut i = 0;
+        while i < params.len() {
+            if is_space(params[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            while i < params.len() && !is_space(params[i]) {
+                i += 1;
+            }
+            let name = &params[start..i];
+            match known_mechanism(name) {
+                Some(bit) => self.auth_known |= 1 << bit,
+                None => self.unknown_mechanism(name),
+            }
         }
     }
 
@@ -1058,15 +1080,16 @@ fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
 fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;
-    let (_, first) = crate::grammar::line(crate::reply::DEFAULT_MAX_LINE_LEN)(buf).ok()?;
-    if first.bare_lf {
+    let lf = crate::grammar::LfSearcher::new();
+    let end = lf.find(buf)?;
+    // CRLF (`head_250` saw four bytes before it), within the line limit.
+    if buf[end - 1] != b'\r' || end - 1 > crate::reply::DEFAULT_MAX_LINE_LEN {
         return None;
     }
-    let mut pos = first.content.len() + 2;
+    let mut pos = end + 1;
     b.lines = 1;
-    b.greeting_line(0, first.content, first.content.len());
+    b.greeting_line(0, &buf[..end - 1], end - 1);
     let mut last = sep == b' ';
-    let lf = crate::grammar::LfSearcher::new();
     while !last {
         if b.lines as usize >= crate::reply::DEFAULT_MAX_LINES {
             return None;

@@ -733,6 +733,33 @@ fn is_space(b: u8) -> bool {
     BYTE_CLASS[usize::from(b)] & SPACE != 0
 }
 
+/// The first ASCII whitespace at or after `i` (or the end): eight bytes at a time, each
+/// word's lowest byte below `!` (SWAR, exact for the lowest) then checked with [`is_space`].
+#[inline]
+fn next_space(p: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = p.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let below = w.wrapping_sub(ONES * u64::from(b'!')) & !w & HIGH;
+        if below == 0 {
+            i += 8;
+            continue;
+        }
+        let j = i + (below.trailing_zeros() / 8) as usize;
+        if is_space(p[j]) {
+            return j;
+        }
+        i = j + 1; // a control byte that is not whitespace: part of the name
+    }
+    while i < p.len() && !is_space(p[i]) {
+        i += 1;
+    }
+    i
+}
+
 fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) {
     while start < stop && matches!(text[start], b' ' | b'\t') {
         start += 1;
@@ -889,10 +916,7 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let start = i;
-            i += 1;
-            while i < params.len() && !is_space(params[i]) {
-                i += 1;
-            }
+            i = next_space(params, i + 1);
             let name = &params[start..i];
             match known_mechanism(name) {
                 Some(bit) => self.auth_known |= 1 << bit,
@@ -1462,6 +1486,20 @@ fn parse_size(params: &[u8]) -> SizeLimit {
     }
     let mut n = 0u64;
     let mut overflow = false;
+    // Eight digits at a time (SWAR on a `u64`) while the value cannot overflow; SIZE
+    // values are eight or nine digits.
+    while n <= (u64::MAX - 99_999_999) / 100_000_000
+        && let Some(word) = params.get(i..i + 8)
+    {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        if !all_digits(w) {
+            break;
+        }
+        n = n * 100_000_000 + eight_digits(w);
+        i += 8;
+    }
     while let Some(&b) = params.get(i) {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
@@ -1489,6 +1527,31 @@ fn parse_size(params: &[u8]) -> SizeLimit {
         0 => SizeLimit::NoFixedLimit,
         n => SizeLimit::Max(n),
     }
+}
+
+const DIGIT_ONES: u64 = 0x0101_0101_0101_0101;
+
+/// `true` when all eight bytes of `w` are ASCII digits: the high nibble is 3 and adding
+/// 6 keeps it 3 (no byte can carry into the next once the first test holds).
+#[inline]
+const fn all_digits(w: u64) -> bool {
+    const F0: u64 = DIGIT_ONES * 0xF0;
+    w & F0 == DIGIT_ONES * 0x30 && w.wrapping_add(DIGIT_ONES * 6) & F0 == DIGIT_ONES * 0x30
+}
+
+/// The value of eight ASCII digits loaded little-endian (the first digit in the lowest
+/// byte): pairs, then quadruples, then the whole, with three multiplications.
+#[inline]
+const fn eight_digits(w: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    let v = w.wrapping_sub(DIGIT_ONES * b'0' as u64);
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    (v & MASK)
+        .wrapping_mul(MUL1)
+        .wrapping_add(((v >> 16) & MASK).wrapping_mul(MUL2))
+        >> 32
 }
 
 fn parse_limits(params: &str) -> Limits {

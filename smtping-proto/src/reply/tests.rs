@@ -297,13 +297,20 @@ fn lazy_enhanced_code_edge_cases() {
         (b"550-a\r\n550 5.1.1 b\r\n", None, None), // only the first line counts
     ] {
         let r = one(buf);
-        assert_eq!(r.enhanced().map(|e| e.to_string()).as_deref(), enhanced, "{buf:?}");
+        assert_eq!(
+            r.enhanced().map(|e| e.to_string()).as_deref(),
+            enhanced,
+            "{buf:?}"
+        );
         assert_eq!(
             r.enhanced_mismatch().map(|e| e.to_string()).as_deref(),
             mismatch,
             "{buf:?}"
         );
-        assert_eq!((r.enhanced(), r.enhanced_mismatch()), reference_enhanced(&r));
+        assert_eq!(
+            (r.enhanced(), r.enhanced_mismatch()),
+            reference_enhanced(&r)
+        );
         let owned = r.to_owned();
         assert_eq!(owned.enhanced(), r.enhanced());
         assert_eq!(owned.as_reply().enhanced_mismatch(), r.enhanced_mismatch());

@@ -710,7 +710,7 @@ impl ReplyParser {
                 }
             };
             // The line itself, scanned no further than the limit allows.
-            let line = match crate::grammar::line(limits.max_line_len)(rest) {
+            let line = match crate::grammar::line_within(rest, limits.max_line_len) {
                 Ok((_, line)) => line,
                 Err(nom::Err::Incomplete(_)) => {
                     if buf.len() > limits.max_reply_len {

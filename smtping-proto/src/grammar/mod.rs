@@ -64,7 +64,14 @@ pub struct Line<'a> {
 /// ```
 #[inline]
 pub fn line(max_len: usize) -> impl Fn(&[u8]) -> IResult<&[u8], Line<'_>> {
-    move |input: &[u8]| {
+    move |input: &[u8]| line_within(input, max_len)
+}
+
+/// [`line()`] as a plain function, inlined into the reply grammar's loop (the closure was
+/// a call per line).
+#[inline(always)]
+pub(crate) fn line_within(input: &[u8], max_len: usize) -> IResult<&[u8], Line<'_>> {
+    {
         let window = input.len().min(max_len.saturating_add(2));
         let Some(lf) = find_lf(&input[..window]) else {
             if input.len() >= max_len.saturating_add(2) {

@@ -435,6 +435,7 @@ impl<'a> AuthMechanisms<'a> {
 
     /// How many mechanisms (without counting a repeated one twice).
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         if self.unknown == MANY_UNKNOWN {
             self.iter().count()
@@ -1266,6 +1267,7 @@ impl Extensions {
     /// The server's name: the first word of the first line (RFC 5321 `Domain` or address
     /// literal, as the server wrote it).
     #[must_use]
+    #[inline]
     pub fn server_name(&self) -> &str {
         &self.text[self.greeting.0 as usize..self.name_end as usize]
     }
@@ -1366,6 +1368,7 @@ impl Extensions {
     /// assert_eq!(names, ["LOGIN", "X-FOO", "PLAIN"]);
     /// ```
     #[must_use]
+    #[inline]
     pub fn auth_mechanisms(&self) -> AuthMechanisms<'_> {
         AuthMechanisms {
             text: &self.text,

@@ -435,6 +435,7 @@ impl<'a> AuthMechanisms<'a> {
 
     /// How many mechanisms (without counting a repeated one twice).
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         if self.unknown == MANY_UNKNOWN {
             self.iter().count()
@@ -702,6 +703,8 @@ impl LineScanner<'_> {
 
 const ENDS_KEYWORD: u8 = 1;
 const LOWER: u8 = 2;
+/// ASCII whitespace ([`u8::is_ascii_whitespace`]: space, tab, LF, form feed, CR).
+const SPACE: u8 = 4;
 
 /// Per-byte class for the keyword scan: bytes that end a keyword (space, tab, `=`, CR,
 /// LF) and lower-case ASCII letters. A table lookup costs less than five comparisons.
@@ -712,6 +715,11 @@ static BYTE_CLASS: [u8; 256] = {
     t[b'=' as usize] = ENDS_KEYWORD;
     t[b'\r' as usize] = ENDS_KEYWORD;
     t[b'\n' as usize] = ENDS_KEYWORD;
+    t[b' ' as usize] |= SPACE;
+    t[b'\t' as usize] |= SPACE;
+    t[b'\n' as usize] |= SPACE;
+    t[b'\r' as usize] |= SPACE;
+    t[0x0c] = SPACE;
     let mut c = b'a';
     while c <= b'z' {
         t[c as usize] = LOWER;
@@ -719,6 +727,39 @@ static BYTE_CLASS: [u8; 256] = {
     }
     t
 };
+
+/// [`u8::is_ascii_whitespace`] as one table lookup.
+#[inline(always)]
+fn is_space(b: u8) -> bool {
+    BYTE_CLASS[usize::from(b)] & SPACE != 0
+}
+
+/// The first ASCII whitespace at or after `i` (or the end): eight bytes at a time, each
+/// word's lowest byte below `!` (SWAR, exact for the lowest) then checked with [`is_space`].
+#[inline]
+fn next_space(p: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = p.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let below = w.wrapping_sub(ONES * u64::from(b'!')) & !w & HIGH;
+        if below == 0 {
+            i += 8;
+            continue;
+        }
+        let j = i + (below.trailing_zeros() / 8) as usize;
+        if is_space(p[j]) {
+            return j;
+        }
+        i = j + 1; // a control byte that is not whitespace: part of the name
+    }
+    while i < p.len() && !is_space(p[i]) {
+        i += 1;
+    }
+    i
+}
 
 fn trim_range(text: &[u8], mut start: usize, mut stop: usize) -> (usize, usize) {
     while start < stop && matches!(text[start], b' ' | b'\t') {
@@ -810,6 +851,12 @@ impl<'a> Builder<'a> {
         let Some(known) = known else {
             return;
         };
+        self.known_keyword(known, after);
+    }
+
+    /// A known keyword, and what follows it up to and including the line's terminator.
+    #[inline]
+    fn known_keyword(&mut self, known: Keyword, after: &'a [u8]) {
         self.flags |= known.bit();
         if !matches!(
             known,
@@ -824,6 +871,19 @@ impl<'a> Builder<'a> {
     #[inline(never)]
     fn params(&mut self, known: Keyword, after: &'a [u8]) {
         let delimiter = after.first().copied();
+        // `SIZE` reads the first word and `AUTH` splits at ASCII whitespace: the blanks
+        // and the terminator around the parameters are whitespace, so both read the bytes
+        // after the delimiter untrimmed and find what the trimmed parameters hold.
+        let tail = after.get(1..).unwrap_or_default();
+        if known == Keyword::Size {
+            self.size = Some(parse_size(tail));
+            return;
+        }
+        if known == Keyword::Auth {
+            self.legacy_auth |= delimiter == Some(b'=');
+            self.auth_names(tail);
+            return;
+        }
         let stop = after.len() - usize::from(after.last() == Some(&b'\n'));
         let (p0, p1) = trim_range(after, 1.min(stop), stop);
         let p1 = if p1 > p0 && after[p1 - 1] == b'\r' {
@@ -831,32 +891,6 @@ impl<'a> Builder<'a> {
         } else {
             p1
         };
-        if known == Keyword::Size {
-            self.size = Some(parse_size(&after[p0..p1]));
-            return;
-        }
-        if known == Keyword::Auth {
-            self.legacy_auth |= delimiter == Some(b'=');
-            // The names split at ASCII whitespace, as `AuthNames` splits the kept text.
-            let params = &after[p0..p1];
-            let mut i = 0;
-            while i < params.len() {
-                if params[i].is_ascii_whitespace() {
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < params.len() && !params[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                let name = &params[start..i];
-                match known_mechanism(name) {
-                    Some(bit) => self.auth_known |= 1 << bit,
-                    None => self.unknown_mechanism(name),
-                }
-            }
-            return;
-        }
         let Ok(params) = core::str::from_utf8(&after[p0..p1]) else {
             return;
         };
@@ -870,6 +904,25 @@ impl<'a> Builder<'a> {
                 );
             }
             _ => self.limits = Some(parse_limits(params)),
+        }
+    }
+
+    /// The `AUTH` names, split at ASCII whitespace as `AuthNames` splits the kept text.
+    #[inline]
+    fn auth_names(&mut self, params: &'a [u8]) {
+        let mut i = 0;
+        while i < params.len() {
+            if is_space(params[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i = next_space(params, i + 1);
+            let name = &params[start..i];
+            match known_mechanism(name) {
+                Some(bit) => self.auth_known |= 1 << bit,
+                None => self.unknown_mechanism(name),
+            }
         }
     }
 
@@ -909,7 +962,9 @@ impl<'a> Builder<'a> {
 
     /// The owned copy of `raw` (the bytes the lines came from) and the values found.
     fn finish(self, raw: &[u8]) -> Extensions {
-        let mut ext = match core::str::from_utf8(raw) {
+        // The one UTF-8 check of the whole reply, with SIMD (`simdutf8`: an ASCII test of
+        // 64 bytes per step where `core::str::from_utf8` takes 16).
+        let mut ext = match simdutf8::basic::from_utf8(raw) {
             Ok(s) => self.build(s.to_owned()),
             Err(_) => {
                 // Rare: 8-bit text. Classify the lossy copy, whose offsets differ.
@@ -1037,81 +1092,61 @@ fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
     }
 }
 
-/// What [`simple_keyword_line`] reads.
-struct KeywordLine<'a> {
-    /// `-` or a space (the last line).
-    sep: u8,
-    /// The keyword as sent.
-    kw: &'a [u8],
-    /// The keyword has lower case.
-    lower: bool,
-    /// What follows the keyword, CRLF included.
-    after: &'a [u8],
-}
-
-/// One keyword line as the one-scan path reads it: `250-` or `250 `, a keyword that starts
-/// at once, then CRLF or a delimiter (space, tab, `=`) and parameters up to CRLF, within
-/// the default line limit. Returns the separator, the keyword, whether it has lower case
-/// and what follows the keyword up to and including the CRLF.
-#[inline]
-fn simple_keyword_line(i: &[u8]) -> IResult<&[u8], KeywordLine<'_>> {
-    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify));
-    let (rest, sep) = head_250(i)?;
-    let (after, (kw, lower)) = keyword(rest)?;
-    if kw.is_empty() {
-        return Err(fail());
-    }
-    // The keyword scan stopped at a space, tab, `=`, CR or LF (or the end of input).
-    let tail = match after {
-        [b'\r', b'\n', ..] => 2,
-        [b' ' | b'\t' | b'=', ..] => match crate::grammar::find_lf(after) {
-            Some(lf) if after[lf - 1] == b'\r' => lf + 1,
-            _ => return Err(fail()),
-        },
-        _ => return Err(fail()),
-    };
-    let content_len = i.len() - after.len() + tail - 2;
-    if content_len > crate::reply::DEFAULT_MAX_LINE_LEN {
-        return Err(fail());
-    }
-    Ok((
-        &after[tail..],
-        KeywordLine {
-            sep,
-            kw,
-            lower,
-            after: &after[..tail],
-        },
-    ))
-}
-
 /// The EHLO reply as nearly every server sends it, in one scan from the bytes: every line
 /// `250-` or `250 ` and ended by CRLF, every keyword line starting with its keyword, within
-/// the default limits. The line ends are found while the keyword is classified (a keyword
-/// alone on its line needs no separate line-end search). `None` at the first line it does
-/// not take, and the caller runs the general path ([`ReplyParser`] and [`Builder::line`]),
-/// which gives the same result on every input this path accepts.
+/// the default limits. `None` at the first line it does not take, and the caller runs the
+/// general path ([`ReplyParser`] and [`Builder::line`]), which gives the same result on
+/// every input this path accepts.
+///
+/// Each line's end is found first (one LF searcher set up for the whole reply); then the
+/// text after `250-` is compared with the known keyword of its length and first byte
+/// ([`Keyword::from_upper`]). Equal, it is that keyword alone on its line, upper case (no
+/// known name holds a delimiter or a lower-case letter), which is most lines: no byte of
+/// it is classified. Otherwise the keyword scan ([`keyword`]) reads the keyword and
+/// where its parameters start, within the line already delimited.
 fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;
-    let (_, first) = crate::grammar::line(crate::reply::DEFAULT_MAX_LINE_LEN)(buf).ok()?;
-    if first.bare_lf {
+    let lf = crate::grammar::LfSearcher::new();
+    let end = lf.find(buf)?;
+    // CRLF (`head_250` saw four bytes before it), within the line limit.
+    if buf[end - 1] != b'\r' || end - 1 > crate::reply::DEFAULT_MAX_LINE_LEN {
         return None;
     }
-    let mut pos = first.content.len() + 2;
+    let mut pos = end + 1;
     b.lines = 1;
-    b.greeting_line(0, first.content, first.content.len());
+    b.greeting_line(0, &buf[..end - 1], end - 1);
     let mut last = sep == b' ';
     while !last {
         if b.lines as usize >= crate::reply::DEFAULT_MAX_LINES {
             return None;
         }
-        let line = &buf[pos..];
-        let (rest, l) = simple_keyword_line(line).ok()?;
+        let rest = &buf[pos..];
+        let end = lf.find(rest)?;
+        // `250-` or `250 `, at least one keyword byte, and CRLF.
+        let [b'2', b'5', b'0', sep @ (b'-' | b' '), _, .., b'\r', b'\n'] = &rest[..end + 1] else {
+            return None;
+        };
+        let content_len = end - 1;
+        if content_len > crate::reply::DEFAULT_MAX_LINE_LEN {
+            return None;
+        }
+        let text = &rest[4..content_len];
+        if let Some(known) = Keyword::from_upper(text) {
+            b.known_keyword(known, &rest[content_len..end + 1]);
+        } else {
+            let (after, (kw, lower)) = keyword(text).ok()?;
+            // The scan stops at the end of the text, a space, tab or `=`; a CR inside
+            // the line (not its CRLF) goes to the general path.
+            if kw.is_empty() || after.first() == Some(&b'\r') {
+                return None;
+            }
+            let after = &rest[4 + kw.len()..end + 1];
+            b.keyword(kw, lower, after);
+        }
         b.lines += 1;
-        b.keyword(l.kw, l.lower, l.after);
-        pos += line.len() - rest.len();
-        last = l.sep == b' ';
+        pos += end + 1;
+        last = *sep == b' ';
     }
     if pos > crate::reply::DEFAULT_MAX_REPLY_LEN {
         return None;
@@ -1232,6 +1267,7 @@ impl Extensions {
     /// The server's name: the first word of the first line (RFC 5321 `Domain` or address
     /// literal, as the server wrote it).
     #[must_use]
+    #[inline]
     pub fn server_name(&self) -> &str {
         &self.text[self.greeting.0 as usize..self.name_end as usize]
     }
@@ -1332,6 +1368,7 @@ impl Extensions {
     /// assert_eq!(names, ["LOGIN", "X-FOO", "PLAIN"]);
     /// ```
     #[must_use]
+    #[inline]
     pub fn auth_mechanisms(&self) -> AuthMechanisms<'_> {
         AuthMechanisms {
             text: &self.text,
@@ -1452,6 +1489,20 @@ fn parse_size(params: &[u8]) -> SizeLimit {
     }
     let mut n = 0u64;
     let mut overflow = false;
+    // Eight digits at a time (SWAR on a `u64`) while the value cannot overflow; SIZE
+    // values are eight or nine digits.
+    while n <= (u64::MAX - 99_999_999) / 100_000_000
+        && let Some(word) = params.get(i..i + 8)
+    {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        if !all_digits(w) {
+            break;
+        }
+        n = n * 100_000_000 + eight_digits(w);
+        i += 8;
+    }
     while let Some(&b) = params.get(i) {
         let digit = b.wrapping_sub(b'0');
         if digit > 9 {
@@ -1479,6 +1530,31 @@ fn parse_size(params: &[u8]) -> SizeLimit {
         0 => SizeLimit::NoFixedLimit,
         n => SizeLimit::Max(n),
     }
+}
+
+const DIGIT_ONES: u64 = 0x0101_0101_0101_0101;
+
+/// `true` when all eight bytes of `w` are ASCII digits: the high nibble is 3 and adding
+/// 6 keeps it 3 (no byte can carry into the next once the first test holds).
+#[inline]
+const fn all_digits(w: u64) -> bool {
+    const F0: u64 = DIGIT_ONES * 0xF0;
+    w & F0 == DIGIT_ONES * 0x30 && w.wrapping_add(DIGIT_ONES * 6) & F0 == DIGIT_ONES * 0x30
+}
+
+/// The value of eight ASCII digits loaded little-endian (the first digit in the lowest
+/// byte): pairs, then quadruples, then the whole, with three multiplications.
+#[inline]
+const fn eight_digits(w: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    let v = w.wrapping_sub(DIGIT_ONES * b'0' as u64);
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    (v & MASK)
+        .wrapping_mul(MUL1)
+        .wrapping_add(((v >> 16) & MASK).wrapping_mul(MUL2))
+        >> 32
 }
 
 fn parse_limits(params: &str) -> Limits {

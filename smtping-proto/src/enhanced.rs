@@ -121,6 +121,89 @@ impl EnhancedCode {
             _ => None,
         }
     }
+
+    /// The enhanced code at the start of a reply's first line, read from the reply's raw
+    /// bytes (`NNN-` or `NNN ` then the text): what [`EnhancedCode::parse_prefix`] finds in
+    /// the first line's text (the code ends at a space, a tab or the line end), whatever
+    /// its class. A `const fn` over bytes so that [`Reply::enhanced`](crate::Reply::enhanced)
+    /// can read it lazily and stay `const`.
+    #[inline]
+    pub(crate) const fn at_line_start(raw: &[u8]) -> Option<Self> {
+        // A bare `NNN` (or anything shorter than a head) has no text.
+        if raw.len() < 4 || matches!(raw[3], b'\r' | b'\n') {
+            return None;
+        }
+        let class = match at(raw, 4) {
+            Some(c @ (b'2' | b'4' | b'5')) => c - b'0',
+            _ => return None,
+        };
+        if !matches!(at(raw, 5), Some(b'.')) {
+            return None;
+        }
+        let Some((subject, i)) = digits3(raw, 6) else {
+            return None;
+        };
+        if !matches!(at(raw, i), Some(b'.')) {
+            return None;
+        }
+        let Some((detail, i)) = digits3(raw, i + 1) else {
+            return None;
+        };
+        // The code ends the text, or a space or tab follows it; a CR ends the text only
+        // as part of the line's CRLF (elsewhere it is text).
+        let ends = match at(raw, i) {
+            None | Some(b' ' | b'\t' | b'\n') => true,
+            Some(b'\r') => i + 1 == raw.len() || raw[i + 1] == b'\n',
+            Some(_) => false,
+        };
+        if ends {
+            Some(Self {
+                class,
+                subject,
+                detail,
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// One to three digits at `raw[i..]` as a number and the index after them; `None` on no
+/// digit or a fourth one ([`digits_up_to`]`(3)` as a `const fn`, unrolled).
+#[inline(always)]
+const fn digits3(raw: &[u8], i: usize) -> Option<(u16, usize)> {
+    let a = digit_at(raw, i);
+    if a > 9 {
+        return None;
+    }
+    let b = digit_at(raw, i + 1);
+    if b > 9 {
+        return Some((a as u16, i + 1));
+    }
+    let c = digit_at(raw, i + 2);
+    if c > 9 {
+        return Some(((a * 10 + b) as u16, i + 2));
+    }
+    if digit_at(raw, i + 3) <= 9 {
+        return None;
+    }
+    Some((a as u16 * 100 + (b * 10 + c) as u16, i + 3))
+}
+
+/// The digit's value at `raw[i]`, above 9 for anything else or past the end.
+#[inline(always)]
+const fn digit_at(raw: &[u8], i: usize) -> u8 {
+    if i < raw.len() {
+        raw[i].wrapping_sub(b'0')
+    } else {
+        u8::MAX
+    }
+}
+
+/// `raw[i]`, `None` past the end (`<[u8]>::get` as a `const fn`).
+#[inline(always)]
+const fn at(raw: &[u8], i: usize) -> Option<u8> {
+    if i < raw.len() { Some(raw[i]) } else { None }
 }
 
 /// `status-code = class "." subject "." detail`, with `class = "2" / "4" / "5"` and

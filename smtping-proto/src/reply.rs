@@ -255,8 +255,6 @@ pub struct Reply<'a> {
     code: u16,
     line_count: u32,
     flags: u8,
-    enhanced: Option<EnhancedCode>,
-    mismatched: Option<EnhancedCode>,
 }
 
 impl<'a> Reply<'a> {
@@ -270,15 +268,25 @@ impl<'a> Reply<'a> {
     /// one and its class agrees with the reply code's first digit. A disagreeing code is
     /// ignored here and reported by [`Reply::enhanced_mismatch`].
     #[must_use]
+    #[inline]
     pub const fn enhanced(&self) -> Option<EnhancedCode> {
-        self.enhanced
+        // Read from the first line when asked (a few comparisons), not while parsing:
+        // most callers of a reply in a hot loop need only its code.
+        match EnhancedCode::at_line_start(self.raw) {
+            Some(enh) if enh.class() as u16 == self.code / 100 => Some(enh),
+            _ => None,
+        }
     }
 
     /// An enhanced code that was present but whose class disagrees with the reply code
     /// (`250 5.0.0 Ok`): a server bug worth reporting, never trusted.
     #[must_use]
+    #[inline]
     pub const fn enhanced_mismatch(&self) -> Option<EnhancedCode> {
-        self.mismatched
+        match EnhancedCode::at_line_start(self.raw) {
+            Some(enh) if enh.class() as u16 != self.code / 100 => Some(enh),
+            _ => None,
+        }
     }
 
     /// `true` when at least one line ended with a bare LF (tolerated by default).
@@ -358,8 +366,8 @@ impl<'a> Reply<'a> {
             code: self.code,
             line_count: self.line_count,
             flags: self.flags,
-            enhanced: self.enhanced,
-            mismatched: self.mismatched,
+            enhanced: self.enhanced(),
+            mismatched: self.enhanced_mismatch(),
         }
     }
 }
@@ -368,7 +376,7 @@ impl fmt::Debug for Reply<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reply")
             .field("code", &self.code)
-            .field("enhanced", &self.enhanced)
+            .field("enhanced", &self.enhanced())
             .field(
                 "lines",
                 &self
@@ -488,8 +496,6 @@ impl OwnedReply {
             code: self.code,
             line_count: self.line_count,
             flags: self.flags,
-            enhanced: self.enhanced,
-            mismatched: self.mismatched,
         }
     }
 
@@ -553,8 +559,6 @@ pub struct ReplyProgress {
     lines: u32,
     code: u16,
     flags: u8,
-    enhanced: Option<EnhancedCode>,
-    mismatched: Option<EnhancedCode>,
 }
 
 /// A configurable reply parser: limits and bare-LF policy.
@@ -706,7 +710,7 @@ impl ReplyParser {
                 }
             };
             // The line itself, scanned no further than the limit allows.
-            let line = match crate::grammar::line(limits.max_line_len)(rest) {
+            let line = match crate::grammar::line_within(rest, limits.max_line_len) {
                 Ok((_, line)) => line,
                 Err(nom::Err::Incomplete(_)) => {
                     if buf.len() > limits.max_reply_len {
@@ -746,17 +750,6 @@ impl ReplyParser {
             on_line(code, p.pos, &buf[p.pos..end]);
             if p.lines == 0 {
                 p.code = code;
-                // Cheap pre-check (`D.`) first: most first lines are plain text.
-                let text = line.content.get(4..).unwrap_or_default();
-                if let [b'2' | b'4' | b'5', b'.', _, ..] = text
-                    && let Some((enh, _)) = EnhancedCode::parse_prefix(text)
-                {
-                    if u16::from(enh.class()) == code / 100 {
-                        p.enhanced = Some(enh);
-                    } else {
-                        p.mismatched = Some(enh);
-                    }
-                }
             }
             p.lines += 1;
             p.pos = end;
@@ -766,8 +759,6 @@ impl ReplyParser {
                     code,
                     line_count: p.lines,
                     flags: p.flags,
-                    enhanced: p.enhanced,
-                    mismatched: p.mismatched,
                 };
                 *p = ReplyProgress::default();
                 return Ok(Some((reply, end)));

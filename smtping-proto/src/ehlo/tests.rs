@@ -400,3 +400,92 @@ mod properties {
         }
     }
 }
+
+/// `parse_size` reads eight digits at a time: every length around the word size, a
+/// non-digit in any position of a word, and the overflow point agree with a reference
+/// computed digit by digit.
+#[test]
+fn size_eight_digits_at_a_time_agrees_with_a_digit_loop() {
+    fn reference(params: &[u8]) -> SizeLimit {
+        let word = params
+            .split(u8::is_ascii_whitespace)
+            .find(|w| !w.is_empty());
+        let Some(word) = word else {
+            return SizeLimit::NoFixedLimit;
+        };
+        if !word.iter().all(u8::is_ascii_digit) {
+            return SizeLimit::Invalid;
+        }
+        let mut n: u128 = 0;
+        for d in word {
+            n = (n * 10 + u128::from(d - b'0')).min(u128::from(u64::MAX) + 1);
+        }
+        match n {
+            0 => SizeLimit::NoFixedLimit,
+            n if n > u128::from(u64::MAX) => SizeLimit::Max(u64::MAX),
+            n => SizeLimit::Max(n as u64),
+        }
+    }
+    let digits = b"98765432109876543210987654321";
+    for len in 0..digits.len() {
+        for tail in [&b""[..], b" ", b"\r\n", b" 12", b"x", b":"] {
+            let mut p = digits[..len].to_vec();
+            p.extend_from_slice(tail);
+            assert_eq!(
+                parse_size(&p),
+                reference(&p),
+                "{:?}",
+                String::from_utf8_lossy(&p)
+            );
+            for bad in 0..len {
+                for b in [b'/', b':', b'a', 0x80, b'0' + 0x10] {
+                    let mut q = p.clone();
+                    q[bad] = b;
+                    assert_eq!(parse_size(&q), reference(&q), "{q:?}");
+                }
+            }
+        }
+    }
+    assert_eq!(
+        parse_size(b"18446744073709551615"),
+        SizeLimit::Max(u64::MAX)
+    );
+    assert_eq!(
+        parse_size(b"18446744073709551614"),
+        SizeLimit::Max(u64::MAX - 1)
+    );
+    assert_eq!(
+        parse_size(b"18446744073709551616"),
+        SizeLimit::Max(u64::MAX)
+    );
+    assert_eq!(parse_size(b"0000000000000000000000001"), SizeLimit::Max(1));
+}
+
+/// `next_space` (the AUTH name split) stops where a byte-by-byte `is_ascii_whitespace`
+/// search does, with control bytes that are not whitespace inside names.
+#[test]
+fn next_space_agrees_with_a_byte_loop() {
+    let alphabet = [
+        b'A', b'-', b' ', b'\t', b'\r', b'\n', 0x0c, 0x0b, 0x01, 0x1f, 0x80, b'!',
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..2000 {
+        let len = (seed % 40) as usize;
+        let p: Vec<u8> = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                alphabet[(seed % alphabet.len() as u64) as usize]
+            })
+            .collect();
+        for i in 0..=p.len() {
+            let expected = p[i..]
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .map_or(p.len(), |j| i + j);
+            assert_eq!(next_space(&p, i), expected, "{p:?} from {i}");
+        }
+        seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    }
+}

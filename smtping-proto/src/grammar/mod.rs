@@ -64,7 +64,14 @@ pub struct Line<'a> {
 /// ```
 #[inline]
 pub fn line(max_len: usize) -> impl Fn(&[u8]) -> IResult<&[u8], Line<'_>> {
-    move |input: &[u8]| {
+    move |input: &[u8]| line_within(input, max_len)
+}
+
+/// [`line()`] as a plain function, inlined into the reply grammar's loop (the closure was
+/// a call per line).
+#[inline(always)]
+pub(crate) fn line_within(input: &[u8], max_len: usize) -> IResult<&[u8], Line<'_>> {
+    {
         let window = input.len().min(max_len.saturating_add(2));
         let Some(lf) = find_lf(&input[..window]) else {
             if input.len() >= max_len.saturating_add(2) {
@@ -195,6 +202,33 @@ pub(crate) fn find_lf(h: &[u8]) -> Option<usize> {
         return searcher.find(h);
     }
     memchr::memchr(b'\n', h)
+}
+
+/// [`find_lf`] with its searcher set up once, for a loop over many lines.
+#[derive(Clone, Copy)]
+pub(crate) struct LfSearcher {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    sse2: Option<memchr::arch::x86_64::sse2::memchr::One>,
+}
+
+impl LfSearcher {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+            sse2: memchr::arch::x86_64::sse2::memchr::One::new(b'\n'),
+        }
+    }
+
+    /// The first LF in `h`.
+    #[inline]
+    pub(crate) fn find(&self, h: &[u8]) -> Option<usize> {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        if let Some(searcher) = &self.sse2 {
+            return searcher.find(h);
+        }
+        memchr::memchr(b'\n', h)
+    }
 }
 
 /// Finds the first space or tab (`memchr2`, SSE2 directly on x86-64 as in [`find_lf`]).

@@ -267,3 +267,71 @@ fn owned_reply_round_trip() {
     assert_eq!(o.enhanced(), None); // first line has no enhanced code
     assert_eq!(o.to_string(), "250-a\n250 2.0.0 b");
 }
+
+/// The enhanced code as the eager parser read it before it became lazy: the first line's
+/// text through [`EnhancedCode::parse_prefix`], split by whether its class agrees.
+fn reference_enhanced(r: &Reply<'_>) -> (Option<EnhancedCode>, Option<EnhancedCode>) {
+    match EnhancedCode::parse_prefix(r.first_line()) {
+        Some((enh, _)) if u16::from(enh.class()) == r.code() / 100 => (Some(enh), None),
+        Some((enh, _)) => (None, Some(enh)),
+        None => (None, None),
+    }
+}
+
+#[test]
+fn lazy_enhanced_code_edge_cases() {
+    for (buf, enhanced, mismatch) in [
+        (&b"250 2.0.0\r\n"[..], Some("2.0.0"), None),
+        (b"250 2.0.0\n", Some("2.0.0"), None),
+        (b"250 2.0.0\r\r\n", None, None), // a CR inside the text is text
+        (b"250 2.0.0\tok\r\n", Some("2.0.0"), None),
+        (b"250 5.0.0 bug\r\n", None, Some("5.0.0")),
+        (b"550 5.7.606 x\r\n", Some("5.7.606"), None),
+        (b"550 5.7.6061 x\r\n", None, None),
+        (b"550 5.1000.1 x\r\n", None, None),
+        (b"550 5..1 x\r\n", None, None),
+        (b"550 3.1.1 x\r\n", None, None),
+        (b"550\r\n", None, None),
+        (b"550 \r\n", None, None),
+        (b"550-5.1.1 a\r\n550 4.1.1 b\r\n", Some("5.1.1"), None),
+        (b"550-a\r\n550 5.1.1 b\r\n", None, None), // only the first line counts
+    ] {
+        let r = one(buf);
+        assert_eq!(
+            r.enhanced().map(|e| e.to_string()).as_deref(),
+            enhanced,
+            "{buf:?}"
+        );
+        assert_eq!(
+            r.enhanced_mismatch().map(|e| e.to_string()).as_deref(),
+            mismatch,
+            "{buf:?}"
+        );
+        assert_eq!(
+            (r.enhanced(), r.enhanced_mismatch()),
+            reference_enhanced(&r)
+        );
+        let owned = r.to_owned();
+        assert_eq!(owned.enhanced(), r.enhanced());
+        assert_eq!(owned.as_reply().enhanced_mismatch(), r.enhanced_mismatch());
+    }
+}
+
+proptest::proptest! {
+    /// The lazy accessors agree with `parse_prefix` over the first line on replies whose
+    /// text starts like an enhanced code (digits, dots, blanks, CR in any order).
+    #[test]
+    fn lazy_enhanced_code_agrees_with_parse_prefix(
+        code in proptest::sample::select(vec![220u16, 250, 421, 450, 550, 554]),
+        text in "[0-9.245 \t\r]{0,12}[a-z]{0,3}",
+        sep in proptest::sample::select(vec![" ", "-"]),
+    ) {
+        let mut buf = format!("{code}{sep}{text}\r\n").into_bytes();
+        if sep == "-" {
+            buf.extend_from_slice(format!("{code} end\r\n").as_bytes());
+        }
+        if let Ok(Some((r, _))) = parse_reply(&buf) {
+            proptest::prop_assert_eq!((r.enhanced(), r.enhanced_mismatch()), reference_enhanced(&r));
+        }
+    }
+}

@@ -10,6 +10,8 @@
 #   scripts/interop.sh tls-crosscheck  smtping --tls-scan vs testssl.sh on the legacy TLS server and
 #                                 Postfix's TLS 1.2-only listener (issue 15; testssl -E takes minutes)
 #   scripts/interop/testssl-oracle.sh  testssl.sh alone against the legacy TLS servers (oracle only)
+#   scripts/interop.sh monitoring  the HTML card rendered by headless Chromium (a screenshot per
+#                                 state) and a real Prometheus scraping `smtping serve` (issue 17)
 #   scripts/interop.sh stop       stop every daemon, remove the firewall rule and $WORK
 #   scripts/interop.sh status     show what of ours is running
 #
@@ -108,6 +110,9 @@ APT_PACKAGES=(
     # Authentication-Results (OpenDKIM, OpenDMARC, policyd-spf) and Dovecot serves its mailboxes
     # over IMAP, a Sieve rule filing DMARC failures into Junk.
     opendkim opendmarc postfix-policyd-spf-python dovecot-imapd dovecot-lmtpd dovecot-sieve
+    # Monitoring (issue 17): a real Prometheus scrapes `smtping serve`, and headless Chromium
+    # renders the HTML health card (a screenshot per state, no console message allowed).
+    prometheus chromium fonts-dejavu-core
     # Exim's runtime libraries (the Exim binary itself is extracted from its .deb, see setup_exim).
     libc6 libcrypt1 libdb5.3 libgnutls30 libgnutls-dane0 libidn12 libidn2-0 libnsl2 libpcre2-8-0
 )
@@ -116,6 +121,8 @@ APT_PACKAGES=(
 log() { printf '[interop %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # shellcheck source=interop/receiver.sh
 . "$TPL/receiver.sh"
+# shellcheck source=interop/monitoring.sh
+. "$TPL/monitoring.sh"
 die() {
     log "ERROR: $*"
     exit 1
@@ -182,7 +189,8 @@ our_pids() {
         esac
         case "$(cut -d' ' -f1-3 <<<"$args")" in
             *knotd* | *exim4* | *postgrey* | *silent-server.pl* | *rbldnsd* | *unbound* | \
-                *"nginx: master"* | *"openssl s_server"* | *opendkim* | *opendmarc* | *dovecot*) echo "$pid" ;;
+                *"nginx: master"* | *"openssl s_server"* | *opendkim* | *opendmarc* | *dovecot* | \
+                *prometheus* | *"smtping serve"* | *chromium*) echo "$pid" ;;
         esac
     done
 }
@@ -368,6 +376,7 @@ do_stop() {
     kill_pidfile "$WORK/nginx/nginx.pid" nginx
     kill_pidfile "$WORK/run/legacy-tls.pid" s_server
     stop_receiver
+    stop_monitoring
     firewall_off
     # Anything of ours still alive (e.g. a previous run whose pid files were lost).
     local pids i
@@ -1178,8 +1187,8 @@ cli_case() {
     fi
 }
 
-cli_test() {
-    log "smtping check (the command line) against the same servers"
+# find_smtping_bin: build the CLI (debug, like the test command) and set $SMTPING_BIN.
+find_smtping_bin() {
     (cd "$REPO" && cargo build -q -p smtping-cli) || {
         log "FAIL: cannot build smtping-cli"
         return 1
@@ -1192,6 +1201,11 @@ cli_test() {
         log "FAIL: no $SMTPING_BIN after the build"
         return 1
     }
+}
+
+cli_test() {
+    log "smtping check (the command line) against the same servers"
+    find_smtping_bin || return 1
     mkdir -p "$WORK/log/cli"
     (
         set -a
@@ -1316,6 +1330,7 @@ main() {
         test) do_test ;;
         crosscheck) do_crosscheck ;;
         tls-crosscheck) do_tls_crosscheck ;;
+        monitoring) do_monitoring ;;
         stop)
             require_root
             check_workdir
@@ -1354,6 +1369,10 @@ main() {
             }
             do_tls_crosscheck || {
                 log "TLS-scan cross-check against testssl.sh failed"
+                rc=1
+            }
+            do_monitoring || {
+                log "monitoring (Chromium render, Prometheus scrape of smtping serve) failed"
                 rc=1
             }
             exit $rc

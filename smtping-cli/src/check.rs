@@ -375,13 +375,6 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
         .build()
         .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
     if let Some(file) = &args.targets {
-        if args.format == Some(Format::Html) && !args.json {
-            // One page shows one report; a batch table page is not built yet.
-            return Err(UsageError(
-                "--format html shows one target; with --targets use --json, --jsonl or the card"
-                    .into(),
-            ));
-        }
         return runtime.block_on(batch::run(
             args,
             file,

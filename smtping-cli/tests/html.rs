@@ -61,15 +61,48 @@ fn accepted_delivery_reaches_the_mailbox_and_a_refusal_stops_at_smtp() {
 }
 
 #[test]
-fn html_with_a_targets_file_is_refused() {
+fn a_batch_is_one_table_page_worst_first() {
+    let lab = Lab::new();
+    let ok = lab.server(|b| b);
+    let bounce = lab.server(|b| {
+        b.recipient(
+            "b@test.example",
+            Behaviour::reply(550, "5.1.1 <b@test.example>: no such user"),
+        )
+    });
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("t.txt");
-    std::fs::write(&list, "127.0.0.1:1\n").unwrap();
-    assert_cmd::Command::cargo_bin("smtping")
+    std::fs::write(&list, format!("{}\n{}\n", ok.addr(), bounce.addr())).unwrap();
+    let out = assert_cmd::Command::cargo_bin("smtping")
         .unwrap()
         .args(["check", "--targets"])
         .arg(&list)
-        .args(["--format", "html"])
-        .assert()
-        .code(3);
+        .args(["--sni", common::NAME, "--ca-file"])
+        .arg(lab.ca.path())
+        .args(["--from", "a@test.example", "--to", "b@test.example"])
+        .args(["--format", "html", "--per-host", "2"])
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    assert!(
+        html.contains("Worst verdict: <strong>FAIL</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("2 targets checked in"));
+    // The bounced target's row comes first, with its reply; the accepted one after it.
+    let bad = html
+        .find(&format!(">{}<", bounce.addr()))
+        .expect("bounced row");
+    let good = html
+        .find(&format!(">{}<", ok.addr()))
+        .expect("accepted row");
+    assert!(bad < good);
+    assert!(html.contains("bounced: 550 5.1.1 &lt;b@test.example&gt;: no such user"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    // The summary table goes to stderr, not into the page.
+    assert!(!html.contains("checked,"));
 }

@@ -409,6 +409,8 @@ struct Batch<'a> {
     rows: Vec<Row>,
     kept: Vec<(usize, Report)>,
     keep_reports: bool,
+    /// The rows of the `--format html` table page (small, unlike whole reports).
+    html_rows: Vec<render::html::batch::BatchRow>,
     /// `-w`/`-c` (validated before the batch started).
     thresholds: crate::thresholds::Thresholds,
 }
@@ -444,6 +446,7 @@ impl<'a> Batch<'a> {
             lost: 0,
             rows: Vec::new(),
             kept: Vec::new(),
+            html_rows: Vec::new(),
             keep_reports: !args.jsonl && matches!(format, Format::Json | Format::Prometheus),
             thresholds: args.thresholds().unwrap_or_default(),
         }
@@ -529,6 +532,10 @@ impl<'a> Batch<'a> {
         if !self.args.jsonl {
             self.rows.push(Row::of(index, &report));
         }
+        if self.format == Format::Html && !self.args.jsonl {
+            self.html_rows
+                .push(render::html::batch::BatchRow::of(index, &report));
+        }
         if self.keep_reports {
             self.kept.push((index, *report));
         }
@@ -585,6 +592,10 @@ impl<'a> Batch<'a> {
         }
         if self.format == Format::Prometheus && !jsonl {
             let _ = out.write_all(render::prometheus::exposition_many(&reports).as_bytes());
+        }
+        if self.format == Format::Html && !jsonl {
+            let page = render::html::batch::page(&self.html_rows, self.counts, started.elapsed());
+            let _ = out.write_all(page.as_bytes());
         }
         let mut rows = self.rows;
         rows.sort_unstable_by_key(|r| r.index);

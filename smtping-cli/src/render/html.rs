@@ -192,6 +192,58 @@ fn delivery_detail(v: &Value) -> String {
     }
 }
 
+/// The follow-through light's text: per seed mailbox where the message landed (or not),
+/// after how long, the receiver's DMARC verdict; and a later bounce.
+fn follow_detail(v: &Value) -> String {
+    let f = at(v, "follow_through");
+    let mut parts: Vec<String> = Vec::new();
+    for seed in at(f, "seeds")
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let mailbox = s(seed, "mailbox");
+        if at(seed, "found").as_bool() == Some(true) {
+            let mut p = format!("{mailbox}: landed in {}", s(seed, "folder"));
+            if let Some(ms) = at(seed, "latency_ms").as_u64() {
+                let _ = write!(p, " after {:.1} s", ms as f64 / 1000.0);
+            }
+            if let Some(d) = at(seed, "authentication_results.dmarc").as_str() {
+                let _ = write!(p, ", dmarc={d}");
+            }
+            parts.push(p);
+        } else if let Some(e) = at(seed, "error.message").as_str() {
+            parts.push(format!("{mailbox}: {e}"));
+        } else {
+            parts.push(format!("{mailbox}: not found by the deadline"));
+        }
+    }
+    let bounce = at(f, "bounce");
+    if at(bounce, "found").as_bool() == Some(true) {
+        let dsn = at(bounce, "dsn");
+        let kind = if at(dsn, "hard").as_bool() == Some(true) {
+            "hard"
+        } else {
+            "soft"
+        };
+        let mut p = format!("bounced later ({kind})");
+        if let Some(code) = at(dsn, "diagnostic_code")
+            .as_str()
+            .or(at(dsn, "status").as_str())
+        {
+            let _ = write!(p, ": {code}");
+        }
+        parts.push(p);
+    } else if at(bounce, "watched").as_bool() == Some(true) {
+        parts.push("no bounce by the deadline".to_owned());
+    }
+    if parts.is_empty() {
+        "no seed mailbox".to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
 fn light(out: &mut String, area: &str, name: &str, status: &str, detail: &str) {
     let _ = writeln!(
         out,
@@ -281,7 +333,7 @@ border-bottom:1px solid #ddd}\
 .travel-smtp{animation:to-smtp 1.2s ease-out}.travel-mailbox{animation:to-mailbox 1.8s ease-out}\
 @keyframes to-smtp{from{transform:translateX(-230px)}to{transform:none}}\
 @keyframes to-mailbox{from{transform:translateX(-460px)}to{transform:none}}\
-@media (prefers-reduced-motion:reduce){.travel{animation:none}}\
+@media print,(prefers-reduced-motion:reduce){.travel{animation:none}}\
 details{margin-top:1rem}summary{cursor:pointer;font-weight:600}\
 pre{background:#f6f6f6;color:#1a1a1a;padding:.75rem;overflow-x:auto;font-size:.85rem;\
 white-space:pre-wrap;overflow-wrap:anywhere}\
@@ -352,6 +404,15 @@ pub(crate) fn page_from_value(v: &Value) -> String {
             &detail,
         );
     }
+    if at(v, "follow_through").is_object() {
+        light(
+            &mut out,
+            "follow_through",
+            "Follow-through",
+            s(v, "follow_through.status"),
+            &follow_detail(v),
+        );
+    }
     out.push_str("</ul>\n");
     envelope(&mut out, v);
     let _ = writeln!(
@@ -415,6 +476,8 @@ pub(crate) fn page_from_value(v: &Value) -> String {
     out.push_str("</pre>\n</details>\n</main>\n</body>\n</html>\n");
     out
 }
+
+pub(crate) mod batch;
 
 #[cfg(test)]
 mod tests;

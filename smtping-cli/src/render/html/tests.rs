@@ -136,3 +136,35 @@ fn odd_input_still_makes_a_page() {
     v6["target"]["host"] = json!("::1");
     assert!(page_from_value(&v6).contains("<p class=\"target\">[::1]:25</p>"));
 }
+
+#[test]
+fn follow_through_is_a_light_with_where_it_landed_and_a_later_bounce() {
+    let mut v = report("accepted", true);
+    let page = page_from_value(&v);
+    assert!(!page.contains("data-area=\"follow_through\""));
+    v["follow_through"] = json!({
+        "status": "red",
+        "seeds": [
+            {"mailbox": "alice@<rx>.test/INBOX", "found": true, "folder": "Junk",
+             "latency_ms": 2300, "authentication_results": {"dmarc": "fail"}},
+            {"mailbox": "bob@rx.test", "found": false}
+        ],
+        "bounce": {"watched": true, "found": true,
+                   "dsn": {"hard": true, "diagnostic_code": "smtp; 550 5.1.1 <x>"}}
+    });
+    let page = page_from_value(&v);
+    let li = "<li class=\"light red\" data-area=\"follow_through\">";
+    let start = page.find(li).expect(li);
+    let end = start + page[start..].find("</li>").unwrap();
+    let light = &page[start..end];
+    assert!(
+        light.contains("<span class=\"word\">FAIL</span>"),
+        "{light}"
+    );
+    assert!(
+        light.contains("alice@&lt;rx&gt;.test/INBOX: landed in Junk after 2.3 s, dmarc=fail"),
+        "{light}"
+    );
+    assert!(light.contains("bob@rx.test: not found by the deadline"));
+    assert!(light.contains("bounced later (hard): smtp; 550 5.1.1 &lt;x&gt;"));
+}

@@ -382,8 +382,17 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
         ));
     }
     let target = args.target.as_deref().unwrap_or_default();
-    let check = build(args, target, secret.as_deref().map(String::as_str))?;
+    let mut check = build(args, target, secret.as_deref().map(String::as_str))?;
+    // What a long wait is waiting for, on a terminal's stderr (never on a pipe).
+    let mut progress = None;
+    if let Some((sink, display)) = crate::progress::TerminalProgress::start() {
+        check = check.on_progress(sink);
+        progress = Some(display);
+    }
     let mut report = runtime.block_on(check.run());
+    if let Some(p) = progress {
+        p.finish();
+    }
     if args.redact {
         crate::redact::apply(&mut report, args.from.as_deref(), &args.to);
         redact_follow(&mut report);

@@ -256,7 +256,22 @@ pub(crate) fn run(args: &InboxArgs) -> Result<i32, UsageError> {
         .enable_all()
         .build()
         .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
+    // On a terminal: what is being waited for and how long is left (the search polls until
+    // it finds the message or its deadline).
+    let progress = crate::progress::TerminalProgress::start().map(|(sink, display)| {
+        use smtping_client::progress::{ProgressEvent, Wait, WaitKind};
+        sink.emit(&ProgressEvent::Waiting(Wait::new(
+            WaitKind::FollowThrough {
+                mailboxes: ft.mailboxes().len(),
+            },
+            ft.timeout_value(),
+        )));
+        display
+    });
     let mut result = runtime.block_on(ft.run(&smtping_client::runtime::tokio::Tokio));
+    if let Some(p) = progress {
+        p.finish();
+    }
     for seed in &mut result.seeds {
         seed.latency_ms = delivery_latency(seed);
     }

@@ -26,6 +26,7 @@ mod diff;
 mod domain;
 mod explain;
 mod inbox;
+mod progress;
 mod redact;
 mod render;
 mod spf;

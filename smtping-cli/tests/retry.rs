@@ -19,7 +19,7 @@ fn a_greylisted_recipient_is_accepted_on_the_retry() {
             Behaviour::reply(451, GREYLIST).times(2),
         )
     });
-    let out = lab
+    let output = lab
         .check(&server)
         .args(["--from", "probe@client.test", "--to", "alice@example.test"])
         .args(["--no-signals", "--retry-deferred", "--retry-schedule", "1s"])
@@ -27,8 +27,14 @@ fn a_greylisted_recipient_is_accepted_on_the_retry() {
         .assert()
         .code(0)
         .get_output()
-        .stdout
         .clone();
+    // Two pauses of a second each: stderr is a pipe here, so no progress line on it.
+    assert!(
+        output.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = output.stdout;
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let attempts = v["delivery"]["attempts"].as_array().unwrap();
     let outcomes: Vec<&str> = attempts

@@ -38,6 +38,7 @@ pub mod domain;
 pub mod facts;
 pub mod follow;
 pub mod net;
+pub mod progress;
 pub mod report;
 pub mod runtime;
 mod target;

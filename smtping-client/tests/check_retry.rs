@@ -54,8 +54,31 @@ async fn greylisted_then_accepted_on_the_retry() {
         .start()
         .await
         .unwrap();
-    let r = check(&server, policy(&[1], 30)).run().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let sink = smtping_client::progress::ProgressSink::new(move |e| {
+        log.lock().unwrap().push(e.clone());
+    });
+    let r = check(&server, policy(&[1], 30))
+        .on_progress(sink)
+        .run()
+        .await;
     assert_eq!(outcomes(&r), ["deferred", "accepted"], "{:?}", r.delivery);
+    // The pause before the retry was announced with the deferring reply, then closed.
+    {
+        use smtping_client::progress::{ProgressEvent, WaitKind};
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2, "{seen:?}");
+        let ProgressEvent::Waiting(w) = &seen[0] else {
+            panic!("{seen:?}")
+        };
+        assert!(
+            matches!(&w.kind, WaitKind::RetryDeferred { attempt: 2, reply: Some(r) } if r.starts_with("451 4.7.1 ")),
+            "{w:?}"
+        );
+        assert!(w.up_to <= Duration::from_secs(1), "{w:?}");
+        assert_eq!(seen[1], ProgressEvent::Done);
+    }
     assert_eq!(r.delivery.outcome.as_str(), "accepted");
     assert_eq!(r.verdict, Status::Green, "{}", r.summary);
     let conclusion = r.delivery.retry_conclusion.as_deref().unwrap();

@@ -71,7 +71,9 @@ async fn port_25_timing_out_while_submission_answers_is_a_local_block() {
     let s465 = implicit(&pki).await;
     let s587 = starttls(&pki).await;
     let refused = closed_port();
+    let (sink, seen) = progress_log();
     let r = sweep_check(&pki)
+        .on_progress(sink)
         .connect_to(map(25, silent.addr()))
         .connect_to(map(465, s465.addr()))
         .connect_to(map(587, s587.addr()))
@@ -109,6 +111,37 @@ async fn port_25_timing_out_while_submission_answers_is_a_local_block() {
     assert_eq!(json["sweep"]["ports"][0]["outcome"], "timeout");
     assert_eq!(json["sweep"]["ports"][1]["tls_mode"], "implicit");
     assert!(json["sweep"]["ports"][3]["elapsed_ms"].is_number());
+    // A progress line before each port the sweep connects to itself (25 was the main
+    // session), each bounded by the connect timeout, each closed by Done.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "trying port 465 (2 of 4) up to 2 s",
+            "done",
+            "trying port 587 (3 of 4) up to 2 s",
+            "done",
+            "trying port 2525 (4 of 4) up to 2 s",
+            "done",
+        ]
+    );
+}
+
+/// A progress sink that writes each event as a line.
+fn progress_log() -> (
+    smtping_client::progress::ProgressSink,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use smtping_client::progress::{ProgressEvent, ProgressSink};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let sink = ProgressSink::new(move |e: &ProgressEvent| {
+        let line = match e {
+            ProgressEvent::Waiting(w) => format!("{w} up to {} s", w.up_to.as_secs()),
+            _ => "done".to_owned(),
+        };
+        log.lock().unwrap().push(line);
+    });
+    (sink, seen)
 }
 
 #[tokio::test]

@@ -166,6 +166,7 @@ pub struct Check {
     trust_ad: bool,
     follow: Option<crate::follow::FollowThrough>,
     dkim: Option<std::sync::Arc<crate::dkim_sign::DkimSigner>>,
+    progress: Option<crate::progress::ProgressSink>,
 }
 
 /// The envelope of the open-relay probe: reserved example domains (RFC 2606) that no
@@ -221,6 +222,37 @@ impl Check {
             trust_ad: false,
             follow: None,
             dkim: None,
+            progress: None,
+        }
+    }
+
+    /// Tells `sink` what the check waits for, before each long wait (the pause before a
+    /// retry, the follow-through's polling, each port of a sweep) and when it is over: see
+    /// [`progress`](crate::progress). The report does not depend on it.
+    ///
+    /// ```
+    /// use smtping_client::Check;
+    /// use smtping_client::progress::{ProgressEvent, ProgressSink};
+    ///
+    /// let check = Check::parse("mx.example.org")?.on_progress(ProgressSink::new(
+    ///     |e: &ProgressEvent| {
+    ///         if let ProgressEvent::Waiting(w) = e {
+    ///             eprintln!("{w} (up to {} s)", w.up_to.as_secs());
+    ///         }
+    ///     },
+    /// ));
+    /// # let _ = check;
+    /// # Ok::<(), smtping_client::TargetError>(())
+    /// ```
+    pub fn on_progress(mut self, sink: crate::progress::ProgressSink) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
+    /// Sends a progress event, when someone listens.
+    pub(crate) fn progress(&self, event: crate::progress::ProgressEvent) {
+        if let Some(sink) = &self.progress {
+            sink.emit(&event);
         }
     }
 

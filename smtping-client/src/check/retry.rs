@@ -16,6 +16,7 @@ use smtping_proto::session::{DeliveryStatus, Plan, Session};
 use super::Check;
 use crate::facts::{AttemptFacts, Facts, RetryFacts};
 use crate::net::connect::AttemptOutcome;
+use crate::progress::{ProgressEvent, Wait, WaitKind};
 use crate::runtime::{Runtime, TlsHandshake};
 
 /// The default wait before each retry: 30 s, 2 min, 10 min (then 10 min again).
@@ -191,7 +192,20 @@ impl Check {
             if at.saturating_duration_since(start) > policy.deadline {
                 break;
             }
+            let reply = facts.retries.last().and_then(|r| {
+                r.reply
+                    .as_ref()
+                    .map(|r| r.to_string().lines().next().unwrap_or("").to_owned())
+            });
+            self.progress(ProgressEvent::Waiting(Wait::new(
+                WaitKind::RetryDeferred {
+                    attempt: u32::try_from(facts.retries.len() + 1).unwrap_or(u32::MAX),
+                    reply,
+                },
+                at.saturating_duration_since(rt.now()),
+            )));
             rt.sleep_until(at).await;
+            self.progress(ProgressEvent::Done);
             let t = rt.now();
             let connected = rt.connect(address, self.connect_timeout).await;
             let elapsed = rt.now().saturating_duration_since(t);

@@ -12,6 +12,7 @@ use crate::facts::{AttemptFacts, Connected, DnsFacts, Facts, RelayFacts};
 use crate::net::connect::AttemptOutcome;
 use crate::net::dns::{IpFamilies, Resolver, system_config};
 use crate::net::hosts::HOSTS_FILE;
+use crate::progress::{ProgressEvent, Wait, WaitKind};
 use crate::report::Report;
 use crate::runtime::{Runtime, TlsHandshake};
 use crate::target::{ConnectTo, TargetKind};
@@ -87,8 +88,23 @@ impl Check {
         }
         Box::pin(self.observe_more(rt, &candidates, main, trust.as_ref(), facts)).await;
         // Last: the follow-through waits for the mail to land (its own deadline).
-        if self.follow.is_some() {
+        if let Some(follow) = &self.follow {
+            let polls = facts
+                .follow_through
+                .as_ref()
+                .is_some_and(|f| f.skipped.is_none() && f.message_id.is_some());
+            if polls {
+                self.progress(ProgressEvent::Waiting(Wait::new(
+                    WaitKind::FollowThrough {
+                        mailboxes: follow.mailboxes().len(),
+                    },
+                    follow.timeout_value(),
+                )));
+            }
             Box::pin(self.observe_follow(rt, facts)).await;
+            if polls {
+                self.progress(ProgressEvent::Done);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ use super::{Check, MAX_SWEEP_PORTS, SUBMISSIONS_PORT};
 use crate::facts::{AttemptFacts, Facts, PortFacts, PortRun};
 use crate::net::connect::AttemptOutcome;
 use crate::net::dns::Resolver;
+use crate::progress::{ProgressEvent, Wait, WaitKind};
 use crate::runtime::Runtime;
 use crate::target::ConnectTo;
 use crate::tls::TrustStore;
@@ -97,7 +98,7 @@ impl Check {
         };
         let resolver = Resolver::with_transport(self.resolver_config(), rt.dns());
         let mut out = Vec::new();
-        for &port in &self.ports {
+        for (index, &port) in self.ports.iter().enumerate() {
             let implicit_tls = port == SUBMISSIONS_PORT;
             if port == main_port {
                 let reuse = if main_ran {
@@ -135,7 +136,18 @@ impl Check {
             let (address, run) = match address {
                 Ok(a) => {
                     Self::pause(rt).await;
-                    (a, self.observe_port(rt, a, host, implicit_tls, trust).await)
+                    // The connect is what may take long (a filtered port times out).
+                    self.progress(ProgressEvent::Waiting(Wait::new(
+                        WaitKind::PortSweep {
+                            port,
+                            index: index + 1,
+                            of: self.ports.len(),
+                        },
+                        self.connect_timeout,
+                    )));
+                    let run = self.observe_port(rt, a, host, implicit_tls, trust).await;
+                    self.progress(ProgressEvent::Done);
+                    (a, run)
                 }
                 Err(e) => {
                     let a = SocketAddr::new(ip, port);

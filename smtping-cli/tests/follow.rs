@@ -428,3 +428,35 @@ fn redact_masks_the_seed_mailbox_and_the_receivers_addresses() {
     assert!(f.contains("***@imap.test:"), "{f}");
     assert_eq!(v["follow_through"]["seeds"][0]["found"], true);
 }
+
+#[test]
+fn redact_in_a_batch_masks_the_seed_mailbox_too() {
+    let lab = Lab::new();
+    let smtp = Arc::new(lab.server(|b| b));
+    let imap = imap(&lab);
+    copier(&lab, smtp.clone(), imap.clone(), "INBOX");
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("targets.txt");
+    std::fs::write(&list, format!("{}\n", smtp.addr())).unwrap();
+    let mut cmd = Command::cargo_bin("smtping").unwrap();
+    cmd.args(["check", "--targets"])
+        .arg(&list)
+        .args(["--sni", common::NAME, "--ca-file"])
+        .arg(lab.ca.path())
+        .args(["--from", "probe@client.test", "--to", "seed@example.test"])
+        .arg("--no-signals")
+        .args(seed_args(&imap))
+        .args(["--jsonl", "--redact", "--seed-timeout", "10s"])
+        .env("SEED_PW", PW)
+        .timeout(std::time::Duration::from_secs(60));
+    let (code, jsonl, err) = output(&mut cmd);
+    assert_eq!(code, 0, "{jsonl}{err}");
+    let v: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    let f = v["follow_through"].to_string();
+    assert_eq!(v["follow_through"]["seeds"][0]["found"], true, "{f}");
+    assert!(
+        !f.contains("seed%40example.test") && !f.contains("seed@example.test"),
+        "{f}"
+    );
+    assert!(f.contains("***@imap.test:"), "{f}");
+}

@@ -514,6 +514,7 @@ impl<'a> Batch<'a> {
         };
         if self.args.redact {
             crate::redact::apply(&mut report, self.args.from.as_deref(), &self.args.to);
+            crate::check::redact_follow(&mut report);
         }
         self.thresholds.apply(&mut report);
         self.worst = self.worst.worst(report.verdict);

@@ -98,7 +98,8 @@ impl Serve {
         let mut s = TcpStream::connect(self.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -107,9 +108,18 @@ impl Serve {
         let mut raw = Vec::new();
         s.take(4 * 1024 * 1024).read_to_end(&mut raw).unwrap();
         let raw = String::from_utf8(raw).unwrap();
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or_else(|| panic!("{raw:?}"));
+        let (head, body) = raw
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("{raw:?}"));
         let mut head = head.lines();
-        let status = head.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let status = head
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
         let headers = head
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
@@ -150,7 +160,10 @@ fn config(lab: &Lab, extra: &str) -> tempfile::NamedTempFile {
 
 /// A loopback port nothing listens on.
 fn closed_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 fn probe_path(target: impl std::fmt::Display, module: &str) -> String {
@@ -184,13 +197,20 @@ fn a_healthy_probe_succeeds_with_the_certificate_expiry() {
     assert_eq!(a.value("smtping_probe_timeout"), Some(0.0));
     assert_eq!(a.value("smtping_verdict"), Some(0.0), "{}", a.body);
     assert_eq!(a.value("smtping_area_status{area=\"tls\"}"), Some(0.0));
-    assert_eq!(a.value("smtping_area_status{area=\"connectivity\"}"), Some(0.0));
+    assert_eq!(
+        a.value("smtping_area_status{area=\"connectivity\"}"),
+        Some(0.0)
+    );
     assert_eq!(a.value("smtping_tls_established"), Some(1.0));
     assert_eq!(
         a.value("smtping_tls_certificate_valid{verification=\"valid\"}"),
         Some(1.0)
     );
-    assert!(a.body.contains("smtping_tls_version_info{version=\"TLSv1."), "{}", a.body);
+    assert!(
+        a.body.contains("smtping_tls_version_info{version=\"TLSv1."),
+        "{}",
+        a.body
+    );
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -198,7 +218,10 @@ fn a_healthy_probe_succeeds_with_the_certificate_expiry() {
     let expiry = a.value("probe_ssl_earliest_cert_expiry").unwrap();
     assert!(expiry > now, "{expiry} <= {now}");
     assert!(a.value("probe_duration_seconds").unwrap() > 0.0);
-    assert!(a.body.contains("smtping_phase_duration_seconds{phase=\"tls_handshake\"}"));
+    assert!(
+        a.body
+            .contains("smtping_phase_duration_seconds{phase=\"tls_handshake\"}")
+    );
     // The exporter counted it, and logged one line.
     let m = serve.get("/metrics");
     assert_eq!(
@@ -208,7 +231,11 @@ fn a_healthy_probe_succeeds_with_the_certificate_expiry() {
         m.body
     );
     assert_eq!(m.value("smtping_exporter_in_flight"), Some(0.0));
-    assert!(eventually(|| serve.log().contains("result=success")), "{}", serve.log());
+    assert!(
+        eventually(|| serve.log().contains("result=success")),
+        "{}",
+        serve.log()
+    );
     assert!(serve.log().contains("module=starttls"));
 }
 
@@ -221,7 +248,10 @@ fn a_refused_connection_fails_the_probe() {
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.value("probe_success"), Some(0.0), "{}", a.body);
     assert_eq!(a.value("smtping_verdict"), Some(2.0));
-    assert_eq!(a.value("smtping_area_status{area=\"connectivity\"}"), Some(2.0));
+    assert_eq!(
+        a.value("smtping_area_status{area=\"connectivity\"}"),
+        Some(2.0)
+    );
     assert_eq!(a.value("smtping_tls_established"), Some(0.0));
     assert!(!a.body.contains("probe_ssl_earliest_cert_expiry"));
     let m = serve.get("/metrics");
@@ -287,8 +317,14 @@ fn bad_requests_get_400_404_and_405_with_a_reason() {
         "{}",
         m.body
     );
-    assert_eq!(m.value("smtping_exporter_rejected_total{reason=\"bad_request\"}"), Some(2.0));
-    assert_eq!(m.value("smtping_exporter_rejected_total{reason=\"not_found\"}"), Some(1.0));
+    assert_eq!(
+        m.value("smtping_exporter_rejected_total{reason=\"bad_request\"}"),
+        Some(2.0)
+    );
+    assert_eq!(
+        m.value("smtping_exporter_rejected_total{reason=\"not_found\"}"),
+        Some(1.0)
+    );
     assert_eq!(
         m.value("smtping_exporter_rejected_total{reason=\"method_not_allowed\"}"),
         Some(2.0)
@@ -308,7 +344,10 @@ fn targets_outside_the_allow_list_are_refused() {
     assert_eq!(a.status, 400);
     assert!(!a.body.contains("alice"), "{}", a.body);
     // An allowed address is probed (nothing listens there: a failure, not a refusal).
-    let a = serve.get(&probe_path(format!("127.0.0.2:{}", closed_port().port()), "starttls"));
+    let a = serve.get(&probe_path(
+        format!("127.0.0.2:{}", closed_port().port()),
+        "starttls",
+    ));
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.value("probe_success"), Some(0.0));
 }
@@ -328,7 +367,10 @@ fn a_target_probed_again_too_soon_gets_429() {
     // Another module is another key.
     assert_eq!(serve.get(&probe_path(target, "default")).status, 200);
     let m = serve.get("/metrics");
-    assert_eq!(m.value("smtping_exporter_rejected_total{reason=\"rate_limited\"}"), Some(1.0));
+    assert_eq!(
+        m.value("smtping_exporter_rejected_total{reason=\"rate_limited\"}"),
+        Some(1.0)
+    );
 }
 
 #[test]
@@ -341,25 +383,46 @@ fn probes_over_max_in_flight_get_503() {
         let serve = Arc::clone(&serve);
         let path = probe_path(stall.addr(), "starttls");
         std::thread::spawn(move || {
-            serve.request("GET", &path, &[("X-Prometheus-Scrape-Timeout-Seconds", "4")])
+            serve.request(
+                "GET",
+                &path,
+                &[("X-Prometheus-Scrape-Timeout-Seconds", "4")],
+            )
         })
     };
-    assert!(eventually(|| serve.get("/metrics").value("smtping_exporter_in_flight") == Some(1.0)));
+    assert!(eventually(|| serve
+        .get("/metrics")
+        .value("smtping_exporter_in_flight")
+        == Some(1.0)));
     let a = serve.get(&probe_path(closed_port(), "starttls"));
     assert_eq!(a.status, 503, "{}", a.body);
     assert_eq!(a.header("retry-after"), Some("1"));
     let first = first.join().unwrap();
-    assert_eq!(first.value("smtping_probe_timeout"), Some(1.0), "{}", first.body);
+    assert_eq!(
+        first.value("smtping_probe_timeout"),
+        Some(1.0),
+        "{}",
+        first.body
+    );
     // The slot is back.
-    assert_eq!(serve.get(&probe_path(closed_port(), "starttls")).status, 200);
+    assert_eq!(
+        serve.get(&probe_path(closed_port(), "starttls")).status,
+        200
+    );
     let m = serve.get("/metrics");
-    assert_eq!(m.value("smtping_exporter_rejected_total{reason=\"over_capacity\"}"), Some(1.0));
+    assert_eq!(
+        m.value("smtping_exporter_rejected_total{reason=\"over_capacity\"}"),
+        Some(1.0)
+    );
 }
 
 #[test]
 fn a_bad_reload_keeps_the_old_config_and_sighup_loads_a_good_one() {
     let lab = Lab::new();
-    let cfg = config(&lab, "[modules.one]\nquit_after = \"connect\"\nno_signals = true");
+    let cfg = config(
+        &lab,
+        "[modules.one]\nquit_after = \"connect\"\nno_signals = true",
+    );
     let serve = Serve::start(Some(cfg.path()));
     let target = closed_port();
     assert_eq!(serve.get(&probe_path(target, "one")).status, 200);
@@ -367,8 +430,15 @@ fn a_bad_reload_keeps_the_old_config_and_sighup_loads_a_good_one() {
     let a = serve.request("POST", "/-/reload", &[]);
     assert_eq!(a.status, 500, "{}", a.body);
     assert!(a.body.contains("no_such_option"), "{}", a.body);
-    assert!(serve.log().contains("keeping the configuration in force") || eventually(|| serve.log().contains("keeping the configuration in force")));
-    assert_eq!(serve.get(&probe_path(target, "one")).status, 200, "old config kept");
+    assert!(
+        serve.log().contains("keeping the configuration in force")
+            || eventually(|| serve.log().contains("keeping the configuration in force"))
+    );
+    assert_eq!(
+        serve.get(&probe_path(target, "one")).status,
+        200,
+        "old config kept"
+    );
     std::fs::write(
         cfg.path(),
         "[limits]\nmin_interval = \"0\"\n[modules.two]\nquit_after = \"connect\"\nno_signals = true\n",
@@ -379,11 +449,21 @@ fn a_bad_reload_keeps_the_old_config_and_sighup_loads_a_good_one() {
         .status()
         .unwrap();
     assert!(hup.success());
-    assert!(eventually(|| serve.get(&probe_path(target, "two")).status == 200), "{}", serve.log());
+    assert!(
+        eventually(|| serve.get(&probe_path(target, "two")).status == 200),
+        "{}",
+        serve.log()
+    );
     assert_eq!(serve.get(&probe_path(target, "one")).status, 400);
     let m = serve.get("/metrics");
-    assert_eq!(m.value("smtping_exporter_config_reload_total{result=\"failure\"}"), Some(1.0));
-    assert_eq!(m.value("smtping_exporter_config_reload_total{result=\"success\"}"), Some(1.0));
+    assert_eq!(
+        m.value("smtping_exporter_config_reload_total{result=\"failure\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        m.value("smtping_exporter_config_reload_total{result=\"success\"}"),
+        Some(1.0)
+    );
 }
 
 #[test]

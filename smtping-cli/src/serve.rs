@@ -72,6 +72,15 @@ pub(crate) fn run(args: &ServeArgs) -> Result<i32, UsageError> {
     runtime.block_on(serve(args.listen, state))
 }
 
+/// The one-line warning for a listening address that is not loopback.
+fn exposure_warning(local: SocketAddr) -> Option<String> {
+    (!local.ip().is_loopback()).then(|| {
+        format!(
+            "smtping serve: warning: {local} is not a loopback address: anyone who reaches it can make this machine probe (restrict targets with allow_targets and put it behind a reverse proxy with auth and TLS: docs/monitoring.md)"
+        )
+    })
+}
+
 async fn serve(listen: SocketAddr, state: Arc<State>) -> Result<i32, UsageError> {
     use tokio::signal::unix::{SignalKind, signal};
     let listener = tokio::net::TcpListener::bind(listen)
@@ -81,10 +90,8 @@ async fn serve(listen: SocketAddr, state: Arc<State>) -> Result<i32, UsageError>
         .local_addr()
         .map_err(|e| UsageError(format!("cannot listen on {listen}: {e}")))?;
     eprintln!("smtping serve: listening on http://{local}");
-    if !local.ip().is_loopback() {
-        eprintln!(
-            "smtping serve: warning: {local} is not a loopback address: anyone who reaches it can make this machine probe (restrict targets with allow_targets and put it behind a reverse proxy with auth and TLS: docs/monitoring.md)"
-        );
+    if let Some(warning) = exposure_warning(local) {
+        eprintln!("{warning}");
     }
     let signal_error = |e: std::io::Error| UsageError(format!("cannot watch signals: {e}"));
     let mut hup = signal(SignalKind::hangup()).map_err(signal_error)?;
@@ -127,3 +134,6 @@ async fn serve(listen: SocketAddr, state: Arc<State>) -> Result<i32, UsageError>
     eprintln!("smtping serve: stopped");
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests;

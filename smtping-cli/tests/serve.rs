@@ -58,8 +58,12 @@ impl Answer {
 
 impl Serve {
     fn start(config: Option<&Path>) -> Self {
+        Self::start_with(config, &[])
+    }
+
+    fn start_with(config: Option<&Path>, extra: &[&str]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtping"));
-        cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
@@ -515,4 +519,19 @@ fn without_a_config_the_default_module_probes() {
         Some(1.0)
     );
     assert_eq!(m.value("smtping_exporter_max_in_flight"), Some(8.0));
+}
+
+#[test]
+fn quiet_leaves_out_the_probe_lines() {
+    let serve = Serve::start_with(None, &["--quiet"]);
+    let target = closed_port();
+    assert_eq!(serve.get(&format!("/probe?target={target}")).status, 200);
+    // A reload line is logged even with --quiet: once it is there, so would the probe's be.
+    assert_eq!(serve.request("POST", "/-/reload", &[]).status, 200);
+    assert!(
+        eventually(|| serve.log().contains("reload")),
+        "{}",
+        serve.log()
+    );
+    assert!(!serve.log().contains("probe module="), "{}", serve.log());
 }

@@ -31,7 +31,7 @@ pub(crate) const MAX_BODY_SIZE: u64 = smtping_proto::session::MAX_GENERATED_BODY
 /// The password, wiped from memory when dropped.
 type Secret = zeroize::Zeroizing<String>;
 
-fn read_secret(args: &CheckArgs) -> Result<Option<Secret>, UsageError> {
+pub(crate) fn read_secret(args: &CheckArgs) -> Result<Option<Secret>, UsageError> {
     if args.auth_user.is_none() {
         return Ok(None);
     }
@@ -318,7 +318,7 @@ pub(crate) fn parse_body_size(s: &str) -> Result<usize, UsageError> {
 }
 
 /// A bad --ca-file is the user's mistake (exit 3), found before any connection.
-fn validate_ca_files(args: &CheckArgs) -> Result<(), UsageError> {
+pub(crate) fn validate_ca_files(args: &CheckArgs) -> Result<(), UsageError> {
     if args.ca_file.is_empty() {
         return Ok(());
     }

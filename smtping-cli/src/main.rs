@@ -8,6 +8,7 @@
 //! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
 //! - `smtping inbox --seed URL --message-id ID`: did a message land, and where?
 //! - `smtping diff BEFORE AFTER`: what changed between two JSON reports (exit 1 when worse).
+//! - `smtping serve`: a Prometheus exporter (`GET /probe?target=T&module=M`).
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@ mod inbox;
 mod progress;
 mod redact;
 mod render;
+mod serve;
 mod spf;
 mod thresholds;
 
@@ -64,6 +66,9 @@ enum Command {
     /// What changed between two JSON reports, each change better, worse or neutral; exit 1
     /// when something got worse.
     Diff(diff::DiffArgs),
+    /// A Prometheus exporter: GET /probe?target=T&module=M runs one check and answers the
+    /// text exposition (blackbox_exporter's probe_* series and smtping_*).
+    Serve(serve::ServeArgs),
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -109,8 +114,10 @@ fn main() -> ExitCode {
                 let _ = e.print();
             } else {
                 let sub = std::env::args().nth(1).filter(|a| {
-                    ["check", "explain", "demo", "domain", "spf", "inbox", "diff"]
-                        .contains(&a.as_str())
+                    [
+                        "check", "explain", "demo", "domain", "spf", "inbox", "diff", "serve",
+                    ]
+                    .contains(&a.as_str())
                 });
                 eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
             }
@@ -155,6 +162,13 @@ fn main() -> ExitCode {
                     render::term::escape_line(&e.to_string())
                 );
                 exit(diff::EXIT_BAD_INPUT)
+            }
+        },
+        Command::Serve(args) => match serve::run(args) {
+            Ok(code) => exit(code),
+            Err(check::UsageError(msg)) => {
+                eprintln!("smtping serve: {}", render::term::escape_line(&msg));
+                exit(check::EXIT_UNKNOWN)
             }
         },
         Command::Demo(args) => match demo::run(args) {

@@ -9,7 +9,7 @@ use super::term;
 
 /// A label value: controls other than LF as visible escapes (see [`term`]), then the
 /// exposition format's own escapes for `\`, `"` and LF.
-fn esc(v: &str) -> String {
+pub(crate) fn esc(v: &str) -> String {
     term::escape(v)
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -23,8 +23,45 @@ pub(crate) fn exposition(r: &Report) -> String {
 
 /// One exposition for several reports (batch mode), each series labelled by target.
 pub(crate) fn exposition_many(reports: &[Report]) -> String {
+    series(reports, &|r: &Report| {
+        vec![format!("target=\"{}\"", esc(&r.target.input))]
+    })
+}
+
+/// The same series for one report with no target label: `smtping serve` answers for the
+/// one target Prometheus asked about (its `instance` label says which, as with blackbox),
+/// so no address local part ever becomes a label.
+pub(crate) fn exposition_unlabelled(r: &Report) -> String {
+    series(std::slice::from_ref(r), &|_| Vec::new())
+}
+
+/// A traffic light as a number: `0` green, `1` amber, `2` red, `3` grey (not tested).
+pub(crate) fn status_value(s: Status) -> u8 {
+    match s {
+        Status::Green => 0,
+        Status::Amber => 1,
+        Status::Red => 2,
+        _ => 3,
+    }
+}
+
+/// `{a="1",b="2"}`, or nothing for no labels.
+pub(crate) fn braces(labels: &[String]) -> String {
+    if labels.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", labels.join(","))
+    }
+}
+
+/// Every `smtping_*` series of the reports, each row with `base(report)` labels first.
+fn series(reports: &[Report], base: &dyn Fn(&Report) -> Vec<String>) -> String {
     let mut out = String::new();
-    let label = |r: &Report| format!("target=\"{}\"", esc(&r.target.input));
+    let label = |r: &Report, extra: &[String]| {
+        let mut l = base(r);
+        l.extend_from_slice(extra);
+        braces(&l)
+    };
     let mut metric = |name: &str, help: &str, kind: &str, rows: Vec<String>| {
         let _ = writeln!(out, "# HELP {name} {help}");
         let _ = writeln!(out, "# TYPE {name} {kind}");
@@ -40,8 +77,8 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
             .iter()
             .map(|r| {
                 format!(
-                    "smtping_success{{{}}} {}",
-                    label(r),
+                    "smtping_success{} {}",
+                    label(r, &[]),
                     u8::from(r.verdict != Status::Red)
                 )
             })
@@ -49,11 +86,17 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
     );
     metric(
         "smtping_verdict",
-        "Overall traffic light: 0 green, 1 amber, 2 red.",
+        "Overall traffic light: 0 green, 1 amber, 2 red, 3 grey (not tested).",
         "gauge",
         reports
             .iter()
-            .map(|r| format!("smtping_verdict{{{}}} {}", label(r), r.verdict.exit_code()))
+            .map(|r| {
+                format!(
+                    "smtping_verdict{} {}",
+                    label(r, &[]),
+                    status_value(r.verdict)
+                )
+            })
             .collect(),
     );
     metric(
@@ -65,8 +108,8 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
             .flat_map(|r| {
                 r.timings_ms.phases().into_iter().map(move |(k, v)| {
                     format!(
-                        "smtping_phase_duration_seconds{{{},phase=\"{k}\"}} {:.6}",
-                        label(r),
+                        "smtping_phase_duration_seconds{} {:.6}",
+                        label(r, &[format!("phase=\"{k}\"")]),
                         v / 1000.0
                     )
                 })
@@ -82,9 +125,8 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
             .filter_map(|r| {
                 r.tls.version.as_ref().map(|v| {
                     format!(
-                        "smtping_tls_version_info{{{},version=\"{}\"}} 1",
-                        label(r),
-                        esc(v.as_str())
+                        "smtping_tls_version_info{} 1",
+                        label(r, &[format!("version=\"{}\"", esc(v.as_str()))])
                     )
                 })
             })
@@ -99,9 +141,11 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
             .filter_map(|r| {
                 r.tls.certificate.as_ref().map(|c| {
                     format!(
-                        "smtping_tls_certificate_valid{{{},verification=\"{}\"}} {}",
-                        label(r),
-                        c.verification.as_str(),
+                        "smtping_tls_certificate_valid{} {}",
+                        label(
+                            r,
+                            &[format!("verification=\"{}\"", c.verification.as_str())]
+                        ),
                         u8::from(c.verification.is_valid())
                     )
                 })
@@ -117,8 +161,8 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
             .filter_map(|r| {
                 r.tls.certificate.as_ref().map(|c| {
                     format!(
-                        "smtping_tls_certificate_days_remaining{{{}}} {}",
-                        label(r),
+                        "smtping_tls_certificate_days_remaining{} {}",
+                        label(r, &[]),
                         c.days_remaining
                     )
                 })
@@ -134,9 +178,14 @@ pub(crate) fn exposition_many(reports: &[Report]) -> String {
             .map(|r| {
                 let code = r.delivery.reply.as_ref().map_or(0, |x| x.code);
                 format!(
-                    "smtping_delivery_outcome{{{},outcome=\"{}\",code=\"{code}\"}} 1",
-                    label(r),
-                    r.delivery.outcome
+                    "smtping_delivery_outcome{} 1",
+                    label(
+                        r,
+                        &[
+                            format!("outcome=\"{}\"", r.delivery.outcome),
+                            format!("code=\"{code}\"")
+                        ]
+                    )
                 )
             })
             .collect(),

@@ -148,7 +148,7 @@ prometheus_scrape() {
         log "FAIL: no $TPL/prometheus/prometheus.yml.in"
         return 1
     }
-    mkdir -p "$dir/data" "$WORK/run"
+    mkdir -p "$dir/data" "$WORK/run" "$ARTIFACTS"
     local good bad ca
     good=$(grep '^SMTPING_INTEROP_POSTFIX_STARTTLS=' "$WORK/env" | cut -d= -f2)
     bad=$(grep '^SMTPING_INTEROP_TLS_EXPIRED=' "$WORK/env" | cut -d= -f2)

@@ -8,6 +8,7 @@
 //! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
 //! - `smtping inbox --seed URL --message-id ID`: did a message land, and where?
 //! - `smtping diff BEFORE AFTER`: what changed between two JSON reports (exit 1 when worse).
+//! - `smtping history [TARGET]`: the runs stored by `smtping check --record`, per target.
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -25,6 +26,7 @@ mod demo;
 mod diff;
 mod domain;
 mod explain;
+mod history;
 mod inbox;
 mod redact;
 mod render;
@@ -63,6 +65,9 @@ enum Command {
     /// What changed between two JSON reports, each change better, worse or neutral; exit 1
     /// when something got worse.
     Diff(diff::DiffArgs),
+    /// The runs stored by `smtping check --record`: verdicts, delivery rates, certificate
+    /// days and the changes seen, per target.
+    History(history::HistoryArgs),
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -108,8 +113,10 @@ fn main() -> ExitCode {
                 let _ = e.print();
             } else {
                 let sub = std::env::args().nth(1).filter(|a| {
-                    ["check", "explain", "demo", "domain", "spf", "inbox", "diff"]
-                        .contains(&a.as_str())
+                    [
+                        "check", "explain", "demo", "domain", "spf", "inbox", "diff", "history",
+                    ]
+                    .contains(&a.as_str())
                 });
                 eprintln!("{}", usage_line(&e.render().to_string(), sub.as_deref()));
             }
@@ -154,6 +161,16 @@ fn main() -> ExitCode {
                     render::term::escape_line(&e.to_string())
                 );
                 exit(diff::EXIT_BAD_INPUT)
+            }
+        },
+        Command::History(args) => match history::run(args) {
+            Ok(code) => exit(code),
+            Err(e) => {
+                eprintln!(
+                    "smtping history: {}",
+                    render::term::escape_line(&e.to_string())
+                );
+                exit(history::EXIT_UNUSABLE)
             }
         },
         Command::Demo(args) => match demo::run(args) {

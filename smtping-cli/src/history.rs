@@ -44,12 +44,10 @@ pub(crate) fn stored_form(report: &Report, full: bool) -> Value {
 /// Masks every address local part in every string of `v` (keys are field names: left).
 fn mask_strings(v: &mut Value) {
     match v {
-        Value::String(s) => {
-            if s.contains('@') {
-                let masked = smtping_proto::session::redact_addresses(s);
-                if masked != *s {
-                    *s = masked;
-                }
+        Value::String(s) if s.contains('@') => {
+            let masked = smtping_proto::session::redact_addresses(s);
+            if masked != *s {
+                *s = masked;
             }
         }
         Value::Array(a) => a.iter_mut().for_each(mask_strings),
@@ -176,21 +174,13 @@ struct TargetJson {
     runs: u64,
     first: String,
     last: String,
-    verdicts: VerdictsJson,
+    verdicts: summary::Verdicts,
     delivery: summary::Delivery,
     retries: summary::Retries,
     cert_days: std::collections::VecDeque<summary::CertPoint>,
     verdict_runs: std::collections::VecDeque<summary::VerdictPoint>,
     changes: std::collections::VecDeque<summary::ChangeSeen>,
     dropped: u64,
-}
-
-#[derive(Debug, Serialize)]
-struct VerdictsJson {
-    green: u64,
-    amber: u64,
-    red: u64,
-    other: u64,
 }
 
 impl From<summary::TargetSummary> for TargetJson {
@@ -200,12 +190,7 @@ impl From<summary::TargetSummary> for TargetJson {
             last: summary::rfc3339(s.last),
             target: s.target,
             runs: s.runs,
-            verdicts: VerdictsJson {
-                green: s.verdicts.green,
-                amber: s.verdicts.amber,
-                red: s.verdicts.red,
-                other: s.verdicts.other,
-            },
+            verdicts: s.verdicts,
             delivery: s.delivery,
             retries: s.retries,
             cert_days: s.cert_days,
@@ -220,8 +205,10 @@ fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(String::new, |r| format!(" ({:.0}%)", r * 100.0))
 }
 
-/// The human output of one target.
+/// The human output of one target. Stored texts quote servers: they are escaped here (no
+/// raw control bytes), so the caller can print the result (with our ANSI colours) as is.
 pub(crate) fn human(s: &summary::TargetSummary, style: chart::Style) -> String {
+    use crate::render::term::escape_line;
     let mut out = String::new();
     let arrow = if style.unicode { "→" } else { "->" };
     let when = |ms: i64| {
@@ -232,7 +219,7 @@ pub(crate) fn human(s: &summary::TargetSummary, style: chart::Style) -> String {
     };
     out.push_str(&format!(
         "{}: {} run{}, {} {arrow} {} UTC\n",
-        s.target,
+        escape_line(&s.target),
         s.runs,
         if s.runs == 1 { "" } else { "s" },
         when(s.first),
@@ -297,7 +284,7 @@ pub(crate) fn human(s: &summary::TargetSummary, style: chart::Style) -> String {
                 "    {}  {} {}\n",
                 when(c.t),
                 c.direction.marker(),
-                c.what
+                escape_line(&c.what)
             ));
         }
     }
@@ -350,9 +337,13 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<i32, HistoryError> {
         let style = chart::Style::detect();
         let mut text = String::new();
         if targets.is_empty() {
+            let file = crate::render::term::escape_line(history.file()).into_owned();
             text.push_str(&match &args.target {
-                Some(t) => format!("no runs of {t} recorded in {}\n", history.file()),
-                None => format!("no runs recorded in {}\n", history.file()),
+                Some(t) => format!(
+                    "no runs of {} recorded in {file}\n",
+                    crate::render::term::escape_line(t)
+                ),
+                None => format!("no runs recorded in {file}\n"),
             });
         }
         for (i, s) in targets.iter().enumerate() {
@@ -366,16 +357,7 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<i32, HistoryError> {
                 "({skipped} stored run(s) could not be read and were left out)\n"
             ));
         }
-        // Stored texts quote servers: no raw control bytes (ANSI colours are ours).
-        text.lines()
-            .map(|l| {
-                if style.color {
-                    l.to_owned() + "\n"
-                } else {
-                    crate::render::term::escape_line(l).into_owned() + "\n"
-                }
-            })
-            .collect()
+        text
     };
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
@@ -384,9 +366,9 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<i32, HistoryError> {
 
 fn humantime_days(d: Duration) -> String {
     let s = d.as_secs();
-    if s % 86_400 == 0 {
+    if s.is_multiple_of(86_400) {
         format!("{} days", s / 86_400)
-    } else if s % 3_600 == 0 {
+    } else if s.is_multiple_of(3_600) {
         format!("{} hours", s / 3_600)
     } else {
         format!("{s} seconds")

@@ -1,5 +1,7 @@
 //! `smtping diff BEFORE AFTER`: what changed between two JSON reports, each change better,
 //! worse or neutral; exit 0 when nothing got worse, 1 when something did, 3 for bad input.
+//! `smtping diff TARGET` (one argument that is not a file) or `smtping diff --last TARGET`
+//! compares the last two runs of TARGET in the history (`smtping check --record`).
 
 pub(crate) mod compare;
 

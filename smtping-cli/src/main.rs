@@ -7,7 +7,8 @@
 //!   reverse DNS, blocklists).
 //! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
 //! - `smtping inbox --seed URL --message-id ID`: did a message land, and where?
-//! - `smtping diff BEFORE AFTER`: what changed between two JSON reports (exit 1 when worse).
+//! - `smtping diff BEFORE AFTER` (or `smtping diff TARGET`): what changed between two JSON
+//!   reports, or the last two recorded runs (exit 1 when worse).
 //! - `smtping history [TARGET]`: the runs stored by `smtping check --record`, per target.
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
@@ -62,8 +63,8 @@ enum Command {
     Inbox(Box<inbox::InboxArgs>),
     /// A tour of real-life situations against a built-in loopback server (no network).
     Demo(demo::DemoArgs),
-    /// What changed between two JSON reports, each change better, worse or neutral; exit 1
-    /// when something got worse.
+    /// What changed between two JSON reports (or the last two recorded runs of a target),
+    /// each change better, worse or neutral; exit 1 when something got worse.
     Diff(diff::DiffArgs),
     /// The runs stored by `smtping check --record`: verdicts, delivery rates, certificate
     /// days and the changes seen, per target.

@@ -398,3 +398,57 @@ fn the_default_file_lives_under_xdg_data_home_in_a_private_directory() {
         .code(0)
         .stdout(predicate::str::contains("\"runs\": 1"));
 }
+
+#[test]
+fn two_processes_recording_at_once_both_store_every_run() {
+    let lab = Lab::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (with, _) = servers(&lab);
+    let file = dir.path().join("h.sqlite");
+    let targets = dir.path().join("targets.txt");
+    std::fs::write(&targets, format!("{TARGET}\n").repeat(10)).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("smtping");
+    let spawn = || {
+        std::process::Command::new(&bin)
+            .args(["check", "--no-signals", "--record", "--jsonl"])
+            .arg("--targets")
+            .arg(&targets)
+            .arg(format!(
+                "--connect-to={NAME}:25:127.0.0.1:{}",
+                with.addr().port()
+            ))
+            .arg("--history")
+            .arg(&file)
+            .arg("--ca-file")
+            .arg(lab.ca.path())
+            .args([
+                "--per-host",
+                "4",
+                "--per-host-interval",
+                "0",
+                "--quit-after",
+                "tls",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Both start before either has created the file.
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // No "not recorded" warning: a writer waits for the other.
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("not recorded"), "{err}");
+        assert!(err.contains("10 targets"), "{err}");
+    }
+    let v = json(&history(&file).arg("--json").output().unwrap().stdout);
+    assert_eq!(v["targets"][0]["runs"], 20, "{v}");
+}

@@ -439,6 +439,90 @@ mod tests {
         assert_eq!(v["b"]["c"], "no address");
     }
 
+    fn stored(t: i64, verdict: &str, days: i64, text: &str) -> store::StoredRun {
+        store::StoredRun {
+            id: t,
+            target: "mx.test\u{1b}[2J".to_owned(),
+            checked_at: t,
+            verdict: verdict.to_owned(),
+            delivery: "deferred".to_owned(),
+            delivery_attempts: 2,
+            cert_days: Some(days),
+            report: serde_json::json!({
+                "verdict": verdict, "target": {},
+                "tls": {"established": true, "certificate": {"verification": "valid",
+                        "days_remaining": days, "issuer": text}}
+            }),
+        }
+    }
+
+    #[test]
+    fn the_human_view_charts_escapes_and_falls_back_to_ascii() {
+        let mut a = summary::Aggregator::default();
+        a.push(stored(0, "green", 10, "CA"));
+        a.push(stored(60_000, "amber", 40, "CA \u{7}bell"));
+        let s = &a.finish()[0];
+        let uni = human(
+            s,
+            chart::Style {
+                unicode: true,
+                color: false,
+            },
+        );
+        assert!(
+            uni.starts_with("mx.test\\e[2J: 2 runs, 1970-01-01 00:00 → 1970-01-01 00:01 UTC\n"),
+            "{uni}"
+        );
+        assert!(uni.contains("  per run     ✓!\n"), "{uni}");
+        assert!(
+            uni.contains("  delivery    0 accepted (0%), 2 deferred (100%), 0 bounced (0%)\n"),
+            "{uni}"
+        );
+        assert!(
+            uni.contains("  greylisting 0 of 2 retried deliveries accepted (0%)\n"),
+            "{uni}"
+        );
+        assert!(
+            uni.contains("  cert days   ▁█  10 → 40 days left\n"),
+            "{uni}"
+        );
+        assert!(
+            uni.contains("  + tls: certificate renewed (10 → 40 days left)"),
+            "{uni}"
+        );
+        assert!(
+            uni.contains("  ~ tls: certificate issuer CA → CA \\abell\n"),
+            "{uni}"
+        );
+        assert!(uni.contains("  - verdict: green → amber\n"), "{uni}");
+        assert!(!uni.contains('\u{7}') && !uni.contains('\u{1b}'), "{uni}");
+        let ascii = human(s, chart::Style::default());
+        assert!(ascii.contains("  per run     +!\n"), "{ascii}");
+        assert!(
+            ascii.contains("  cert days   _#  10 -> 40 days left\n"),
+            "{ascii}"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_is_a_warning_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let mut r = Recorder::open(Some(&path), false).unwrap();
+        // Another process breaks the table under us.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("DROP TABLE runs").unwrap();
+        drop(c);
+        r.record(&Report::default());
+        assert!(matches!(
+            r.history.record(&Report::default(), false),
+            Err(HistoryError::Sqlite {
+                step: "storing the run",
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn default_places() {
         use std::ffi::OsStr;

@@ -524,6 +524,21 @@ mod tests {
     }
 
     #[test]
+    fn opening_for_record_applies_the_30_day_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let mut h = History::open(&path).unwrap();
+        let day = 86_400_000;
+        h.record_at(&Report::default(), false, store::now_ms() - 31 * day)
+            .unwrap();
+        h.record_at(&Report::default(), false, store::now_ms() - 29 * day)
+            .unwrap();
+        drop(h);
+        let r = Recorder::open(Some(&path), false).unwrap();
+        assert_eq!(r.history.count().unwrap(), 1);
+    }
+
+    #[test]
     fn default_places() {
         use std::ffi::OsStr;
         let p = store::default_path(

@@ -65,6 +65,14 @@ pub(crate) enum HistoryError {
         /// The file.
         file: String,
     },
+    /// The file exists but cannot be read (permissions, a directory).
+    #[error("cannot read the history {file}: {source}")]
+    Unreadable {
+        /// The file.
+        file: String,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// Not SQLite, another program's database, or damaged: left untouched.
     #[error("{file} is not an SMTPing history ({why}); it was left untouched")]
     NotHistory {
@@ -137,14 +145,22 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Refuses, before SQLite touches it, a non-empty file that is not SQLite.
 fn check_magic(path: &Path, file: &str) -> Result<(), HistoryError> {
-    let Ok(f) = std::fs::File::open(path) else {
-        return Ok(()); // missing: SQLite creates it (or reports why it cannot)
+    let f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        // Missing: SQLite creates it (or says why it cannot).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(HistoryError::Unreadable {
+                file: file.to_owned(),
+                source,
+            });
+        }
     };
     let mut head = Vec::with_capacity(16);
-    if let Err(e) = f.take(16).read_to_end(&mut head) {
-        return Err(HistoryError::NotHistory {
+    if let Err(source) = f.take(16).read_to_end(&mut head) {
+        return Err(HistoryError::Unreadable {
             file: file.to_owned(),
-            why: format!("cannot read it: {e}"),
+            source,
         });
     }
     if head.is_empty() || head.as_slice() == SQLITE_MAGIC {

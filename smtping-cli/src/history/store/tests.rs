@@ -229,3 +229,11 @@ fn oversized_or_broken_rows_are_skipped_not_loaded() {
     let skipped = h.each_run(&[], 0, |_| seen += 1).unwrap();
     assert_eq!((seen, skipped), (1, 1));
 }
+
+#[test]
+fn a_directory_is_unreadable_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = History::open(dir.path()).unwrap_err();
+    assert!(matches!(e, HistoryError::Unreadable { .. }), "{e:?}");
+    assert!(e.to_string().starts_with("cannot read the history "), "{e}");
+}

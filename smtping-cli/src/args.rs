@@ -347,6 +347,27 @@ pub(crate) struct CheckArgs {
     #[arg(help_heading = "Batch", long, value_name = "DURATION", default_value = "200ms", value_parser = parse_interval)]
     pub(crate) per_host_interval: Duration,
 
+    /// Store the report in the run history (see `smtping history`): without the transcript,
+    /// address local parts masked (***@example.org); runs older than 30 days are removed.
+    /// Every report of a batch is stored.
+    #[arg(help_heading = "History", long)]
+    pub(crate) record: bool,
+
+    /// With --record: store the report as printed (addresses unmasked; the transcript is
+    /// still left out).
+    #[arg(help_heading = "History", long, requires = "record")]
+    pub(crate) record_full: bool,
+
+    /// The history file (default $XDG_DATA_HOME/smtping/history.sqlite, else
+    /// ~/.local/share/smtping/history.sqlite).
+    #[arg(
+        help_heading = "History",
+        long,
+        value_name = "FILE",
+        requires = "record"
+    )]
+    pub(crate) history: Option<PathBuf>,
+
     /// The follow-through (`--seed`).
     #[command(flatten)]
     pub(crate) seed: SeedArgs,

@@ -369,6 +369,15 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
     validate_ca_files(args)?;
     seed_follow(args)?; // every seed option and password checked before any connection
     dkim_signer(args)?; // and the DKIM key
+    // The history too: a file we cannot use is exit 3 before any connection.
+    let mut recorder = if args.record {
+        Some(
+            crate::history::Recorder::open(args.history.as_deref(), args.record_full)
+                .map_err(|e| UsageError(format!("--record: {e}")))?,
+        )
+    } else {
+        None
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -379,6 +388,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
             args,
             file,
             secret.as_deref().map(String::as_str),
+            recorder.as_mut(),
         ));
     }
     let target = args.target.as_deref().unwrap_or_default();
@@ -398,6 +408,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<i32, UsageError> {
         redact_follow(&mut report);
     }
     thresholds.apply(&mut report);
+    if let Some(r) = recorder.as_mut() {
+        r.record(&report);
+    }
     let mut out = io::stdout().lock();
     let _ = out.write_all(render_one(&report, args, &thresholds).as_bytes());
     let _ = out.flush();

@@ -1,5 +1,7 @@
 //! `smtping diff BEFORE AFTER`: what changed between two JSON reports, each change better,
 //! worse or neutral; exit 0 when nothing got worse, 1 when something did, 3 for bad input.
+//! `smtping diff TARGET` (one argument that is not a file) or `smtping diff --last TARGET`
+//! compares the last two runs of TARGET in the history (`smtping check --record`).
 
 pub(crate) mod compare;
 
@@ -27,12 +29,25 @@ Examples:
   smtping check mx.example.org --json > after.json
   smtping diff before.json after.json      # exit 1 when something got worse
 
+  smtping check mx.example.org --record    # e.g. from cron
+  smtping diff mx.example.org              # the last two recorded runs
+  smtping diff --last mx.example.org       # the same, even if a file has that name
+
 A JSONL file (smtping check --jsonl) counts by its last line.")]
 pub(crate) struct DiffArgs {
-    /// The earlier report (JSON from `smtping check --json`, or JSONL: its last line).
+    /// The earlier report (JSON from `smtping check --json`, or JSONL: its last line); alone,
+    /// a target whose last two runs in the history (`smtping check --record`) are compared.
+    #[arg(value_name = "BEFORE|TARGET")]
     pub(crate) before: PathBuf,
     /// The later report.
-    pub(crate) after: PathBuf,
+    #[arg(value_name = "AFTER")]
+    pub(crate) after: Option<PathBuf>,
+    /// Compare the last two recorded runs of TARGET (the one argument).
+    #[arg(long, conflicts_with = "after")]
+    pub(crate) last: bool,
+    /// The history file for the TARGET form (default as for `smtping history`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) history: Option<PathBuf>,
     /// Print `{changes[{area, field, before, after, direction, text}], worse}`.
     #[arg(long)]
     pub(crate) json: bool,
@@ -70,6 +85,29 @@ pub(crate) enum LoadError {
         file: String,
         /// What is missing.
         what: &'static str,
+    },
+    /// The history of the TARGET form could not be used.
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
+    /// The TARGET form needs two recorded runs.
+    #[error(
+        "{target}: {runs} run(s) recorded in {file}; two are needed (record them with smtping check {target} --record)"
+    )]
+    TooFewRuns {
+        /// The target.
+        target: String,
+        /// How many runs there are.
+        runs: usize,
+        /// The history file.
+        file: String,
+    },
+    /// One argument that is a file.
+    #[error(
+        "{file} is a report file: give a second one to compare it with (or --last {file} for the recorded runs of a target of that name)"
+    )]
+    OneFile {
+        /// The file.
+        file: String,
     },
 }
 
@@ -141,8 +179,15 @@ pub(crate) fn load(path: &Path) -> Result<Value, LoadError> {
 
 /// Runs `smtping diff`: prints the changes, returns the exit code.
 pub(crate) fn run(args: &DiffArgs) -> Result<i32, LoadError> {
-    let before = load(&args.before)?;
-    let after = load(&args.after)?;
+    let (before, after) = match &args.after {
+        Some(after) => (load(&args.before)?, load(after)?),
+        None if !args.last && args.before.is_file() => {
+            return Err(LoadError::OneFile {
+                file: args.before.display().to_string(),
+            });
+        }
+        None => last_two(args)?,
+    };
     let diff = compare::compare(&before, &after);
     let out = if args.json {
         crate::render::term::json_string(&diff, true).unwrap_or_default() + "\n"
@@ -158,6 +203,24 @@ pub(crate) fn run(args: &DiffArgs) -> Result<i32, LoadError> {
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
     Ok(if diff.worse { EXIT_WORSE } else { EXIT_OK })
+}
+
+/// The last two recorded runs of the target given as the one argument.
+fn last_two(args: &DiffArgs) -> Result<(Value, Value), LoadError> {
+    let target = args.before.to_string_lossy().into_owned();
+    let path = crate::history::resolve_path(args.history.as_deref(), false)?;
+    let history = crate::history::History::open_existing(&path)?;
+    let mut runs = history.last_runs(&crate::history::lookup_keys(&target), 2)?;
+    if runs.len() < 2 {
+        return Err(LoadError::TooFewRuns {
+            target,
+            runs: runs.len(),
+            file: history.file().to_owned(),
+        });
+    }
+    let after = runs.pop().map(|r| r.report).unwrap_or_default();
+    let before = runs.pop().map(|r| r.report).unwrap_or_default();
+    Ok((before, after))
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //!   reverse DNS, blocklists).
 //! - `smtping spf IP IDENTITY`: evaluate SPF (RFC 7208) with the include tree.
 //! - `smtping inbox --seed URL --message-id ID`: did a message land, and where?
-//! - `smtping diff BEFORE AFTER`: what changed between two JSON reports (exit 1 when worse).
+//! - `smtping diff BEFORE AFTER` (or `smtping diff TARGET`): what changed between two JSON
+//!   reports, or the last two recorded runs (exit 1 when worse).
+//! - `smtping history [TARGET]`: the runs stored by `smtping check --record`, per target.
 //! - `smtping serve`: a Prometheus exporter (`GET /probe?target=T&module=M`).
 //! - `smtping demo`: a tour of real-life situations against a built-in loopback server.
 #![forbid(unsafe_code)]
@@ -26,6 +28,7 @@ mod demo;
 mod diff;
 mod domain;
 mod explain;
+mod history;
 mod inbox;
 mod progress;
 mod redact;
@@ -63,12 +66,15 @@ enum Command {
     Inbox(Box<inbox::InboxArgs>),
     /// A tour of real-life situations against a built-in loopback server (no network).
     Demo(demo::DemoArgs),
-    /// What changed between two JSON reports, each change better, worse or neutral; exit 1
-    /// when something got worse.
+    /// What changed between two JSON reports (or the last two recorded runs of a target),
+    /// each change better, worse or neutral; exit 1 when something got worse.
     Diff(diff::DiffArgs),
     /// A Prometheus exporter: GET /probe?target=T&module=M runs one check and answers the
     /// text exposition (blackbox_exporter's probe_* series and smtping_*).
     Serve(serve::ServeArgs),
+    /// The runs stored by `smtping check --record`: verdicts, delivery rates, certificate
+    /// days and the changes seen, per target.
+    History(history::HistoryArgs),
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -116,6 +122,7 @@ fn main() -> ExitCode {
                 let sub = std::env::args().nth(1).filter(|a| {
                     [
                         "check", "explain", "demo", "domain", "spf", "inbox", "diff", "serve",
+                        "history",
                     ]
                     .contains(&a.as_str())
                 });
@@ -169,6 +176,16 @@ fn main() -> ExitCode {
             Err(check::UsageError(msg)) => {
                 eprintln!("smtping serve: {}", render::term::escape_line(&msg));
                 exit(check::EXIT_UNKNOWN)
+            }
+        },
+        Command::History(args) => match history::run(args) {
+            Ok(code) => exit(code),
+            Err(e) => {
+                eprintln!(
+                    "smtping history: {}",
+                    render::term::escape_line(&e.to_string())
+                );
+                exit(history::EXIT_UNUSABLE)
             }
         },
         Command::Demo(args) => match demo::run(args) {

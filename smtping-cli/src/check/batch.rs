@@ -309,6 +309,7 @@ pub(crate) async fn run(
     args: &CheckArgs,
     file: &Path,
     secret: Option<&str>,
+    recorder: Option<&mut crate::history::Recorder>,
 ) -> Result<i32, UsageError> {
     let regular = file != Path::new("-") && std::fs::metadata(file).is_ok_and(|m| m.is_file());
     // A regular file is validated whole before the first connection.
@@ -321,6 +322,7 @@ pub(crate) async fn run(
     let started = Instant::now();
     let (event_tx, mut events) = mpsc::unbounded_channel::<Done>();
     let mut batch = Batch::new(args, file, secret, total, event_tx);
+    batch.recorder = recorder;
     let mut out = io::stdout().lock();
     loop {
         batch.start_ready();
@@ -413,6 +415,8 @@ struct Batch<'a> {
     html_rows: Vec<render::html::batch::BatchRow>,
     /// `-w`/`-c` (validated before the batch started).
     thresholds: crate::thresholds::Thresholds,
+    /// `--record`: every report is stored.
+    recorder: Option<&'a mut crate::history::Recorder>,
 }
 
 impl<'a> Batch<'a> {
@@ -449,6 +453,7 @@ impl<'a> Batch<'a> {
             html_rows: Vec::new(),
             keep_reports: !args.jsonl && matches!(format, Format::Json | Format::Prometheus),
             thresholds: args.thresholds().unwrap_or_default(),
+            recorder: None,
         }
     }
 
@@ -517,6 +522,9 @@ impl<'a> Batch<'a> {
             crate::check::redact_follow(&mut report);
         }
         self.thresholds.apply(&mut report);
+        if let Some(r) = self.recorder.as_deref_mut() {
+            r.record(&report);
+        }
         self.worst = self.worst.worst(report.verdict);
         self.counts[report.verdict.exit_code().clamp(0, 2) as usize] += 1;
         let written = if self.args.jsonl {

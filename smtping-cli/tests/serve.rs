@@ -535,3 +535,56 @@ fn quiet_leaves_out_the_probe_lines() {
     );
     assert!(!serve.log().contains("probe module="), "{}", serve.log());
 }
+
+#[test]
+fn with_history_every_probe_is_recorded_for_smtping_history() {
+    let lab = Lab::new();
+    let server = lab.server(|b| b);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.sqlite");
+    let cfg = config(
+        &lab,
+        &format!("[history]\nrecord = true\nfile = \"{}\"\n", file.display()),
+    );
+    let serve = Serve::start(Some(cfg.path()));
+    // The file exists (created, migrated) as soon as the config is loaded.
+    assert!(file.exists());
+    for _ in 0..2 {
+        let a = serve.get(&probe_path(server.addr(), "starttls"));
+        assert_eq!(a.value("probe_success"), Some(1.0), "{}", a.body);
+    }
+    let target = server.addr().to_string();
+    let mut runs = 0;
+    assert!(eventually(|| {
+        let out = Command::new(env!("CARGO_BIN_EXE_smtping"))
+            .args(["history", &target, "--json", "--history"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        runs = v["targets"][0]["runs"].as_u64().unwrap_or(0);
+        runs == 2
+    }));
+    assert_eq!(runs, 2);
+    assert!(!serve.log().contains("not recorded"), "{}", serve.log());
+
+    // A file that is not a history stops start-up with the file named.
+    let bad = dir.path().join("not-a-history.sqlite");
+    std::fs::write(&bad, b"hello, this is not SQLite").unwrap();
+    let cfg = config(
+        &lab,
+        &format!("[history]\nrecord = true\nfile = \"{}\"\n", bad.display()),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_smtping"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(cfg.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[history]") && err.contains("not-a-history.sqlite"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&bad).unwrap(), b"hello, this is not SQLite");
+}

@@ -233,6 +233,70 @@ pub(crate) struct Config {
     pub(crate) allow: Option<AllowList>,
     /// `[modules.NAME]`, with the built-in `default` unless the file defines one.
     pub(crate) modules: BTreeMap<String, Module>,
+    /// `[history]`: store every probe's report, as `smtping check --record` does.
+    pub(crate) history: Option<HistorySettings>,
+}
+
+/// `[history] record = true`, `file = "…"` (default: the history `smtping check --record`
+/// uses), `full = false` (true keeps address local parts, as `--record-full`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HistorySettings {
+    /// The SQLite file, resolved and opened (migrated, checked) when the config is loaded.
+    pub(crate) file: std::path::PathBuf,
+    /// Keep address local parts.
+    pub(crate) full: bool,
+}
+
+fn history(value: &toml::Value) -> Result<Option<HistorySettings>, ConfigError> {
+    let Some(table) = value.as_table() else {
+        return Err(ConfigError::Value {
+            at: "history".into(),
+            why: "should be a table: [history]".into(),
+        });
+    };
+    let (mut record, mut file, mut full) = (false, None, false);
+    for (key, v) in table {
+        let at = format!("[history] {key}");
+        let flag = |v: &toml::Value| {
+            v.as_bool().ok_or_else(|| ConfigError::Value {
+                at: at.clone(),
+                why: "should be true or false".into(),
+            })
+        };
+        match key.as_str() {
+            "record" => record = flag(v)?,
+            "full" => full = flag(v)?,
+            "file" => {
+                file = Some(std::path::PathBuf::from(v.as_str().ok_or_else(|| {
+                    ConfigError::Value {
+                        at: at.clone(),
+                        why: "should be a file name".into(),
+                    }
+                })?));
+            }
+            _ => {
+                return Err(ConfigError::UnknownKey {
+                    table: "[history]",
+                    key: key.clone(),
+                    known: "record, file, full",
+                });
+            }
+        }
+    }
+    if !record {
+        return Ok(None);
+    }
+    let history_error = |e: crate::history::HistoryError| ConfigError::Value {
+        at: "[history]".into(),
+        why: e.to_string(),
+    };
+    let path = crate::history::resolve_path(file.as_deref(), true).map_err(history_error)?;
+    // Opened now: a damaged or foreign file stops start-up (or the reload), not a probe;
+    // the retention of `--record` applies here too.
+    crate::history::History::open(&path)
+        .and_then(|mut h| h.purge(crate::history::DEFAULT_RETENTION).map(|_| ()))
+        .map_err(history_error)?;
+    Ok(Some(HistorySettings { file: path, full }))
 }
 
 impl Config {
@@ -244,6 +308,7 @@ impl Config {
             limits: Limits::default(),
             allow: None,
             modules,
+            history: None,
         })
     }
 
@@ -276,6 +341,7 @@ impl Config {
             match key.as_str() {
                 "limits" => config.limits = limits(value)?,
                 "allow_targets" => config.allow = Some(allow_list(value)?),
+                "history" => config.history = history(value)?,
                 "modules" => {
                     let Some(modules) = value.as_table() else {
                         return Err(ConfigError::Value {
@@ -300,7 +366,7 @@ impl Config {
                     return Err(ConfigError::UnknownKey {
                         table: "the top level",
                         key: key.clone(),
-                        known: "limits, allow_targets, modules",
+                        known: "limits, allow_targets, modules, history",
                     });
                 }
             }

@@ -443,6 +443,9 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Response<Body> {
     let elapsed = started.elapsed();
     drop(slot);
     let mut report = outcome.ok();
+    if let (Some(h), Some(r)) = (&config.history, report.as_ref()) {
+        record(h.clone(), r.clone()).await;
+    }
     if let Some(r) = report.as_mut() {
         if let Ok(t) = module.args.thresholds() {
             t.apply(r);
@@ -485,6 +488,26 @@ async fn probe(state: &State, req: &Request<Incoming>) -> Response<Body> {
         return r;
     }
     exposition(metrics::probe(report.as_ref(), report.is_none(), elapsed))
+}
+
+/// Stores a probe's report in the history (`[history] record = true`), off the async
+/// threads (SQLite may wait for another writer); a failure is one line on stderr, never a
+/// failed probe.
+async fn record(settings: super::config::HistorySettings, report: smtping_client::Report) {
+    let stored = tokio::task::spawn_blocking(move || {
+        crate::history::History::open(&settings.file)
+            .and_then(|mut h| h.record(&report, settings.full).map(|_| ()))
+    })
+    .await;
+    let why = match stored {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => e.to_string(),
+    };
+    eprintln!(
+        "smtping serve: warning: the probe was not recorded: {}",
+        escape_line(&why)
+    );
 }
 
 #[cfg(test)]

@@ -128,3 +128,33 @@ fn a_missing_file_and_a_large_file_are_named() {
         Err(ConfigError::TooLarge { .. })
     ));
 }
+
+#[test]
+fn history_is_off_unless_record_is_true_and_its_keys_are_checked() {
+    assert_eq!(Config::parse("").unwrap().history, None);
+    assert_eq!(
+        Config::parse("[history]\nrecord = false\n")
+            .unwrap()
+            .history,
+        None
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("h.sqlite");
+    let c = Config::parse(&format!(
+        "[history]\nrecord = true\nfull = true\nfile = \"{}\"\n",
+        file.display()
+    ))
+    .unwrap();
+    assert_eq!(
+        c.history,
+        Some(HistorySettings {
+            file: file.clone(),
+            full: true
+        })
+    );
+    assert!(file.exists(), "opened (created, migrated) at load");
+    let e = Config::parse("[history]\nrecord = \"yes\"\n").unwrap_err();
+    assert!(e.to_string().contains("[history] record"), "{e}");
+    let e = Config::parse("[history]\nrecrod = true\n").unwrap_err();
+    assert!(e.to_string().contains("recrod"), "{e}");
+}

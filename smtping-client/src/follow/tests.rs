@@ -127,6 +127,10 @@ fn every_problem_has_an_id_a_severity_and_words() {
         FollowProblem::SeedProtocol,
         FollowProblem::CleanupFailed,
         FollowProblem::CleanupFlaggedOnly,
+        FollowProblem::Bounced,
+        FollowProblem::BounceDelayed,
+        FollowProblem::BounceWatchFailed,
+        FollowProblem::BounceOversized,
     ];
     let mut ids: Vec<&str> = all.iter().map(FollowProblem::finding_id).collect();
     ids.sort_unstable();
@@ -134,5 +138,7 @@ fn every_problem_has_an_id_a_severity_and_words() {
     assert_eq!(ids.len(), all.len());
     assert!(ids.iter().all(|i| i.starts_with("follow_through.")));
     assert_eq!(FollowProblem::NotFound.severity(), Severity::Error);
+    assert_eq!(FollowProblem::Bounced.severity(), Severity::Error);
+    assert_eq!(FollowProblem::BounceDelayed.severity(), Severity::Warning);
     assert!(all.iter().all(|p| !p.to_string().is_empty()));
 }

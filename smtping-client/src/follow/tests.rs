@@ -142,3 +142,33 @@ fn every_problem_has_an_id_a_severity_and_words() {
     assert_eq!(FollowProblem::BounceDelayed.severity(), Severity::Warning);
     assert!(all.iter().all(|p| !p.to_string().is_empty()));
 }
+
+#[test]
+fn a_seeds_file_names_the_bounce_mailbox_and_its_password_source() {
+    let file = SeedsFile::parse(
+        "[[seed]]\nurl = \"imaps://a@h.example/INBOX\"\npassword_env = \"PW_A\"\n\
+         [bounce]\nurl = \"imaps://bounces%40s.example@h.example\"\npassword_file = \"/run/b\"\n",
+    )
+    .unwrap();
+    let bounce = file.bounce.as_ref().unwrap();
+    assert_eq!(bounce.url.user(), "bounces@s.example");
+    let other_folders = SeedUrl::parse("imaps://bounces%40s.example@H.example/Junk").unwrap();
+    assert_eq!(
+        file.password_for(&other_folders),
+        Some(&PasswordSource::File("/run/b".into()))
+    );
+    let seed = SeedUrl::parse("imaps://a@h.example").unwrap();
+    assert_eq!(
+        file.password_for(&seed),
+        Some(&PasswordSource::Env("PW_A".into()))
+    );
+    let elsewhere = SeedUrl::parse("imaps://a@h.example:994").unwrap();
+    assert_eq!(file.password_for(&elsewhere), None);
+    let e = SeedsFile::parse("[bounce]\nurl = \"imaps://b@h\"\npassword = \"hunter2\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("[bounce] in the seeds file:") && !e.contains("hunter2"),
+        "{e}"
+    );
+}

@@ -351,6 +351,14 @@ pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) seed: SeedArgs,
 
+    /// Watch this mailbox (usually the --from's) for a bounce of the test message after
+    /// delivery: imap[s]://USER@HOST[:PORT][/FOLDER,…] like --seed, read-only, until a
+    /// failed DSN or --seed-timeout (a delayed one is noted and watching goes on). The
+    /// password: the --seeds file's [bounce] (or matching [[seed]]) entry, else
+    /// --seed-password-env/--seed-password-file.
+    #[arg(help_heading = "Follow-through", long, value_name = "URL")]
+    pub(crate) bounce_mailbox: Option<String>,
+
     /// Sign the test message with this DKIM private key (PEM: PKCS#8 RSA or Ed25519, or
     /// PKCS#1 RSA); read once, never printed.
     #[arg(help_heading = "Envelope", long, value_name = "FILE", requires_all = ["dkim_selector", "to"], conflicts_with = "body_size")]

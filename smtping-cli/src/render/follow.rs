@@ -19,6 +19,8 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
         return;
     }
     let head = match (&f.accepted_at, f.summary()) {
+        // The bounce line names the acceptance itself.
+        (_, Some(s)) if s.starts_with("accepted") => s,
         (Some(at), Some(s)) => format!("accepted at {}, {s}", clock(at)),
         (None, Some(s)) => s,
         (_, None) => "no seed answered".into(),
@@ -28,6 +30,12 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
         more(out, &seed_line(s));
         if let Some(v) = verdict_line(s) {
             more(out, &format!("  {}", p.dim(&v)));
+        }
+    }
+    if let Some(b) = f.bounce.as_ref().filter(|b| b.watched) {
+        more(out, &bounce_line(b, f.accepted_at.as_deref()));
+        for n in &b.notes {
+            more(out, &format!("  {}", p.dim(n)));
         }
     }
     for x in &f.findings {
@@ -68,6 +76,36 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
         }
         more(out, &p.dim(&format!("timeline: {}", folded.join(" · "))));
     }
+}
+
+/// The bounce mailbox: `bounces <mailbox>: accepted at 14:02:07, bounced at 14:02:41: 550
+/// 5.1.1 … (hard)`, with the remote MTA and the classified reason.
+fn bounce_line(
+    b: &smtping_client::report::follow::BounceInfo,
+    accepted_at: Option<&str>,
+) -> String {
+    let mailbox = b.mailbox.as_deref().unwrap_or("bounce mailbox");
+    let mut line = format!("bounces {mailbox}: {}", b.line(accepted_at));
+    if let Some(d) = b.dsn.as_ref().filter(|_| b.found) {
+        let mut extra = Vec::new();
+        if let Some(r) = &d.reason {
+            extra.push(format!("reason {r}"));
+        }
+        if let Some(m) = &d.remote_mta {
+            extra.push(format!("by {m}"));
+        }
+        if b.delayed > 0 && d.action.as_deref() != Some("delayed") {
+            extra.push(format!(
+                "after {} delay notice{}",
+                b.delayed,
+                if b.delayed == 1 { "" } else { "s" }
+            ));
+        }
+        if !extra.is_empty() {
+            let _ = write!(line, " — {}", extra.join(", "));
+        }
+    }
+    line
 }
 
 /// One seed: where it landed and how fast, or why not.

@@ -124,7 +124,7 @@ fn accepted_then_bounced_is_red_with_the_bounce_line() {
             ),
         "{area}"
     );
-    assert!(card.contains("[follow_through.bounced]"), "{card}");
+    assert!(card.contains("[bounce.hard]"), "{card}");
     assert!(!card.contains(PW) && !err.contains(PW));
 
     let (code, json, err) = output(&mut check(&lab, &smtp, &imap, &["--json"]));

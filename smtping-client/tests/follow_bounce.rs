@@ -151,7 +151,7 @@ fn a_hard_bounce_is_found_and_an_unrelated_one_ignored() {
         let info = follow_through_info(&facts(result));
         assert_eq!(info.status, Status::Red);
         let ids: Vec<_> = info.findings.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(ids, ["follow_through.bounced"]);
+        assert_eq!(ids, ["bounce.hard"]);
         let bi = info.bounce.as_ref().unwrap();
         assert!(bi.watched && bi.found);
         let dsn = bi.dsn.as_ref().unwrap();

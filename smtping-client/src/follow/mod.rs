@@ -279,9 +279,11 @@ pub enum FollowProblem {
     /// The test message was only flagged `\Deleted` (no UIDPLUS).
     CleanupFlaggedOnly,
     /// Accepted at the final dot, then returned for good: a `failed` DSN arrived in the
-    /// bounce mailbox.
+    /// bounce mailbox (id `bounce.hard`, as
+    /// [`BounceProblem::Hard`](smtping_classify::bounce::BounceProblem::Hard)).
     Bounced,
-    /// Accepted, then reported `delayed` by a later server (no final word by the deadline).
+    /// Accepted, then reported `delayed` by a later server, no final word by the deadline
+    /// (id `bounce.delayed`).
     BounceDelayed,
     /// The bounce mailbox could not be watched (unreachable, TLS, login, misbehaving).
     BounceWatchFailed,
@@ -303,8 +305,9 @@ impl FollowProblem {
             Self::SeedProtocol => "follow_through.seed_protocol",
             Self::CleanupFailed => "follow_through.cleanup_failed",
             Self::CleanupFlaggedOnly => "follow_through.cleanup_flagged_only",
-            Self::Bounced => "follow_through.bounced",
-            Self::BounceDelayed => "follow_through.bounce_delayed",
+            // The catalogue's ids for a DSN about the test message (smtping-classify).
+            Self::Bounced => smtping_classify::bounce::BounceProblem::Hard.finding_id(),
+            Self::BounceDelayed => smtping_classify::bounce::BounceProblem::Delayed.finding_id(),
             Self::BounceWatchFailed => "follow_through.bounce_watch_failed",
             Self::BounceOversized => "follow_through.bounce_oversized",
         }

@@ -136,7 +136,12 @@ fn every_problem_has_an_id_a_severity_and_words() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), all.len());
-    assert!(ids.iter().all(|i| i.starts_with("follow_through.")));
+    assert!(
+        ids.iter()
+            .all(|i| i.starts_with("follow_through.") || i.starts_with("bounce."))
+    );
+    assert_eq!(FollowProblem::Bounced.finding_id(), "bounce.hard");
+    assert_eq!(FollowProblem::BounceDelayed.finding_id(), "bounce.delayed");
     assert_eq!(FollowProblem::NotFound.severity(), Severity::Error);
     assert_eq!(FollowProblem::Bounced.severity(), Severity::Error);
     assert_eq!(FollowProblem::BounceDelayed.severity(), Severity::Warning);

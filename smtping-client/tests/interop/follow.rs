@@ -337,7 +337,7 @@ async fn accepted_by_the_relay_then_bounced_by_the_receiver() {
     assert_eq!(dsn.reason.as_deref(), Some("mailbox_unknown"), "{dsn:?}");
     assert_eq!(f.status, Status::Red, "{f:?}");
     assert!(
-        f.findings.iter().any(|x| x.id == "follow_through.bounced"),
+        f.findings.iter().any(|x| x.id == "bounce.hard"),
         "{:?}",
         f.findings
     );

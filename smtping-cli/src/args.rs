@@ -394,7 +394,8 @@ pub(crate) struct SeedArgs {
     #[arg(help_heading = "Follow-through", long = "seed", value_name = "URL")]
     pub(crate) seed: Vec<String>,
 
-    /// Read the password of every --seed from this environment variable.
+    /// Read the password of every --seed (and of smtping check's --bounce-mailbox) from this
+    /// environment variable.
     #[arg(
         help_heading = "Follow-through",
         long,
@@ -403,7 +404,8 @@ pub(crate) struct SeedArgs {
     )]
     pub(crate) seed_password_env: Option<String>,
 
-    /// Read the password of every --seed from the first line of this file.
+    /// Read the password of every --seed (and of smtping check's --bounce-mailbox) from the
+    /// first line of this file.
     #[arg(help_heading = "Follow-through", long, value_name = "FILE")]
     pub(crate) seed_password_file: Option<PathBuf>,
 
@@ -412,7 +414,8 @@ pub(crate) struct SeedArgs {
     #[arg(help_heading = "Follow-through", long = "seeds", value_name = "FILE")]
     pub(crate) seeds_file: Option<PathBuf>,
 
-    /// How long to keep looking in the seeds (e.g. 90s, 5m; at most 1h).
+    /// How long to keep looking in the seeds, and for a bounce in smtping check's
+    /// --bounce-mailbox (e.g. 90s, 5m; at most 1h).
     #[arg(help_heading = "Follow-through", long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub(crate) seed_timeout: Duration,
 

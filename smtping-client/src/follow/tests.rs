@@ -177,3 +177,16 @@ fn a_seeds_file_names_the_bounce_mailbox_and_its_password_source() {
         "{e}"
     );
 }
+
+#[test]
+fn a_bounce_mailbox_password_never_shows() {
+    let url = SeedUrl::parse("imaps://bounces%40a.example@imap.a.example/INBOX").unwrap();
+    let ft = FollowThrough::new("<t@a.example>").bounce_mailbox(url, Password::new("hunter2-b"));
+    assert!(ft.has_mailboxes());
+    assert_eq!(
+        ft.bounce_mailbox_url().as_deref(),
+        Some("imaps://bounces%40a.example@imap.a.example/INBOX")
+    );
+    assert!(!format!("{ft:?}").contains("hunter2"));
+    assert!(ft.mailboxes().is_empty(), "the bounce mailbox is no seed");
+}

@@ -127,6 +127,10 @@ fn a_hard_bounce_is_found_and_an_unrelated_one_ignored() {
         assert!(b.found && b.bounced(), "{b:?}");
         assert!(b.attempts >= 2, "polled until it came: {}", b.attempts);
         let n = b.final_notice.as_ref().unwrap();
+        eprintln!(
+            "hard bounce delivered 400 ms after the start: found at +{} ms, poll {}",
+            n.t_ms, b.attempts
+        );
         assert_eq!(n.matched_by, MatchedBy::MessageId);
         assert_eq!(n.dsn.kind, BounceKind::Hard);
         assert_eq!(n.dsn.status.as_deref(), Some("5.1.1"));
@@ -282,6 +286,10 @@ fn a_hostile_server_with_a_huge_literal_ends_within_the_deadline() {
         let result = run(watch(&tls, &server, Duration::from_secs(3))).await;
         let elapsed = started.elapsed();
         let b = result.bounce.as_ref().unwrap();
+        eprintln!(
+            "HugeLiteral: the watch ended after {elapsed:?}, {} poll(s): {:?}",
+            b.attempts, b.error
+        );
         assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
         let e = b.error.as_ref().expect("an error");
         assert_eq!(e.kind, SeedErrorKind::Protocol, "{e}");

@@ -372,6 +372,14 @@ pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub(crate) seed: SeedArgs,
 
+    /// Watch this mailbox (usually the --from's) for a bounce of the test message after
+    /// delivery: imap[s]://USER@HOST[:PORT][/FOLDER,…] like --seed, read-only, until a
+    /// failed DSN or --seed-timeout (a delayed one is noted and watching goes on). The
+    /// password: the --seeds file's [bounce] (or matching [[seed]]) entry, else
+    /// --seed-password-env/--seed-password-file.
+    #[arg(help_heading = "Follow-through", long, value_name = "URL")]
+    pub(crate) bounce_mailbox: Option<String>,
+
     /// Sign the test message with this DKIM private key (PEM: PKCS#8 RSA or Ed25519, or
     /// PKCS#1 RSA); read once, never printed.
     #[arg(help_heading = "Envelope", long, value_name = "FILE", requires_all = ["dkim_selector", "to"], conflicts_with = "body_size")]
@@ -407,7 +415,8 @@ pub(crate) struct SeedArgs {
     #[arg(help_heading = "Follow-through", long = "seed", value_name = "URL")]
     pub(crate) seed: Vec<String>,
 
-    /// Read the password of every --seed from this environment variable.
+    /// Read the password of every --seed (and of smtping check's --bounce-mailbox) from this
+    /// environment variable.
     #[arg(
         help_heading = "Follow-through",
         long,
@@ -416,7 +425,8 @@ pub(crate) struct SeedArgs {
     )]
     pub(crate) seed_password_env: Option<String>,
 
-    /// Read the password of every --seed from the first line of this file.
+    /// Read the password of every --seed (and of smtping check's --bounce-mailbox) from the
+    /// first line of this file.
     #[arg(help_heading = "Follow-through", long, value_name = "FILE")]
     pub(crate) seed_password_file: Option<PathBuf>,
 
@@ -425,7 +435,8 @@ pub(crate) struct SeedArgs {
     #[arg(help_heading = "Follow-through", long = "seeds", value_name = "FILE")]
     pub(crate) seeds_file: Option<PathBuf>,
 
-    /// How long to keep looking in the seeds (e.g. 90s, 5m; at most 1h).
+    /// How long to keep looking in the seeds, and for a bounce in smtping check's
+    /// --bounce-mailbox (e.g. 90s, 5m; at most 1h).
     #[arg(help_heading = "Follow-through", long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub(crate) seed_timeout: Duration,
 

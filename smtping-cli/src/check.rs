@@ -206,14 +206,17 @@ pub(crate) fn redact_follow(report: &mut Report) {
     let Some(f) = report.follow_through.as_mut() else {
         return;
     };
+    let bounce = f.bounce.as_ref().and_then(|b| b.mailbox.as_ref());
     let pairs: Vec<(String, String)> = f
         .seeds
         .iter()
-        .filter_map(|s| {
-            let (scheme, rest) = s.mailbox.split_once("://")?;
+        .map(|s| &s.mailbox)
+        .chain(bounce)
+        .filter_map(|mailbox| {
+            let (scheme, rest) = mailbox.split_once("://")?;
             let (user, host) = rest.rsplit_once('@')?;
             let first = user.chars().next()?;
-            Some((s.mailbox.clone(), format!("{scheme}://{first}…@{host}")))
+            Some((mailbox.clone(), format!("{scheme}://{first}…@{host}")))
         })
         .collect();
     let Ok(mut v) = serde_json::to_value(&*f) else {
@@ -272,17 +275,21 @@ fn dkim_signer(
 fn seed_follow(
     args: &CheckArgs,
 ) -> Result<Option<smtping_client::follow::FollowThrough>, UsageError> {
-    if args.seed.any() {
+    if args.seed.any() || args.bounce_mailbox.is_some() {
+        let opt = if args.seed.any() {
+            "--seed"
+        } else {
+            "--bounce-mailbox"
+        };
         if args.from.is_none() {
-            return Err(UsageError(
-                "--seed looks for the test message SMTPing delivers: give --from and --to too"
-                    .into(),
-            ));
+            return Err(UsageError(format!(
+                "{opt} looks for the test message SMTPing delivers: give --from and --to too"
+            )));
         }
         if args.quit_after.is_some_and(|q| q < QuitAfter::Deliver) {
-            return Err(UsageError(
-                "--seed needs the message delivered: drop --quit-after".into(),
-            ));
+            return Err(UsageError(format!(
+                "{opt} needs the message delivered: drop --quit-after"
+            )));
         }
     }
     let reach = crate::inbox::SeedReach {
@@ -295,6 +302,7 @@ fn seed_follow(
         &args.seed,
         &reach,
         smtping_client::follow::FollowThrough::for_check(),
+        args.bounce_mailbox.as_deref(),
     )
 }
 

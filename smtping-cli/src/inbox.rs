@@ -24,14 +24,16 @@ pub(crate) struct SeedReach<'a> {
     pub(crate) require_tls: bool,
 }
 
-/// The follow-through the seed options describe (`None` without seeds). Every password
-/// is read here, once; a missing source is a usage error that says what to give.
+/// The follow-through the seed options describe (`None` without seeds or a bounce
+/// mailbox). Every password is read here, once; a missing source is a usage error that
+/// says what to give. `bounce` is `smtping check --bounce-mailbox`.
 pub(crate) fn follow_through(
     seed: &SeedArgs,
     reach: &SeedReach<'_>,
     base: FollowThrough,
+    bounce: Option<&str>,
 ) -> Result<Option<FollowThrough>, UsageError> {
-    if !seed.any() {
+    if !seed.any() && bounce.is_none() {
         if seed.seed_password_env.is_some() || seed.seed_password_file.is_some() {
             return Err(UsageError(
                 "--seed-password-env/--seed-password-file need a --seed URL".into(),
@@ -71,9 +73,13 @@ pub(crate) fn follow_through(
             ft = ft.seed(parsed, password.clone());
         }
     }
-    if let Some(path) = &seed.seeds_file {
-        let file = SeedsFile::load(path).map_err(|e| UsageError(format!("--seeds: {e}")))?;
-        if file.seeds.is_empty() {
+    let file = match &seed.seeds_file {
+        Some(path) => Some(SeedsFile::load(path).map_err(|e| UsageError(format!("--seeds: {e}")))?),
+        None => None,
+    };
+    ft = bounce_mailbox(ft, seed, bounce, file.as_ref())?;
+    if let (Some(path), Some(file)) = (&seed.seeds_file, file) {
+        if file.seeds.is_empty() && !ft.has_mailboxes() {
             return Err(UsageError(format!(
                 "--seeds {}: the file names no [[seed]]",
                 path.display()
@@ -88,6 +94,37 @@ pub(crate) fn follow_through(
         }
     }
     Ok(Some(ft))
+}
+
+/// The bounce mailbox: `--bounce-mailbox URL`, else the seeds file's `[bounce]`; its
+/// password from the file's entry for that mailbox, else `--seed-password-env/-file`.
+fn bounce_mailbox(
+    ft: FollowThrough,
+    seed: &SeedArgs,
+    bounce: Option<&str>,
+    file: Option<&SeedsFile>,
+) -> Result<FollowThrough, UsageError> {
+    let url = match bounce {
+        Some(u) => SeedUrl::parse(u).map_err(|e| UsageError(format!("--bounce-mailbox: {e}")))?,
+        None => match file.and_then(|f| f.bounce.as_ref()) {
+            Some(entry) => entry.url.clone(),
+            None => return Ok(ft),
+        },
+    };
+    let password = match file.and_then(|f| f.password_for(&url)) {
+        Some(source) => source.read(),
+        None => match (&seed.seed_password_env, &seed.seed_password_file) {
+            (Some(var), _) => Password::from_env(var),
+            (None, Some(path)) => Password::from_file(path),
+            (None, None) => {
+                return Err(UsageError(
+                    "--bounce-mailbox needs a password source: --seed-password-env VAR, --seed-password-file FILE, or a [bounce] entry in the --seeds file (passwords are never taken on the command line)".into(),
+                ));
+            }
+        },
+    }
+    .map_err(|e| UsageError(format!("--bounce-mailbox password: {e}")))?;
+    Ok(ft.bounce_mailbox(url, password))
 }
 
 /// Arguments of `smtping inbox`.
@@ -249,7 +286,7 @@ pub(crate) fn run(args: &InboxArgs) -> Result<i32, UsageError> {
         resolvers: &args.resolver,
         require_tls: args.require_tls,
     };
-    let Some(ft) = follow_through(&args.seed, &reach, base)? else {
+    let Some(ft) = follow_through(&args.seed, &reach, base, None)? else {
         return Err(UsageError("give a seed mailbox".into()));
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -18,7 +18,13 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
         area(out, p, NAME, Some(Status::Grey), &format!("not run: {why}"));
         return;
     }
-    let head = match (&f.accepted_at, f.summary()) {
+    let summary = f.summary();
+    // The bounce line names the acceptance itself.
+    let head_is_bounce = summary
+        .as_deref()
+        .is_some_and(|s| s.starts_with("accepted"));
+    let head = match (&f.accepted_at, summary) {
+        (_, Some(s)) if head_is_bounce => s,
         (Some(at), Some(s)) => format!("accepted at {}, {s}", clock(at)),
         (None, Some(s)) => s,
         (_, None) => "no seed answered".into(),
@@ -28,6 +34,15 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
         more(out, &seed_line(s));
         if let Some(v) = verdict_line(s) {
             more(out, &format!("  {}", p.dim(&v)));
+        }
+    }
+    if let Some(b) = f.bounce.as_ref().filter(|b| b.watched) {
+        more(
+            out,
+            &bounce_line(b, f.accepted_at.as_deref(), head_is_bounce),
+        );
+        for n in &b.notes {
+            more(out, &format!("  {}", p.dim(n)));
         }
     }
     for x in &f.findings {
@@ -68,6 +83,59 @@ pub(crate) fn section(out: &mut String, p: &Paint, f: &FollowThroughInfo) {
         }
         more(out, &p.dim(&format!("timeline: {}", folded.join(" · "))));
     }
+}
+
+/// The bounce mailbox: `bounces <mailbox>: accepted at 14:02:07, bounced at 14:02:41: 550
+/// 5.1.1 … (hard)`, with the remote MTA and the classified reason.
+/// When the area's head already is that line, only where and how it was found.
+fn bounce_line(
+    b: &smtping_client::report::follow::BounceInfo,
+    accepted_at: Option<&str>,
+    head_is_bounce: bool,
+) -> String {
+    let mailbox = b.mailbox.as_deref().unwrap_or("bounce mailbox");
+    let polls = format!(
+        "{} poll{}",
+        b.attempts,
+        if b.attempts == 1 { "" } else { "s" }
+    );
+    let mut line = if head_is_bounce {
+        let after = b
+            .latency_ms
+            .map(|ms| format!(" after {ms} ms"))
+            .unwrap_or_default();
+        let by = match b.matched_by {
+            Some(smtping_classify::bounce::MatchedBy::EnvelopeId) => ", matched by ENVID",
+            Some(smtping_classify::bounce::MatchedBy::MessageIdInText) => {
+                ", matched by the Message-ID in its text"
+            }
+            Some(_) => ", matched by the returned Message-ID",
+            None => "",
+        };
+        format!("bounces {mailbox}: DSN found{after} ({polls}{by})")
+    } else {
+        format!("bounces {mailbox}: {} ({polls})", b.line(accepted_at))
+    };
+    if let Some(d) = b.dsn.as_ref().filter(|_| b.found) {
+        let mut extra = Vec::new();
+        if let Some(r) = &d.reason {
+            extra.push(format!("reason {r}"));
+        }
+        if let Some(m) = &d.remote_mta {
+            extra.push(format!("by {m}"));
+        }
+        if b.delayed > 0 && d.action.as_deref() != Some("delayed") {
+            extra.push(format!(
+                "after {} delay notice{}",
+                b.delayed,
+                if b.delayed == 1 { "" } else { "s" }
+            ));
+        }
+        if !extra.is_empty() {
+            let _ = write!(line, " — {}", extra.join(", "));
+        }
+    }
+    line
 }
 
 /// One seed: where it landed and how fast, or why not.

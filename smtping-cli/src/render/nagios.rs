@@ -38,11 +38,31 @@ pub(crate) fn nagios(r: &Report, t: &Thresholds) -> String {
             t.cert_perf()
         ));
     }
+    if let Some(f) = &r.follow_through {
+        follow_perf(&mut perf, f);
+    }
     // One line, no control byte, no `|` (it starts the perfdata).
     let summary = term::escape(&r.summary)
         .replace('|', "/")
         .replace('\n', " ");
     format!("SMTP {} - {summary} | {}", word(r.verdict), perf.join(" "))
+}
+
+/// The follow-through's perfdata: seeds found out of all (critical below all), the
+/// slowest arrival, and whether the message bounced (critical at 1).
+fn follow_perf(perf: &mut Vec<String>, f: &smtping_client::report::follow::FollowThroughInfo) {
+    if !f.seeds.is_empty() {
+        let n = f.seeds.len();
+        let found = f.seeds.iter().filter(|s| s.found).count();
+        perf.push(format!("'follow_found'={found};;{n}:;0;{n}"));
+        if let Some(ms) = f.seeds.iter().filter_map(|s| s.latency_ms).max() {
+            perf.push(format!("'follow_latency'={:.3}s;;;0", ms as f64 / 1000.0));
+        }
+    }
+    if let Some(b) = f.bounce.as_ref().filter(|b| b.watched) {
+        let hard = b.found && b.dsn.as_ref().is_some_and(|d| d.hard);
+        perf.push(format!("'follow_bounced'={};;1;0;1", u8::from(hard)));
+    }
 }
 
 #[cfg(test)]

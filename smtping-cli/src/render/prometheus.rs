@@ -190,7 +190,78 @@ fn series(reports: &[Report], base: &dyn Fn(&Report) -> Vec<String>) -> String {
             })
             .collect(),
     );
+    follow_series(reports, &mut metric);
     out
+}
+
+// --- The follow-through's series (`--seed`, `--bounce-mailbox`): only when a report has a
+// follow-through. The mailbox label is `host/folder`, never the user.
+
+/// `imaps://alice%40example.org@imap.example.org:993/INBOX,Junk` and the folder found →
+/// `imap.example.org:993/Junk` (the URL's folders, or `auto`, when nothing was found).
+fn mailbox_label(url: &str, folder: Option<&str>) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let (host, folders) = rest.split_once('/').unwrap_or((rest, ""));
+    let folder = folder.unwrap_or(if folders.is_empty() { "auto" } else { folders });
+    format!("{host}/{folder}")
+}
+
+fn follow_series(reports: &[Report], metric: &mut impl FnMut(&str, &str, &str, Vec<String>)) {
+    let follows: Vec<_> = reports
+        .iter()
+        .filter_map(|r| Some((r, r.follow_through.as_ref()?)))
+        .collect();
+    if follows.is_empty() {
+        return;
+    }
+    let label = |r: &Report| format!("target=\"{}\"", esc(&r.target.input));
+    let mut found = Vec::new();
+    let mut latency = Vec::new();
+    let mut bounce = Vec::new();
+    for (r, f) in &follows {
+        for s in &f.seeds {
+            let mailbox = esc(&mailbox_label(&s.mailbox, s.folder.as_deref()));
+            found.push(format!(
+                "smtping_follow_found{{{},mailbox=\"{mailbox}\"}} {}",
+                label(r),
+                u8::from(s.found)
+            ));
+            if let (true, Some(ms)) = (s.found, s.latency_ms) {
+                latency.push(format!(
+                    "smtping_follow_latency_seconds{{{},mailbox=\"{mailbox}\"}} {:.3}",
+                    label(r),
+                    ms as f64 / 1000.0
+                ));
+            }
+        }
+        if let Some(b) = f.bounce.as_ref().filter(|b| b.watched) {
+            let hard = b.found && b.dsn.as_ref().is_some_and(|d| d.hard);
+            bounce.push(format!(
+                "smtping_follow_bounce{{{},hard=\"{hard}\"}} {}",
+                label(r),
+                u8::from(b.found)
+            ));
+        }
+    }
+    metric(
+        "smtping_follow_found",
+        "1 when the test message was found in the seed mailbox (host/folder) by the deadline.",
+        "gauge",
+        found,
+    );
+    metric(
+        "smtping_follow_latency_seconds",
+        "From the final dot to the poll that found the message in the seed mailbox.",
+        "gauge",
+        latency,
+    );
+    metric(
+        "smtping_follow_bounce",
+        "1 when a DSN about the test message arrived in the bounce mailbox (hard: failed for good).",
+        "gauge",
+        bounce,
+    );
 }
 
 #[cfg(test)]

@@ -1,15 +1,17 @@
 //! `follow_through` from [`FollowFacts`]: each seed's answer, the receiver's verdict read
 //! from the delivered copy's header block, the timeline and the status.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use smtping_classify::bounce::DsnVerdict;
+use smtping_classify::dsn::Action;
 use smtping_classify::receiver::{ReceiverVerdict, Severity as ReceiverSeverity};
 
 use crate::facts::FollowFacts;
-use crate::follow::{FollowResult, SeedErrorKind, SeedResult};
+use crate::follow::{BounceResult, FollowProblem, FollowResult, SeedErrorKind, SeedResult};
 use crate::report::follow::{
-    AuthenticationResultsInfo, DkimResultInfo, FollowEvent, FollowFinding, FollowThroughInfo,
-    ReceivedInfo, SeedInfo, TimelineEntry,
+    AuthenticationResultsInfo, BounceInfo, DkimResultInfo, DsnInfo, FollowEvent, FollowFinding,
+    FollowThroughInfo, ReceivedInfo, SeedInfo, TimelineEntry,
 };
 use crate::report::{Severity, Status};
 
@@ -38,7 +40,119 @@ pub fn follow_through_info(facts: &FollowFacts) -> FollowThroughInfo {
         return info;
     };
     fill(&mut info, result, facts.signed_domain.as_deref());
+    if let Some(watch) = &result.bounce {
+        let status = bounce_info(&mut info, watch, facts.accepted_at);
+        info.status = info.status.worst(status);
+        info.timeline.sort_by_key(|e| e.t_ms);
+    }
     info
+}
+
+/// The bounce watch's section, findings and timeline entries, and its status: red for a
+/// hard bounce after acceptance, amber for a delayed one or a failed watch, green when
+/// watched and nothing came.
+fn bounce_info(
+    info: &mut FollowThroughInfo,
+    watch: &BounceResult,
+    accepted_at: Option<SystemTime>,
+) -> Status {
+    let mailbox = watch.mailbox.clone();
+    let notice = watch.notice();
+    let at = |t_ms: u64| {
+        accepted_at
+            .and_then(|a| a.checked_add(Duration::from_millis(t_ms)))
+            .map(rfc3339)
+    };
+    for p in watch.problems() {
+        let detail = match p {
+            FollowProblem::Bounced | FollowProblem::BounceDelayed => {
+                notice.map(|n| n.dsn.to_string())
+            }
+            FollowProblem::BounceWatchFailed => watch.error.as_ref().map(ToString::to_string),
+            FollowProblem::BounceOversized => watch.notes.first().cloned(),
+            _ => None,
+        };
+        info.findings.push(FollowFinding {
+            id: p.finding_id().to_owned(),
+            severity: p.severity(),
+            mailbox: Some(mailbox.clone()),
+            message: match detail {
+                Some(d) => format!("{mailbox}: {p} ({d})"),
+                None => format!("{mailbox}: {p}"),
+            },
+        });
+    }
+    for n in &watch.delayed {
+        info.timeline.push(TimelineEntry {
+            t_ms: n.t_ms,
+            event: FollowEvent::BounceDelayed,
+            mailbox: Some(mailbox.clone()),
+            detail: format!("delayed: {} (UID {} in {})", n.dsn, n.uid, n.folder),
+        });
+    }
+    if let Some(n) = &watch.final_notice {
+        info.timeline.push(TimelineEntry {
+            t_ms: n.t_ms,
+            event: FollowEvent::BounceFound,
+            mailbox: Some(mailbox.clone()),
+            detail: format!(
+                "{}: {} (UID {} in {})",
+                if n.dsn.hard { "bounced" } else { "reported" },
+                n.dsn,
+                n.uid,
+                n.folder
+            ),
+        });
+    }
+    if let Some(e) = &watch.error {
+        info.timeline.push(TimelineEntry {
+            t_ms: watch.ended_ms,
+            event: FollowEvent::BounceError,
+            mailbox: Some(mailbox.clone()),
+            detail: e.to_string(),
+        });
+    }
+    info.bounce = Some(BounceInfo {
+        watched: true,
+        found: watch.found,
+        latency_ms: notice.map(|n| n.t_ms),
+        dsn: notice.map(|n| dsn_info(&n.dsn)),
+        mailbox: Some(mailbox),
+        bounced_at: notice.and_then(|n| at(n.t_ms)),
+        matched_by: notice.map(|n| n.matched_by),
+        delayed: u32::try_from(watch.delayed.len()).unwrap_or(u32::MAX),
+        attempts: watch.attempts,
+        error: watch.error.as_ref().map(ToString::to_string),
+        notes: watch.notes.clone(),
+    });
+    if watch.bounced() {
+        Status::Red
+    } else if !watch.delayed.is_empty() || watch.error.is_some() {
+        Status::Amber
+    } else {
+        Status::Green
+    }
+}
+
+fn dsn_info(v: &DsnVerdict) -> DsnInfo {
+    DsnInfo {
+        action: v.action.map(|a| {
+            match a {
+                Action::Failed => "failed",
+                Action::Delayed => "delayed",
+                Action::Delivered => "delivered",
+                Action::Relayed => "relayed",
+                Action::Expanded => "expanded",
+                _ => "other",
+            }
+            .to_owned()
+        }),
+        status: v.status.clone(),
+        diagnostic_code: v.diagnostic_code.clone(),
+        remote_mta: v.remote_mta.clone(),
+        reason: Some(v.reason.as_str().to_owned()),
+        hard: v.hard,
+    }
 }
 
 fn fill(info: &mut FollowThroughInfo, result: &FollowResult, signed_domain: Option<&str>) {
@@ -52,7 +166,7 @@ fn fill(info: &mut FollowThroughInfo, result: &FollowResult, signed_domain: Opti
         mailbox: None,
         detail: "accepted at the final dot".into(),
     });
-    let mut status = if result.seeds.is_empty() {
+    let mut status = if result.seeds.is_empty() && result.bounce.is_none() {
         Status::Grey
     } else {
         Status::Green
@@ -233,6 +347,7 @@ mod tests {
             result: Some(FollowResult {
                 query: "<t@a.example>".into(),
                 seeds,
+                bounce: None,
                 elapsed_ms: 1000,
             }),
             ..FollowFacts::default()

@@ -1,5 +1,6 @@
-//! The follow-through after the main session (`--seed`): when the server accepted the
-//! built-in test message at the final dot, poll the seed mailboxes for its Message-ID.
+//! The follow-through after the main session (`--seed`, `--bounce-mailbox`): when the
+//! server accepted the built-in test message at the final dot, poll the seed mailboxes for
+//! its Message-ID and watch the bounce mailbox for a DSN about it.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -17,7 +18,10 @@ impl Check {
     /// are set by the check; its seeds, timeout (its own deadline), cleanup, TLS options
     /// and `--connect-to` rules are the caller's. The report's `follow_through` says
     /// where the message landed; not found by the deadline makes the check red, a junk
-    /// folder amber.
+    /// folder amber. With [`FollowThrough::bounce_mailbox`] the sender's mailbox is watched
+    /// at the same time for a DSN about the message (matched by the Message-ID of the
+    /// returned headers: the check sends no ENVID): a hard bounce after acceptance makes
+    /// the check red, a `delayed` notice amber.
     ///
     /// ```no_run
     /// use std::time::Duration;

@@ -42,6 +42,7 @@ use crate::report::Severity;
 use crate::runtime::Runtime;
 use crate::tls::{TlsOptions, TrustStore};
 
+mod bounce;
 mod driver;
 mod seed;
 #[cfg(test)]
@@ -52,6 +53,7 @@ pub use seed::{
     PasswordSource, SeedEntry, SeedScheme, SeedUrl, SeedUrlError, SeedsFile, SeedsFileError,
 };
 
+pub use bounce::{BounceNotice, BounceResult, MAX_BOUNCE_NOTES};
 use driver::{ConnectFailure, Endpoint};
 
 /// The default time the seeds are polled for (`--seed-timeout`).
@@ -242,6 +244,8 @@ pub struct FollowResult {
     pub query: String,
     /// One per seed, in the order given.
     pub seeds: Vec<SeedResult>,
+    /// The bounce-mailbox watch ([`FollowThrough::bounce_mailbox`]), when one was given.
+    pub bounce: Option<BounceResult>,
     /// The whole follow-through took this long.
     pub elapsed_ms: u64,
 }
@@ -274,6 +278,18 @@ pub enum FollowProblem {
     CleanupFailed,
     /// The test message was only flagged `\Deleted` (no UIDPLUS).
     CleanupFlaggedOnly,
+    /// Accepted at the final dot, then returned for good: a `failed` DSN arrived in the
+    /// bounce mailbox (id `bounce.hard`, as
+    /// [`BounceProblem::Hard`](smtping_classify::bounce::BounceProblem::Hard)).
+    Bounced,
+    /// Accepted, then reported `delayed` by a later server, no final word by the deadline
+    /// (id `bounce.delayed`).
+    BounceDelayed,
+    /// The bounce mailbox could not be watched (unreachable, TLS, login, misbehaving).
+    BounceWatchFailed,
+    /// A candidate in the bounce mailbox was larger than the whole-message limit and was
+    /// not read.
+    BounceOversized,
 }
 
 impl FollowProblem {
@@ -289,6 +305,11 @@ impl FollowProblem {
             Self::SeedProtocol => "follow_through.seed_protocol",
             Self::CleanupFailed => "follow_through.cleanup_failed",
             Self::CleanupFlaggedOnly => "follow_through.cleanup_flagged_only",
+            // The catalogue's ids for a DSN about the test message (smtping-classify).
+            Self::Bounced => smtping_classify::bounce::BounceProblem::Hard.finding_id(),
+            Self::BounceDelayed => smtping_classify::bounce::BounceProblem::Delayed.finding_id(),
+            Self::BounceWatchFailed => "follow_through.bounce_watch_failed",
+            Self::BounceOversized => "follow_through.bounce_oversized",
         }
     }
 
@@ -296,7 +317,9 @@ impl FollowProblem {
     #[must_use]
     pub const fn severity(&self) -> Severity {
         match self {
-            Self::NotFound => Severity::Error,
+            Self::NotFound | Self::Bounced => Severity::Error,
+            Self::BounceDelayed | Self::BounceWatchFailed => Severity::Warning,
+            Self::BounceOversized => Severity::Info,
             Self::LandedInJunk
             | Self::SeedUnreachable
             | Self::SeedTls
@@ -320,6 +343,16 @@ impl fmt::Display for FollowProblem {
             Self::CleanupFailed => "the test message could not be deleted from the seed mailbox",
             Self::CleanupFlaggedOnly => {
                 "the test message was only flagged \\Deleted: the server lacks UIDPLUS"
+            }
+            Self::Bounced => {
+                "the message was accepted at the final dot, then bounced: a later server returned it for good"
+            }
+            Self::BounceDelayed => {
+                "the message was accepted, then reported delayed: a later server is still retrying it"
+            }
+            Self::BounceWatchFailed => "the bounce mailbox could not be watched",
+            Self::BounceOversized => {
+                "a message in the bounce mailbox was too large to read and was skipped"
             }
         })
     }
@@ -347,6 +380,8 @@ pub struct FollowThrough {
     allow_cleartext_auth: bool,
     limits: ImapLimits,
     resolver_servers: Vec<std::net::SocketAddr>,
+    bounce: Option<Seed>,
+    envelope_id: Option<String>,
 }
 
 impl FollowThrough {
@@ -365,6 +400,8 @@ impl FollowThrough {
             allow_cleartext_auth: false,
             limits: ImapLimits::default(),
             resolver_servers: Vec::new(),
+            bounce: None,
+            envelope_id: None,
         }
     }
 
@@ -421,6 +458,55 @@ impl FollowThrough {
     pub fn seed(mut self, url: SeedUrl, password: Password) -> Self {
         self.seeds.push(Seed { url, password });
         self
+    }
+
+    /// Also watches this mailbox (usually the MAIL FROM's) for a delivery status
+    /// notification about the message (`--bounce-mailbox`), concurrently with the seeds
+    /// and with the same backoff and deadline. A `failed` notice ends the watch; a
+    /// `delayed` one is recorded and the watch goes on. Read-only: candidates are fetched
+    /// with `BODY.PEEK[]`, nothing is flagged or deleted.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use smtping_client::follow::{FollowThrough, Password, SeedUrl};
+    /// use smtping_client::runtime::tokio::Tokio;
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let bounces = SeedUrl::parse("imaps://bounces%40app.example.org@imap.example.org/INBOX")?;
+    /// let result = FollowThrough::new("<reset-123@app.example.org>")
+    ///     .bounce_mailbox(bounces, Password::from_env("BOUNCE_PASSWORD")?)
+    ///     .timeout(Duration::from_secs(120))
+    ///     .run(&Tokio)
+    ///     .await;
+    /// let watch = result.bounce.as_ref().unwrap();
+    /// assert!(!watch.bounced(), "bounced: {:?}", watch.notice().map(|n| n.dsn.to_string()));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn bounce_mailbox(mut self, url: SeedUrl, password: Password) -> Self {
+        self.bounce = Some(Seed { url, password });
+        self
+    }
+
+    /// The ENVID given at `MAIL FROM` (as sent, xtext-encoded), when the server offered
+    /// DSN: a report whose `Original-Envelope-Id` is this one matches even without the
+    /// returned headers.
+    #[must_use]
+    pub fn envelope_id(mut self, envid: Option<String>) -> Self {
+        self.envelope_id = envid;
+        self
+    }
+
+    /// The bounce mailbox, as a URL without password.
+    #[must_use]
+    pub fn bounce_mailbox_url(&self) -> Option<String> {
+        self.bounce.as_ref().map(|s| s.url.to_string())
+    }
+
+    /// Whether there is anything to poll (a seed or a bounce mailbox).
+    #[must_use]
+    pub fn has_mailboxes(&self) -> bool {
+        !self.seeds.is_empty() || self.bounce.is_some()
     }
 
     /// How long to keep polling (default 5 minutes); bounds everything, stalls included.
@@ -503,6 +589,7 @@ impl FollowThrough {
     fn describe_query(&self) -> String {
         match &self.query {
             SearchQuery::MessageId(id) => id.clone(),
+            SearchQuery::Text { text, .. } => format!("text {text:?}"),
             SearchQuery::Criteria {
                 subject,
                 from,
@@ -567,10 +654,38 @@ impl FollowThrough {
                 }
             }
         });
-        let seeds = join_all(seeds).await;
+        let bounce = async {
+            let seed = self.bounce.as_ref()?;
+            Some(match &trust {
+                Ok(trust) => {
+                    let endpoint = Endpoint {
+                        resolver: &resolver,
+                        tls: &self.tls,
+                        trust,
+                        connect_to: &self.connect_to,
+                    };
+                    self.poll_bounce(rt, &endpoint, seed, deadline).await
+                }
+                Err(e) => {
+                    let mut r = BounceResult::failed(
+                        seed.url.to_string(),
+                        SeedError {
+                            step: "connect".into(),
+                            kind: SeedErrorKind::Tls,
+                            message: format!("cannot load the trust anchors: {e}"),
+                        },
+                    );
+                    r.ended_ms = 0;
+                    r
+                }
+            })
+        };
+        // The seeds and the bounce watch run together; the follow-through ends when both do.
+        let (seeds, bounce) = futures_util::future::join(join_all(seeds), bounce).await;
         FollowResult {
             query: self.describe_query(),
             seeds,
+            bounce,
             elapsed_ms: millis(rt.now().saturating_duration_since(started)),
         }
     }
@@ -656,22 +771,9 @@ impl FollowThrough {
             let session = SeedSession::new(self.plan(seed, left), now);
             let retry = match driver::attempt(rt, endpoint, &seed.url, session, deadline).await {
                 Err(failure) => {
-                    let (kind, message) = match failure {
-                        ConnectFailure::Resolve(m) | ConnectFailure::Connect(m) => {
-                            (SeedErrorKind::Connect, m)
-                        }
-                        ConnectFailure::Tls(m) => (SeedErrorKind::Tls, m),
-                        ConnectFailure::Timeout => (
-                            SeedErrorKind::Timeout,
-                            "the deadline passed while connecting".into(),
-                        ),
-                    };
-                    result.error = Some(SeedError {
-                        step: "connect".into(),
-                        kind,
-                        message,
-                    });
-                    kind == SeedErrorKind::Connect
+                    let (error, retry) = connect_error(failure);
+                    result.error = Some(error);
+                    retry
                 }
                 Ok(outcome) => {
                     let found_at = rt.now();
@@ -714,28 +816,9 @@ impl FollowThrough {
                 true
             }
             Some(e) => {
-                let kind = match (&e.kind, e.step) {
-                    (ImapErrorKind::Timeout, _) => SeedErrorKind::Timeout,
-                    (ImapErrorKind::Eof | ImapErrorKind::Io(_), _) => SeedErrorKind::Io,
-                    (ImapErrorKind::Tls(_), _) => SeedErrorKind::Tls,
-                    (ImapErrorKind::CleartextAuthRefused | ImapErrorKind::NoAuthMechanism, _) => {
-                        SeedErrorKind::Auth
-                    }
-                    (_, ImapStep::Login) => SeedErrorKind::Auth,
-                    (_, ImapStep::Cleanup) => SeedErrorKind::Cleanup,
-                    (ImapErrorKind::Rejected { .. }, _) => SeedErrorKind::Rejected,
-                    _ => SeedErrorKind::Protocol,
-                };
-                result.error = Some(SeedError {
-                    step: e.step.as_str().into(),
-                    kind,
-                    message: match &e.folder {
-                        Some(f) => format!("{} (folder {f:?})", e.kind),
-                        None => e.kind.to_string(),
-                    },
-                });
-                // Passing trouble is polled through; a refusal or a misbehaving server is not.
-                matches!(kind, SeedErrorKind::Timeout | SeedErrorKind::Io)
+                let (error, retry) = seed_error(e);
+                result.error = Some(error);
+                retry
             }
         };
         if result.error.is_none() && !outcome.folder_errors.is_empty() && outcome.found.is_none() {
@@ -771,6 +854,55 @@ impl FollowThrough {
         }
         retry
     }
+}
+
+/// A session's error as a seed error, and whether polling should go on.
+fn seed_error(e: &smtping_proto::imap::ImapError) -> (SeedError, bool) {
+    let kind = match (&e.kind, e.step) {
+        (ImapErrorKind::Timeout, _) => SeedErrorKind::Timeout,
+        (ImapErrorKind::Eof | ImapErrorKind::Io(_), _) => SeedErrorKind::Io,
+        (ImapErrorKind::Tls(_), _) => SeedErrorKind::Tls,
+        (ImapErrorKind::CleartextAuthRefused | ImapErrorKind::NoAuthMechanism, _) => {
+            SeedErrorKind::Auth
+        }
+        (_, ImapStep::Login) => SeedErrorKind::Auth,
+        (_, ImapStep::Cleanup) => SeedErrorKind::Cleanup,
+        (ImapErrorKind::Rejected { .. }, _) => SeedErrorKind::Rejected,
+        _ => SeedErrorKind::Protocol,
+    };
+    let error = SeedError {
+        step: e.step.as_str().into(),
+        kind,
+        message: match &e.folder {
+            Some(f) => format!("{} (folder {f:?})", e.kind),
+            None => e.kind.to_string(),
+        },
+    };
+    // Passing trouble is polled through; a refusal or a misbehaving server is not.
+    (
+        error,
+        matches!(kind, SeedErrorKind::Timeout | SeedErrorKind::Io),
+    )
+}
+
+/// A connection failure as a seed error, and whether polling should go on.
+fn connect_error(failure: ConnectFailure) -> (SeedError, bool) {
+    let (kind, message) = match failure {
+        ConnectFailure::Resolve(m) | ConnectFailure::Connect(m) => (SeedErrorKind::Connect, m),
+        ConnectFailure::Tls(m) => (SeedErrorKind::Tls, m),
+        ConnectFailure::Timeout => (
+            SeedErrorKind::Timeout,
+            "the deadline passed while connecting".into(),
+        ),
+    };
+    (
+        SeedError {
+            step: "connect".into(),
+            kind,
+            message,
+        },
+        kind == SeedErrorKind::Connect,
+    )
 }
 
 fn is_junk_name(folder: &str) -> bool {

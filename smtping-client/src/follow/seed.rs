@@ -215,6 +215,15 @@ impl SeedUrl {
         &self.folders
     }
 
+    /// Whether `other` names the same mailbox (user, host in any case, port), whatever
+    /// its folders.
+    #[must_use]
+    pub fn same_mailbox(&self, other: &SeedUrl) -> bool {
+        self.user() == other.user()
+            && self.host().eq_ignore_ascii_case(other.host())
+            && self.port() == other.port()
+    }
+
     /// The folders as the IMAP session's choice.
     #[must_use]
     pub fn folder_choice(&self) -> FolderChoice {
@@ -393,6 +402,11 @@ pub struct SeedEntry {
 /// [[seed]]
 /// url = "imap://bob@127.0.0.1:1143"
 /// password_file = "/run/secrets/bob"
+///
+/// # The bounce mailbox (`--bounce-mailbox`): watched for DSNs, not searched as a seed.
+/// [bounce]
+/// url = "imaps://bounces%40app.example.org@imap.example.org/INBOX"
+/// password_env = "BOUNCE_PW"
 /// ```
 ///
 /// ```
@@ -404,6 +418,21 @@ pub struct SeedEntry {
 pub struct SeedsFile {
     /// The seeds, in file order.
     pub seeds: Vec<SeedEntry>,
+    /// The `[bounce]` table: the bounce mailbox and its password source.
+    pub bounce: Option<SeedEntry>,
+}
+
+impl SeedsFile {
+    /// The password source the file names for `url`'s mailbox (same user, host and port):
+    /// the `[bounce]` entry's, else a `[[seed]]` entry's.
+    #[must_use]
+    pub fn password_for(&self, url: &SeedUrl) -> Option<&PasswordSource> {
+        self.bounce
+            .iter()
+            .chain(self.seeds.iter())
+            .find(|e| e.url.same_mailbox(url))
+            .map(|e| &e.password)
+    }
 }
 
 /// Why a seeds file is not usable.
@@ -438,6 +467,9 @@ pub enum SeedsFileError {
         /// 1-based.
         index: usize,
     },
+    /// The `[bounce]` table is not usable (why, in words).
+    #[error("[bounce] in the seeds file: {0}")]
+    Bounce(String),
     /// A password key in the file itself.
     #[error(
         "seed {index} in the seeds file: passwords are not accepted in the file; name an environment variable (password_env) or a file (password_file)"
@@ -453,6 +485,7 @@ pub enum SeedsFileError {
 struct RawFile {
     #[serde(default)]
     seed: Vec<RawSeed>,
+    bounce: Option<RawSeed>,
 }
 
 #[derive(Deserialize)]
@@ -462,6 +495,22 @@ struct RawSeed {
     password_env: Option<String>,
     password_file: Option<PathBuf>,
     password: Option<toml::Value>,
+}
+
+fn entry(index: usize, mut s: RawSeed) -> Result<SeedEntry, SeedsFileError> {
+    if let Some(mut p) = s.password.take() {
+        if let toml::Value::String(v) = &mut p {
+            v.zeroize();
+        }
+        return Err(SeedsFileError::InlinePassword { index });
+    }
+    let url = SeedUrl::parse(&s.url).map_err(|source| SeedsFileError::Url { index, source })?;
+    let password = match (s.password_env, s.password_file) {
+        (Some(e), None) => PasswordSource::Env(e),
+        (None, Some(f)) => PasswordSource::File(f),
+        _ => return Err(SeedsFileError::PasswordSource { index }),
+    };
+    Ok(SeedEntry { url, password })
 }
 
 impl SeedsFile {
@@ -476,24 +525,16 @@ impl SeedsFile {
             SeedsFileError::Toml(m)
         })?;
         let mut seeds = Vec::new();
-        for (i, mut s) in raw.seed.into_iter().enumerate() {
-            let index = i + 1;
-            if let Some(mut p) = s.password.take() {
-                if let toml::Value::String(v) = &mut p {
-                    v.zeroize();
-                }
-                return Err(SeedsFileError::InlinePassword { index });
-            }
-            let url =
-                SeedUrl::parse(&s.url).map_err(|source| SeedsFileError::Url { index, source })?;
-            let password = match (s.password_env, s.password_file) {
-                (Some(e), None) => PasswordSource::Env(e),
-                (None, Some(f)) => PasswordSource::File(f),
-                _ => return Err(SeedsFileError::PasswordSource { index }),
-            };
-            seeds.push(SeedEntry { url, password });
+        for (i, s) in raw.seed.into_iter().enumerate() {
+            seeds.push(entry(i + 1, s)?);
         }
-        Ok(Self { seeds })
+        let bounce = match raw.bounce {
+            None => None,
+            Some(b) => Some(entry(0, b).map_err(|e| {
+                SeedsFileError::Bounce(e.to_string().replace("seed 0 in the seeds file: ", ""))
+            })?),
+        };
+        Ok(Self { seeds, bounce })
     }
 
     /// Reads and parses `path`.

@@ -127,12 +127,66 @@ fn every_problem_has_an_id_a_severity_and_words() {
         FollowProblem::SeedProtocol,
         FollowProblem::CleanupFailed,
         FollowProblem::CleanupFlaggedOnly,
+        FollowProblem::Bounced,
+        FollowProblem::BounceDelayed,
+        FollowProblem::BounceWatchFailed,
+        FollowProblem::BounceOversized,
     ];
     let mut ids: Vec<&str> = all.iter().map(FollowProblem::finding_id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), all.len());
-    assert!(ids.iter().all(|i| i.starts_with("follow_through.")));
+    assert!(
+        ids.iter()
+            .all(|i| i.starts_with("follow_through.") || i.starts_with("bounce."))
+    );
+    assert_eq!(FollowProblem::Bounced.finding_id(), "bounce.hard");
+    assert_eq!(FollowProblem::BounceDelayed.finding_id(), "bounce.delayed");
     assert_eq!(FollowProblem::NotFound.severity(), Severity::Error);
+    assert_eq!(FollowProblem::Bounced.severity(), Severity::Error);
+    assert_eq!(FollowProblem::BounceDelayed.severity(), Severity::Warning);
     assert!(all.iter().all(|p| !p.to_string().is_empty()));
+}
+
+#[test]
+fn a_seeds_file_names_the_bounce_mailbox_and_its_password_source() {
+    let file = SeedsFile::parse(
+        "[[seed]]\nurl = \"imaps://a@h.example/INBOX\"\npassword_env = \"PW_A\"\n\
+         [bounce]\nurl = \"imaps://bounces%40s.example@h.example\"\npassword_file = \"/run/b\"\n",
+    )
+    .unwrap();
+    let bounce = file.bounce.as_ref().unwrap();
+    assert_eq!(bounce.url.user(), "bounces@s.example");
+    let other_folders = SeedUrl::parse("imaps://bounces%40s.example@H.example/Junk").unwrap();
+    assert_eq!(
+        file.password_for(&other_folders),
+        Some(&PasswordSource::File("/run/b".into()))
+    );
+    let seed = SeedUrl::parse("imaps://a@h.example").unwrap();
+    assert_eq!(
+        file.password_for(&seed),
+        Some(&PasswordSource::Env("PW_A".into()))
+    );
+    let elsewhere = SeedUrl::parse("imaps://a@h.example:994").unwrap();
+    assert_eq!(file.password_for(&elsewhere), None);
+    let e = SeedsFile::parse("[bounce]\nurl = \"imaps://b@h\"\npassword = \"hunter2\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("[bounce] in the seeds file:") && !e.contains("hunter2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_bounce_mailbox_password_never_shows() {
+    let url = SeedUrl::parse("imaps://bounces%40a.example@imap.a.example/INBOX").unwrap();
+    let ft = FollowThrough::new("<t@a.example>").bounce_mailbox(url, Password::new("hunter2-b"));
+    assert!(ft.has_mailboxes());
+    assert_eq!(
+        ft.bounce_mailbox_url().as_deref(),
+        Some("imaps://bounces%40a.example@imap.a.example/INBOX")
+    );
+    assert!(!format!("{ft:?}").contains("hunter2"));
+    assert!(ft.mailboxes().is_empty(), "the bounce mailbox is no seed");
 }

@@ -119,8 +119,75 @@ pub struct BounceInfo {
     pub found: bool,
     /// From the final dot to the bounce.
     pub latency_ms: Option<u64>,
-    /// The delivery status notification.
+    /// The delivery status notification that tells the story: the final one (`failed`),
+    /// else the latest `delayed` one.
     pub dsn: Option<DsnInfo>,
+    /// The bounce mailbox (a URL without password; the user masked under `--redact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<String>,
+    /// When the notification was found (RFC 3339, UTC): the final dot plus `latency_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounced_at: Option<String>,
+    /// How it was tied to the test message (`envelope_id`, `message_id`,
+    /// `message_id_in_text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<smtping_classify::bounce::MatchedBy>,
+    /// `delayed` notifications seen before (or without) a final one.
+    #[serde(default)]
+    pub delayed: u32,
+    /// Polls made.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Why the watch failed, when it did: `step: message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What was skipped and why (oversized candidates, unreadable reports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl BounceInfo {
+    /// The human line: `accepted at 14:02:07, bounced at 14:02:41: 550 5.1.1 … (hard)`,
+    /// `accepted at 14:02:07, delayed at 14:02:20: 451 4.4.1 … (soft)`, `no bounce in
+    /// bounces@… after 12 polls`, or the watch's error. `accepted_at` is RFC 3339.
+    #[must_use]
+    pub fn line(&self, accepted_at: Option<&str>) -> String {
+        if !self.watched {
+            return "no bounce mailbox watched".into();
+        }
+        let Some(dsn) = self.dsn.as_ref().filter(|_| self.found) else {
+            if let Some(e) = &self.error {
+                return format!("bounce mailbox not watched to the end: {e}");
+            }
+            let polls = self.attempts;
+            return format!(
+                "no bounce by the deadline ({polls} poll{})",
+                if polls == 1 { "" } else { "s" }
+            );
+        };
+        let word = match dsn.action.as_deref() {
+            Some("failed") => "bounced",
+            Some("delivered" | "relayed" | "expanded") => "delivery reported",
+            _ if dsn.hard => "bounced",
+            _ => "delayed",
+        };
+        let what = match (&dsn.diagnostic_code, &dsn.status) {
+            (Some(d), _) => d.clone(),
+            (None, Some(s)) => format!("status {s}"),
+            (None, None) => dsn.reason.clone().unwrap_or_else(|| "no diagnostic".into()),
+        };
+        let kind = if dsn.hard { "hard" } else { "soft" };
+        let clock = |t: &str| t.get(11..19).map(str::to_owned);
+        let when = match (self.bounced_at.as_deref().and_then(clock), self.latency_ms) {
+            (Some(t), _) => format!("{word} at {t}"),
+            (None, Some(ms)) => format!("{word} after {ms} ms"),
+            (None, None) => word.to_owned(),
+        };
+        match accepted_at.and_then(clock) {
+            Some(a) => format!("accepted at {a}, {when}: {what} ({kind})"),
+            None => format!("accepted, {when}: {what} ({kind})"),
+        }
+    }
 }
 
 /// A delivery status notification about the test message.
@@ -157,6 +224,13 @@ pub enum FollowEvent {
     NotFound,
     /// A seed failed.
     SeedError,
+    /// A `delayed` DSN about the message arrived in the bounce mailbox (soft; watching
+    /// went on).
+    BounceDelayed,
+    /// A final DSN (`failed`, or `delivered`) arrived in the bounce mailbox.
+    BounceFound,
+    /// The bounce-mailbox watch failed.
+    BounceError,
 }
 
 impl FollowEvent {
@@ -169,6 +243,9 @@ impl FollowEvent {
             Self::Found => "found",
             Self::NotFound => "not_found",
             Self::SeedError => "seed_error",
+            Self::BounceDelayed => "bounce_delayed",
+            Self::BounceFound => "bounce_found",
+            Self::BounceError => "bounce_error",
         }
     }
 }
@@ -204,11 +281,22 @@ pub struct FollowFinding {
 
 impl FollowThroughInfo {
     /// In a few words: `found in INBOX after 812 ms`, `found in Junk after 2 s`,
-    /// `not found in 1 of 2 seeds`, or `None` when it did not run.
+    /// `not found in 1 of 2 seeds`, the bounce line when the message bounced (or when
+    /// only a bounce mailbox was watched), or `None` when it did not run.
     #[must_use]
     pub fn summary(&self) -> Option<String> {
+        if let Some(b) = &self.bounce
+            && b.found
+            && b.dsn.as_ref().is_some_and(|d| d.hard)
+        {
+            return Some(b.line(self.accepted_at.as_deref()));
+        }
         if self.seeds.is_empty() {
-            return None;
+            return self
+                .bounce
+                .as_ref()
+                .filter(|b| b.watched)
+                .map(|b| b.line(self.accepted_at.as_deref()));
         }
         let missing = self.seeds.iter().filter(|s| !s.found).count();
         if missing > 0 {

@@ -304,3 +304,50 @@ async fn a_dkim_signed_message_passes_at_the_receiver_rsa_and_ed25519() {
         ));
     }
 }
+
+/// Accepted by the relay then bounced by the receiver: the suite's Postfix takes the message
+/// for nobody@rx.test at the final dot, the receiving MX refuses the recipient (550 5.1.1),
+/// and the relay's DSN comes back to bounces@rx.test (filed into Junk by the receiver's
+/// Sieve rule: MAILER-DAEMON@interop.test fails DMARC). The check engine watches that
+/// mailbox (`--bounce-mailbox`) and the report says hard, 5.1.1, red.
+#[tokio::test]
+async fn accepted_by_the_relay_then_bounced_by_the_receiver() {
+    let env = env_or_skip!();
+    if no_receiver(&env) {
+        return;
+    }
+    let watch = FollowThrough::for_check()
+        .bounce_mailbox(
+            seed(&env, env.get("RX_BOUNCES")),
+            Password::new(env.get("RX_PASSWORD")),
+        )
+        .timeout(Duration::from_secs(120))
+        .tls_options(TlsOptions::default().ca_file(env.ca()))
+        .resolvers(vec![env.dns()]);
+    let check = submit(&env, env.get("RX_BOUNCES"), env.get("RX_UNKNOWN")).follow_through(watch);
+    let r = run(check).await;
+    accepted(&r);
+    let f = r.follow_through.as_ref().expect("follow_through area");
+    let b = f.bounce.as_ref().expect("the bounce watch");
+    assert!(b.watched && b.found, "{f:?}");
+    let dsn = b.dsn.as_ref().unwrap();
+    assert!(dsn.hard, "{dsn:?}");
+    assert_eq!(dsn.status.as_deref(), Some("5.1.1"), "{dsn:?}");
+    assert_eq!(dsn.action.as_deref(), Some("failed"), "{dsn:?}");
+    assert_eq!(dsn.reason.as_deref(), Some("mailbox_unknown"), "{dsn:?}");
+    assert_eq!(f.status, Status::Red, "{f:?}");
+    assert!(
+        f.findings.iter().any(|x| x.id == "bounce.hard"),
+        "{:?}",
+        f.findings
+    );
+    let line = b.line(f.accepted_at.as_deref());
+    assert!(
+        line.contains(", bounced at ") && line.ends_with("(hard)"),
+        "{line}"
+    );
+    say(&format!(
+        "interop: bounce: found after {:?} ms, {} poll(s): {line}",
+        b.latency_ms, b.attempts
+    ));
+}

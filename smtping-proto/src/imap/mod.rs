@@ -17,6 +17,14 @@
 //! BODY.PEEK\[HEADER\]) of the newest match → cleanup (SELECT, UID STORE +FLAGS.SILENT
 //! (\Deleted), UID EXPUNGE only with UIDPLUS) → LOGOUT.
 //!
+//! A bounce watch ([`SearchQuery::Text`]) differs after the search: per folder the newest
+//! hits (at most [`ImapLimits::max_candidates`]) are sized with `UID FETCH … (UID
+//! RFC822.SIZE)`, and each within [`ImapLimits::max_message`] is fetched whole with `UID
+//! FETCH n (UID INTERNALDATE BODY.PEEK[])` (never setting `\Seen`), one at a time, into
+//! [`SeedOutcome::candidates`]; larger ones land in [`SeedOutcome::skipped`] unread. A
+//! server that announces a larger literal than the size it gave ends the session with
+//! [`ImapErrorKind::LimitExceeded`] before the bytes are buffered.
+//!
 //! ```
 //! use std::time::Instant;
 //! use smtping_proto::imap::{ImapOutput, ImapSecret, ImapTls, SearchQuery, SeedPlan, SeedSession};
@@ -58,12 +66,12 @@ use zeroize::Zeroizing;
 
 mod types;
 
-use types::redact;
 pub use types::{
-    Cleanup, Direction, FolderChoice, FoundMessage, ImapError, ImapErrorKind, ImapEvent,
-    ImapLimits, ImapLine, ImapOutput, ImapSecret, ImapStep, ImapTls, JUNK_NAMES, SearchQuery,
-    SeedOutcome, SeedPlan,
+    CandidateMessage, Cleanup, Direction, FolderChoice, FoundMessage, ImapError, ImapErrorKind,
+    ImapEvent, ImapLimits, ImapLine, ImapOutput, ImapSecret, ImapStep, ImapTls, JUNK_NAMES,
+    MAX_SEARCH_TEXT, QueryError, SearchQuery, SeedOutcome, SeedPlan, SkippedMessage,
 };
+use types::{check_text, redact};
 
 #[cfg(test)]
 mod tests;
@@ -84,6 +92,17 @@ enum Phase {
         uid: u32,
         matches: usize,
     },
+    /// `UID FETCH … (UID RFC822.SIZE)` of a bounce watch's candidates (newest first).
+    Sizes {
+        folder: usize,
+        uids: Vec<u32>,
+    },
+    /// `UID FETCH uid (UID INTERNALDATE BODY.PEEK[])`; `queue` is what comes after.
+    Body {
+        folder: usize,
+        uid: u32,
+        queue: Vec<u32>,
+    },
     CleanupSelect,
     CleanupStore,
     CleanupExpunge,
@@ -101,7 +120,7 @@ impl Phase {
             Self::List => ImapStep::List,
             Self::Examine(_) => ImapStep::Examine,
             Self::Search(_) => ImapStep::Search,
-            Self::Fetch { .. } => ImapStep::Fetch,
+            Self::Fetch { .. } | Self::Sizes { .. } | Self::Body { .. } => ImapStep::Fetch,
             Self::CleanupSelect | Self::CleanupStore | Self::CleanupExpunge => ImapStep::Cleanup,
             Self::Logout | Self::Done => ImapStep::Logout,
         }
@@ -137,6 +156,8 @@ pub struct SeedSession {
     listed: Vec<(String, bool)>,
     search_hits: Vec<u32>,
     fetched: Option<FoundMessage>,
+    sizes: Vec<(u32, u64)>,
+    body_fetched: bool,
     plain_blob: Option<Zeroizing<Vec<u8>>>,
     plain_b64: Zeroizing<String>,
     transcript_full: bool,
@@ -158,7 +179,7 @@ fn client_for(limits: &ImapLimits, discard_greeting: bool) -> Client {
     let mut options = Options::default();
     options.crlf_relaxed = true;
     // One response holds at most one literal of interest plus its envelope.
-    options.max_response_size = u32::try_from(limits.max_literal)
+    options.max_response_size = u32::try_from(limits.max_literal.max(limits.max_message))
         .unwrap_or(u32::MAX)
         .saturating_add(u32::try_from(limits.max_line).unwrap_or(u32::MAX))
         .saturating_add(1024);
@@ -225,6 +246,8 @@ impl SeedSession {
             listed: Vec::new(),
             search_hits: Vec::new(),
             fetched: None,
+            sizes: Vec::new(),
+            body_fetched: false,
             plain_blob: Some(blob),
             plain_b64,
             transcript_full: false,
@@ -323,8 +346,8 @@ impl SeedSession {
         // Redacted before it is cut, so no part of a secret survives the cut.
         let mut text = self.redact(text.trim_end_matches(['\r', '\n']));
         if let Some(n) = announced {
-            if n > self.plan.limits.max_literal {
-                let limit = self.plan.limits.max_literal;
+            let limit = self.literal_limit();
+            if n > limit {
                 self.fail(ImapErrorKind::LimitExceeded(format!(
                     "a literal of {n} bytes (limit {limit})"
                 )));
@@ -346,6 +369,15 @@ impl SeedSession {
             return;
         }
         self.pump_at(now);
+    }
+
+    /// The largest literal the current step may receive: a whole message while fetching a
+    /// bounce candidate, else [`ImapLimits::max_literal`].
+    fn literal_limit(&self) -> u64 {
+        match self.phase {
+            Phase::Body { .. } => self.plan.limits.max_message,
+            _ => self.plan.limits.max_literal,
+        }
     }
 
     fn record(&mut self, direction: Direction, text: &str) {
@@ -498,9 +530,11 @@ impl SeedSession {
         }
         let step = self.phase.step();
         let folder = match &self.phase {
-            Phase::Examine(i) | Phase::Search(i) | Phase::Fetch { folder: i, .. } => {
-                self.folders.get(*i).cloned()
-            }
+            Phase::Examine(i)
+            | Phase::Search(i)
+            | Phase::Fetch { folder: i, .. }
+            | Phase::Sizes { folder: i, .. }
+            | Phase::Body { folder: i, .. } => self.folders.get(*i).cloned(),
             Phase::CleanupSelect | Phase::CleanupStore | Phase::CleanupExpunge => {
                 self.fetched.as_ref().map(|f| f.folder.clone())
             }
@@ -672,6 +706,10 @@ impl SeedSession {
     }
 
     fn on_fetch(&mut self, items: Vec1<MessageDataItem<'static>>) {
+        if matches!(self.phase, Phase::Sizes { .. } | Phase::Body { .. }) {
+            self.on_candidate_fetch(items);
+            return;
+        }
         let Phase::Fetch {
             folder,
             uid,
@@ -831,6 +869,10 @@ impl SeedSession {
                     return;
                 }
                 let hits = core::mem::take(&mut self.search_hits);
+                if matches!(self.plan.query, SearchQuery::Text { .. }) {
+                    self.size_candidates(now, i, hits);
+                    return;
+                }
                 match hits.iter().max().and_then(|u| NonZeroU32::new(*u)) {
                     None => self.examine(now, i + 1),
                     Some(uid) => self.fetch(now, i, uid, hits.len()),
@@ -864,6 +906,38 @@ impl SeedSession {
                 } else {
                     self.logout(now);
                 }
+            }
+            Phase::Sizes { folder, uids } => {
+                if !ok {
+                    self.fail(rejected());
+                    return;
+                }
+                let sizes = core::mem::take(&mut self.sizes);
+                let mut queue = Vec::new();
+                for uid in uids {
+                    // No size: expunged since the search.
+                    let Some((_, size)) = sizes.iter().find(|(u, _)| *u == uid) else {
+                        continue;
+                    };
+                    if *size > self.plan.limits.max_message {
+                        self.outcome.skipped.push(SkippedMessage {
+                            folder: self.folders.get(folder).cloned().unwrap_or_default(),
+                            uid,
+                            size: *size,
+                        });
+                    } else {
+                        queue.push(uid);
+                    }
+                }
+                queue.reverse(); // popped from the end: newest first
+                self.next_body(now, folder, queue);
+            }
+            Phase::Body { folder, queue, .. } => {
+                if !ok {
+                    self.fail(rejected());
+                    return;
+                }
+                self.next_body(now, folder, queue);
             }
             Phase::CleanupSelect => {
                 if !ok {
@@ -1110,6 +1184,131 @@ impl SeedSession {
     fn logout(&mut self, now: Instant) {
         self.send(now, Phase::Logout, CommandBody::Logout, "LOGOUT");
     }
+
+    /// A bounce watch's search answered: size its newest hits, or go on.
+    fn size_candidates(&mut self, now: Instant, folder: usize, mut hits: Vec<u32>) {
+        hits.sort_unstable_by(|a, b| b.cmp(a));
+        hits.dedup();
+        hits.truncate(self.plan.limits.max_candidates);
+        let set: Vec<NonZeroU32> = hits.iter().filter_map(|u| NonZeroU32::new(*u)).collect();
+        let Ok(sequence) = SequenceSet::try_from(set) else {
+            self.examine(now, folder + 1);
+            return;
+        };
+        let shown = hits
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let items = MacroOrMessageDataItemNames::MessageDataItemNames(vec![
+            MessageDataItemName::Uid,
+            MessageDataItemName::Rfc822Size,
+        ]);
+        self.sizes.clear();
+        match CommandBody::fetch(sequence, items, true) {
+            Ok(body) => self.send(
+                now,
+                Phase::Sizes { folder, uids: hits },
+                body,
+                &format!("UID FETCH {shown} (UID RFC822.SIZE)"),
+            ),
+            Err(e) => self.fail(ImapErrorKind::InvalidArgument(format!("{e:?}"))),
+        }
+    }
+
+    /// Fetches the next candidate of `queue` whole, or goes on with the next folder.
+    fn next_body(&mut self, now: Instant, folder: usize, mut queue: Vec<u32>) {
+        let Some(uid) = queue.pop().and_then(NonZeroU32::new) else {
+            self.examine(now, folder + 1);
+            return;
+        };
+        let items = MacroOrMessageDataItemNames::MessageDataItemNames(vec![
+            MessageDataItemName::Uid,
+            MessageDataItemName::InternalDate,
+            MessageDataItemName::BodyExt {
+                section: None,
+                partial: None,
+                peek: true,
+            },
+        ]);
+        self.body_fetched = false;
+        match CommandBody::fetch(SequenceSet::from(uid), items, true) {
+            Ok(body) => self.send(
+                now,
+                Phase::Body {
+                    folder,
+                    uid: uid.get(),
+                    queue,
+                },
+                body,
+                &format!("UID FETCH {uid} (UID INTERNALDATE BODY.PEEK[])"),
+            ),
+            Err(e) => self.fail(ImapErrorKind::InvalidArgument(format!("{e:?}"))),
+        }
+    }
+
+    /// A FETCH answer during a bounce watch's sizing or whole-message fetch.
+    fn on_candidate_fetch(&mut self, items: Vec1<MessageDataItem<'static>>) {
+        let mut got_uid = None;
+        let mut size = None;
+        let mut body = None;
+        let mut date = None;
+        for item in items.into_iter() {
+            match item {
+                MessageDataItem::Uid(u) => got_uid = Some(u.get()),
+                MessageDataItem::Rfc822Size(n) => size = Some(u64::from(n)),
+                MessageDataItem::BodyExt {
+                    section: None,
+                    data,
+                    ..
+                } => {
+                    body = Some(
+                        data.into_option()
+                            .map(|c| c.into_owned())
+                            .unwrap_or_default(),
+                    );
+                }
+                MessageDataItem::InternalDate(d) => date = Some(d),
+                _ => {}
+            }
+        }
+        match self.phase.clone() {
+            Phase::Sizes { uids, .. } => {
+                if let (Some(uid), Some(size)) = (got_uid, size)
+                    && uids.contains(&uid)
+                    && !self.sizes.iter().any(|(u, _)| *u == uid)
+                {
+                    self.sizes.push((uid, size));
+                }
+            }
+            Phase::Body { folder, uid, .. } => {
+                let Some(message) = body else { return };
+                if got_uid != Some(uid) || self.body_fetched {
+                    self.fail(ImapErrorKind::Protocol(format!(
+                        "a message body for UID {got_uid:?}, asked for UID {uid}"
+                    )));
+                    return;
+                }
+                if message.len() as u64 > self.plan.limits.max_message {
+                    self.fail(ImapErrorKind::LimitExceeded("a whole message".into()));
+                    return;
+                }
+                self.body_fetched = true;
+                self.out.push_back(ImapOutput::Event(ImapEvent::Found {
+                    folder: self.folders.get(folder).cloned().unwrap_or_default(),
+                    uid,
+                }));
+                self.outcome.candidates.push(CandidateMessage {
+                    folder: self.folders.get(folder).cloned().unwrap_or_default(),
+                    uid,
+                    internal_date: date.as_ref().map(|d| d.as_ref().to_rfc3339()),
+                    internal_date_unix: date.as_ref().map(|d| d.as_ref().timestamp()),
+                    message,
+                });
+            }
+            _ => {}
+        }
+    }
 }
 
 fn mailbox_name(mailbox: &Mailbox<'_>) -> String {
@@ -1201,6 +1400,24 @@ fn search_keys(query: &SearchQuery) -> Result<(Vec1<SearchKey<'static>>, String,
             }
             let keys = Vec1::try_from(keys).map_err(|_| "no search key".to_owned())?;
             Ok((keys, shown.join(" "), utf8))
+        }
+        SearchQuery::Text { text, since } => {
+            // Checked again here: the variant can be built without `SearchQuery::text`.
+            check_text(text, *since).map_err(|e| e.to_string())?;
+            let mut keys = Vec::new();
+            let mut shown = Vec::new();
+            if let Some((y, m, d)) = since {
+                let date = chrono::NaiveDate::from_ymd_opt(*y, *m, *d)
+                    .ok_or_else(|| format!("{y}-{m}-{d} is not a date"))?;
+                let imap_date = imap_next::imap_types::datetime::NaiveDate::try_from(date)
+                    .map_err(|e| format!("{date} cannot be searched for: {e}"))?;
+                keys.push(SearchKey::Since(imap_date));
+                shown.push(format!("SINCE {}", date.format("%d-%b-%Y")));
+            }
+            keys.push(SearchKey::Text(astring(text, "text")?));
+            shown.push(format!("TEXT {}", quote(text)));
+            let keys = Vec1::try_from(keys).map_err(|_| "no search key".to_owned())?;
+            Ok((keys, shown.join(" "), !text.is_ascii()))
         }
     }
 }

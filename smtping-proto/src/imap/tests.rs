@@ -554,3 +554,184 @@ fn a_listed_folder_the_server_refuses_is_skipped_and_reported() {
     assert_eq!(o.folder_errors.len(), 1);
     assert_eq!(o.folder_errors[0].0, "Nope");
 }
+
+const DSN: &str = "From: MAILER-DAEMON@example.org\r\nSubject: Undelivered Mail\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\nFinal-Recipient: rfc822; nobody@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <t1@example.org>\r\n\r\n--B--\r\n";
+const OTHER: &str = "Subject: re: <t1@example.org>\r\n\r\nhello\r\n";
+
+fn bounce_plan() -> SeedPlan {
+    let mut p = SeedPlan::new(
+        "alice",
+        ImapSecret::new("hunter2-pw".into()),
+        SearchQuery::text("<t1@example.org>", Some((2026, 11, 30))).unwrap(),
+    );
+    p.tls = ImapTls::Implicit;
+    p.folders = FolderChoice::Listed(vec!["INBOX".into()]);
+    p
+}
+
+fn body_answer(uid: u32, text: &str) -> String {
+    format!(
+        "* {uid} FETCH (UID {uid} INTERNALDATE \"01-Dec-2026 10:00:40 +0000\" BODY[] {{{}}}\r\n{text})\r\n{{TAG}} OK done\r\n",
+        text.len()
+    )
+}
+
+fn bounce_script() -> Script {
+    Script {
+        greeting: "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] hi\r\n".into(),
+        steps: vec![
+            (
+                "CAPABILITY",
+                "* CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR\r\n{TAG} OK caps\r\n".into(),
+            ),
+            ("AUTHENTICATE PLAIN", "{TAG} OK logged in\r\n".into()),
+            (
+                "EXAMINE INBOX",
+                "* 3 EXISTS\r\n{TAG} OK [READ-ONLY] ex\r\n".into(),
+            ),
+            (
+                "UID SEARCH SINCE \"30-Nov-2026\" TEXT <t1@example.org>",
+                "* SEARCH 3 12 9\r\n{TAG} OK s\r\n".into(),
+            ),
+            (
+                "UID FETCH 3,9,12 (UID RFC822.SIZE)",
+                format!(
+                    "* 1 FETCH (UID 3 RFC822.SIZE {})\r\n* 2 FETCH (UID 9 RFC822.SIZE {})\r\n* 3 FETCH (UID 12 RFC822.SIZE 999999)\r\n* 3 FETCH (FLAGS (\\Seen))\r\n{{TAG}} OK f\r\n",
+                    OTHER.len(),
+                    DSN.len()
+                ),
+            ),
+            (
+                "UID FETCH 9 (UID INTERNALDATE BODY.PEEK[])",
+                body_answer(9, DSN),
+            ),
+            (
+                "UID FETCH 3 (UID INTERNALDATE BODY.PEEK[])",
+                body_answer(3, OTHER),
+            ),
+            ("LOGOUT", "* BYE bye\r\n{TAG} OK out\r\n".into()),
+        ],
+    }
+}
+
+#[test]
+fn a_bounce_watch_sizes_then_fetches_whole_candidates_newest_first_at_every_split() {
+    let script = bounce_script();
+    let max = script.steps.iter().map(|s| s.1.len()).max().unwrap();
+    for split in 0..=max {
+        let (o, sent) = run(bounce_plan(), &script, split);
+        assert_eq!(o.error, None, "split {split}: {:?}", o.transcript);
+        assert_eq!(o.found, None);
+        let got: Vec<_> = o
+            .candidates
+            .iter()
+            .map(|c| (c.uid, c.message.as_slice()))
+            .collect();
+        assert_eq!(got, [(9, DSN.as_bytes()), (3, OTHER.as_bytes())]);
+        assert_eq!(o.candidates[0].internal_date_unix, Some(1_796_119_240));
+        assert_eq!(
+            o.skipped,
+            [SkippedMessage {
+                folder: "INBOX".into(),
+                uid: 12,
+                size: 999_999
+            }]
+        );
+        assert!(
+            sent.iter().any(|l| l.contains("TEXT <t1@example.org>")),
+            "{sent:?}"
+        );
+        // Never a plain BODY[] (it would set \Seen), never a change.
+        assert!(
+            sent.iter()
+                .all(|l| !l.contains(" BODY[") && !l.contains("STORE") && !l.contains("SELECT"))
+        );
+        assert!(!format!("{:?}", o.candidates).contains("Reporting-MTA"));
+    }
+}
+
+#[test]
+fn a_bounce_watch_keeps_at_most_max_candidates() {
+    let mut plan = bounce_plan();
+    plan.limits.max_candidates = 2;
+    let mut script = bounce_script();
+    script.steps[4].0 = "UID FETCH 9,12 (UID RFC822.SIZE)";
+    script.steps.remove(6);
+    let (o, _) = run(plan, &script, 0);
+    assert_eq!(o.error, None, "{:?}", o.transcript);
+    assert_eq!(o.candidates.len(), 1);
+    assert_eq!(o.skipped.len(), 1);
+}
+
+#[test]
+fn a_literal_larger_than_max_message_ends_the_session_before_it_is_read() {
+    let mut script = bounce_script();
+    // The server lied about the size: the literal is refused as soon as it is announced.
+    script.steps[5].1 = "* 2 FETCH (UID 9 BODY[] {10000000}\r\n".into();
+    script.steps.truncate(6);
+    let (o, _) = run(bounce_plan(), &script, 3);
+    let e = o.error.expect("an error");
+    assert_eq!(e.step, ImapStep::Fetch);
+    assert_eq!(e.folder.as_deref(), Some("INBOX"));
+    assert!(matches!(e.kind, ImapErrorKind::LimitExceeded(_)), "{e}");
+    assert!(o.candidates.is_empty());
+}
+
+#[test]
+fn search_text_refuses_injection_and_quotes_what_it_allows() {
+    assert_eq!(
+        SearchQuery::text("<a@b>\r\nS9 LOGOUT", None),
+        Err(QueryError::ControlCharacter(5))
+    );
+    assert_eq!(SearchQuery::text("  ", None), Err(QueryError::Empty));
+    assert_eq!(
+        SearchQuery::text("x".repeat(MAX_SEARCH_TEXT + 1), None),
+        Err(QueryError::TooLong)
+    );
+    assert_eq!(
+        SearchQuery::text("<a@b>", Some((2026, 2, 30))),
+        Err(QueryError::BadDate(2026, 2, 30))
+    );
+    // Built without the checks: the session refuses at the search step.
+    let (_, shown, _) = search_keys(&SearchQuery::Text {
+        text: "a\"b\\c".into(),
+        since: None,
+    })
+    .unwrap();
+    assert_eq!(shown, "TEXT \"a\\\"b\\\\c\"");
+    assert!(
+        search_keys(&SearchQuery::Text {
+            text: "a\nb".into(),
+            since: None
+        })
+        .is_err()
+    );
+    let mut plan = bounce_plan();
+    plan.query = SearchQuery::Text {
+        text: "x\r\nS9 DELETE INBOX".into(),
+        since: None,
+    };
+    let mut script = bounce_script();
+    script.steps.truncate(3);
+    let (o, sent) = run(plan, &script, 0);
+    let e = o.error.unwrap();
+    assert_eq!(e.step, ImapStep::Search);
+    assert!(matches!(e.kind, ImapErrorKind::InvalidArgument(_)));
+    assert!(sent.iter().all(|l| !l.contains("DELETE")));
+}
+
+proptest! {
+    #[test]
+    fn a_bounce_watch_survives_arbitrary_answers(chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..20)) {
+        let now = Instant::now();
+        let mut s = SeedSession::new(bounce_plan(), now);
+        s.handle_input(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n", now);
+        for c in &chunks {
+            let _ = s.poll_output();
+            s.handle_input(c, now);
+        }
+        s.handle_eof(now);
+        let o = drain(&mut s);
+        prop_assert!(o.error.is_some() || s.is_done());
+    }
+}

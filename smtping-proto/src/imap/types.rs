@@ -55,6 +55,79 @@ pub enum SearchQuery {
         /// Internal date on or after this day (year, month, day).
         since: Option<(i32, u32, u32)>,
     },
+    /// `UID SEARCH [SINCE <day>] TEXT "<text>"`: the candidates of a bounce watch. Each
+    /// folder's newest hits (at most [`ImapLimits::max_candidates`]) are sized
+    /// (`RFC822.SIZE`) and those within [`ImapLimits::max_message`] fetched whole
+    /// (`BODY.PEEK[]`, never setting `\Seen`) into [`SeedOutcome::candidates`]. Build it
+    /// with [`SearchQuery::text`], which refuses what cannot be searched for safely.
+    Text {
+        /// Text anywhere in the message (headers or body): the test message's Message-ID.
+        text: String,
+        /// Internal date on or after this day (year, month, day).
+        since: Option<(i32, u32, u32)>,
+    },
+}
+
+/// Why a [`SearchQuery::text`] cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// Nothing to search for.
+    #[error("the search text is empty")]
+    Empty,
+    /// CR, LF or NUL: it would end the command line (command injection).
+    #[error("the search text holds a control character (CR, LF or NUL) at byte {0}")]
+    ControlCharacter(usize),
+    /// Longer than [`MAX_SEARCH_TEXT`] bytes.
+    #[error("the search text is longer than {MAX_SEARCH_TEXT} bytes")]
+    TooLong,
+    /// Not a calendar date.
+    #[error("{0:04}-{1:02}-{2:02} is not a date")]
+    BadDate(i32, u32, u32),
+}
+
+/// The longest text a [`SearchQuery::Text`] may search for (a Message-ID is at most 998).
+pub const MAX_SEARCH_TEXT: usize = 1000;
+
+impl SearchQuery {
+    /// A [`SearchQuery::Text`], checked: not empty, no CR/LF/NUL, at most
+    /// [`MAX_SEARCH_TEXT`] bytes, a real date. Quotes and backslashes are allowed: the
+    /// command quotes them.
+    ///
+    /// ```
+    /// use smtping_proto::imap::{QueryError, SearchQuery};
+    /// assert!(SearchQuery::text("<t1@example.org>", Some((2026, 12, 1))).is_ok());
+    /// assert_eq!(
+    ///     SearchQuery::text("x\r\nS9 DELETE INBOX", None),
+    ///     Err(QueryError::ControlCharacter(1))
+    /// );
+    /// ```
+    pub fn text(
+        text: impl Into<String>,
+        since: Option<(i32, u32, u32)>,
+    ) -> Result<Self, QueryError> {
+        let text = text.into();
+        check_text(&text, since)?;
+        Ok(Self::Text { text, since })
+    }
+}
+
+/// The checks of [`SearchQuery::text`] (also applied when the session builds the command).
+pub(crate) fn check_text(text: &str, since: Option<(i32, u32, u32)>) -> Result<(), QueryError> {
+    if text.trim().is_empty() {
+        return Err(QueryError::Empty);
+    }
+    if let Some(i) = text.bytes().position(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        return Err(QueryError::ControlCharacter(i));
+    }
+    if text.len() > MAX_SEARCH_TEXT {
+        return Err(QueryError::TooLong);
+    }
+    if let Some((y, m, d)) = since
+        && chrono::NaiveDate::from_ymd_opt(y, m, d).is_none()
+    {
+        return Err(QueryError::BadDate(y, m, d));
+    }
+    Ok(())
 }
 
 /// Which folders are searched.
@@ -91,6 +164,12 @@ pub struct ImapLimits {
     pub max_transcript: usize,
     /// Time allowed for each command's answer (default 30 s).
     pub step_timeout: Duration,
+    /// One whole message fetched by a [`SearchQuery::Text`] watch (default 256 KiB);
+    /// larger ones are skipped ([`SeedOutcome::skipped`]), never read.
+    pub max_message: u64,
+    /// Candidates sized and fetched per folder by a [`SearchQuery::Text`] watch, newest
+    /// first (default 5).
+    pub max_candidates: usize,
 }
 
 impl Default for ImapLimits {
@@ -102,6 +181,8 @@ impl Default for ImapLimits {
             max_untagged: 5_000,
             max_transcript: 2_000,
             step_timeout: Duration::from_secs(30),
+            max_message: 256 * 1024,
+            max_candidates: 5,
         }
     }
 }
@@ -280,6 +361,44 @@ pub struct FoundMessage {
     pub matches: usize,
 }
 
+/// A whole message fetched by a [`SearchQuery::Text`] watch (a bounce candidate).
+#[derive(Clone, PartialEq, Eq)]
+pub struct CandidateMessage {
+    /// The folder it is in.
+    pub folder: String,
+    /// Its UID there.
+    pub uid: u32,
+    /// The server's INTERNALDATE, RFC 3339.
+    pub internal_date: Option<String>,
+    /// The INTERNALDATE as Unix seconds.
+    pub internal_date_unix: Option<i64>,
+    /// The whole message (`BODY.PEEK[]`), at most [`ImapLimits::max_message`] bytes.
+    pub message: Vec<u8>,
+}
+
+impl fmt::Debug for CandidateMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The mailbox's content is not the session's to print.
+        f.debug_struct("CandidateMessage")
+            .field("folder", &self.folder)
+            .field("uid", &self.uid)
+            .field("internal_date", &self.internal_date)
+            .field("bytes", &self.message.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A candidate not fetched because it is larger than [`ImapLimits::max_message`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedMessage {
+    /// The folder it is in.
+    pub folder: String,
+    /// Its UID there.
+    pub uid: u32,
+    /// Its `RFC822.SIZE`.
+    pub size: u64,
+}
+
 /// What happened to the message when cleanup was asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cleanup {
@@ -315,8 +434,13 @@ pub struct ImapLine {
 /// The end of a seed session.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct SeedOutcome {
-    /// The message, when found.
+    /// The message, when found (not for [`SearchQuery::Text`]: see `candidates`).
     pub found: Option<FoundMessage>,
+    /// The whole messages a [`SearchQuery::Text`] watch fetched, folder by folder, newest
+    /// first in each.
+    pub candidates: Vec<CandidateMessage>,
+    /// The candidates larger than [`ImapLimits::max_message`], not fetched.
+    pub skipped: Vec<SkippedMessage>,
     /// The folders searched, in order.
     pub folders_searched: Vec<String>,
     /// Listed folders the server refused to open (name, server text).

@@ -3,12 +3,15 @@
 //! [`ImapServer`] holds folders of raw messages (one may carry the `\Junk` special-use
 //! attribute), users with passwords, and answers the commands a seed client needs:
 //! CAPABILITY, NOOP, STARTTLS, LOGIN, AUTHENTICATE PLAIN (with or without SASL-IR), LIST,
-//! EXAMINE, SELECT, UID SEARCH (HEADER, SUBJECT, FROM, SINCE, ALL), UID FETCH (UID,
-//! INTERNALDATE, FLAGS, BODY.PEEK\[HEADER\], BODY\[HEADER\]), UID STORE, UID EXPUNGE
+//! EXAMINE, SELECT, UID SEARCH (HEADER, SUBJECT, FROM, SINCE, TEXT, ALL), UID FETCH of a
+//! UID set (UID, INTERNALDATE, FLAGS, RFC822.SIZE, BODY.PEEK\[HEADER\], BODY\[HEADER\],
+//! BODY.PEEK\[\], BODY\[\] which sets `\Seen`), UID STORE, UID EXPUNGE
 //! (with UIDPLUS), EXPUNGE, LOGOUT. TLS uses the [`TestPki`](crate::TestPki)
 //! certificates, as STARTTLS or implicit TLS. A test can deliver a message after a delay
 //! ([`ImapServer::deliver_after`]) so a polling client is exercised, and read every
-//! command received ([`ImapServer::commands`], credentials replaced by `****`).
+//! command received ([`ImapServer::commands`], credentials replaced by `****`). A bounce
+//! mailbox holds delivery status notifications built with [`Dsn`]
+//! ([`ImapServer::deliver_dsn`]).
 //!
 //! Hostile modes ([`ImapHostile`]) misbehave on purpose: a huge literal, endless untagged
 //! responses, a stall after the greeting or in the middle of a FETCH, the password echoed
@@ -44,10 +47,12 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 mod command;
+mod dsn;
 #[cfg(test)]
 mod tests;
 
 use command::{Token, tokenize};
+pub use dsn::Dsn;
 
 /// The longest command line accepted (bytes).
 pub const MAX_COMMAND_LINE: usize = 64 * 1024;
@@ -69,7 +74,8 @@ pub enum ImapServerTls {
 /// Deliberate misbehaviour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImapHostile {
-    /// UID FETCH answers with a 1 GiB literal, streamed until the client hangs up.
+    /// UID FETCH of a header block or a whole message answers with a 1 GiB literal,
+    /// streamed until the client hangs up (a size-only FETCH is answered honestly).
     HugeLiteral,
     /// After the greeting, untagged `* OK` lines without end.
     EndlessUntagged,
@@ -281,6 +287,11 @@ impl ImapServer {
     /// Adds `raw` to `folder` with the given INTERNALDATE; returns its UID.
     pub fn deliver_at(&self, folder: &str, raw: &[u8], internal_date: SystemTime) -> u32 {
         deliver_into(&self.store, folder, raw, internal_date)
+    }
+
+    /// Adds the delivery status notification `dsn` to `folder` now; returns its UID.
+    pub fn deliver_dsn(&self, folder: &str, dsn: &Dsn) -> u32 {
+        self.deliver(folder, &dsn.to_bytes())
     }
 
     /// Adds `raw` to `folder` after `delay` (in the background).
@@ -523,6 +534,26 @@ async fn read_command<S: AsyncRead + AsyncWrite + Unpin>(
         }
         command.extend(conn.buf.drain(..len));
     }
+}
+
+/// A UID set (`3`, `3,9,12`, `2:5`, `7:*`) as inclusive ranges; at most 1,000 parts.
+fn uid_set(text: &str) -> Option<Vec<(u32, u32)>> {
+    let mut out = Vec::new();
+    for part in text.split(',').take(1000) {
+        let one = |s: &str| {
+            if s == "*" {
+                Some(u32::MAX)
+            } else {
+                s.parse::<u32>().ok()
+            }
+        };
+        let (a, b) = match part.split_once(':') {
+            Some((a, b)) => (one(a)?, one(b)?),
+            None => (one(part)?, one(part)?),
+        };
+        out.push((a.min(b), a.max(b)));
+    }
+    Some(out)
 }
 
 fn header_block(raw: &[u8]) -> &[u8] {
@@ -899,6 +930,19 @@ impl Conn {
                                     .any(|v| v.to_ascii_lowercase().contains(&value))
                             }));
                         }
+                        "TEXT" => {
+                            let Some(value) = keys.next() else {
+                                return bad("TEXT value");
+                            };
+                            let value = value.to_ascii_lowercase().into_bytes();
+                            criteria.push(Box::new(move |m| {
+                                !value.is_empty()
+                                    && m.raw
+                                        .to_ascii_lowercase()
+                                        .windows(value.len())
+                                        .any(|w| w == value.as_slice())
+                            }));
+                        }
                         "SINCE" => {
                             let Some(day) = keys.next().as_deref().and_then(parse_imap_date) else {
                                 return bad("SINCE date");
@@ -924,54 +968,75 @@ impl Conn {
                 )
             }
             "FETCH" => {
-                let Some(uid) = rest.first().and_then(|t| t.text().parse::<u32>().ok()) else {
-                    return bad("UID FETCH takes one UID here");
+                let Some(set) = rest.first().and_then(|t| uid_set(&t.text())) else {
+                    return bad("UID FETCH takes a UID set");
                 };
                 let items = rest
                     .get(1)
                     .map(|t| t.text().to_ascii_uppercase())
                     .unwrap_or_default();
-                let store = lock(&self.store);
-                let Some(f) = store.folders.iter().find(|f| f.name == folder) else {
+                let whole = items.contains("BODY[]") || items.contains("BODY.PEEK[]");
+                let seen = items.contains("BODY[]") || items.contains("BODY[HEADER]");
+                let mut store = lock(&self.store);
+                let Some(f) = store.folders.iter_mut().find(|f| f.name == folder) else {
                     return bad("mailbox gone");
                 };
-                let Some((seq, m)) = f.messages.iter().enumerate().find(|(_, m)| m.uid == uid)
-                else {
-                    return (
-                        format!("{tag} OK nothing\r\n").into_bytes(),
-                        After::Continue,
-                    );
-                };
-                let seq = seq + 1;
-                match self.config.hostile {
-                    Some(ImapHostile::HugeLiteral) => {
-                        let head =
-                            format!("* {seq} FETCH (UID {uid} BODY[HEADER] {{1073741824}}\r\n");
-                        return (head.into_bytes(), After::Flood(vec![b'a'; 1024]));
+                let mut out = Vec::new();
+                for (seq, m) in f.messages.iter_mut().enumerate() {
+                    if !set.iter().any(|(a, b)| (*a..=*b).contains(&m.uid)) {
+                        continue;
                     }
-                    Some(ImapHostile::StallMidFetch) => {
-                        let head = format!(
-                            "* {seq} FETCH (UID {uid} BODY[HEADER] {{100}}\r\nReceived: fr"
+                    let (seq, uid) = (seq + 1, m.uid);
+                    let section = if whole { "BODY[]" } else { "BODY[HEADER]" };
+                    if items.contains("BODY") {
+                        match self.config.hostile {
+                            Some(ImapHostile::HugeLiteral) => {
+                                let head = format!(
+                                    "* {seq} FETCH (UID {uid} {section} {{1073741824}}\r\n"
+                                );
+                                out.extend_from_slice(head.as_bytes());
+                                return (out, After::Flood(vec![b'a'; 1024]));
+                            }
+                            Some(ImapHostile::StallMidFetch) => {
+                                let head = format!(
+                                    "* {seq} FETCH (UID {uid} {section} {{100}}\r\nReceived: fr"
+                                );
+                                out.extend_from_slice(head.as_bytes());
+                                return (out, After::Stall);
+                            }
+                            _ => {}
+                        }
+                    }
+                    if seen && rw && !m.flags.iter().any(|x| x == "\\Seen") {
+                        m.flags.push("\\Seen".into());
+                    }
+                    out.extend_from_slice(format!("* {seq} FETCH (UID {uid}").as_bytes());
+                    if items.contains("INTERNALDATE") {
+                        out.extend_from_slice(
+                            format!(" INTERNALDATE \"{}\"", imap_date_time(m.internal_date))
+                                .as_bytes(),
                         );
-                        return (head.into_bytes(), After::Stall);
                     }
-                    _ => {}
+                    if items.contains("RFC822.SIZE") {
+                        out.extend_from_slice(format!(" RFC822.SIZE {}", m.raw.len()).as_bytes());
+                    }
+                    if items.contains("FLAGS") {
+                        out.extend_from_slice(format!(" FLAGS ({})", m.flags.join(" ")).as_bytes());
+                    }
+                    let body = if whole {
+                        Some(&m.raw[..])
+                    } else if items.contains("[HEADER]") {
+                        Some(header_block(&m.raw))
+                    } else {
+                        None
+                    };
+                    if let Some(b) = body {
+                        out.extend_from_slice(format!(" {section} {{{}}}\r\n", b.len()).as_bytes());
+                        out.extend_from_slice(b);
+                    }
+                    out.extend_from_slice(b")\r\n");
                 }
-                let mut out = format!("* {seq} FETCH (UID {uid}").into_bytes();
-                if items.contains("INTERNALDATE") {
-                    out.extend_from_slice(
-                        format!(" INTERNALDATE \"{}\"", imap_date_time(m.internal_date)).as_bytes(),
-                    );
-                }
-                if items.contains("FLAGS") {
-                    out.extend_from_slice(format!(" FLAGS ({})", m.flags.join(" ")).as_bytes());
-                }
-                if items.contains("[HEADER]") {
-                    let h = header_block(&m.raw);
-                    out.extend_from_slice(format!(" BODY[HEADER] {{{}}}\r\n", h.len()).as_bytes());
-                    out.extend_from_slice(h);
-                }
-                out.extend_from_slice(format!(")\r\n{tag} OK fetched\r\n").as_bytes());
+                out.extend_from_slice(format!("{tag} OK fetched\r\n").as_bytes());
                 (out, After::Continue)
             }
             "STORE" => {

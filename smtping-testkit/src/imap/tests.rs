@@ -153,3 +153,31 @@ fn tokens_cover_quotes_lists_literals_and_brackets() {
         ]
     );
 }
+
+#[test]
+fn holds_a_dsn_found_by_text_sized_and_fetched_whole_without_seen() {
+    rt().block_on(async {
+        let server = ImapServer::builder().user("u", "p").start().await.unwrap();
+        let other = server.deliver("INBOX", b"Subject: other\r\n\r\nx\r\n");
+        let uid = server.deliver_dsn("INBOX", &Dsn::failed("<m1@example.org>", "nobody@rx.test"));
+        let raw = server.messages("INBOX")[1].raw.clone();
+        let text = String::from_utf8(raw.clone()).unwrap();
+        assert!(text.contains("multipart/report; report-type=delivery-status"));
+        assert!(text.contains("Status: 5.1.1"));
+        let out = dialogue(
+            &server,
+            format!(
+                "a LOGIN u p\r\nb EXAMINE INBOX\r\nc UID SEARCH SINCE 1-Jan-2000 TEXT \"<M1@example.org>\"\r\n\
+                 d UID FETCH {other}:{uid} (UID RFC822.SIZE)\r\ne UID FETCH {uid} (UID INTERNALDATE BODY.PEEK[])\r\n\
+                 f SELECT INBOX\r\ng UID FETCH {uid} (UID BODY.PEEK[])\r\nh LOGOUT\r\n"
+            )
+            .as_bytes(),
+        )
+        .await;
+        assert!(out.contains(&format!("* SEARCH {uid}\r\nc OK")), "{out}");
+        assert!(out.contains(&format!("UID {other} RFC822.SIZE 21)")), "{out}");
+        assert!(out.contains(&format!("UID {uid} RFC822.SIZE {})", raw.len())), "{out}");
+        assert!(out.contains(&format!("BODY[] {{{}}}\r\n", raw.len())), "{out}");
+        assert!(server.messages("INBOX")[1].flags.is_empty(), "PEEK never sets \\Seen");
+    });
+}

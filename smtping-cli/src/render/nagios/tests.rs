@@ -48,3 +48,30 @@ fn cert_days_are_an_alert_below_range() {
     let line = nagios(&r, &Thresholds::default());
     assert!(line.ends_with("'cert_days_remaining'=824;14:;;0"), "{line}");
 }
+
+#[test]
+fn follow_through_perfdata() {
+    use smtping_client::report::follow::{BounceInfo, DsnInfo, FollowThroughInfo, SeedInfo};
+    let mut r = Report::default();
+    let mut f = FollowThroughInfo::default();
+    let mut seed = SeedInfo::default();
+    seed.found = true;
+    seed.latency_ms = Some(2500);
+    f.seeds.push(seed);
+    f.seeds.push(SeedInfo::default());
+    let mut b = BounceInfo::default();
+    b.watched = true;
+    b.found = true;
+    let mut d = DsnInfo::default();
+    d.hard = true;
+    b.dsn = Some(d);
+    f.bounce = Some(b);
+    r.follow_through = Some(f);
+    let line = nagios(&r, &Thresholds::default());
+    assert!(
+        line.ends_with(
+            "'follow_found'=1;;2:;0;2 'follow_latency'=2.500s;;;0 'follow_bounced'=1;;1;0;1"
+        ),
+        "{line}"
+    );
+}

@@ -359,6 +359,10 @@ word_enum! {
         SweepPort25Blocked => "sweep.port25_blocked",
         /// Another MX address than the one reported is not green (`--all-mx`).
         MxHostFailed => "mx.host_failed",
+        /// Follow-through: the bounce mailbox (--bounce-mailbox) was unreachable, refused the login, failed TLS or misbehaved (a huge literal, an unexplained response).
+        FollowThroughBounceWatchFailed => "follow_through.bounce_watch_failed",
+        /// Follow-through: a candidate bounce was larger than the 256 KiB limit and was skipped unread.
+        FollowThroughBounceOversized => "follow_through.bounce_oversized",
         /// Follow-through: every poll of a seed mailbox worked and none found the test message by the deadline.
         FollowThroughNotFound => "follow_through.not_found",
         /// Follow-through: the test message landed in a junk folder (\Junk or a junk name).
@@ -460,6 +464,7 @@ impl FindingId {
             | Self::MtaStsMaxAgeShort
             | Self::FollowThroughCleanupFlaggedOnly
             | Self::ReceiverNoAuthenticationResults
+            | Self::FollowThroughBounceOversized
             | Self::TlsRptMissing => Info,
             Self::DnsMxNoAddress
             | Self::DnsNoPtr
@@ -569,6 +574,7 @@ impl FindingId {
             | Self::FollowThroughCleanupFailed
             | Self::BounceDelayed
             | Self::DkimSignUnaligned
+            | Self::FollowThroughBounceWatchFailed
             | Self::TlsRptUnsupportedUri => Warning,
         }
     }
@@ -969,6 +975,12 @@ impl FindingId {
             }
             Self::DkimSignUnaligned => {
                 "Sign with a d= under the From domain's organisational domain."
+            }
+            Self::FollowThroughBounceWatchFailed => {
+                "Check the bounce mailbox's URL, password, TLS and server; the error names the IMAP step."
+            }
+            Self::FollowThroughBounceOversized => {
+                "Raise ImapLimits::max_message if bounces carry large attachments, or read that mailbox by hand."
             }
             Self::MxHostFailed => {
                 "Fix or remove the failing MX host: senders try every MX, and mail queued for a broken one is delayed or bounced."

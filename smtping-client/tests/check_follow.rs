@@ -281,7 +281,7 @@ fn the_signed_test_message_expects_the_receivers_dkim_pass() {
         assert!(!format!("{report:?}").contains("PRIVATE"));
         // The copier's receiver wrote dkim=none: the signature was not verified.
         assert_eq!(ids(&report), ["receiver.dkim_not_pass"]);
-        assert_eq!(report.follow_through.unwrap().status, Status::Amber);
+        assert_eq!(report.follow_through.unwrap().status, Status::Red);
     });
 }
 

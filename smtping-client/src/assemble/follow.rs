@@ -238,9 +238,14 @@ fn seed_info(
                     ReceiverSeverity::Warning => Severity::Warning,
                     _ => Severity::Info,
                 };
-                if severity == Severity::Error {
-                    status = status.worst(Status::Amber);
-                }
+                // The area's light agrees with its findings: a receiver that recorded a
+                // failure (an error) is red even though the message landed, a softer
+                // verdict (a warning) amber.
+                status = status.worst(match severity {
+                    Severity::Error => Status::Red,
+                    Severity::Warning => Status::Amber,
+                    _ => Status::Green,
+                });
                 info.findings.push(FollowFinding {
                     id: p.finding_id().to_owned(),
                     severity,
@@ -361,8 +366,9 @@ mod tests {
     #[test]
     fn found_in_inbox_reads_the_receivers_verdict_and_orders_the_timeline() {
         let info = follow_through_info(&facts(vec![seed(true, Some("INBOX"), false)]));
-        // spf=fail is an error-severity receiver finding: amber, not green.
-        assert_eq!(info.status, Status::Amber);
+        // spf=fail is an error-severity receiver finding: the light is red like the
+        // finding, though the message landed.
+        assert_eq!(info.status, Status::Red);
         assert_eq!(ids(&info), ["receiver.spf_not_pass"]);
         let s = &info.seeds[0];
         let ar = &s.authentication_results;
@@ -397,9 +403,17 @@ mod tests {
 
     #[test]
     fn junk_is_amber_and_not_found_or_errors_are_red() {
-        let junk = follow_through_info(&facts(vec![seed(true, Some("Junk"), true)]));
-        assert_eq!(junk.status, Status::Amber);
+        // In Junk with a receiver verdict that failed nothing: amber.
+        let mut clean = seed(true, Some("Junk"), true);
+        clean.header = Some(
+            "Authentication-Results: mx.a.example; spf=pass smtp.mailfrom=a.example\r\n".into(),
+        );
+        let junk = follow_through_info(&facts(vec![clean]));
+        assert_eq!(junk.status, Status::Amber, "{:?}", junk.findings);
         assert!(ids(&junk).contains(&"follow_through.junk"));
+        // In Junk because the receiver's SPF failed: red, as its error finding.
+        let junk = follow_through_info(&facts(vec![seed(true, Some("Junk"), true)]));
+        assert_eq!(junk.status, Status::Red);
 
         let mut missing = seed(false, None, false);
         missing.error = Some(SeedError {

@@ -1292,16 +1292,50 @@ cli_test() {
                 --seed "imap://alice%40rx.test@$SMTPING_INTEROP_RX_IMAP_HOST/INBOX,Junk" \
                 --seed-password-env SMTPING_INTEROP_RX_PASSWORD --seed-timeout 60s \
                 --dkim-key "$SMTPING_INTEROP_TX_DKIM_ED_KEY" --dkim-selector "$SMTPING_INTEROP_TX_DKIM_ED_SELECTOR"
+            # The other follow-through scenarios, each as a card (kept in $WORK/log/cli/*.out,
+            # and copied next to the screenshots): SPF fail filed in Junk; accepted by the relay
+            # then bounced by the receiver (the DSN watched in the sender's mailbox);
+            # greylisted by postgrey then accepted on the retry and found; never arrives.
+            local rx_imap=$SMTPING_INTEROP_RX_IMAP_HOST submit=(
+                "$SMTPING_INTEROP_POSTFIX_SUBMISSION" "${tls[@]}" --auth-user "$SMTPING_INTEROP_USER"
+                --auth-password-env SMTPING_INTEROP_PASSWORD --resolver "$SMTPING_INTEROP_DNS"
+                --seed-password-env SMTPING_INTEROP_RX_PASSWORD)
+            cli_case follow-through-junk-card 2 "$SMTPING_INTEROP_RX_PASSWORD" "" "${submit[@]}" \
+                --from "$SMTPING_INTEROP_TX_FROM_NOSPF" --to "$SMTPING_INTEROP_RX_USER" \
+                --seed "imap://alice%40rx.test@$rx_imap/INBOX,Junk" --seed-timeout 60s
+            cli_case follow-through-bounce 2 "$SMTPING_INTEROP_RX_PASSWORD" \
+                "delivery/outcome=accepted;follow_through/bounce/found=true;follow_through/bounce/dsn/hard=true;follow_through/bounce/dsn/status=5.1.1" \
+                "${submit[@]}" --from "$SMTPING_INTEROP_RX_BOUNCES" --to "$SMTPING_INTEROP_RX_UNKNOWN" \
+                --bounce-mailbox "imap://bounces%40rx.test@$rx_imap/INBOX,Junk" --seed-timeout 60s --json
+            cli_case follow-through-bounce-card 2 "$SMTPING_INTEROP_RX_PASSWORD" "" "${submit[@]}" \
+                --from "$SMTPING_INTEROP_RX_BOUNCES" --to "$SMTPING_INTEROP_RX_UNKNOWN" \
+                --bounce-mailbox "imap://bounces%40rx.test@$rx_imap/INBOX,Junk" --seed-timeout 60s
+            # postgrey knows sender triplets: a sender never seen before (letters only, as
+            # postgrey folds digits).
+            local grey
+            grey=grey-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr 0-9 g-p)@tx.test
+            cli_case follow-through-greylist-card 0 "$SMTPING_INTEROP_RX_PASSWORD" "" \
+                "$SMTPING_INTEROP_RX_MX" --ca-file "$SMTPING_INTEROP_CA" --sni "$SMTPING_INTEROP_RX_MX_HOST" \
+                --command-timeout 15s --connect-timeout 5s --resolver "$SMTPING_INTEROP_DNS" \
+                --from "$grey" --to "$SMTPING_INTEROP_RX_GREYLIST" \
+                --retry-deferred --retry-schedule 25s --retry-deadline 120s \
+                --seed "imap://greylist%40rx.test@$rx_imap/INBOX,Junk" \
+                --seed-password-env SMTPING_INTEROP_RX_PASSWORD --seed-timeout 60s
+            cli_case follow-through-lost-card 2 "$SMTPING_INTEROP_RX_PASSWORD" "" "${submit[@]}" \
+                --from "$SMTPING_INTEROP_TX_FROM" --to "$SMTPING_INTEROP_RX_LOST" \
+                --seed "imap://lost%40rx.test@$rx_imap/INBOX,Junk" --seed-timeout 15s
+            mkdir -p "$ARTIFACTS/cards"
+            cp "$WORK/log/cli/"follow-through-*.out "$ARTIFACTS/cards/" 2>/dev/null || true
         fi
         cli_case tls-scan-legacy-card 2 "" "" "$SMTPING_INTEROP_LEGACY_TLS" --tls implicit --tls-scan \
             --quit-after tls --no-signals --sni "$SMTPING_INTEROP_MX_HOST" --ca-file "$SMTPING_INTEROP_CA" \
             --command-timeout 3s
 
-        printf '%-4s  %-22s %s\n' RES CASE RESULT
+        printf '%-4s  %-30s %s\n' RES CASE RESULT
         local row
         for row in "${CLI_ROWS[@]}"; do
             IFS='|' read -r res name detail <<<"$row"
-            printf '%-4s  %-22s %s\n' "$res" "$name" "$detail"
+            printf '%-4s  %-30s %s\n' "$res" "$name" "$detail"
         done
         log "interop-cli: $((${#CLI_ROWS[@]} - CLI_FAILED)) passed, $CLI_FAILED failed"
         rm -f "$wrongfile"

@@ -19,13 +19,14 @@ use crate::render;
 use crate::render::card::{CardStyle, card};
 
 mod follow;
+mod monitoring;
 mod transport;
 
 use transport::{BACKUP_DOMAIN, MX2, TRANSPORT_SCENES};
 
-/// Every scene: the server scenes, the transport scenes, the follow-through, and the
-/// domain's posture.
-const SCENE_COUNT: usize = SCENES.len() + TRANSPORT_SCENES.len() + 2;
+/// Every scene: the server scenes, the transport scenes, the follow-through, monitoring, and
+/// the domain's posture.
+const SCENE_COUNT: usize = SCENES.len() + TRANSPORT_SCENES.len() + 3;
 
 /// Arguments of `smtping demo`.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -36,8 +37,8 @@ pub(crate) struct DemoArgs {
     /// Print one JSON report per line instead of the cards.
     #[arg(long)]
     pub(crate) jsonl: bool,
-    /// Run only this scenario (1-16).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=16))]
+    /// Run only this scenario (1-17).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=17))]
     pub(crate) only: Option<u8>,
 }
 
@@ -407,7 +408,7 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
             failures.push(format!("scene {n} ({}): {}", scene.title, report.summary));
         }
     }
-    let n = SCENE_COUNT - 1;
+    let n = SCENE_COUNT - 2;
     if args.only.is_none_or(|only| usize::from(only) == n) {
         let report = follow::play(&pki, &dns).await?;
         if args.jsonl {
@@ -434,6 +435,30 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
                 "scene {n} ({}): {}",
                 follow::FOLLOW_SCENE.0,
                 report.summary
+            ));
+        }
+    }
+    let n = SCENE_COUNT - 1;
+    if args.only.is_none_or(|only| usize::from(only) == n) {
+        let played = monitoring::play(&pki, &dns).await?;
+        if args.jsonl {
+            let _ = writeln!(out, "{}", render::json_line(&played.report));
+        } else {
+            let (title, story) = monitoring::MONITOR_SCENE;
+            let heading = format!("{n}/{SCENE_COUNT} {title}");
+            let heading = if color {
+                format!("\x1b[1;4m{heading}\x1b[0m")
+            } else {
+                heading
+            };
+            let _ = writeln!(out, "{heading}\n{story}\n");
+            let _ = writeln!(out, "{}", played.text);
+        }
+        if !played.ok {
+            failures.push(format!(
+                "scene {n} ({}): {}",
+                monitoring::MONITOR_SCENE.0,
+                played.report.summary
             ));
         }
     }

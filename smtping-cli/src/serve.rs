@@ -15,7 +15,7 @@ use crate::check::UsageError;
 
 mod config;
 mod exporter;
-mod metrics;
+pub(crate) mod metrics;
 mod module;
 
 use config::Config;

@@ -375,10 +375,16 @@ fn demo_plays_every_scene() {
         "A submission port that takes mail before STARTTLS",
         "A TLS scan: versions and ciphers",
         "Every MX host, not just the first",
-        "15/16 Did it land?",
+        "15/17 Did it land?",
         "found in INBOX after",
         "receiver: spf=pass dkim=none dmarc=pass (by mx.demo.test)",
-        "16/16 A mail domain's posture",
+        "16/17 Watched over time: history, diff, Prometheus, the HTML card",
+        "mx.demo.test:25: 5 runs,",
+        "- ehlo: PIPELINING is no longer advertised",
+        "$ smtping diff mx.demo.test:25   # exit 1",
+        "probe_success 1",
+        "wrote the SMTP Health card (",
+        "17/17 A mail domain's posture",
         "Every scene behaved as expected",
     ] {
         assert!(text.contains(title), "{title} missing");

@@ -163,7 +163,17 @@ fn seed_line(s: &SeedInfo) -> String {
         )
     } else {
         let why = s.error.as_deref().unwrap_or("not found");
-        format!("{}: NOT found — {why} ({polls}{tls})", s.mailbox)
+        // The not-found error already counts its polls: say it once.
+        let detail = if why.contains(" polls)") || why.contains(" poll)") {
+            tls.trim_start_matches(", ").to_owned()
+        } else {
+            format!("{polls}{tls}")
+        };
+        if detail.is_empty() {
+            format!("{}: NOT found — {why}", s.mailbox)
+        } else {
+            format!("{}: NOT found — {why} ({detail})", s.mailbox)
+        }
     }
 }
 
@@ -238,4 +248,37 @@ pub(crate) fn card(f: &FollowThroughInfo, color: bool) -> String {
         None => out.push_str(&term::escape(&format!("{f:?}"))),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn missing(error: Option<&str>) -> SeedInfo {
+        let mut s = SeedInfo::default();
+        s.mailbox = "imap://lost%40rx.test@imap.rx.test".into();
+        s.attempts = 4;
+        s.tls = true;
+        s.error = error.map(str::to_owned);
+        s
+    }
+
+    #[test]
+    fn a_missing_message_counts_its_polls_once() {
+        assert_eq!(
+            seed_line(&missing(Some("search: not found within 15 s (4 polls)"))),
+            "imap://lost%40rx.test@imap.rx.test: NOT found — search: not found within 15 s (4 polls) (TLS)"
+        );
+        assert_eq!(
+            seed_line(&missing(Some("login: refused"))),
+            "imap://lost%40rx.test@imap.rx.test: NOT found — login: refused (4 polls, TLS)"
+        );
+        let mut plain = missing(None);
+        plain.tls = false;
+        plain.error = Some("search: not found within 15 s (1 poll)".into());
+        assert_eq!(
+            seed_line(&plain),
+            "imap://lost%40rx.test@imap.rx.test: NOT found — search: not found within 15 s (1 poll)"
+        );
+    }
 }

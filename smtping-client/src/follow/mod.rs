@@ -753,9 +753,10 @@ impl FollowThrough {
                         step: "search".into(),
                         kind: SeedErrorKind::NotFound,
                         message: format!(
-                            "not found within {} s ({} polls)",
+                            "not found within {} s ({} poll{})",
                             self.timeout.as_secs(),
-                            result.attempts
+                            result.attempts,
+                            if result.attempts == 1 { "" } else { "s" }
                         ),
                     });
                 }

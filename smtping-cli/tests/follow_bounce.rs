@@ -228,3 +228,88 @@ fn the_bounce_mailbox_is_validated_before_any_connection() {
         assert!(err.contains(want), "{args:?}: {want:?} not in {err}");
     }
 }
+
+/// Plays a relay that rewrites the returned headers' Message-ID but keeps the ENVID, as
+/// RFC 3461 asks: the DSN names the ENVID the check sent with MAIL.
+fn envid_bouncer(lab: &Lab, smtp: Arc<TestServer>, imap: Arc<ImapServer>) {
+    lab.rt.spawn(async move {
+        let mut seen = 0;
+        loop {
+            let delivered = smtp.delivered();
+            for t in delivered.iter().skip(seen) {
+                let envid = t
+                    .mail_params
+                    .iter()
+                    .find_map(|p| p.strip_prefix("ENVID="))
+                    .map(str::to_owned);
+                let mut dsn = Dsn::failed(
+                    "<rewritten.by.the.relay@relay.example.net>",
+                    "nobody@rx.test",
+                );
+                dsn.envelope_id = envid;
+                imap.deliver_after("INBOX", &dsn.to_bytes(), Duration::from_millis(200));
+                seen += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+}
+
+#[test]
+fn with_dsn_offered_the_envid_ties_the_bounce_to_the_message() {
+    let lab = Lab::new();
+    let smtp = Arc::new(lab.server(|b| b.extensions(["PIPELINING", "DSN", "ENHANCEDSTATUSCODES"])));
+    let imap = imap(&lab);
+    envid_bouncer(&lab, smtp.clone(), imap.clone());
+    let (code, json, err) = output(&mut check(&lab, &smtp, &imap, &["--json"]));
+    assert_eq!(code, 2, "{json}{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // MAIL carried RET=HDRS and an ENVID made of the Message-ID; RCPT asked for failure and
+    // delay notices.
+    let t = &smtp.delivered()[0];
+    let mid = v["delivery"]["message_id"].as_str().unwrap();
+    let envid = mid.trim_matches(['<', '>']);
+    assert!(
+        t.mail_params.iter().any(|p| p == "RET=HDRS"),
+        "{:?}",
+        t.mail_params
+    );
+    assert!(
+        t.mail_params.iter().any(|p| *p == format!("ENVID={envid}")),
+        "{:?}",
+        t.mail_params
+    );
+    let rcpt = v["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["line"].as_str())
+        .find(|l| l.starts_with("RCPT TO:"))
+        .unwrap()
+        .to_owned();
+    assert!(rcpt.ends_with(" NOTIFY=FAILURE,DELAY"), "{rcpt}");
+    let b = &v["follow_through"]["bounce"];
+    assert_eq!(b["found"], true, "{b}");
+    assert_eq!(b["matched_by"], "envelope_id", "{b}");
+    assert_eq!(b["dsn"]["hard"], true);
+}
+
+#[test]
+fn without_dsn_offered_no_dsn_parameter_is_sent() {
+    let lab = Lab::new();
+    let smtp = Arc::new(lab.server(|b| b.extensions(["PIPELINING", "ENHANCEDSTATUSCODES"])));
+    let imap = imap(&lab);
+    bouncer(&lab, smtp.clone(), imap.clone());
+    let (code, json, err) = output(&mut check(&lab, &smtp, &imap, &["--json"]));
+    assert_eq!(code, 2, "{json}{err}");
+    let t = &smtp.delivered()[0];
+    assert!(
+        !t.mail_params
+            .iter()
+            .any(|p| p.starts_with("ENVID=") || p.starts_with("RET=")),
+        "{:?}",
+        t.mail_params
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["follow_through"]["bounce"]["matched_by"], "message_id");
+}

@@ -105,6 +105,14 @@ impl Check {
     /// message accepted.
     pub(super) async fn observe_follow<R: Runtime>(&self, rt: &R, facts: &mut Facts) {
         let Some(follow) = &self.follow else { return };
+        // The ENVID went out with MAIL only if the server offered DSN (in force after TLS).
+        let dsn_offered = facts.session.as_ref().is_some_and(|run| {
+            let o = &run.outcome;
+            o.extensions_tls
+                .as_ref()
+                .or(o.extensions.as_ref())
+                .is_some_and(smtping_proto::Extensions::dsn)
+        });
         // No session (no address answered): nothing was delivered, nothing to look for.
         let f = facts.follow_through.get_or_insert_with(|| FollowFacts {
             skipped: Some("no SMTP session ran: nothing was delivered".into()),
@@ -114,9 +122,11 @@ impl Check {
         let (Some(id), Some(sent), None) = (&f.message_id, f.sent, &f.skipped) else {
             return;
         };
+        let envid = self.bounce_envid(id).filter(|_| dsn_offered);
         let run = follow
             .clone()
             .message_id(id.clone())
+            .envelope_id(envid)
             .sent_at(SentAt::Instant(sent));
         f.result = Some(run.run(rt).await);
     }

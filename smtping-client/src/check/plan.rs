@@ -5,8 +5,10 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use smtping_proto::command::{Notify, Ret};
 use smtping_proto::session::{
-    AuthPlan, Envelope, MechanismChoice, Message, Plan, QuitAfter, TestMessage, Timeouts, TlsPolicy,
+    AuthPlan, DsnRequest, Envelope, MechanismChoice, Message, Plan, QuitAfter, TestMessage,
+    Timeouts, TlsPolicy,
 };
 use smtping_proto::{Address, Domain};
 
@@ -91,10 +93,20 @@ impl Check {
         {
             let mut envelope = Envelope::new(from.clone(), self.to.clone());
             envelope.options.announce_size = self.announce_size;
-            plan = plan.envelope(envelope);
             // The message is planned even when the check stops before sending it: its size
             // is declared with SIZE= at MAIL ("would you take this message?").
             let (message, id) = self.test_message(&ehlo);
+            // A watched bounce mailbox: ask for failure and delay notices (headers only)
+            // carrying an ENVID, so a later DSN is tied to this message by its
+            // Original-Envelope-Id (RFC 3461); sent only when the server offers DSN.
+            if let Some(envid) = id.as_deref().and_then(|id| self.bounce_envid(id)) {
+                envelope.options.dsn = Some(DsnRequest {
+                    notify: Some(Notify::FAILURE | Notify::DELAY),
+                    ret: Some(Ret::Hdrs),
+                    envid: Some(envid),
+                });
+            }
+            plan = plan.envelope(envelope);
             if self.quit_after.is_none_or(|q| q >= QuitAfter::Deliver) {
                 message_id = id;
             }
@@ -147,6 +159,14 @@ impl Check {
         }
     }
 
+    /// The ENVID sent with the built-in message `id` when a bounce mailbox is watched.
+    pub(super) fn bounce_envid(&self, id: &str) -> Option<String> {
+        self.follow
+            .as_ref()
+            .filter(|f| f.bounce_mailbox_url().is_some())
+            .map(|_| envid_of(id))
+    }
+
     /// The `d=` the built-in message is signed for (`None` when it is not signed).
     pub(super) fn signed_domain(&self) -> Option<String> {
         match (&self.dkim, &self.message) {
@@ -165,6 +185,15 @@ pub(super) fn command_timeouts(d: Duration) -> Timeouts {
         data_end_base: d,
         ..Timeouts::default()
     }
+}
+
+/// The ENVID of a built-in message: its Message-ID without the angle brackets (printable
+/// ASCII, unique; xtext-encoded on the wire where needed).
+pub(crate) fn envid_of(message_id: &str) -> String {
+    message_id
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned()
 }
 
 /// A unique Message-ID: time, process and a counter, at the EHLO domain.

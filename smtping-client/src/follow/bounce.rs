@@ -174,13 +174,21 @@ impl FollowThrough {
         }
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-        let id = message_id.trim();
-        let id = if id.starts_with('<') {
-            id.to_owned()
-        } else {
-            format!("<{id}>")
+        // With an ENVID the DSN must carry it (Original-Envelope-Id, RFC 3461 §4.4) even if a
+        // relay rewrote the returned headers: search for it. (SMTPing's ENVID is its
+        // Message-ID without brackets, so that search finds either.)
+        let text = match &self.envelope_id {
+            Some(envid) => envid.trim().to_owned(),
+            None => {
+                let id = message_id.trim();
+                if id.starts_with('<') {
+                    id.to_owned()
+                } else {
+                    format!("<{id}>")
+                }
+            }
         };
-        SearchQuery::text(id, Some(since_day(sent_unix))).map_err(|e| e.to_string())
+        SearchQuery::text(text, Some(since_day(sent_unix))).map_err(|e| e.to_string())
     }
 
     /// Watches the bounce mailbox until a final notification or the deadline.

@@ -1304,7 +1304,7 @@ cli_test() {
                 --from "$SMTPING_INTEROP_TX_FROM_NOSPF" --to "$SMTPING_INTEROP_RX_USER" \
                 --seed "imap://alice%40rx.test@$rx_imap/INBOX,Junk" --seed-timeout 60s
             cli_case follow-through-bounce 2 "$SMTPING_INTEROP_RX_PASSWORD" \
-                "delivery/outcome=accepted;follow_through/bounce/found=true;follow_through/bounce/dsn/hard=true;follow_through/bounce/dsn/status=5.1.1" \
+                "delivery/outcome=accepted;follow_through/bounce/found=true;follow_through/bounce/dsn/hard=true;follow_through/bounce/dsn/status=5.1.1;follow_through/bounce/matched_by=envelope_id" \
                 "${submit[@]}" --from "$SMTPING_INTEROP_RX_BOUNCES" --to "$SMTPING_INTEROP_RX_UNKNOWN" \
                 --bounce-mailbox "imap://bounces%40rx.test@$rx_imap/INBOX,Junk" --seed-timeout 60s --json
             cli_case follow-through-bounce-card 2 "$SMTPING_INTEROP_RX_PASSWORD" "" "${submit[@]}" \

@@ -335,6 +335,13 @@ async fn accepted_by_the_relay_then_bounced_by_the_receiver() {
     assert_eq!(dsn.status.as_deref(), Some("5.1.1"), "{dsn:?}");
     assert_eq!(dsn.action.as_deref(), Some("failed"), "{dsn:?}");
     assert_eq!(dsn.reason.as_deref(), Some("mailbox_unknown"), "{dsn:?}");
+    // The relay (Postfix) offers DSN: MAIL carried an ENVID, and its DSN was tied to the
+    // message by the Original-Envelope-Id it returned.
+    assert_eq!(
+        b.matched_by,
+        Some(smtping_classify::bounce::MatchedBy::EnvelopeId),
+        "{b:?}"
+    );
     assert_eq!(f.status, Status::Red, "{f:?}");
     assert!(
         f.findings.iter().any(|x| x.id == "bounce.hard"),

@@ -42,6 +42,16 @@ pub(crate) struct DemoArgs {
     pub(crate) only: Option<u8>,
 }
 
+/// A scene's heading, `3/17 An unknown mailbox`, bold and underlined on a colour terminal.
+fn scene_heading(n: usize, of: usize, title: &str, color: bool) -> String {
+    let heading = format!("{n}/{of} {title}");
+    if color {
+        format!("\x1b[1;4m{heading}\x1b[0m")
+    } else {
+        heading
+    }
+}
+
 /// The demo's mail domain and MX host (served by the built-in DNS responder).
 const DOMAIN: &str = "demo.test";
 const MX: &str = "mx.demo.test";
@@ -344,13 +354,12 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
         if args.jsonl {
             let _ = writeln!(out, "{}", render::json_line(&report));
         } else {
-            let heading = format!("{}/{SCENE_COUNT} {}", i + 1, scene.title);
-            let heading = if color {
-                format!("\x1b[1;4m{heading}\x1b[0m")
-            } else {
-                heading
-            };
-            let _ = writeln!(out, "{heading}\n{}\n", scene.story);
+            let _ = writeln!(
+                out,
+                "{}\n{}\n",
+                scene_heading(i + 1, SCENE_COUNT, scene.title, color),
+                scene.story
+            );
             let _ = write!(
                 out,
                 "{}",
@@ -383,13 +392,12 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
         if args.jsonl {
             let _ = writeln!(out, "{}", render::json_line(&report));
         } else {
-            let heading = format!("{n}/{SCENE_COUNT} {}", scene.title);
-            let heading = if color {
-                format!("\x1b[1;4m{heading}\x1b[0m")
-            } else {
-                heading
-            };
-            let _ = writeln!(out, "{heading}\n{}\n", scene.story);
+            let _ = writeln!(
+                out,
+                "{}\n{}\n",
+                scene_heading(n, SCENE_COUNT, scene.title, color),
+                scene.story
+            );
             let _ = write!(
                 out,
                 "{}",
@@ -415,13 +423,12 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
             let _ = writeln!(out, "{}", render::json_line(&report));
         } else {
             let (title, story) = follow::FOLLOW_SCENE;
-            let heading = format!("{n}/{SCENE_COUNT} {title}");
-            let heading = if color {
-                format!("\x1b[1;4m{heading}\x1b[0m")
-            } else {
-                heading
-            };
-            let _ = writeln!(out, "{heading}\n{story}\n");
+            let _ = writeln!(
+                out,
+                "{}\n{}\n",
+                scene_heading(n, SCENE_COUNT, title, color),
+                story
+            );
             let style = CardStyle {
                 color,
                 transcript: args.transcript,
@@ -445,13 +452,12 @@ async fn tour(args: &DemoArgs) -> Result<i32, String> {
             let _ = writeln!(out, "{}", render::json_line(&played.report));
         } else {
             let (title, story) = monitoring::MONITOR_SCENE;
-            let heading = format!("{n}/{SCENE_COUNT} {title}");
-            let heading = if color {
-                format!("\x1b[1;4m{heading}\x1b[0m")
-            } else {
-                heading
-            };
-            let _ = writeln!(out, "{heading}\n{story}\n");
+            let _ = writeln!(
+                out,
+                "{}\n{}\n",
+                scene_heading(n, SCENE_COUNT, title, color),
+                story
+            );
             let _ = writeln!(out, "{}", played.text);
         }
         if !played.ok {
@@ -566,13 +572,7 @@ async fn domain_scene(
         );
     } else {
         let (title, story) = DOMAIN_SCENE;
-        let heading = format!("{n}/{n} {title}");
-        let heading = if color {
-            format!("\x1b[1;4m{heading}\x1b[0m")
-        } else {
-            heading
-        };
-        let _ = writeln!(out, "{heading}\n{story}\n");
+        let _ = writeln!(out, "{}\n{}\n", scene_heading(n, n, title, color), story);
         let _ = write!(out, "{}", render::domain::domain_card(&report, color));
         let _ = writeln!(out);
     }

@@ -213,6 +213,48 @@ impl Keyword {
         }
     }
 
+    /// A known keyword that takes no typed parameters, alone on its line in upper case
+    /// and followed by CRLF, at the start of `line` (the bytes after `250-`): the keyword
+    /// and the length of the line's rest, CRLF included. Dispatch on the first two bytes,
+    /// then one fixed-size comparison per candidate (a few word compares, no `memcmp`),
+    /// and no search for the line's end.
+    #[inline(always)]
+    fn alone(line: &[u8]) -> Option<(Self, usize)> {
+        #[inline(always)]
+        fn is<const N: usize>(
+            line: &[u8],
+            whole: &[u8; N],
+            k: Keyword,
+        ) -> Option<(Keyword, usize)> {
+            (line.get(..N)? == whole).then_some((k, N))
+        }
+        let [a, b, ..] = line else {
+            return None;
+        };
+        match (*a, *b) {
+            (b'P', _) => is(line, b"PIPELINING\r\n", Keyword::Pipelining)
+                .or_else(|| is(line, b"PIPECONNECT\r\n", Keyword::PipeConnect)),
+            (b'8', _) => is(line, b"8BITMIME\r\n", Keyword::EightBitMime),
+            (b'S', b'T') => is(line, b"STARTTLS\r\n", Keyword::StartTls),
+            (b'S', b'M') => is(line, b"SMTPUTF8\r\n", Keyword::SmtpUtf8),
+            (b'E', b'N') => is(
+                line,
+                b"ENHANCEDSTATUSCODES\r\n",
+                Keyword::EnhancedStatusCodes,
+            ),
+            (b'E', b'T') => is(line, b"ETRN\r\n", Keyword::Etrn),
+            (b'E', b'X') => is(line, b"EXPN\r\n", Keyword::Expn),
+            (b'D', b'S') => is(line, b"DSN\r\n", Keyword::Dsn),
+            (b'C', _) => is(line, b"CHUNKING\r\n", Keyword::Chunking),
+            (b'B', b'I') => is(line, b"BINARYMIME\r\n", Keyword::BinaryMime),
+            (b'V', _) => is(line, b"VRFY\r\n", Keyword::Vrfy),
+            (b'H', _) => is(line, b"HELP\r\n", Keyword::Help),
+            (b'R', _) => is(line, b"REQUIRETLS\r\n", Keyword::RequireTls),
+            (b'D', b'E') => is(line, b"DELIVERBY\r\n", Keyword::DeliverBy),
+            _ => None,
+        }
+    }
+
     /// Looks up a keyword that has lower case (rare: servers advertise upper case).
     #[inline(never)]
     fn from_any_case(kw: &[u8]) -> Option<Self> {
@@ -349,6 +391,32 @@ impl AuthMechanism {
     #[must_use]
     pub fn is_plaintext(&self) -> bool {
         matches!(self, Self::Plain | Self::Login)
+    }
+}
+
+/// A mechanism SMTPing knows, in upper case and followed by whitespace, at the start of
+/// `p`: its index ([`AuthMechanism::from_index`]) and the name's length. Dispatch on the
+/// first byte, then one fixed-size comparison; anything else (lower case, a longer name
+/// such as `PLAIN-CLIENTTOKEN`) is left to [`known_mechanism`].
+#[inline(always)]
+fn mechanism_alone(p: &[u8]) -> Option<(u8, usize)> {
+    #[inline(always)]
+    fn is<const N: usize>(p: &[u8], name: &[u8; N], i: u8) -> Option<(u8, usize)> {
+        (p.get(..N)? == name && is_space(*p.get(N)?)).then_some((i, N))
+    }
+    match *p.first()? {
+        b'P' => is(p, b"PLAIN", 0),
+        b'L' => is(p, b"LOGIN", 1),
+        b'C' => is(p, b"CRAM-MD5", 2),
+        b'D' => is(p, b"DIGEST-MD5", 3),
+        b'X' => is(p, b"XOAUTH2", 4),
+        b'O' => is(p, b"OAUTHBEARER", 5),
+        b'S' => is(p, b"SCRAM-SHA-1", 6).or_else(|| is(p, b"SCRAM-SHA-256", 7)),
+        b'G' => is(p, b"GSSAPI", 8),
+        b'N' => is(p, b"NTLM", 9),
+        b'E' => is(p, b"EXTERNAL", 10),
+        b'A' => is(p, b"ANONYMOUS", 11),
+        _ => None,
     }
 }
 
@@ -832,7 +900,15 @@ impl<'a> Builder<'a> {
     /// The greeting line, `stop` being where its text ends (before the terminator).
     #[inline]
     fn greeting_line(&mut self, start: usize, line: &[u8], stop: usize) {
-        let (g0, g1) = trim_range(line, 4.min(stop), stop);
+        // Servers send no blank after `250-` nor before CRLF: two looks, no loop.
+        let (g0, g1) = match line.get(4..stop) {
+            Some([first, .., last])
+                if !matches!(first, b' ' | b'\t') && !matches!(last, b' ' | b'\t') =>
+            {
+                (4, stop)
+            }
+            _ => trim_range(line, 4.min(stop), stop),
+        };
         self.greeting = ((start + g0) as u32, (start + g1) as u32);
         self.name_end =
             (start + crate::grammar::find_blank(&line[g0..g1]).map_or(g1, |i| g0 + i)) as u32;
@@ -914,6 +990,11 @@ impl<'a> Builder<'a> {
         while i < params.len() {
             if is_space(params[i]) {
                 i += 1;
+                continue;
+            }
+            if let Some((bit, len)) = mechanism_alone(&params[i..]) {
+                self.auth_known |= 1 << bit;
+                i += len + 1; // and the whitespace after it
                 continue;
             }
             let start = i;
@@ -1098,12 +1179,14 @@ fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
 /// general path ([`ReplyParser`] and [`Builder::line`]), which gives the same result on
 /// every input this path accepts.
 ///
-/// Each line's end is found first (one LF searcher set up for the whole reply); then the
-/// text after `250-` is compared with the known keyword of its length and first byte
-/// ([`Keyword::from_upper`]). Equal, it is that keyword alone on its line, upper case (no
-/// known name holds a delimiter or a lower-case letter), which is most lines: no byte of
-/// it is classified. Otherwise the keyword scan ([`keyword`]) reads the keyword and
-/// where its parameters start, within the line already delimited.
+/// Lines are taken by their most common shapes first, each without searching for its end:
+/// a known keyword without typed parameters alone on its line ([`Keyword::alone`]: the
+/// keyword and CRLF compared whole, most lines of a real reply), then `SIZE` and a number
+/// ([`number_crlf`]: the number's end is the line's). Any other line's end is found with
+/// the one LF searcher set up for the whole reply; `AUTH` then goes straight to its names
+/// (the known ones compared whole too, [`mechanism_alone`]), and the rest is looked up
+/// with [`Keyword::from_upper`] or read by the keyword scan ([`keyword`]) within the line
+/// already delimited.
 fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;
@@ -1117,14 +1200,40 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     b.lines = 1;
     b.greeting_line(0, &buf[..end - 1], end - 1);
     let mut last = sep == b' ';
+    // The line count is checked once at the end: every line takes at least seven bytes,
+    // so the loop stays within the buffer, and too many lines go to the general path.
     while !last {
-        if b.lines as usize >= crate::reply::DEFAULT_MAX_LINES {
-            return None;
-        }
         let rest = &buf[pos..];
+        // Most lines are a known keyword without parameters, alone: compared whole,
+        // terminator included, their end needs no search.
+        let [b'2', b'5', b'0', sep @ (b'-' | b' '), tail @ ..] = rest else {
+            return None;
+        };
+        last = *sep == b' ';
+        b.lines += 1;
+        if let Some((known, len)) = Keyword::alone(tail) {
+            b.flags |= known.bit();
+            if known == Keyword::DeliverBy {
+                b.deliver_by = Some(None); // what `Builder::params` finds in no parameters
+            }
+            pos += 4 + len;
+            continue;
+        }
+        // `SIZE` and a number, the next most common line: the number's end is the line's.
+        if let [b'S', b'I', b'Z', b'E', b' ', digits @ ..] = tail
+            && let Some((value, len)) = number_crlf(digits)
+        {
+            b.flags |= Keyword::Size.bit();
+            b.size = Some(match value {
+                0 => SizeLimit::NoFixedLimit,
+                n => SizeLimit::Max(n),
+            });
+            pos += 9 + len;
+            continue;
+        }
         let end = lf.find(rest)?;
-        // `250-` or `250 `, at least one keyword byte, and CRLF.
-        let [b'2', b'5', b'0', sep @ (b'-' | b' '), _, .., b'\r', b'\n'] = &rest[..end + 1] else {
+        // At least one keyword byte, and CRLF.
+        let [_, _, _, _, _, .., b'\r', b'\n'] = &rest[..end + 1] else {
             return None;
         };
         let content_len = end - 1;
@@ -1132,7 +1241,12 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
             return None;
         }
         let text = &rest[4..content_len];
-        if let Some(known) = Keyword::from_upper(text) {
+        if let [b'A', b'U', b'T', b'H', delimiter @ (b' ' | b'='), ..] = text {
+            // What `Builder::params` does for `AUTH`, without looking the keyword up.
+            b.flags |= Keyword::Auth.bit();
+            b.legacy_auth |= *delimiter == b'=';
+            b.auth_names(&rest[9..end + 1]);
+        } else if let Some(known) = Keyword::from_upper(text) {
             b.known_keyword(known, &rest[content_len..end + 1]);
         } else {
             let (after, (kw, lower)) = keyword(text).ok()?;
@@ -1144,11 +1258,11 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
             let after = &rest[4 + kw.len()..end + 1];
             b.keyword(kw, lower, after);
         }
-        b.lines += 1;
         pos += end + 1;
-        last = *sep == b' ';
     }
-    if pos > crate::reply::DEFAULT_MAX_REPLY_LEN {
+    if pos > crate::reply::DEFAULT_MAX_REPLY_LEN
+        || b.lines as usize > crate::reply::DEFAULT_MAX_LINES
+    {
         return None;
     }
     Some((b.finish(&buf[..pos]), pos))
@@ -1529,6 +1643,50 @@ fn parse_size(params: &[u8]) -> SizeLimit {
         _ if overflow => SizeLimit::Max(u64::MAX),
         0 => SizeLimit::NoFixedLimit,
         n => SizeLimit::Max(n),
+    }
+}
+
+/// A number of one to fifteen ASCII digits and the CRLF right after it, at the start of
+/// `p`: its value and length, CRLF included (`None` otherwise, and when fewer than eight
+/// bytes follow a word: [`parse_size`] then reads the line). Eight bytes at a time: the
+/// digits of each word are found and converted together, without a loop per digit.
+#[inline]
+fn number_crlf(p: &[u8]) -> Option<(u64, usize)> {
+    let (first, n0) = digit_word(p.get(..8)?);
+    let (value, n) = if n0 < 8 {
+        (first, n0)
+    } else {
+        let (second, n1) = digit_word(p.get(8..16)?);
+        if n1 == 8 {
+            return None; // sixteen digits or more: rare, the general path reads them
+        }
+        (first * POW10[n1] + second, 8 + n1)
+    };
+    (n > 0 && p.get(n..n + 2) == Some(b"\r\n")).then_some((value, n + 2))
+}
+
+/// `10^n` for `n` in `0..8`.
+const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+/// The leading ASCII digits of an eight-byte `word` (the first digit in its first byte):
+/// their value and how many there are (`0..=8`). SWAR on a `u64`: each byte's distance
+/// from `0` is a digit exactly when adding `0x76` to its low seven bits leaves the high
+/// bit clear and the byte had none (no byte can carry into the next).
+#[inline(always)]
+fn digit_word(word: &[u8]) -> (u64, usize) {
+    const HIGH: u64 = DIGIT_ONES * 0x80;
+    const ZEROS: u64 = DIGIT_ONES * b'0' as u64;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(word);
+    let w = u64::from_le_bytes(w);
+    let x = w ^ ZEROS;
+    let not_digit = (((x & !HIGH) + DIGIT_ONES * 0x76) | x) & HIGH;
+    let n = (not_digit.trailing_zeros() / 8) as usize;
+    match n {
+        0 => (0, 0),
+        8 => (eight_digits(w), 8),
+        // The digits moved to the top bytes, `0`s below them: the same value.
+        _ => (eight_digits((w << (64 - 8 * n)) | (ZEROS >> (8 * n))), n),
     }
 }
 

@@ -285,6 +285,16 @@ mod properties {
             "XEXCH50",
             "CHUNKING",
             "HELP",
+            "ENHANCEDSTATUSCODES",
+            "BINARYMIME",
+            "PIPECONNECT",
+            "PIPELININGX",
+            "DS",
+            "VRFY",
+            "ETRN",
+            "EXPN",
+            "REQUIRETLS",
+            "SIZE ",
             "",
         ]);
         let params = prop::sample::select(vec![
@@ -302,6 +312,18 @@ mod properties {
             " x\ry",
             "PLAIN",
             " \u{e9}t\u{e9}",
+            " 1",
+            " 00000000",
+            " 12345678",
+            " 1234567890123456",
+            " 12345678901234567",
+            " 123456789012345678901",
+            "  7",
+            " 7 ",
+            " 7x",
+            " SCRAM-SHA-1 SCRAM-SHA-256 OAUTHBEARER ANONYMOUS EXTERNAL",
+            " DIGEST-MD5 XOAUTH PLAIN-CLIENTTOKEN GSSAPIX NTLM\tLOGIN",
+            " PLAIN  LOGIN\x0cCRAM-MD5\x0bXOAUTH2",
         ]);
         let line = (keyword, params, 0..20u8).prop_map(|(k, p, odd)| {
             let mut l = Vec::new();
@@ -487,5 +509,151 @@ fn next_space_agrees_with_a_byte_loop() {
             assert_eq!(next_space(&p, i), expected, "{p:?} from {i}");
         }
         seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// `number_crlf` (the one-scan path's `SIZE` number) finds what a digit-by-digit reading
+/// finds: every length around the two words it reads, a non-digit in any position, and
+/// what follows the number; `parse_size` of the same bytes gives the same limit.
+#[test]
+fn size_number_word_at_a_time_agrees_with_a_digit_loop() {
+    fn reference(p: &[u8]) -> Option<(u64, usize)> {
+        let n = p.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 || n > 15 || p.len() < 8 || (n >= 8 && p.len() < 16) {
+            return None; // what the word-at-a-time reader leaves to the general path
+        }
+        if p.get(n..n + 2) != Some(b"\r\n") {
+            return None;
+        }
+        let v = p[..n]
+            .iter()
+            .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+        Some((v, n + 2))
+    }
+    let digits = b"98765432109876543210";
+    for len in 0..digits.len() {
+        for tail in [
+            &b"\r\n250-PIPELINING\r\n"[..],
+            b"\r\n",
+            b"\r\n250 X\r\n",
+            b" \r\n250 X\r\n",
+            b"x\r\n250-DSN\r\n",
+            b"\n250-DSN\r\n",
+        ] {
+            let mut p = digits[..len].to_vec();
+            p.extend_from_slice(tail);
+            let got = number_crlf(&p);
+            assert_eq!(got, reference(&p), "{:?}", String::from_utf8_lossy(&p));
+            if let Some((v, n)) = got {
+                let expected = if v == 0 {
+                    SizeLimit::NoFixedLimit
+                } else {
+                    SizeLimit::Max(v)
+                };
+                assert_eq!(parse_size(&p[..n]), expected);
+            }
+            for bad in 0..len {
+                for b in [b'/', b':', b'a', 0x80, b'0' + 0x10, b'0' - 0x10, 0xb0] {
+                    let mut q = p.clone();
+                    q[bad] = b;
+                    assert_eq!(number_crlf(&q), reference(&q), "{q:?}");
+                }
+            }
+        }
+    }
+    assert_eq!(number_crlf(b"0\r\n250 DSN"), Some((0, 3)));
+    assert_eq!(number_crlf(b"000000000000012\r\n"), Some((12, 17)));
+    assert_eq!(number_crlf(b"0000000000000012\r\n"), None);
+}
+
+/// `mechanism_alone` (the one-scan path's `AUTH` names) recognises a name exactly when
+/// `known_mechanism` does for the upper-case name followed by whitespace, and never
+/// otherwise.
+#[test]
+fn mechanism_alone_agrees_with_known_mechanism() {
+    let names = [
+        "PLAIN",
+        "LOGIN",
+        "CRAM-MD5",
+        "DIGEST-MD5",
+        "XOAUTH2",
+        "OAUTHBEARER",
+        "SCRAM-SHA-1",
+        "SCRAM-SHA-256",
+        "GSSAPI",
+        "NTLM",
+        "EXTERNAL",
+        "ANONYMOUS",
+        "XOAUTH",
+        "PLAIN-CLIENTTOKEN",
+        "plain",
+        "Login",
+        "SCRAM-SHA-1-PLUS",
+        "SCRAM-SHA-2",
+        "NTLMX",
+        "P",
+        "",
+    ];
+    for name in names {
+        for after in [
+            &b" "[..],
+            b"\t",
+            b"\r\n",
+            b"\x0c",
+            b"",
+            b"-",
+            b"X",
+            b"=",
+            b"\x0b",
+        ] {
+            let mut p = name.as_bytes().to_vec();
+            p.extend_from_slice(after);
+            let expected = (name.bytes().all(|b| !b.is_ascii_lowercase())
+                && after.first().is_some_and(u8::is_ascii_whitespace))
+            .then(|| known_mechanism(name.as_bytes()).map(|i| (i, name.len())))
+            .flatten();
+            assert_eq!(mechanism_alone(&p), expected, "{name:?} then {after:?}");
+        }
+    }
+}
+
+/// `Keyword::alone` (whole-line compare) recognises a keyword line exactly when it is a
+/// known keyword without typed parameters, in upper case, followed by CRLF.
+#[test]
+fn keyword_alone_agrees_with_the_lookup() {
+    for k in Keyword::ALL {
+        let typed = matches!(k, Keyword::Size | Keyword::Auth | Keyword::Limits);
+        for after in [
+            &b"\r\n"[..],
+            b"\r\n250 HELP\r\n",
+            b" x\r\n",
+            b"\r",
+            b"\n",
+            b"X\r\n",
+            b"",
+        ] {
+            let mut p = k.as_str().as_bytes().to_vec();
+            p.extend_from_slice(after);
+            let got = Keyword::alone(&p);
+            let listed = !typed
+                && !matches!(
+                    k,
+                    Keyword::MtPriority
+                        | Keyword::Atrn
+                        | Keyword::Burl
+                        | Keyword::FutureRelease
+                        | Keyword::NoSoliciting
+                        | Keyword::Xclient
+                        | Keyword::Xforward
+                );
+            let whole = after.starts_with(b"\r\n");
+            assert_eq!(
+                got,
+                (listed && whole).then_some((k, k.as_str().len() + 2)),
+                "{k:?} then {after:?}"
+            );
+        }
+        let lower = k.as_str().to_ascii_lowercase();
+        assert_eq!(Keyword::alone(format!("{lower}\r\n").as_bytes()), None);
     }
 }

@@ -482,10 +482,6 @@ pub struct AuthMechanisms<'a> {
 const UNKNOWN_SLOTS: usize = 4;
 /// [`Extensions::auth_unknown`] when there were more than [`UNKNOWN_SLOTS`].
 const MANY_UNKNOWN: u8 = u8::MAX;
-/// In [`Builder::build`]'s flags only (above every [`Keyword`] bit): a keyword had
-/// lower case, so the kept copy's keywords are upper-cased.
-const LOWER_KEYWORDS: u32 = 1 << 31;
-
 impl<'a> AuthMechanisms<'a> {
     /// The mechanisms in order, each once. Unknown ones are upper-cased
     /// ([`AuthMechanism::Other`], which allocates its name).
@@ -960,6 +956,11 @@ impl<'a> Builder<'a> {
             self.auth_names(tail);
             return;
         }
+        if known == Keyword::Limits {
+            // Split at ASCII whitespace like `AUTH`: the untrimmed bytes read the same.
+            self.limits = Some(parse_limits(tail));
+            return;
+        }
         let stop = after.len() - usize::from(after.last() == Some(&b'\n'));
         let (p0, p1) = trim_range(after, 1.min(stop), stop);
         let p1 = if p1 > p0 && after[p1 - 1] == b'\r' {
@@ -970,17 +971,13 @@ impl<'a> Builder<'a> {
         let Ok(params) = core::str::from_utf8(&after[p0..p1]) else {
             return;
         };
-        match known {
-            Keyword::DeliverBy => {
-                self.deliver_by = Some(
-                    params
-                        .split_ascii_whitespace()
-                        .next()
-                        .and_then(|v| v.parse().ok()),
-                );
-            }
-            _ => self.limits = Some(parse_limits(params)),
-        }
+        // The one keyword left with typed parameters.
+        self.deliver_by = Some(
+            params
+                .split_ascii_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok()),
+        );
     }
 
     /// The `AUTH` names, split at ASCII whitespace as `AuthNames` splits the kept text.
@@ -1005,6 +1002,40 @@ impl<'a> Builder<'a> {
                 None => self.unknown_mechanism(name),
             }
         }
+    }
+
+    /// The names of an `AUTH` line in the one-scan path, from after `AUTH ` (or `AUTH=`):
+    /// what [`Builder::auth_names`] finds in them, and their length up to and including
+    /// the CRLF that ends the line, which needs no search. `None` for what the line-based
+    /// path reads instead: a line that ends otherwise (bare LF, the end of the buffer),
+    /// other whitespace than spaces and tabs between names, or too long a line.
+    #[inline]
+    fn auth_line(&mut self, names: &'a [u8]) -> Option<usize> {
+        let mut i = 0;
+        loop {
+            match *names.get(i)? {
+                b' ' | b'\t' => i += 1,
+                b'\r' => break,
+                b if is_space(b) => return None, // LF or form feed
+                _ => {
+                    if let Some((bit, len)) = mechanism_alone(&names[i..]) {
+                        self.auth_known |= 1 << bit;
+                        i += len;
+                        continue;
+                    }
+                    let start = i;
+                    i = next_space(names, i + 1);
+                    let name = &names[start..i];
+                    match known_mechanism(name) {
+                        Some(bit) => self.auth_known |= 1 << bit,
+                        None => self.unknown_mechanism(name),
+                    }
+                }
+            }
+        }
+        // `250-AUTH ` and the names: the line's text, within the limit.
+        (names.get(i + 1) == Some(&b'\n') && 9 + i <= crate::reply::DEFAULT_MAX_LINE_LEN)
+            .then_some(i + 2)
     }
 
     /// Counts an unknown mechanism once: its name is kept in a slot to recognise a repeat;
@@ -1042,34 +1073,46 @@ impl<'a> Builder<'a> {
     }
 
     /// The owned copy of `raw` (the bytes the lines came from) and the values found.
+    #[inline]
     fn finish(self, raw: &[u8]) -> Extensions {
         // The one UTF-8 check of the whole reply, with SIMD (`simdutf8`: an ASCII test of
         // 64 bytes per step where `core::str::from_utf8` takes 16).
-        let mut ext = match simdutf8::basic::from_utf8(raw) {
+        match simdutf8::basic::from_utf8(raw) {
+            Ok(s) if !self.lower => self.build(s.to_owned()),
+            _ => self.finish_rare(raw),
+        }
+    }
+
+    /// [`Builder::finish`] for 8-bit text or keywords with lower case.
+    #[cold]
+    #[inline(never)]
+    fn finish_rare(self, raw: &[u8]) -> Extensions {
+        let lower = self.lower;
+        let mut ext = match core::str::from_utf8(raw) {
             Ok(s) => self.build(s.to_owned()),
             Err(_) => {
-                // Rare: 8-bit text. Classify the lossy copy, whose offsets differ.
+                // Classify the lossy copy, whose offsets differ.
                 let text = String::from_utf8_lossy(raw).into_owned();
                 let mut ext = Builder::over(text.as_bytes()).build(String::new());
                 ext.text = text;
                 ext
             }
         };
-        if ext.flags & LOWER_KEYWORDS != 0 {
-            ext.flags &= !LOWER_KEYWORDS;
+        if lower {
             upper_case_keywords(&mut ext.text);
         }
         ext
     }
 
     /// The values found, with `text` as the kept copy.
+    #[inline]
     fn build(self, text: String) -> Extensions {
         let b = self;
         Extensions {
             text,
             greeting: b.greeting,
             name_end: b.name_end,
-            flags: b.flags | if b.lower { LOWER_KEYWORDS } else { 0 },
+            flags: b.flags,
             size: b.size,
             auth_known: b.auth_known,
             auth_unknown: b.auth_unknown,
@@ -1231,6 +1274,22 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
             pos += 9 + len;
             continue;
         }
+        // `AUTH` and its names, read up to the CRLF after the last one.
+        if let [
+            b'A',
+            b'U',
+            b'T',
+            b'H',
+            delimiter @ (b' ' | b'='),
+            names @ ..,
+        ] = tail
+        {
+            let len = b.auth_line(names)?;
+            b.flags |= Keyword::Auth.bit();
+            b.legacy_auth |= *delimiter == b'=';
+            pos += 9 + len;
+            continue;
+        }
         let end = lf.find(rest)?;
         // At least one keyword byte, and CRLF.
         let [_, _, _, _, _, .., b'\r', b'\n'] = &rest[..end + 1] else {
@@ -1241,12 +1300,7 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
             return None;
         }
         let text = &rest[4..content_len];
-        if let [b'A', b'U', b'T', b'H', delimiter @ (b' ' | b'='), ..] = text {
-            // What `Builder::params` does for `AUTH`, without looking the keyword up.
-            b.flags |= Keyword::Auth.bit();
-            b.legacy_auth |= *delimiter == b'=';
-            b.auth_names(&rest[9..end + 1]);
-        } else if let Some(known) = Keyword::from_upper(text) {
+        if let Some(known) = Keyword::from_upper(text) {
             b.known_keyword(known, &rest[content_len..end + 1]);
         } else {
             let (after, (kw, lower)) = keyword(text).ok()?;
@@ -1648,14 +1702,22 @@ fn parse_size(params: &[u8]) -> SizeLimit {
 
 /// A number of one to fifteen ASCII digits and the CRLF right after it, at the start of
 /// `p`: its value and length, CRLF included (`None` otherwise, and when fewer than eight
-/// bytes follow a word: [`parse_size`] then reads the line). Eight bytes at a time: the
-/// digits of each word are found and converted together, without a loop per digit.
+/// bytes follow a word of digits that is not followed by CRLF or by one digit and CRLF:
+/// [`parse_size`] then reads the line). Eight bytes at a time: the digits of each word are
+/// found and converted together, without a loop per digit.
 #[inline]
 fn number_crlf(p: &[u8]) -> Option<(u64, usize)> {
     let (first, n0) = digit_word(p.get(..8)?);
     let (value, n) = if n0 < 8 {
         (first, n0)
     } else {
+        // Eight or nine digits, most `SIZE` values: the bytes after the word, compared.
+        if p.get(8..10) == Some(b"\r\n") {
+            return Some((first, 10));
+        }
+        if let Some(&[d @ b'0'..=b'9', b'\r', b'\n']) = p.get(8..11) {
+            return Some((first * 10 + u64::from(d - b'0'), 11));
+        }
         let (second, n1) = digit_word(p.get(8..16)?);
         if n1 == 8 {
             return None; // sixteen digits or more: rare, the general path reads them
@@ -1715,22 +1777,55 @@ const fn eight_digits(w: u64) -> u64 {
         >> 32
 }
 
-fn parse_limits(params: &str) -> Limits {
+/// The `LIMITS` parameters (RFC 9422 §3): `NAME=value` pairs split at ASCII whitespace,
+/// names case-insensitive, a later pair winning over an earlier one; a value that is not
+/// a `u32` leaves its limit unset. Read from the bytes, so the terminator may be included.
+fn parse_limits(params: &[u8]) -> Limits {
     let mut limits = Limits::default();
-    for pair in params.split_ascii_whitespace() {
-        let Some((name, value)) = pair.split_once('=') else {
+    let mut i = 0;
+    while i < params.len() {
+        if is_space(params[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i = next_space(params, i + 1);
+        let pair = &params[start..i];
+        let Some(eq) = pair.iter().position(|b| *b == b'=') else {
             continue;
         };
-        let value = value.parse().ok();
-        if name.eq_ignore_ascii_case("RCPTMAX") {
-            limits.rcpt_max = value;
-        } else if name.eq_ignore_ascii_case("MAILMAX") {
-            limits.mail_max = value;
-        } else if name.eq_ignore_ascii_case("RCPTDOMAINMAX") {
-            limits.rcpt_domain_max = value;
-        }
+        let (name, value) = (&pair[..eq], &pair[eq + 1..]);
+        // Servers send the names in upper case: compared whole first.
+        let slot = match name {
+            b"RCPTMAX" => &mut limits.rcpt_max,
+            b"MAILMAX" => &mut limits.mail_max,
+            b"RCPTDOMAINMAX" => &mut limits.rcpt_domain_max,
+            _ if name.eq_ignore_ascii_case(b"RCPTMAX") => &mut limits.rcpt_max,
+            _ if name.eq_ignore_ascii_case(b"MAILMAX") => &mut limits.mail_max,
+            _ if name.eq_ignore_ascii_case(b"RCPTDOMAINMAX") => &mut limits.rcpt_domain_max,
+            _ => continue,
+        };
+        *slot = decimal_u32(value);
     }
     limits
+}
+
+/// What `u32::from_str` accepts: an optional `+`, then at least one decimal digit, the
+/// value within `u32`.
+fn decimal_u32(value: &[u8]) -> Option<u32> {
+    let digits = value.strip_prefix(b"+").unwrap_or(value);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n = 0u32;
+    for d in digits {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u32::from(d))?;
+    }
+    Some(n)
 }
 
 #[cfg(test)]

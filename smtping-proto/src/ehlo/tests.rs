@@ -308,6 +308,9 @@ mod properties {
             " login CRAM-MD5 XOAUTH2 plain-clienttoken",
             "\tGSSAPI NTLM",
             " RCPTMAX=100 MAILMAX=10",
+            " rcptmax=+5 RCPTDOMAINMAX=3\tMAILMAX=",
+            "=RCPTMAX=1",
+            " MAILMAX=4294967296 MailMax=2 RCPTMAX=7x",
             " 240",
             " x\ry",
             "PLAIN",
@@ -374,6 +377,54 @@ mod properties {
             prop_assert_eq!(kw, &bytes[..end]);
             prop_assert_eq!(rest, &bytes[end..]);
             prop_assert_eq!(has_lower, lower);
+        }
+
+        /// The byte-level `LIMITS` reader equals the definition on text: split at ASCII
+        /// whitespace, then at the first `=`, names case-insensitive, values as
+        /// `u32::from_str` reads them, the last pair winning.
+        #[test]
+        fn limits_bytes_equal_the_text_definition(
+            pairs in prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "RCPTMAX", "rcptmax", "MailMax", "RCPTDOMAINMAX", "RCPTMAXX", "X", "",
+                    ]),
+                    prop::sample::select(vec!["=", "", "=="]),
+                    prop_oneof![
+                        prop::sample::select(vec![
+                            "0", "+7", "+", "-1", "4294967295", "4294967296", "00012", "1e3",
+                            "", "12\u{e9}",
+                        ])
+                        .prop_map(str::to_owned),
+                        any::<u32>().prop_map(|n| n.to_string()),
+                    ],
+                    prop::sample::select(vec![" ", "\t", "  ", "\r\n", "\x0c"]),
+                ),
+                0..6,
+            )
+        ) {
+            let mut text = String::new();
+            for (name, eq, value, blank) in &pairs {
+                text.push_str(name);
+                text.push_str(eq);
+                text.push_str(value);
+                text.push_str(blank);
+            }
+            let mut reference = Limits::default();
+            for pair in text.split_ascii_whitespace() {
+                let Some((name, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let value = value.parse().ok();
+                if name.eq_ignore_ascii_case("RCPTMAX") {
+                    reference.rcpt_max = value;
+                } else if name.eq_ignore_ascii_case("MAILMAX") {
+                    reference.mail_max = value;
+                } else if name.eq_ignore_ascii_case("RCPTDOMAINMAX") {
+                    reference.rcpt_domain_max = value;
+                }
+            }
+            prop_assert_eq!(parse_limits(text.as_bytes()), reference);
         }
 
         /// The one-scan path and the general path agree on common-shaped replies.
@@ -519,7 +570,7 @@ fn next_space_agrees_with_a_byte_loop() {
 fn size_number_word_at_a_time_agrees_with_a_digit_loop() {
     fn reference(p: &[u8]) -> Option<(u64, usize)> {
         let n = p.iter().take_while(|b| b.is_ascii_digit()).count();
-        if n == 0 || n > 15 || p.len() < 8 || (n >= 8 && p.len() < 16) {
+        if n == 0 || n > 15 || p.len() < 8 || (n >= 10 && p.len() < 16) {
             return None; // what the word-at-a-time reader leaves to the general path
         }
         if p.get(n..n + 2) != Some(b"\r\n") {
@@ -655,5 +706,50 @@ fn keyword_alone_agrees_with_the_lookup() {
         }
         let lower = k.as_str().to_ascii_lowercase();
         assert_eq!(Keyword::alone(format!("{lower}\r\n").as_bytes()), None);
+    }
+}
+
+/// The one-scan path reads an `AUTH` line to its CRLF without searching for it: every
+/// way such a line can end or be odd gives what the line-based path gives.
+#[test]
+fn auth_line_agrees_with_the_general_path() {
+    let long = format!(" {}", "PLAIN ".repeat(200));
+    let lines = [
+        " PLAIN LOGIN",
+        "=PLAIN LOGIN",
+        " PLAIN\nLOGIN",
+        " PLAIN",
+        " PLAIN ",
+        " PLAIN\t",
+        " \tLOGIN  PLAIN\t",
+        " PLAIN\rLOGIN",
+        " PLAIN\r",
+        " PLAIN\x0cLOGIN",
+        " PLAIN\x0bLOGIN",
+        " XOAUTH PLAIN-CLIENTTOKEN xoauth2 Plain",
+        " X1 X2 X3 X4 X5 X6 X1",
+        " PLAIN \u{e9}",
+        "",
+        " ",
+        long.as_str(),
+    ];
+    for line in lines {
+        for next in ["250-DSN\r\n250 SIZE 5\r\n", "250 DSN\r\n", ""] {
+            for end in ["\r\n", "\n", ""] {
+                for head in ["250-AUTH", "250-auth"] {
+                    let buf = format!("250-mx.example.org\r\n{head}{line}{end}{next}");
+                    let buf = buf.as_bytes();
+                    let one = Extensions::parse(buf);
+                    assert_eq!(one, Extensions::parse_general(buf), "{buf:?}");
+                    if let Ok(Some((e, _))) = one {
+                        assert_eq!(
+                            e.auth_mechanisms().iter().collect::<Vec<_>>(),
+                            auth_reference(&e),
+                            "{buf:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

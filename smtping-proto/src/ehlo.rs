@@ -402,6 +402,17 @@ impl AuthMechanism {
 fn mechanism_alone(p: &[u8]) -> Option<(u8, usize)> {
     #[inline(always)]
     fn is<const N: usize>(p: &[u8], name: &[u8; N], i: u8) -> Option<(u8, usize)> {
+        // A short name and the byte after it in one word, when eight bytes are there.
+        if N < 8
+            && let Some(word) = p.first_chunk::<8>()
+        {
+            let mut want = [0u8; 8];
+            want[..N].copy_from_slice(name);
+            let w = u64::from_le_bytes(*word);
+            let mask = (1u64 << (8 * N)) - 1;
+            return (w & mask == u64::from_le_bytes(want) && is_space((w >> (8 * N)) as u8))
+                .then_some((i, N));
+        }
         (p.get(..N)? == name && is_space(*p.get(N)?)).then_some((i, N))
     }
     match *p.first()? {
@@ -1231,6 +1242,9 @@ fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
 /// with [`Keyword::from_upper`] or read by the keyword scan ([`keyword`]) within the line
 /// already delimited.
 fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
+    /// `250-` and `250 `, read as one little-endian word each.
+    const DASH_250: u32 = u32::from_le_bytes(*b"250-");
+    const SPACE_250: u32 = u32::from_le_bytes(*b"250 ");
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;
     let lf = crate::grammar::LfSearcher::new();
@@ -1249,10 +1263,12 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
         let rest = &buf[pos..];
         // Most lines are a known keyword without parameters, alone: compared whole,
         // terminator included, their end needs no search.
-        let [b'2', b'5', b'0', sep @ (b'-' | b' '), tail @ ..] = rest else {
-            return None;
+        let (head, tail) = rest.split_first_chunk::<4>()?;
+        last = match u32::from_le_bytes(*head) {
+            DASH_250 => false,
+            SPACE_250 => true,
+            _ => return None,
         };
-        last = *sep == b' ';
         b.lines += 1;
         if let Some((known, len)) = Keyword::alone(tail) {
             b.flags |= known.bit();
@@ -1705,7 +1721,7 @@ fn parse_size(params: &[u8]) -> SizeLimit {
 /// bytes follow a word of digits that is not followed by CRLF or by one digit and CRLF:
 /// [`parse_size`] then reads the line). Eight bytes at a time: the digits of each word are
 /// found and converted together, without a loop per digit.
-#[inline]
+#[inline(always)]
 fn number_crlf(p: &[u8]) -> Option<(u64, usize)> {
     let (first, n0) = digit_word(p.get(..8)?);
     let (value, n) = if n0 < 8 {

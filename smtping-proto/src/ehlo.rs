@@ -1049,6 +1049,33 @@ impl<'a> Builder<'a> {
             .then_some(i + 2)
     }
 
+    /// The pairs of a `LIMITS` line in the one-scan path, from after `LIMITS `: what
+    /// [`parse_limits`] finds in them, and their length up to and including the CRLF.
+    /// `None` for what the line-based path reads instead, as for [`Builder::auth_line`].
+    #[inline]
+    fn limits_line(&mut self, pairs: &[u8]) -> Option<usize> {
+        let mut limits = Limits::default();
+        let mut i = 0;
+        loop {
+            match *pairs.get(i)? {
+                b' ' | b'\t' => i += 1,
+                b'\r' => break,
+                b if is_space(b) => return None, // LF or form feed
+                _ => {
+                    let start = i;
+                    i = next_space(pairs, i + 1);
+                    limit_pair(&mut limits, &pairs[start..i]);
+                }
+            }
+        }
+        // `250-LIMITS ` and the pairs: the line's text, within the limit.
+        if pairs.get(i + 1) != Some(&b'\n') || 11 + i > crate::reply::DEFAULT_MAX_LINE_LEN {
+            return None;
+        }
+        self.limits = Some(limits);
+        Some(i + 2)
+    }
+
     /// Counts an unknown mechanism once: its name is kept in a slot to recognise a repeat;
     /// past the slots the count is given up ([`MANY_UNKNOWN`]).
     #[cold]
@@ -1215,12 +1242,22 @@ const fn maybe_special(w: u64) -> u64 {
 }
 
 /// `250-` or `250 `: the head of every line the one-scan path takes (anything else,
-/// including a bare `250`, goes to the general path).
-#[inline]
+/// including a bare `250`, goes to the general path). The four bytes are read as one
+/// little-endian word and compared with the two heads.
+#[inline(always)]
 fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
-    match i {
-        [b'2', b'5', b'0', sep @ (b'-' | b' '), rest @ ..] => Ok((rest, *sep)),
-        _ => Err(nom::Err::Error(nom::error::Error::new(
+    const DASH_250: u32 = u32::from_le_bytes(*b"250-");
+    const SPACE_250: u32 = u32::from_le_bytes(*b"250 ");
+    match i.split_first_chunk::<4>() {
+        Some((head, rest)) => match u32::from_le_bytes(*head) {
+            DASH_250 => Ok((rest, b'-')),
+            SPACE_250 => Ok((rest, b' ')),
+            _ => Err(nom::Err::Error(nom::error::Error::new(
+                i,
+                nom::error::ErrorKind::Tag,
+            ))),
+        },
+        None => Err(nom::Err::Error(nom::error::Error::new(
             i,
             nom::error::ErrorKind::Tag,
         ))),
@@ -1242,9 +1279,6 @@ fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
 /// with [`Keyword::from_upper`] or read by the keyword scan ([`keyword`]) within the line
 /// already delimited.
 fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
-    /// `250-` and `250 `, read as one little-endian word each.
-    const DASH_250: u32 = u32::from_le_bytes(*b"250-");
-    const SPACE_250: u32 = u32::from_le_bytes(*b"250 ");
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;
     let lf = crate::grammar::LfSearcher::new();
@@ -1263,12 +1297,8 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
         let rest = &buf[pos..];
         // Most lines are a known keyword without parameters, alone: compared whole,
         // terminator included, their end needs no search.
-        let (head, tail) = rest.split_first_chunk::<4>()?;
-        last = match u32::from_le_bytes(*head) {
-            DASH_250 => false,
-            SPACE_250 => true,
-            _ => return None,
-        };
+        let (tail, sep) = head_250(rest).ok()?;
+        last = sep == b' ';
         b.lines += 1;
         if let Some((known, len)) = Keyword::alone(tail) {
             b.flags |= known.bit();
@@ -1304,6 +1334,13 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
             b.flags |= Keyword::Auth.bit();
             b.legacy_auth |= *delimiter == b'=';
             pos += 9 + len;
+            continue;
+        }
+        // `LIMITS` and its pairs (Exim), read up to the CRLF after the last one.
+        if let [b'L', b'I', b'M', b'I', b'T', b'S', b' ', pairs @ ..] = tail {
+            let len = b.limits_line(pairs)?;
+            b.flags |= Keyword::Limits.bit();
+            pos += 11 + len;
             continue;
         }
         let end = lf.find(rest)?;
@@ -1806,34 +1843,58 @@ fn parse_limits(params: &[u8]) -> Limits {
         }
         let start = i;
         i = next_space(params, i + 1);
-        let pair = &params[start..i];
-        let Some(eq) = pair.iter().position(|b| *b == b'=') else {
-            continue;
-        };
-        let (name, value) = (&pair[..eq], &pair[eq + 1..]);
-        // Servers send the names in upper case: compared whole first.
-        let slot = match name {
-            b"RCPTMAX" => &mut limits.rcpt_max,
-            b"MAILMAX" => &mut limits.mail_max,
-            b"RCPTDOMAINMAX" => &mut limits.rcpt_domain_max,
-            _ if name.eq_ignore_ascii_case(b"RCPTMAX") => &mut limits.rcpt_max,
-            _ if name.eq_ignore_ascii_case(b"MAILMAX") => &mut limits.mail_max,
-            _ if name.eq_ignore_ascii_case(b"RCPTDOMAINMAX") => &mut limits.rcpt_domain_max,
-            _ => continue,
-        };
-        *slot = decimal_u32(value);
+        limit_pair(&mut limits, &params[start..i]);
     }
     limits
 }
 
+/// One `NAME=value` pair of `LIMITS` (no whitespace in it), into `limits`.
+#[inline]
+fn limit_pair(limits: &mut Limits, pair: &[u8]) {
+    // Servers send the names in upper case: `RCPTMAX=` and `MAILMAX=` are one word each.
+    let (slot, value) = match pair.split_first_chunk::<8>() {
+        Some((b"RCPTMAX=", value)) => (&mut limits.rcpt_max, value),
+        Some((b"MAILMAX=", value)) => (&mut limits.mail_max, value),
+        _ => {
+            let Some(eq) = pair.iter().position(|b| *b == b'=') else {
+                return;
+            };
+            let name = &pair[..eq];
+            let slot = if name.eq_ignore_ascii_case(b"RCPTMAX") {
+                &mut limits.rcpt_max
+            } else if name.eq_ignore_ascii_case(b"MAILMAX") {
+                &mut limits.mail_max
+            } else if name.eq_ignore_ascii_case(b"RCPTDOMAINMAX") {
+                &mut limits.rcpt_domain_max
+            } else {
+                return;
+            };
+            (slot, &pair[eq + 1..])
+        }
+    };
+    *slot = decimal_u32(value);
+}
+
 /// What `u32::from_str` accepts: an optional `+`, then at least one decimal digit, the
 /// value within `u32`.
+#[inline]
 fn decimal_u32(value: &[u8]) -> Option<u32> {
     let digits = value.strip_prefix(b"+").unwrap_or(value);
     if digits.is_empty() {
         return None;
     }
+    // Nine digits cannot overflow: no check per digit for them.
     let mut n = 0u32;
+    if digits.len() <= 9 {
+        for d in digits {
+            let d = d.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            n = n * 10 + u32::from(d);
+        }
+        return Some(n);
+    }
     for d in digits {
         let d = d.wrapping_sub(b'0');
         if d > 9 {

@@ -760,3 +760,46 @@ fn auth_line_agrees_with_the_general_path() {
         }
     }
 }
+
+/// The same for a `LIMITS` line, read to its CRLF by the one-scan path.
+#[test]
+fn limits_line_agrees_with_the_general_path() {
+    let long = format!(" {}", "MAILMAX=1 ".repeat(120));
+    let lines = [
+        " MAILMAX=1000 RCPTMAX=50000",
+        " RCPTMAX=100 MAILMAX=10 RCPTDOMAINMAX=5 FOO=1",
+        " rcptmax=7\tMailMax=+3",
+        " MAILMAX=4294967295 RCPTMAX=4294967296",
+        " MAILMAX=0000000001 RCPTMAX=999999999",
+        " MAILMAX= RCPTMAX=+ RCPTDOMAINMAX=-1",
+        " MAILMAX=1\nRCPTMAX=2",
+        " MAILMAX=1\rRCPTMAX=2",
+        " MAILMAX=1\x0cRCPTMAX=2",
+        " MAILMAX=1 ",
+        " MAILMAX=1\t",
+        " RCPTMAX=5 RCPTMAX=6",
+        " RCPTMAX=1\u{e9}",
+        " MAILMAX",
+        "",
+        " ",
+        "=MAILMAX=3",
+        long.as_str(),
+    ];
+    for line in lines {
+        for next in ["250-DSN\r\n250 SIZE 5\r\n", "250 DSN\r\n", ""] {
+            for end in ["\r\n", "\n", ""] {
+                for head in ["250-LIMITS", "250-limits"] {
+                    let buf = format!("250-mx.example.org\r\n{head}{line}{end}{next}");
+                    let buf = buf.as_bytes();
+                    let one = Extensions::parse(buf);
+                    assert_eq!(one, Extensions::parse_general(buf), "{buf:?}");
+                    if let Ok(Some((e, _))) = &one
+                        && let Some(params) = e.params("LIMITS")
+                    {
+                        assert_eq!(e.limits(), Some(parse_limits(params.as_bytes())), "{buf:?}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1024,16 +1024,19 @@ impl<'a> Builder<'a> {
     fn auth_line(&mut self, names: &'a [u8]) -> Option<usize> {
         let mut i = 0;
         loop {
+            // Most names are known, upper case and followed by one space: compared whole
+            // with the byte after them, and the space skipped.
+            if let Some((bit, len)) = mechanism_alone(names.get(i..)?) {
+                self.auth_known |= 1 << bit;
+                i += len;
+                i += usize::from(names.get(i) == Some(&b' '));
+                continue;
+            }
             match *names.get(i)? {
                 b' ' | b'\t' => i += 1,
                 b'\r' => break,
                 b if is_space(b) => return None, // LF or form feed
                 _ => {
-                    if let Some((bit, len)) = mechanism_alone(&names[i..]) {
-                        self.auth_known |= 1 << bit;
-                        i += len;
-                        continue;
-                    }
                     let start = i;
                     i = next_space(names, i + 1);
                     let name = &names[start..i];

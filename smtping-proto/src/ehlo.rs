@@ -921,6 +921,22 @@ impl<'a> Builder<'a> {
             (start + crate::grammar::find_blank(&line[g0..g1]).map_or(g1, |i| g0 + i)) as u32;
     }
 
+    /// [`Builder::greeting_line`] for the first line, `blank` being where its first space
+    /// or tab is (found with its end): the server name ends there unless the text has
+    /// blanks around it to trim.
+    #[inline]
+    fn greeting_with_blank(&mut self, line: &[u8], stop: usize, blank: Option<usize>) {
+        match line.get(4..stop) {
+            Some([first, .., last])
+                if !matches!(first, b' ' | b'\t') && !matches!(last, b' ' | b'\t') =>
+            {
+                self.greeting = (4, stop as u32);
+                self.name_end = blank.map_or(stop, |k| k) as u32;
+            }
+            _ => self.greeting_line(0, line, stop),
+        }
+    }
+
     /// A keyword line's keyword (not empty; `lower` when it has lower case) and what
     /// follows it up to and including the line's terminator.
     #[inline]
@@ -1285,14 +1301,21 @@ fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;
     let lf = crate::grammar::LfSearcher::new();
-    let end = lf.find(buf)?;
+    // The server name's end and the line's in one scan: the first blank or LF after the
+    // head, then the LF after that blank.
+    let stop = 4 + crate::grammar::find_blank_or_lf(&buf[4..])?;
+    let (blank, end) = if buf[stop] == b'\n' {
+        (None, stop)
+    } else {
+        (Some(stop), stop + 1 + lf.find(&buf[stop + 1..])?)
+    };
     // CRLF (`head_250` saw four bytes before it), within the line limit.
     if buf[end - 1] != b'\r' || end - 1 > crate::reply::DEFAULT_MAX_LINE_LEN {
         return None;
     }
     let mut pos = end + 1;
     b.lines = 1;
-    b.greeting_line(0, &buf[..end - 1], end - 1);
+    b.greeting_with_blank(&buf[..end - 1], end - 1, blank);
     let mut last = sep == b' ';
     // The line count is checked once at the end: every line takes at least seven bytes,
     // so the loop stays within the buffer, and too many lines go to the general path.

@@ -803,3 +803,54 @@ fn limits_line_agrees_with_the_general_path() {
         }
     }
 }
+
+/// The one-scan path finds the server name's end with the greeting line's end: every
+/// shape of greeting gives what the line-based path gives.
+#[test]
+fn greeting_scan_agrees_with_the_general_path() {
+    let greetings = [
+        "mx.example.org",
+        "mx.example.org Hello [192.0.2.1]",
+        "AM0PR04CA0123.outlook.office365.com Hello [192.0.2.10]",
+        "mx\tHello",
+        " mx Hello",
+        "\tmx",
+        "mx ",
+        "mx\t",
+        "mx  Hello  ",
+        "m",
+        "",
+        " ",
+        "  \t ",
+        "mx\rx y",
+        "mx.example.org\u{e9} Hello",
+        "a-very-long-server-name-without-any-blank.example.org",
+        "a-very-long-server-name-without-any-blank.example.org Hello x",
+    ];
+    for g in greetings {
+        for rest in ["250-PIPELINING\r\n250 SIZE 5\r\n", ""] {
+            for (head, end) in [
+                ("250-", "\r\n"),
+                ("250 ", "\r\n"),
+                ("250-", "\n"),
+                ("250-", ""),
+            ] {
+                let head = if rest.is_empty() { "250 " } else { head };
+                let buf = format!("{head}{g}{end}{rest}");
+                let buf = buf.as_bytes();
+                let one = Extensions::parse(buf);
+                assert_eq!(one, Extensions::parse_general(buf), "{buf:?}");
+                if let Ok(Some((e, _))) = one {
+                    let two = Extensions::parse_general(buf).unwrap().unwrap().0;
+                    assert_eq!(e.server_name(), two.server_name(), "{buf:?}");
+                    assert_eq!(e.greeting(), two.greeting(), "{buf:?}");
+                    if end == "\r\n" && !g.contains('\r') {
+                        let trimmed = g.trim_matches([' ', '\t']);
+                        let name = trimmed.split([' ', '\t']).next().unwrap_or_default();
+                        assert_eq!(e.server_name(), name, "{buf:?}");
+                    }
+                }
+            }
+        }
+    }
+}

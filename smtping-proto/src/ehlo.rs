@@ -1289,14 +1289,16 @@ fn head_250(i: &[u8]) -> IResult<&[u8], u8> {
 /// general path ([`ReplyParser`] and [`Builder::line`]), which gives the same result on
 /// every input this path accepts.
 ///
-/// Lines are taken by their most common shapes first, each without searching for its end:
-/// a known keyword without typed parameters alone on its line ([`Keyword::alone`]: the
-/// keyword and CRLF compared whole, most lines of a real reply), then `SIZE` and a number
-/// ([`number_crlf`]: the number's end is the line's). Any other line's end is found with
-/// the one LF searcher set up for the whole reply; `AUTH` then goes straight to its names
-/// (the known ones compared whole too, [`mechanism_alone`]), and the rest is looked up
-/// with [`Keyword::from_upper`] or read by the keyword scan ([`keyword`]) within the line
-/// already delimited.
+/// The greeting's server name and its line's end come from one search (the first blank or
+/// LF, then the LF after that blank). Each keyword line's head is read as one word
+/// ([`head_250`]), and the lines are taken by their most common shapes first, each without
+/// searching for its end: a known keyword without typed parameters alone on its line
+/// ([`Keyword::alone`]: the keyword and CRLF compared whole, most lines of a real reply),
+/// `SIZE` and a number ([`number_crlf`]: the number's end is the line's), and `AUTH` and
+/// `LIMITS` read up to the CRLF after their last name or pair ([`Builder::auth_line`],
+/// [`Builder::limits_line`]). Any other line's end is found with the one LF searcher set
+/// up for the whole reply, and its keyword is looked up with [`Keyword::from_upper`] or
+/// read by the keyword scan ([`keyword`]) within the line already delimited.
 fn one_scan(buf: &[u8]) -> Option<(Extensions, usize)> {
     let mut b = Builder::default();
     let (_, sep) = head_250(buf).ok()?;

@@ -225,12 +225,6 @@ impl History {
         }
     }
 
-    fn pragma_i32(&self, name: &str) -> Result<i32, HistoryError> {
-        self.conn
-            .query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i32>(0))
-            .map_err(|e| self.classify("reading the header", e))
-    }
-
     /// Verifies the file is ours and applies the missing migrations, in one immediate
     /// transaction (so two processes opening a new file at once migrate it once).
     fn check_and_migrate(&mut self) -> Result<(), HistoryError> {
@@ -274,14 +268,20 @@ impl History {
         self.set_wal()
     }
 
+    /// The application id, the schema version and how many schema objects there are, read
+    /// in one statement: one snapshot of the file. Read one by one, another process's
+    /// migration could commit between two reads and the mix (no application id yet, but
+    /// tables) would look like another program's database.
     fn header(&self) -> Result<(i32, i32, i64), HistoryError> {
-        let app = self.pragma_i32("application_id")?;
-        let version = self.pragma_i32("user_version")?;
-        let objects: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| self.classify("reading the schema", e))?;
-        Ok((app, version, objects))
+        self.conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id), \
+                        (SELECT user_version FROM pragma_user_version), \
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| self.classify("reading the header", e))
     }
 
     /// Ours (or empty) and not newer, else the error.
@@ -313,18 +313,34 @@ impl History {
         Ok(())
     }
 
+    /// Switches the file to WAL mode (readers and a writer at once), once: the mode is kept
+    /// in the file.
     fn set_wal(&self) -> Result<(), HistoryError> {
-        let mode: String = self
+        use rusqlite::ErrorCode;
+        match self
             .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|source| HistoryError::Sqlite {
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+        {
+            // A file on a system without shared memory may refuse WAL and keep its
+            // mode: it still works.
+            Ok(_) => Ok(()),
+            // Another process has the file open this instant (SQLite does not wait for a
+            // mode change): it still works in the mode it has, and whichever open gets the
+            // file alone switches it.
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                ) =>
+            {
+                Ok(())
+            }
+            Err(source) => Err(HistoryError::Sqlite {
                 file: self.file.clone(),
                 step: "switching to WAL mode",
                 source,
-            })?;
-        // A file on a system without shared memory may refuse WAL: it still works.
-        let _ = mode;
-        Ok(())
+            }),
+        }
     }
 
     /// The file, for messages.

@@ -237,3 +237,30 @@ fn a_directory_is_unreadable_not_replaced() {
     assert!(matches!(e, HistoryError::Unreadable { .. }), "{e:?}");
     assert!(e.to_string().starts_with("cannot read the history "), "{e}");
 }
+
+/// Two processes recording their first check into a new history at the same moment: the
+/// one that does not migrate must not mistake the file, half-way through the other's
+/// migration, for another program's database, nor fail to switch it to WAL mode while
+/// the other has it open. Many fresh files, both opens released together, so the window is
+/// hit often: with the header read pragma by pragma, 4 of 30 runs of 40 files failed; with
+/// the WAL switch failing on a busy file, 18 of 30.
+#[test]
+fn first_opens_at_once_agree_on_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..150 {
+        let path = dir.path().join(format!("h{round}.sqlite"));
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    History::open(&path).map(|_| ()).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap(), Ok(()), "round {round}");
+        }
+    }
+}

@@ -716,6 +716,27 @@ fn keyword_alone_agrees_with_the_lookup() {
     }
 }
 
+/// Each of `lines` after each of `heads` (a keyword line's start), ended in each way and
+/// followed by each kind of next line, after a greeting: the one-scan and the line-based
+/// paths agree, and `check` sees each parsed result.
+fn keyword_line_agrees(heads: [&str; 2], lines: &[&str], check: impl Fn(&[u8], &Extensions)) {
+    for line in lines {
+        for next in ["250-DSN\r\n250 SIZE 5\r\n", "250 DSN\r\n", ""] {
+            for end in ["\r\n", "\n", ""] {
+                for head in heads {
+                    let buf = format!("250-mx.example.org\r\n{head}{line}{end}{next}");
+                    let buf = buf.as_bytes();
+                    let one = Extensions::parse(buf);
+                    assert_eq!(one, Extensions::parse_general(buf), "{buf:?}");
+                    if let Ok(Some((e, _))) = &one {
+                        check(buf, e);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The one-scan path reads an `AUTH` line to its CRLF without searching for it: every
 /// way such a line can end or be odd gives what the line-based path gives.
 #[test]
@@ -740,25 +761,10 @@ fn auth_line_agrees_with_the_general_path() {
         " ",
         long.as_str(),
     ];
-    for line in lines {
-        for next in ["250-DSN\r\n250 SIZE 5\r\n", "250 DSN\r\n", ""] {
-            for end in ["\r\n", "\n", ""] {
-                for head in ["250-AUTH", "250-auth"] {
-                    let buf = format!("250-mx.example.org\r\n{head}{line}{end}{next}");
-                    let buf = buf.as_bytes();
-                    let one = Extensions::parse(buf);
-                    assert_eq!(one, Extensions::parse_general(buf), "{buf:?}");
-                    if let Ok(Some((e, _))) = one {
-                        assert_eq!(
-                            e.auth_mechanisms().iter().collect::<Vec<_>>(),
-                            auth_reference(&e),
-                            "{buf:?}"
-                        );
-                    }
-                }
-            }
-        }
-    }
+    keyword_line_agrees(["250-AUTH", "250-auth"], &lines, |buf, e| {
+        let got = e.auth_mechanisms().iter().collect::<Vec<_>>();
+        assert_eq!(got, auth_reference(e), "{buf:?}");
+    });
 }
 
 /// The same for a `LIMITS` line, read to its CRLF by the one-scan path.
@@ -785,23 +791,11 @@ fn limits_line_agrees_with_the_general_path() {
         "=MAILMAX=3",
         long.as_str(),
     ];
-    for line in lines {
-        for next in ["250-DSN\r\n250 SIZE 5\r\n", "250 DSN\r\n", ""] {
-            for end in ["\r\n", "\n", ""] {
-                for head in ["250-LIMITS", "250-limits"] {
-                    let buf = format!("250-mx.example.org\r\n{head}{line}{end}{next}");
-                    let buf = buf.as_bytes();
-                    let one = Extensions::parse(buf);
-                    assert_eq!(one, Extensions::parse_general(buf), "{buf:?}");
-                    if let Ok(Some((e, _))) = &one
-                        && let Some(params) = e.params("LIMITS")
-                    {
-                        assert_eq!(e.limits(), Some(parse_limits(params.as_bytes())), "{buf:?}");
-                    }
-                }
-            }
+    keyword_line_agrees(["250-LIMITS", "250-limits"], &lines, |buf, e| {
+        if let Some(params) = e.params("LIMITS") {
+            assert_eq!(e.limits(), Some(parse_limits(params.as_bytes())), "{buf:?}");
         }
-    }
+    });
 }
 
 /// The one-scan path finds the server name's end with the greeting line's end: every
